@@ -1,0 +1,117 @@
+package allocator
+
+// Config is the allocator's settings, one field per gate, plus where each
+// value came from. It is built by the gate registry (gates.go): DefaultConfig,
+// ConfigFromEnv, or Set from code. The zero Config is not valid; start from
+// DefaultConfig.
+
+import "fmt"
+
+// Config holds the effective value of every gate.
+type Config struct {
+	Profile       string
+	TinyCacheCap  int
+	SSMemLean     bool
+	SSMax         int
+	PoolV2Enabled bool
+	PoolV2Classes uint8
+	PoolV2Pages   int
+	PoolV2Stats   bool
+
+	values  [16]string // canonical text per gate, by registry index
+	sources [16]Source
+	ok      bool
+}
+
+// DefaultConfig returns every gate at its registry default.
+func DefaultConfig() Config {
+	var c Config
+	for _, g := range Gates {
+		if err := c.set(g, g.Default, SourceDefault); err != nil {
+			panic("allocator: bad registry default: " + err.Error())
+		}
+	}
+	c.ok = true
+	return c
+}
+
+func (c *Config) set(g *Gate, raw string, src Source) error {
+	v, canon, err := g.parse(raw)
+	if err != nil {
+		return err
+	}
+	i := gateIndex(g)
+	g.set(c, v, canon)
+	c.values[i], c.sources[i] = canon, src
+	return nil
+}
+
+func gateIndex(g *Gate) int {
+	for i, h := range Gates {
+		if h == g {
+			return i
+		}
+	}
+	panic("allocator: gate not in registry")
+}
+
+// Set sets the gate named env from code. It returns an error naming the
+// variable and the accepted forms when env is unknown or raw is malformed.
+func (c *Config) Set(env, raw string) error {
+	g := Gates.Lookup(env)
+	if g == nil {
+		return fmt.Errorf("%s is not a gate this allocator reads", env)
+	}
+	if !c.ok {
+		*c = DefaultConfig()
+	}
+	return c.set(g, raw, SourceCode)
+}
+
+// Value returns the canonical text of the gate named env and its source.
+func (c Config) Value(env string) (string, Source) {
+	g := Gates.Lookup(env)
+	if g == nil {
+		return "", SourceDefault
+	}
+	i := gateIndex(g)
+	return c.values[i], c.sources[i]
+}
+
+// GateValue is one gate's effective value in a Config.
+type GateValue struct {
+	Env    string
+	Value  string
+	Source Source
+	Paths  []PathID
+	Off    bool // the value switches every path in Paths off
+}
+
+// Gates returns every gate's effective value, in registry order.
+func (c Config) Gates() []GateValue {
+	out := make([]GateValue, len(Gates))
+	for i, g := range Gates {
+		out[i] = GateValue{Env: g.Env, Value: c.values[i], Source: c.sources[i], Paths: g.Paths}
+		if g.off != nil {
+			out[i].Off = g.off(&c)
+		}
+	}
+	return out
+}
+
+// Env returns NAME=VALUE for every gate set by the environment or by code
+// (the profile brings its own), so a child process can be given the same Config.
+func (c Config) Env() []string {
+	var out []string
+	for i, g := range Gates {
+		if c.sources[i] == SourceEnv || c.sources[i] == SourceCode {
+			out = append(out, g.Env+"="+c.values[i])
+		}
+	}
+	return out
+}
+
+// poolV2 reports whether hotbox v2 serves pool class pc.
+func (c *Config) poolV2(pc int) bool {
+	return c.PoolV2Enabled && c.PoolV2Classes&(1<<pc) != 0
+}

@@ -1,0 +1,314 @@
+package allocator
+
+// A Heap is one worker's view of the allocator: its tiny caches, its pool
+// page lists and hotbox v2 caches, the superslabs it mapped, its counters
+// and its RemoteQueue. Everything but the queue and the published counters
+// is touched only by the goroutine using the heap, so the fast paths take
+// no lock and do no atomic read-modify-write.
+//
+// A free block carries a tag in its first word (its address keyed by the
+// allocator's secret); Alloc clears it. That is how Free tells a double free
+// from a live block without keeping per-block state the fast path would
+// have to update.
+
+import (
+	"fmt"
+	"unsafe"
+)
+
+// Heap is a per-worker allocation context.
+type Heap struct {
+	a         *Allocator
+	ar        *arena
+	arenaBase unsafe.Pointer
+	table     []atomicSuperslab
+	secret    uint64
+	id        int
+
+	tiny [NumTinyClasses]blockStack
+	tick int // fast-path operations left before the next publish
+	st   heapStats
+
+	// slabs with a free or never-used block, by availKey
+	avail   [numSmall + NumPoolClasses][]*slab
+	idle    []*slab // slabs serving no class
+	v2cache [NumPoolClasses]blockStack
+	v2pages int // pages hotbox v2 owns, against HAKMEM_POOL_V2_PAGES
+
+	pending []*remoteBatch // by owner heap id
+	remote  RemoteQueue
+	pub     publishedStats
+}
+
+// tinyCacheMax bounds HAKMEM_TINY_CACHE_CAP.
+const tinyCacheMax = 4096
+
+// blockStack is a LIFO cache of free blocks; len(buf) is its capacity.
+type blockStack struct {
+	n   uint32
+	buf []unsafe.Pointer
+}
+
+func (h *Heap) tag(p unsafe.Pointer) uint64 { return uint64(uintptr(p)) ^ h.secret }
+
+// Alloc returns a block of n bytes: len n, cap the class size. See the
+// package doc for n <= 0 and for what a nil result means.
+func (h *Heap) Alloc(n int) []byte {
+	if uint(n) <= MaxTinySize {
+		cls := tinyClassOf[(uint(n)+7)>>tinyStepShift]
+		c := &h.tiny[cls]
+		if c.n != 0 {
+			c.n--
+			p := c.buf[c.n]
+			*(*uint64)(p) = 0
+			if statsCompiled {
+				s := &h.st.class[cls]
+				s.AllocCalls++
+				s.AllocFast++
+				if h.tick--; h.tick == 0 {
+					h.publish()
+				}
+			}
+			return unsafe.Slice((*byte)(p), classSize[cls])[:n]
+		}
+	}
+	return h.allocSlow(n)
+}
+
+// Free returns b's block. b must be a slice Alloc returned (any length, same
+// start). Freeing another heap's block is legal. Anything else returns a
+// *FreeError and changes nothing.
+func (h *Heap) Free(b []byte) error {
+	p := unsafe.Pointer(unsafe.SliceData(b))
+	off := uintptr(p) - uintptr(h.arenaBase)
+	if off < arenaReserve {
+		if ss := h.table[off>>superslabShift].Load(); ss != nil && ss.owner == h {
+			sl := &ss.slabs[(off>>slabShift)&(slabsPerSS-1)]
+			if cls := sl.class.Load(); uint32(cls) < NumTinyClasses {
+				boff := off & slabMask
+				c := &h.tiny[cls]
+				if boff&(uintptr(1)<<sl.shift-1) == 0 && uint32(boff>>sl.shift) < sl.carved &&
+					*(*uint64)(p) != h.tag(p) && c.n < uint32(len(c.buf)) {
+					*(*uint64)(p) = h.tag(p)
+					c.buf[c.n] = p
+					c.n++
+					if statsCompiled {
+						s := &h.st.class[cls]
+						s.FreeCalls++
+						s.FreeFast++
+						if h.tick--; h.tick == 0 {
+							h.publish()
+						}
+					}
+					return nil
+				}
+			}
+		}
+	}
+	return h.freeSmall(p)
+}
+
+// Flush publishes the heap's counters, sends its pending remote frees to
+// their owners and takes back the blocks others freed to it. In lean mode
+// (HAKMEM_SS_MEM_LEAN=1) it also returns its cached blocks to their slabs,
+// so superslabs left empty go back to the OS. Call it when a worker pauses
+// or stops; Snapshot is exact once every heap has.
+func (h *Heap) Flush() {
+	h.flushPending()
+	h.drainRemote()
+	if h.a.cfg.SSMemLean {
+		for c := range h.tiny {
+			h.tinyFlush(c, 0)
+		}
+		for pc := range h.v2cache {
+			h.v2Flush(pc, 0)
+		}
+	}
+	if statsCompiled {
+		h.publish()
+	}
+}
+
+//go:noinline
+func (h *Heap) allocSlow(n int) []byte {
+	switch {
+	case n < 0:
+		return nil
+	case n <= MaxTinySize:
+		cls := int(tinyClassOf[(n+7)>>tinyStepShift])
+		if statsCompiled {
+			h.st.class[cls].AllocCalls++
+		}
+		if p := h.tinyRefill(cls); p != nil {
+			if statsCompiled {
+				h.st.class[cls].AllocRefill++
+				h.st.path[PathTinyRefill]++
+			}
+			*(*uint64)(p) = 0
+			return unsafe.Slice((*byte)(p), classSize[cls])[:n]
+		}
+		if statsCompiled {
+			h.st.class[cls].AllocRefillFail++
+		}
+		return h.refillFallback(cls, n)
+	case n <= MaxPoolSize:
+		pc := int(poolClassOf[(n+1023)>>poolStepShift])
+		if statsCompiled {
+			h.st.class[NumTinyClasses+pc].AllocCalls++
+		}
+		if h.a.cfg.poolV2(pc) {
+			return h.poolV2Alloc(pc, n)
+		}
+		return h.poolV1Alloc(pc, n)
+	default:
+		if statsCompiled {
+			h.st.class[LargeClass].AllocCalls++
+		}
+		b := h.a.largeAlloc(h, n, LargeClass)
+		if statsCompiled {
+			if b != nil {
+				h.st.class[LargeClass].AllocFast++
+			} else {
+				h.st.class[LargeClass].AllocRefillFail++
+				h.st.class[LargeClass].AllocFallback++
+			}
+		}
+		return b
+	}
+}
+
+// refillFallback serves a small class whose refill failed from the large
+// tier, which maps memory outside the arena.
+//
+//go:noinline
+func (h *Heap) refillFallback(cls, n int) []byte {
+	if statsCompiled {
+		h.st.class[cls].AllocFallback++
+		h.st.path[PathTinyFallback]++
+	}
+	b := h.a.largeAlloc(h, classSize[cls], cls)
+	if b == nil {
+		return nil
+	}
+	return b[:n:classSize[cls]]
+}
+
+// freeSmall is Free's slow path: full validation, then the free by tier.
+//
+//go:noinline
+func (h *Heap) freeSmall(p unsafe.Pointer) error {
+	if p == nil {
+		return nil
+	}
+	ss, off, inArena := h.ar.lookup(p)
+	if !inArena {
+		return h.a.largeFree(h, p)
+	}
+	if ss == nil {
+		return h.invalidFree(Unknown, p, "no superslab is mapped there")
+	}
+	sl := &ss.slabs[(off>>slabShift)&(slabsPerSS-1)]
+	cls := int(sl.class.Load())
+	if cls < 0 {
+		return h.invalidFree(Unknown, p, "the slab there serves no class")
+	}
+	boff := off & slabMask
+	idx, start := blockIndex(cls, boff)
+	if !start || idx >= uint32(SlabSize/classSize[cls]) {
+		return h.invalidFree(Misaligned, p, fmt.Sprintf("%d bytes into a %d-byte %s block", boff%uintptr(classSize[cls]), classSize[cls], ClassName(cls)))
+	}
+	if *(*uint64)(p) == h.tag(p) {
+		return h.invalidFree(HeaderMissing, p, "the "+ClassName(cls)+" block is already free (double free)")
+	}
+	if ss.owner != h {
+		// The owner re-checks the block against its slab when it drains.
+		*(*uint64)(p) = h.tag(p)
+		if statsCompiled {
+			h.st.class[cls].FreeCalls++
+			h.st.class[cls].FreeRemote++
+		}
+		h.freeRemote(ss.owner, p)
+		return nil
+	}
+	if idx >= sl.carved {
+		return h.invalidFree(HeaderMissing, p, "the "+ClassName(cls)+" block was never handed out")
+	}
+	*(*uint64)(p) = h.tag(p)
+	if statsCompiled {
+		h.st.class[cls].FreeCalls++
+	}
+	if cls < NumTinyClasses {
+		c := &h.tiny[cls]
+		if c.n == uint32(len(c.buf)) {
+			h.tinyFlush(cls, len(c.buf)/2)
+			if statsCompiled {
+				h.st.class[cls].FreeFallback++
+			}
+		} else if statsCompiled {
+			h.st.class[cls].FreeFast++
+		}
+		c.buf[c.n] = p
+		c.n++
+		return nil
+	}
+	h.poolFree(sl, cls, idx, p)
+	return nil
+}
+
+// blockIndex returns the index of the block at slab offset off in class
+// cls, and whether off is that block's first byte. The free paths check
+// blocks this way, before reading the slab's owner-only fields.
+func blockIndex(cls int, off uintptr) (uint32, bool) {
+	if sh := classShift[cls]; sh != 0 {
+		return uint32(off >> sh), off&(uintptr(1)<<sh-1) == 0
+	}
+	size := uintptr(classSize[cls])
+	return uint32(off / size), off%size == 0
+}
+
+// takeBack returns a block another heap freed to h. The freeing heap
+// validated and tagged it; h checks it against the slab it alone may read.
+func (h *Heap) takeBack(p unsafe.Pointer) {
+	ss, off, _ := h.ar.lookup(p)
+	if ss == nil || ss.owner != h {
+		h.invalidFree(Unknown, p, "a queued remote free no longer maps to this heap")
+		return
+	}
+	sl := &ss.slabs[(off>>slabShift)&(slabsPerSS-1)]
+	cls := int(sl.class.Load())
+	if cls < 0 {
+		h.invalidFree(Unknown, p, "a queued remote free points into an idle slab")
+		return
+	}
+	idx, _ := blockIndex(cls, off&slabMask)
+	if idx >= sl.carved || sl.isFree(idx) {
+		h.invalidFree(HeaderMissing, p, "a queued remote free is not a live block")
+		return
+	}
+	switch {
+	case cls < NumTinyClasses:
+		if c := &h.tiny[cls]; c.n < uint32(len(c.buf)) {
+			c.buf[c.n] = p
+			c.n++
+			return
+		}
+	case sl.v2:
+		if c := &h.v2cache[cls-NumTinyClasses]; c.n < uint32(len(c.buf)) {
+			c.buf[c.n] = p
+			c.n++
+			return
+		}
+	}
+	h.returnBlock(sl, idx)
+}
+
+// invalidFree counts an invalid free and describes it.
+//
+//go:noinline
+func (h *Heap) invalidFree(kind InvalidKind, p unsafe.Pointer, reason string) error {
+	if statsCompiled {
+		h.st.invalid[kind]++
+		h.st.path[PathInvalidFree]++
+	}
+	return &FreeError{Kind: kind, Addr: uintptr(p), Reason: reason}
+}

@@ -1,0 +1,85 @@
+package allocator
+
+// The path registry: every distinct code path of the allocator, with a
+// stable ID, a human name, the gates that guard it and the Go functions that
+// implement it. profile/ attributes CPU samples to paths by these function
+// names, so each function is marked //go:noinline or is small enough that
+// pprof reports it as an inline frame of its caller.
+
+// PathID identifies a code path. IDs are stable: recordings store them.
+type PathID int
+
+const (
+	PathTinyFast       PathID = iota // tiny alloc from / free to the heap's cache
+	PathTinyRefill                   // tiny cache empty: refill a batch from slabs
+	PathTinyFallback                 // tiny or pool refill failed: serve from the large tier
+	PathTinyFlush                    // tiny cache full: return half to the slabs
+	PathSuperslabMap                 // map a 2 MiB superslab from the OS
+	PathSuperslabUnmap               // return an empty superslab to the OS (lean)
+	PathRemotePush                   // free of another heap's block: batch it for the owner
+	PathRemoteDrain                  // owner takes back blocks other heaps freed
+	PathPoolV1Alloc                  // pool alloc from the v1 page lists
+	PathPoolV1Free                   // pool free to a v1 page
+	PathPoolV2Alloc                  // pool alloc through the hotbox v2 cache
+	PathPoolV2Free                   // pool free into the hotbox v2 cache
+	PathPoolV2Fallback               // hotbox v2 page budget spent: serve from v1
+	PathLargeMap                     // large alloc: one mmap
+	PathLargeUnmap                   // large free: one munmap
+	PathInvalidFree                  // free of something that is not a live block
+	NumPaths
+)
+
+// Path describes one code path.
+type Path struct {
+	ID    PathID
+	Key   string   // stable machine name, e.g. "pool_v2_alloc"
+	Name  string   // human name, e.g. "pool v2 alloc"
+	Funcs []string // fully qualified Go functions, as pprof names them
+}
+
+const pkgPath = "github.com/haktop/haktop/allocator."
+
+func fn(names ...string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = pkgPath + n
+	}
+	return out
+}
+
+// Paths is the allocator's path registry, indexed by PathID.
+var Paths = [NumPaths]Path{
+	{PathTinyFast, "tiny_fast", "tiny fast", fn("(*Heap).Alloc", "(*Heap).Free", "(*Heap).freeSmall")},
+	{PathTinyRefill, "tiny_refill", "tiny refill", fn("(*Heap).tinyRefill")},
+	{PathTinyFallback, "tiny_fallback", "tiny refill fail/fallback", fn("(*Heap).refillFallback")},
+	{PathTinyFlush, "tiny_flush", "tiny cache flush", fn("(*Heap).tinyFlush")},
+	{PathSuperslabMap, "superslab_map", "superslab map", fn("(*arena).mapSuperslab")},
+	{PathSuperslabUnmap, "superslab_unmap", "superslab unmap", fn("(*arena).unmapSuperslab")},
+	{PathRemotePush, "remote_push", "remote push", fn("(*Heap).freeRemote", "(*RemoteQueue).push")},
+	{PathRemoteDrain, "remote_drain", "remote drain", fn("(*Heap).drainRemote")},
+	{PathPoolV1Alloc, "pool_v1_alloc", "pool v1 alloc", fn("(*Heap).poolV1Alloc")},
+	{PathPoolV1Free, "pool_v1_free", "pool v1 free", fn("(*Heap).poolV1Free")},
+	{PathPoolV2Alloc, "pool_v2_alloc", "pool v2 alloc", fn("(*Heap).poolV2Alloc")},
+	{PathPoolV2Free, "pool_v2_free", "pool v2 free", fn("(*Heap).poolV2Free")},
+	{PathPoolV2Fallback, "pool_v2_fallback", "pool v2 fallback", fn("(*Heap).poolV2Fallback")},
+	{PathLargeMap, "large_map", "large map", fn("(*Allocator).largeAlloc")},
+	{PathLargeUnmap, "large_unmap", "large unmap", fn("(*Allocator).largeFree")},
+	{PathInvalidFree, "invalid_free", "invalid free", fn("(*Heap).invalidFree")},
+}
+
+func (p PathID) String() string {
+	if p < 0 || p >= NumPaths {
+		return "unknown"
+	}
+	return Paths[p].Key
+}
+
+// PathByKey returns the path whose Key is key.
+func PathByKey(key string) (Path, bool) {
+	for _, p := range Paths {
+		if p.Key == key {
+			return p, true
+		}
+	}
+	return Path{}, false
+}

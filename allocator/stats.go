@@ -1,0 +1,216 @@
+package allocator
+
+// Counters: the heap-owned plain counters the hot paths write, the atomics
+// they are published into, and the Snapshot that sums them. Only the owning
+// heap writes heapStats; publish copies it into publishedStats with atomic
+// stores (never a read-modify-write), and Snapshot reads those from any
+// goroutine.
+
+import "sync/atomic"
+
+// Counters are one class's counts. See the package doc for their invariants.
+type Counters struct {
+	AllocCalls      uint64 `json:"alloc_calls"`
+	AllocFast       uint64 `json:"alloc_fast"`
+	AllocRefill     uint64 `json:"alloc_refill"`
+	AllocRefillFail uint64 `json:"alloc_refill_fail"`
+	AllocFallback   uint64 `json:"alloc_fallback"`
+	FreeCalls       uint64 `json:"free_calls"`
+	FreeFast        uint64 `json:"free_fast"`
+	FreeRemote      uint64 `json:"free_remote"`
+	FreeFallback    uint64 `json:"free_fallback"`
+}
+
+const numCounters = 9
+
+func (c *Counters) array() *[numCounters]uint64 { return (*[numCounters]uint64)(unsafePointer(c)) }
+
+// Add adds o to c.
+func (c *Counters) Add(o Counters) {
+	a, b := c.array(), o.array()
+	for i := range a {
+		a[i] += b[i]
+	}
+}
+
+// InvalidKind classifies an invalid free, as the seed's page_of_fail_* counters do.
+type InvalidKind int
+
+const (
+	HeaderMissing InvalidKind = iota // not a live block: double free, or never handed out
+	OutOfRange                       // outside every range this allocator maps
+	Misaligned                       // inside a block but not at its start
+	Unknown                          // inside the arena where no slab is in use
+	numInvalidKinds
+)
+
+var invalidKeys = [numInvalidKinds]string{"page_of_fail_header_missing", "page_of_fail_out_of_range", "page_of_fail_misaligned", "page_of_fail_unknown"}
+
+// Key returns the counter name, e.g. "page_of_fail_misaligned".
+func (k InvalidKind) Key() string { return invalidKeys[k] }
+
+// Invalid counts invalid frees by kind.
+type Invalid struct {
+	HeaderMissing uint64 `json:"page_of_fail_header_missing"`
+	OutOfRange    uint64 `json:"page_of_fail_out_of_range"`
+	Misaligned    uint64 `json:"page_of_fail_misaligned"`
+	Unknown       uint64 `json:"page_of_fail_unknown"`
+}
+
+// Total returns the number of invalid frees of every kind.
+func (v Invalid) Total() uint64 { return v.HeaderMissing + v.OutOfRange + v.Misaligned + v.Unknown }
+
+// Class rows: the tiny classes, the pool classes, then the large tier.
+const (
+	LargeClass = NumTinyClasses + NumPoolClasses // the row counting large blocks
+	NumClasses = LargeClass + 1
+	numSmall   = LargeClass
+)
+
+// ClassName returns "C0".."C7", "P0".."P6" or "L".
+func ClassName(c int) string {
+	switch {
+	case c < NumTinyClasses:
+		return "C" + string(rune('0'+c))
+	case c < LargeClass:
+		return "P" + string(rune('0'+c-NumTinyClasses))
+	}
+	return "L"
+}
+
+// ClassSize returns the block size of class c, or 0 for the large row.
+func ClassSize(c int) int {
+	if c < numSmall {
+		return classSize[c]
+	}
+	return 0
+}
+
+// Tier returns "tiny", "pool" or "large".
+func Tier(c int) string {
+	switch {
+	case c < NumTinyClasses:
+		return "tiny"
+	case c < LargeClass:
+		return "pool"
+	}
+	return "large"
+}
+
+// heapStats is written only by its heap, with plain stores.
+type heapStats struct {
+	class   [NumClasses]Counters
+	path    [NumPaths]uint64 // slow paths; fast-path hits are derived in publish
+	invalid [numInvalidKinds]uint64
+}
+
+// publishedStats is the last published copy of a heapStats.
+type publishedStats struct {
+	class   [NumClasses][numCounters]atomic.Uint64
+	path    [NumPaths]atomic.Uint64
+	invalid [numInvalidKinds]atomic.Uint64
+}
+
+// publishInterval is how many fast-path operations a heap runs between
+// publishes: a live Snapshot lags each heap by at most this many operations.
+const publishInterval = 4096
+
+// publish copies the heap's counters where Snapshot can read them. The tiny
+// fast path's hit count is derived here from the class counters, which
+// count every fast alloc and free exactly once.
+//
+//go:noinline
+func (h *Heap) publish() {
+	h.tick = publishInterval
+	s := &h.st
+	var fast uint64
+	for c := 0; c < NumTinyClasses; c++ {
+		fast += s.class[c].AllocFast + s.class[c].FreeFast
+	}
+	s.path[PathTinyFast] = fast
+	for c := range s.class {
+		src := s.class[c].array()
+		dst := &h.pub.class[c]
+		for i, v := range src {
+			if dst[i].Load() != v {
+				dst[i].Store(v)
+			}
+		}
+	}
+	for i, v := range s.path {
+		h.pub.path[i].Store(v)
+	}
+	for i, v := range s.invalid {
+		h.pub.invalid[i].Store(v)
+	}
+	h.flushPending()
+}
+
+// ClassStats is one class row of a Snapshot.
+type ClassStats struct {
+	Class string `json:"class"`
+	Size  int    `json:"size"`
+	Tier  string `json:"tier"`
+	Counters
+}
+
+// MemoryStats describes what the allocator holds from the OS.
+type MemoryStats struct {
+	SuperslabsMapped uint64 `json:"superslabs_mapped"` // mapped now
+	SuperslabsPeak   uint64 `json:"superslabs_peak"`
+	SuperslabMaps    uint64 `json:"superslab_maps"`   // map calls so far
+	SuperslabUnmaps  uint64 `json:"superslab_unmaps"` // unmap calls so far
+	LargeBlocks      uint64 `json:"large_blocks"`     // live large blocks
+	LargeBytes       uint64 `json:"large_bytes"`
+	MappedBytes      uint64 `json:"mapped_bytes"` // superslabs plus large blocks
+}
+
+// Snapshot is a consistent-per-counter copy of every heap's published counters.
+type Snapshot struct {
+	Classes       [NumClasses]ClassStats `json:"classes"`
+	Paths         [NumPaths]uint64       `json:"paths"` // hits, by PathID
+	Invalid       Invalid                `json:"invalid"`
+	Memory        MemoryStats            `json:"memory"`
+	Heaps         int                    `json:"heaps"`
+	StatsCompiled bool                   `json:"stats_compiled"`
+}
+
+// Totals returns the sum over every class row.
+func (s *Snapshot) Totals() Counters {
+	var t Counters
+	for i := range s.Classes {
+		t.Add(s.Classes[i].Counters)
+	}
+	return t
+}
+
+// Snapshot returns the counters every heap has published so far. It is safe
+// from any goroutine while heaps run, and exact once every heap has called Flush.
+func (a *Allocator) Snapshot() Snapshot {
+	var s Snapshot
+	for c := range s.Classes {
+		s.Classes[c] = ClassStats{Class: ClassName(c), Size: ClassSize(c), Tier: Tier(c)}
+	}
+	s.StatsCompiled = statsCompiled
+	a.mu.Lock()
+	heaps := a.heaps
+	a.mu.Unlock()
+	s.Heaps = len(heaps)
+	inv := (*[numInvalidKinds]uint64)(unsafePointer(&s.Invalid))
+	for _, h := range heaps {
+		for c := range s.Classes {
+			dst := s.Classes[c].Counters.array()
+			for i := range dst {
+				dst[i] += h.pub.class[c][i].Load()
+			}
+		}
+		for i := range s.Paths {
+			s.Paths[i] += h.pub.path[i].Load()
+		}
+		for i := range inv {
+			inv[i] += h.pub.invalid[i].Load()
+		}
+	}
+	s.Memory = a.memoryStats()
+	return s
+}

@@ -1,0 +1,56 @@
+package allocator
+
+// The tiny tier's slow paths. The fast paths (a pop in Alloc, a push in
+// Free) live in heap.go; a miss lands here. A refill first takes back what
+// other heaps freed to this one, then fills half the cache from the class's
+// slabs, mapping a superslab only when no slab has room.
+
+import "unsafe"
+
+// tinyRefill fills class cls's cache and returns one block from it, or nil
+// when no memory can be had.
+//
+//go:noinline
+func (h *Heap) tinyRefill(cls int) unsafe.Pointer {
+	h.flushPending()
+	h.drainRemote()
+	c := &h.tiny[cls]
+	if c.n == 0 {
+		want := uint32(max(1, len(c.buf)/2))
+		for c.n < want {
+			p, _ := h.takeBlock(cls, cls, false, true)
+			if p == nil {
+				break
+			}
+			c.buf[c.n] = p
+			c.n++
+		}
+		if c.n == 0 {
+			return nil
+		}
+	}
+	c.n--
+	return c.buf[c.n]
+}
+
+// tinyFlush returns class cls's cached blocks to their slabs until keep remain.
+//
+//go:noinline
+func (h *Heap) tinyFlush(cls, keep int) {
+	if statsCompiled && int(h.tiny[cls].n) > keep {
+		h.st.path[PathTinyFlush]++
+	}
+	h.flushStack(&h.tiny[cls], keep)
+}
+
+// flushStack returns a cache's blocks to their slabs until keep remain.
+func (h *Heap) flushStack(c *blockStack, keep int) {
+	for int(c.n) > keep {
+		c.n--
+		p := c.buf[c.n]
+		ss, off, _ := h.ar.lookup(p)
+		sl := &ss.slabs[(off>>slabShift)&(slabsPerSS-1)]
+		idx, _ := sl.index(off & slabMask)
+		h.returnBlock(sl, idx)
+	}
+}
