@@ -49,6 +49,9 @@ type blockStack struct {
 	buf []unsafe.Pointer
 }
 
+// ID returns the heap's index among its Allocator's heaps, from 0.
+func (h *Heap) ID() int { return h.id }
+
 func (h *Heap) tag(p unsafe.Pointer) uint64 { return uint64(uintptr(p)) ^ h.secret }
 
 // Alloc returns a block of n bytes: len n, cap the class size. See the

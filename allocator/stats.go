@@ -187,14 +187,30 @@ func (s *Snapshot) Totals() Counters {
 // Snapshot returns the counters every heap has published so far. It is safe
 // from any goroutine while heaps run, and exact once every heap has called Flush.
 func (a *Allocator) Snapshot() Snapshot {
+	a.mu.Lock()
+	heaps := a.heaps
+	a.mu.Unlock()
+	return a.snapshotOf(heaps)
+}
+
+// HeapSnapshot returns what heap id (see Heap.ID) has published, and false
+// when there is no such heap. Memory figures are the whole allocator's.
+func (a *Allocator) HeapSnapshot(id int) (Snapshot, bool) {
+	a.mu.Lock()
+	heaps := a.heaps
+	a.mu.Unlock()
+	if id < 0 || id >= len(heaps) {
+		return Snapshot{}, false
+	}
+	return a.snapshotOf(heaps[id : id+1]), true
+}
+
+func (a *Allocator) snapshotOf(heaps []*Heap) Snapshot {
 	var s Snapshot
 	for c := range s.Classes {
 		s.Classes[c] = ClassStats{Class: ClassName(c), Size: ClassSize(c), Tier: Tier(c)}
 	}
 	s.StatsCompiled = statsCompiled
-	a.mu.Lock()
-	heaps := a.heaps
-	a.mu.Unlock()
 	s.Heaps = len(heaps)
 	inv := (*[numInvalidKinds]uint64)(unsafePointer(&s.Invalid))
 	for _, h := range heaps {
