@@ -176,7 +176,7 @@ type Snapshot struct {
 }
 
 // Totals returns the sum over every class row.
-func (s *Snapshot) Totals() Counters {
+func (s Snapshot) Totals() Counters {
 	var t Counters
 	for i := range s.Classes {
 		t.Add(s.Classes[i].Counters)
