@@ -1,0 +1,388 @@
+package profile
+
+// Attribution: how one CPU profile's samples divide among the allocator's
+// paths (allocator.Paths) and three catch-all buckets. It owns the bucket
+// rules below and the rounding that makes the shares add up to exactly
+// 100.00%. It reads profiles only; Collector (collector.go) feeds it.
+//
+// Bucket rules, applied to each sample's stack leaf first, counting every
+// inlined frame (a Location's Line[0] is the innermost):
+//
+//   - the innermost frame whose function is one of a path's Funcs names the
+//     path: a sample in takeBlock under tinyRefill is tiny_refill's;
+//   - otherwise, a frame in package allocator (Flush, Snapshot, publish
+//     outside a path) puts it in "allocator/other";
+//   - otherwise, a frame outside the standard library (a package path whose
+//     first element has a dot, or package main) puts it in "workload": the
+//     workload and whatever else the host program runs, including the
+//     runtime work such code triggers (mallocgc, GC assists);
+//   - otherwise only the Go runtime and standard library are on the stack
+//     (GC workers, scheduler, sweeper, scavenger, the profiler itself, or a
+//     sample with no stack): "runtime/GC".
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	pprofile "github.com/google/pprof/profile"
+
+	"github.com/haktop/haktop/allocator"
+)
+
+// Keys of the rows that are not allocator paths.
+const (
+	KeyAllocatorOther = "allocator/other"
+	KeyWorkload       = "workload"
+	KeyRuntime        = "runtime/GC"
+)
+
+// Label keys the workloads set on their goroutines (runtime/pprof.Do).
+const (
+	LabelWorkload = "workload"
+	LabelWorker   = "worker"
+)
+
+// TopN is how many functions a row lists by flat and by cum cost.
+const TopN = 5
+
+// NoPath is the Path of a row that is not an allocator path.
+const NoPath allocator.PathID = -1
+
+// allocatorPkg is the package whose non-path frames go to allocator/other.
+const allocatorPkg = "github.com/haktop/haktop/allocator"
+
+// FuncCost is one function's cost within a row.
+type FuncCost struct {
+	Func    string        `json:"func"`
+	Samples int64         `json:"samples"`
+	CPU     time.Duration `json:"cpu_ns"`
+}
+
+// Row is one bucket's share of a profile.
+type Row struct {
+	Key         string           `json:"key"`  // path key, or one of the Key* constants
+	Name        string           `json:"name"` // human name
+	Path        allocator.PathID `json:"-"`    // NoPath for the catch-all rows
+	Samples     int64            `json:"samples"`
+	CPU         time.Duration    `json:"cpu_ns"`
+	BasisPoints int64            `json:"basis_points"` // share in hundredths of a percent; a profile's rows sum to exactly 10000
+	// TopFlat ranks the functions the row's samples were in (leaf frames).
+	// TopCum ranks every function on the row's stacks, each counted once
+	// per sample; for a path row only the frames from the leaf up to the
+	// path's own frame, so callers above the path do not crowd the list.
+	TopFlat []FuncCost `json:"top_flat"`
+	TopCum  []FuncCost `json:"top_cum"`
+}
+
+// Percent returns the row's share of CPU in percent, to two decimals.
+func (r Row) Percent() float64 { return float64(r.BasisPoints) / 100 }
+
+// WorkerRows is one worker's samples, split the same way.
+type WorkerRows struct {
+	Workload    string        `json:"workload"` // pprof label "workload"; "" when unlabelled
+	Worker      string        `json:"worker"`   // pprof label "worker"; "" when unlabelled
+	Samples     int64         `json:"samples"`
+	CPU         time.Duration `json:"cpu_ns"`
+	BasisPoints int64         `json:"basis_points"` // the worker's share of the whole profile
+	Rows        []Row         `json:"rows"`         // shares of this worker's own samples
+}
+
+// Attribution is a profile divided among allocator paths and catch-all rows.
+type Attribution struct {
+	Samples int64         `json:"samples"`
+	CPU     time.Duration `json:"cpu_ns"`
+	// Rows holds every path in PathID order (Rows[id] is path id), then
+	// allocator/other, workload and runtime/GC, zero rows included.
+	Rows    []Row        `json:"rows"`
+	Workers []WorkerRows `json:"workers"` // by workload, then worker
+}
+
+// PathSamples returns the sample count of every path, indexed by PathID.
+func (a Attribution) PathSamples() [allocator.NumPaths]int64 {
+	var out [allocator.NumPaths]int64
+	for _, r := range a.Rows {
+		if r.Path != NoPath {
+			out[r.Path] = r.Samples
+		}
+	}
+	return out
+}
+
+// Row returns the row named key, and false when there is none.
+func (a Attribution) Row(key string) (Row, bool) {
+	for _, r := range a.Rows {
+		if r.Key == key {
+			return r, true
+		}
+	}
+	return Row{}, false
+}
+
+// numRows is the path rows plus allocator/other, workload and runtime/GC.
+const numRows = int(allocator.NumPaths) + 3
+
+const (
+	rowAllocatorOther = int(allocator.NumPaths) + iota
+	rowWorkload
+	rowRuntime
+)
+
+// pathOfFunc maps every function a path lists to its path.
+var pathOfFunc = func() map[string]allocator.PathID {
+	m := make(map[string]allocator.PathID)
+	for _, p := range allocator.Paths {
+		for _, f := range p.Funcs {
+			m[f] = p.ID
+		}
+	}
+	return m
+}()
+
+// rowTally accumulates one row while samples are read.
+type rowTally struct {
+	samples, cpu int64
+	flat, cum    map[string]*[2]int64 // function -> samples, cpu
+}
+
+func (t *rowTally) add(m *map[string]*[2]int64, fn string, n, cpu int64) {
+	if *m == nil {
+		*m = make(map[string]*[2]int64)
+	}
+	v := (*m)[fn]
+	if v == nil {
+		v = new([2]int64)
+		(*m)[fn] = v
+	}
+	v[0] += n
+	v[1] += cpu
+}
+
+type tally struct {
+	rows         [numRows]rowTally
+	samples, cpu int64
+}
+
+// Attribute returns p's samples divided among the allocator's paths and the
+// catch-all rows, overall and per worker (see the bucket rules at the top
+// of this file). Sample counts come from the "samples" value and CPU time
+// from the "cpu" value; shares are by CPU time, or by count when p has no
+// cpu value. A profile with no samples has every share 0.
+func Attribute(p *pprofile.Profile) Attribution {
+	countIdx, cpuIdx := -1, -1
+	for i, st := range p.SampleType {
+		switch st.Type {
+		case "samples":
+			countIdx = i
+		case "cpu":
+			cpuIdx = i
+		}
+	}
+	var total tally
+	workers := make(map[[2]string]*tally)
+	var stack []string
+	for _, s := range p.Sample {
+		n, cpu := int64(1), int64(0)
+		if countIdx >= 0 {
+			n = s.Value[countIdx]
+		}
+		if cpuIdx >= 0 {
+			cpu = s.Value[cpuIdx]
+		}
+		stack = stack[:0]
+		for _, loc := range s.Location {
+			for _, ln := range loc.Line {
+				name := "?"
+				if ln.Function != nil {
+					name = ln.Function.Name
+				}
+				stack = append(stack, name)
+			}
+		}
+		row, depth := classify(stack)
+		wk := [2]string{label(s, LabelWorkload), label(s, LabelWorker)}
+		w := workers[wk]
+		if w == nil {
+			w = new(tally)
+			workers[wk] = w
+		}
+		total.record(row, depth, stack, n, cpu)
+		w.record(row, depth, stack, n, cpu)
+	}
+	a := Attribution{Samples: total.samples, CPU: time.Duration(total.cpu), Rows: total.result(cpuIdx >= 0)}
+	keys := make([][2]string, 0, len(workers))
+	for k := range workers {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y [2]string) int {
+		return cmp.Or(strings.Compare(x[0], y[0]), compareWorker(x[1], y[1]))
+	})
+	weights := make([]int64, len(keys))
+	for i, k := range keys {
+		w := workers[k]
+		weights[i] = w.weight(cpuIdx >= 0)
+		a.Workers = append(a.Workers, WorkerRows{
+			Workload: k[0], Worker: k[1], Samples: w.samples, CPU: time.Duration(w.cpu),
+			Rows: w.result(cpuIdx >= 0),
+		})
+	}
+	for i, bp := range basisPoints(weights) {
+		a.Workers[i].BasisPoints = bp
+	}
+	return a
+}
+
+// classify returns the row a stack (leaf first) belongs to and, for a path
+// row, the index of the path's frame.
+func classify(stack []string) (row, depth int) {
+	for i, fn := range stack {
+		if id, ok := pathOfFunc[fn]; ok {
+			return int(id), i
+		}
+	}
+	user := false
+	for _, fn := range stack {
+		pkg := funcPackage(fn)
+		if pkg == allocatorPkg {
+			return rowAllocatorOther, len(stack) - 1
+		}
+		if pkg == "main" || strings.Contains(strings.SplitN(pkg, "/", 2)[0], ".") {
+			user = true
+		}
+	}
+	if user {
+		return rowWorkload, len(stack) - 1
+	}
+	return rowRuntime, len(stack) - 1
+}
+
+// funcPackage returns the package path of a pprof function name such as
+// "github.com/haktop/haktop/allocator.(*Heap).Alloc": everything before the
+// first dot after the last slash.
+func funcPackage(fn string) string {
+	slash := strings.LastIndexByte(fn, '/')
+	dot := strings.IndexByte(fn[slash+1:], '.')
+	if dot < 0 {
+		return fn
+	}
+	return fn[:slash+1+dot]
+}
+
+func (t *tally) record(row, depth int, stack []string, n, cpu int64) {
+	t.samples += n
+	t.cpu += cpu
+	r := &t.rows[row]
+	r.samples += n
+	r.cpu += cpu
+	if len(stack) == 0 {
+		return
+	}
+	r.add(&r.flat, stack[0], n, cpu)
+	for i, fn := range stack[:depth+1] {
+		if !slices.Contains(stack[:i], fn) { // recursion counts once
+			r.add(&r.cum, fn, n, cpu)
+		}
+	}
+}
+
+func (t *tally) weight(byCPU bool) int64 {
+	if byCPU {
+		return t.cpu
+	}
+	return t.samples
+}
+
+func (t *tally) result(byCPU bool) []Row {
+	rows := make([]Row, numRows)
+	weights := make([]int64, numRows)
+	for i := range rows {
+		r := &t.rows[i]
+		rows[i] = Row{Path: NoPath, Samples: r.samples, CPU: time.Duration(r.cpu),
+			TopFlat: top(r.flat, byCPU), TopCum: top(r.cum, byCPU)}
+		weights[i] = r.samples
+		if byCPU {
+			weights[i] = r.cpu
+		}
+		switch i {
+		case rowAllocatorOther:
+			rows[i].Key, rows[i].Name = KeyAllocatorOther, "allocator, no path"
+		case rowWorkload:
+			rows[i].Key, rows[i].Name = KeyWorkload, "workload"
+		case rowRuntime:
+			rows[i].Key, rows[i].Name = KeyRuntime, "Go runtime and GC"
+		default:
+			p := allocator.Paths[i]
+			rows[i].Key, rows[i].Name, rows[i].Path = p.Key, p.Name, p.ID
+		}
+	}
+	for i, bp := range basisPoints(weights) {
+		rows[i].BasisPoints = bp
+	}
+	return rows
+}
+
+// top returns the TopN costliest functions of m, costliest first, ties by name.
+func top(m map[string]*[2]int64, byCPU bool) []FuncCost {
+	out := make([]FuncCost, 0, len(m))
+	for fn, v := range m {
+		out = append(out, FuncCost{Func: fn, Samples: v[0], CPU: time.Duration(v[1])})
+	}
+	slices.SortFunc(out, func(x, y FuncCost) int {
+		if byCPU {
+			if c := cmp.Compare(y.CPU, x.CPU); c != 0 {
+				return c
+			}
+		}
+		return cmp.Or(cmp.Compare(y.Samples, x.Samples), strings.Compare(x.Func, y.Func))
+	})
+	return out[:min(len(out), TopN)]
+}
+
+// basisPoints returns each weight's share of their sum in hundredths of a
+// percent, rounded by largest remainder so the shares sum to exactly 10000
+// (ties go to the earlier weight). All zero when the sum is zero.
+func basisPoints(weights []int64) []int64 {
+	var sum int64
+	for _, w := range weights {
+		sum += w
+	}
+	out := make([]int64, len(weights))
+	if sum <= 0 {
+		return out
+	}
+	rem := make([]int64, len(weights))
+	left := int64(10000)
+	for i, w := range weights {
+		out[i] = w * 10000 / sum // fits int64 below about ten days of CPU time
+		rem[i] = w*10000 - out[i]*sum
+		left -= out[i]
+	}
+	order := make([]int, len(weights))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(x, y int) int { return cmp.Compare(rem[y], rem[x]) })
+	for _, i := range order[:left] {
+		out[i]++
+	}
+	return out
+}
+
+func label(s *pprofile.Sample, key string) string {
+	if v := s.Label[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// compareWorker orders worker labels numerically when both are numbers.
+func compareWorker(x, y string) int {
+	a, errA := strconv.Atoi(x)
+	b, errB := strconv.Atoi(y)
+	if errA == nil && errB == nil {
+		return cmp.Compare(a, b)
+	}
+	return strings.Compare(x, y)
+}

@@ -1,0 +1,231 @@
+package profile
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/haktop/haktop/allocator"
+)
+
+// handProfile is a profile with one sample per bucket rule, inline frames
+// and two labelled workers.
+func handProfile(t *testing.T) *builder {
+	b := newBuilder()
+	w0 := []string{LabelWorkload, "random_mixed", LabelWorker, "0"}
+	w1 := []string{LabelWorkload, "random_mixed", LabelWorker, "1"}
+	run := b.loc(wl + "runRandomMixed")
+	goexit := b.loc("runtime.goexit")
+	// takeBlock inlined into tinyRefill, under allocSlow <- Alloc inlined into the loop.
+	refill := b.loc(al+"(*Heap).takeBlock", al+"(*Heap).tinyRefill")
+	slow := b.loc(al + "(*Heap).allocSlow")
+	allocInl := b.loc(al+"(*Heap).Alloc", wl+"runRandomMixed")
+	b.sample(7, w0, refill, slow, allocInl, goexit)
+	// The fast path, inlined into the workload: tiny_fast.
+	b.sample(20, w0, allocInl, goexit)
+	b.sample(5, w1, allocInl, goexit)
+	// memclr under mapSuperslab under tinyRefill: the innermost path wins.
+	mapss := b.loc("runtime.memclrNoHeapPointers", al+"(*arena).mapSuperslab")
+	b.sample(3, w1, mapss, refill, slow, allocInl, goexit)
+	// Go allocation in the workload: workload.
+	b.sample(4, w0, b.loc("runtime.mallocgc"), run, goexit)
+	// Flush outside any path: allocator/other.
+	b.sample(2, w1, b.loc(al+"(*Heap).publish", al+"(*Heap).Flush"), run, goexit)
+	// GC worker and a stackless sample: runtime/GC, unlabelled.
+	b.sample(6, nil, b.loc("runtime.scanobject"), b.loc("runtime.gcBgMarkWorker"), goexit)
+	b.sample(1, nil)
+	// pool v2 with recursion through the same function counted once in cum.
+	v2 := b.loc(al + "(*Heap).poolV2Alloc")
+	b.sample(2, w1, v2, v2, slow, allocInl, goexit)
+	return b
+}
+
+func TestAttributeBuckets(t *testing.T) {
+	a := Attribute(handProfile(t).valid(t))
+	if a.Samples != 50 || a.CPU != 50*time.Duration(tick) {
+		t.Fatalf("total = %d samples, %v; want 50, 500ms", a.Samples, a.CPU)
+	}
+	want := map[string]int64{
+		"tiny_refill": 7, "tiny_fast": 25, "superslab_map": 3, "pool_v2_alloc": 2,
+		KeyWorkload: 4, KeyAllocatorOther: 2, KeyRuntime: 7,
+	}
+	for _, r := range a.Rows {
+		if r.Samples != want[r.Key] {
+			t.Errorf("row %s: %d samples, want %d", r.Key, r.Samples, want[r.Key])
+		}
+		if r.CPU != time.Duration(r.Samples*tick) {
+			t.Errorf("row %s: cpu %v, want %d ticks", r.Key, r.CPU, r.Samples)
+		}
+		// 50 samples: each sample is exactly 2%.
+		if r.BasisPoints != r.Samples*200 {
+			t.Errorf("row %s: %d basis points, want %d", r.Key, r.BasisPoints, r.Samples*200)
+		}
+	}
+	for id := range allocator.NumPaths {
+		if a.Rows[id].Path != id || a.Rows[id].Key != allocator.Paths[id].Key {
+			t.Errorf("Rows[%d] is %s, want path %s", id, a.Rows[id].Key, id)
+		}
+	}
+	ps := a.PathSamples()
+	if ps[allocator.PathTinyFast] != 25 || ps[allocator.PathPoolV2Alloc] != 2 || ps[allocator.PathPoolV1Alloc] != 0 {
+		t.Errorf("PathSamples = %v", ps)
+	}
+}
+
+func TestAttributeTopFunctions(t *testing.T) {
+	a := Attribute(handProfile(t).valid(t))
+	refill, _ := a.Row("tiny_refill")
+	if got := names(refill.TopFlat); !slices.Equal(got, []string{al + "(*Heap).takeBlock"}) {
+		t.Errorf("tiny_refill flat = %v", got)
+	}
+	// cum stops at the path's own frame: allocSlow and the workload are callers.
+	if got := names(refill.TopCum); !slices.Equal(got, []string{al + "(*Heap).takeBlock", al + "(*Heap).tinyRefill"}) {
+		t.Errorf("tiny_refill cum = %v", got)
+	}
+	v2, _ := a.Row("pool_v2_alloc")
+	if len(v2.TopCum) != 1 || v2.TopCum[0].Samples != 2 {
+		t.Errorf("pool_v2_alloc cum = %+v, want poolV2Alloc once with 2 samples", v2.TopCum)
+	}
+	rt, _ := a.Row(KeyRuntime)
+	if got := names(rt.TopFlat); !slices.Equal(got, []string{"runtime.scanobject"}) {
+		t.Errorf("runtime flat = %v (the stackless sample has no function)", got)
+	}
+	if got := names(rt.TopCum); !slices.Equal(got, []string{"runtime.gcBgMarkWorker", "runtime.goexit", "runtime.scanobject"}) {
+		t.Errorf("runtime cum = %v", got)
+	}
+	fast, _ := a.Row("tiny_fast")
+	if fast.TopFlat[0].Samples != 25 || fast.TopFlat[0].CPU != 25*time.Duration(tick) {
+		t.Errorf("tiny_fast flat = %+v", fast.TopFlat)
+	}
+}
+
+func TestAttributeTopIsCappedAndOrdered(t *testing.T) {
+	b := newBuilder()
+	goexit := b.loc("runtime.goexit")
+	for i, fn := range []string{"a", "b", "c", "d", "e", "f", "g"} {
+		b.sample(int64(1+i%3), nil, b.loc("example.com/w."+fn), goexit)
+	}
+	r, _ := Attribute(b.valid(t)).Row(KeyWorkload)
+	want := []string{"example.com/w.c", "example.com/w.f", "example.com/w.b", "example.com/w.e", "example.com/w.a"}
+	if got := names(r.TopFlat); !slices.Equal(got, want) {
+		t.Errorf("flat = %v, want %v", got, want)
+	}
+	if got := names(r.TopCum); got[0] != "runtime.goexit" || len(got) != TopN {
+		t.Errorf("cum = %v, want goexit first and %d entries", got, TopN)
+	}
+}
+
+func TestAttributeWorkers(t *testing.T) {
+	a := Attribute(handProfile(t).valid(t))
+	type key struct{ wl, w string }
+	want := map[key]int64{{"", ""}: 7, {"random_mixed", "0"}: 31, {"random_mixed", "1"}: 12}
+	if len(a.Workers) != 3 {
+		t.Fatalf("%d workers, want 3: %+v", len(a.Workers), a.Workers)
+	}
+	var bp int64
+	for i, w := range a.Workers {
+		if w.Samples != want[key{w.Workload, w.Worker}] {
+			t.Errorf("worker %q/%q: %d samples", w.Workload, w.Worker, w.Samples)
+		}
+		if i > 0 && w.Workload == a.Workers[i-1].Workload && w.Worker < a.Workers[i-1].Worker {
+			t.Errorf("workers out of order: %+v", a.Workers)
+		}
+		bp += w.BasisPoints
+		assertSums(t, w.Rows, w.Samples)
+	}
+	if bp != 10000 {
+		t.Errorf("worker shares sum to %d basis points", bp)
+	}
+	w1 := a.Workers[2]
+	if r, _ := (Attribution{Rows: w1.Rows}).Row("superslab_map"); r.Samples != 3 || r.BasisPoints != 2500 {
+		t.Errorf("worker 1 superslab_map = %+v, want 3 samples, 25%%", r)
+	}
+}
+
+// assertSums checks that rows add up to total samples and exactly 100.00%.
+func assertSums(t *testing.T, rows []Row, total int64) {
+	t.Helper()
+	var n, bp int64
+	for _, r := range rows {
+		n += r.Samples
+		bp += r.BasisPoints
+	}
+	if n != total || (total > 0 && bp != 10000) {
+		t.Errorf("rows sum to %d samples and %d basis points; want %d and 10000", n, bp, total)
+	}
+}
+
+// Shares that do not divide evenly still add up to exactly 100.00%.
+func TestAttributeAddsUpToExactly100(t *testing.T) {
+	b := newBuilder()
+	goexit := b.loc("runtime.goexit")
+	b.sample(1, nil, b.loc(al+"(*Heap).tinyRefill"), goexit)
+	b.sample(1, nil, b.loc(al+"(*Heap).tinyFlush"), goexit)
+	b.sample(1, nil, b.loc("runtime.bgsweep"), goexit)
+	a := Attribute(b.valid(t))
+	assertSums(t, a.Rows, 3)
+	got := []int64{a.Rows[allocator.PathTinyRefill].BasisPoints, a.Rows[allocator.PathTinyFlush].BasisPoints, a.Rows[rowRuntime].BasisPoints}
+	if !slices.Equal(got, []int64{3334, 3333, 3333}) {
+		t.Errorf("thirds = %v, want [3334 3333 3333]", got)
+	}
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		w := make([]int64, 1+rng.IntN(25))
+		for i := range w {
+			w[i] = rng.Int64N(1e12)
+		}
+		var sum int64
+		for _, v := range basisPoints(w) {
+			sum += v
+		}
+		if sum != 10000 {
+			t.Fatalf("basisPoints(%v) sums to %d", w, sum)
+		}
+	}
+	if got := basisPoints([]int64{0, 0}); !slices.Equal(got, []int64{0, 0}) {
+		t.Errorf("empty profile shares = %v", got)
+	}
+}
+
+// Without a cpu value, shares are by sample count.
+func TestAttributeCountOnly(t *testing.T) {
+	b := newBuilder()
+	b.sample(3, nil, b.loc(al+"(*Heap).poolV1Alloc"))
+	b.sample(1, nil, b.loc("main.main"))
+	p := b.valid(t)
+	p.SampleType = p.SampleType[:1]
+	for _, s := range p.Sample {
+		s.Value = s.Value[:1]
+	}
+	a := Attribute(p)
+	if a.Rows[allocator.PathPoolV1Alloc].BasisPoints != 7500 || a.Rows[rowWorkload].BasisPoints != 2500 || a.CPU != 0 {
+		t.Errorf("count-only shares: v1 %d, workload %d, cpu %v", a.Rows[allocator.PathPoolV1Alloc].BasisPoints, a.Rows[rowWorkload].BasisPoints, a.CPU)
+	}
+}
+
+func TestFuncPackage(t *testing.T) {
+	for fn, want := range map[string]string{
+		al + "(*Heap).Alloc":                        "github.com/haktop/haktop/allocator",
+		"runtime.gcBgMarkWorker":                    "runtime",
+		"runtime/pprof.profileWriter":               "runtime/pprof",
+		"main.main":                                 "main",
+		"gopkg.in/yaml.v3.(*parser).parse":          "gopkg.in/yaml",
+		"github.com/a/b.v2.F":                       "github.com/a/b",
+		"internal/runtime/atomic.(*Uint32).Load":    "internal/runtime/atomic",
+		"example.com/m/p.Generic[...].Method.func1": "example.com/m/p",
+	} {
+		if got := funcPackage(fn); got != want {
+			t.Errorf("funcPackage(%q) = %q, want %q", fn, got, want)
+		}
+	}
+}
+
+func names(fs []FuncCost) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Func
+	}
+	return out
+}
