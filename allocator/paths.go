@@ -49,7 +49,7 @@ func fn(names ...string) []string {
 
 // Paths is the allocator's path registry, indexed by PathID.
 var Paths = [NumPaths]Path{
-	{PathTinyFast, "tiny_fast", "tiny fast", fn("(*Heap).Alloc", "(*Heap).Free", "(*Heap).freeSmall")},
+	{PathTinyFast, "tiny_fast", "tiny fast", fn("(*Heap).Alloc", "(*Heap).Free")},
 	{PathTinyRefill, "tiny_refill", "tiny refill", fn("(*Heap).tinyRefill")},
 	{PathTinyFallback, "tiny_fallback", "tiny refill fail/fallback", fn("(*Heap).refillFallback")},
 	{PathTinyFlush, "tiny_flush", "tiny cache flush", fn("(*Heap).tinyFlush")},
