@@ -1,0 +1,50 @@
+// Package sampler turns an allocator's counters into a time series of Samples
+// with rates, and records sessions to files that Open and Load read back.
+//
+// # Sampling
+//
+// A Sampler calls its Source (e.g. (*allocator.Allocator).Snapshot) every
+// Interval, together with the workload's ops counter and process figures
+// (RSS, GC count and last pause, Go heap in use). Each Sample keeps the raw
+// cumulative counters; its Rates are computed by RatesBetween from the
+// previous sample, so a recording reproduces them exactly. Samples go to a
+// bounded history ring, to sinks (synchronous, lossless: recorders) and to
+// subscribers (buffered channels; a full channel drops the sample and counts
+// it in Drops, so nothing waits on a slow reader). Restart starts a new
+// counter epoch when the allocator is rebuilt: rates never straddle one.
+//
+// # FORMAT
+//
+// A recording is one file of JSON lines (gzip-compressed when its name ends
+// in ".gz"; readers detect gzip by its magic bytes). Every line is a record,
+// numbered from 1, with a "type":
+//
+//	header  always record 1: "format":"haktop-session", "version" (this is 1),
+//	        "start", "haktop", "go", "os", "arch", "cpus", "gomaxprocs",
+//	        "interval_ns", "stats_compiled", "workload" {name, workers, cycles,
+//	        duration_ns, ws, seed, size, min_size, max_size}, "gates"
+//	        [{env, value, source, paths, off}], and the layout of every
+//	        sample: "classes" (row names C0..L), "counters" (column names
+//	        alloc_calls..free_fallback) and "paths" (path keys).
+//	sample  "seq", "elapsed_ns", "epoch", "epoch_start_ns", "ops", "heaps",
+//	        "classes" (one row of raw cumulative counters per header class,
+//	        in header counter order), "paths" (hits per header path),
+//	        "invalid" {page_of_fail_*}, "memory" {superslabs_mapped, ...},
+//	        "proc" {rss_bytes, num_gc, last_pause_ns, heap_inuse_bytes}.
+//	event   "elapsed_ns", "kind" (restart, pause, resume, note; readers skip
+//	        others), "epoch" (in force after the event), "message", and for
+//	        a restart the new "gates".
+//	footer  last: "end", "reason", "elapsed_ns", "samples", "events",
+//	        "drops", and totals over every epoch: "ops", "classes", "paths",
+//	        "invalid".
+//
+// Counters and ops are cumulative within an epoch and start from zero when
+// "epoch" changes, at "epoch_start_ns"; rates are deltas between
+// consecutive samples of one epoch, or from zero at the epoch start. Readers
+// map classes, counters and paths by name, so files outlive registry growth.
+// The writer flushes every line to the OS (gzip: a sync flush), so a killed
+// recorder leaves a readable prefix: a truncated last line or a missing
+// footer is a warning; anything else malformed is an error naming the file
+// and the record. A new version number marks any change old readers would
+// misread.
+package sampler

@@ -1,0 +1,173 @@
+package sampler
+
+// The wire form of a recording: one JSON object per line, told apart by
+// "type". These structs are the only place field names and units are
+// chosen (see FORMAT in doc.go); Recorder marshals them and Session
+// unmarshals them, so the two cannot disagree. Durations are integer
+// nanoseconds and counters plain integers, so every value round-trips
+// exactly.
+
+import (
+	"time"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/workload"
+)
+
+// Record types, the value of every line's "type".
+const (
+	typeHeader = "header"
+	typeSample = "sample"
+	typeEvent  = "event"
+	typeFooter = "footer"
+)
+
+// counterNames names the columns of a class row, in allocator.Counters
+// field order (a test checks them against its json tags).
+var counterNames = [...]string{
+	"alloc_calls", "alloc_fast", "alloc_refill", "alloc_refill_fail", "alloc_fallback",
+	"free_calls", "free_fast", "free_remote", "free_fallback",
+}
+
+const numCounters = len(counterNames)
+
+// counterRow returns c's counters in counterNames order.
+func counterRow(c *allocator.Counters) [numCounters]*uint64 {
+	return [numCounters]*uint64{
+		&c.AllocCalls, &c.AllocFast, &c.AllocRefill, &c.AllocRefillFail, &c.AllocFallback,
+		&c.FreeCalls, &c.FreeFast, &c.FreeRemote, &c.FreeFallback,
+	}
+}
+
+// typeOnly is decoded first, to dispatch a line on its type.
+type typeOnly struct {
+	Type string `json:"type"`
+}
+
+type wireHeader struct {
+	Type          string    `json:"type"`
+	Format        string    `json:"format"`
+	Version       int       `json:"version"`
+	Start         time.Time `json:"start"`
+	Haktop        string    `json:"haktop"`
+	GoVersion     string    `json:"go"`
+	OS            string    `json:"os"`
+	Arch          string    `json:"arch"`
+	CPUs          int       `json:"cpus"`
+	GOMAXPROCS    int       `json:"gomaxprocs"`
+	IntervalNS    int64     `json:"interval_ns"`
+	StatsCompiled bool      `json:"stats_compiled"`
+	Workload      wireSpec  `json:"workload"`
+	Gates         []Gate    `json:"gates"`
+	Classes       []string  `json:"classes"`  // row names of every sample's "classes"
+	Counters      []string  `json:"counters"` // column names of each row
+	Paths         []string  `json:"paths"`    // path keys of every sample's "paths"
+}
+
+type wireSpec struct {
+	Name       string `json:"name"`
+	Workers    int    `json:"workers"`
+	Cycles     int64  `json:"cycles"`
+	DurationNS int64  `json:"duration_ns"`
+	WS         int    `json:"ws"`
+	Seed       uint32 `json:"seed"`
+	Size       int    `json:"size"`
+	MinSize    int    `json:"min_size"`
+	MaxSize    int    `json:"max_size"`
+}
+
+func toWireSpec(s workload.Spec) wireSpec {
+	return wireSpec{s.Name, s.Workers, s.Cycles, int64(s.Duration), s.WS, s.Seed, s.Size, s.MinSize, s.MaxSize}
+}
+
+func (w wireSpec) spec() workload.Spec {
+	return workload.Spec{Name: w.Name, Workers: w.Workers, Cycles: w.Cycles, Duration: time.Duration(w.DurationNS),
+		WS: w.WS, Seed: w.Seed, Size: w.Size, MinSize: w.MinSize, MaxSize: w.MaxSize}
+}
+
+type wireSample struct {
+	Type         string                `json:"type"`
+	Seq          int                   `json:"seq"`
+	ElapsedNS    int64                 `json:"elapsed_ns"`
+	Epoch        int                   `json:"epoch"`
+	EpochStartNS int64                 `json:"epoch_start_ns"`
+	Ops          int64                 `json:"ops"`
+	Heaps        int                   `json:"heaps"`
+	Classes      [][]uint64            `json:"classes"`
+	Paths        []uint64              `json:"paths"`
+	Invalid      allocator.Invalid     `json:"invalid"`
+	Memory       allocator.MemoryStats `json:"memory"`
+	Proc         wireProc              `json:"proc"`
+}
+
+type wireProc struct {
+	RSSBytes    uint64 `json:"rss_bytes"`
+	NumGC       uint32 `json:"num_gc"`
+	LastPauseNS int64  `json:"last_pause_ns"`
+	HeapInUse   uint64 `json:"heap_inuse_bytes"`
+}
+
+type wireEvent struct {
+	Type      string `json:"type"`
+	ElapsedNS int64  `json:"elapsed_ns"`
+	Kind      string `json:"kind"`
+	Epoch     int    `json:"epoch"`
+	Message   string `json:"message,omitempty"`
+	Gates     []Gate `json:"gates,omitempty"`
+}
+
+type wireFooter struct {
+	Type      string            `json:"type"`
+	End       time.Time         `json:"end"`
+	Reason    string            `json:"reason"`
+	ElapsedNS int64             `json:"elapsed_ns"`
+	Samples   int               `json:"samples"`
+	Events    int               `json:"events"`
+	Drops     uint64            `json:"drops"`
+	Ops       int64             `json:"ops"`
+	Classes   [][]uint64        `json:"classes"`
+	Paths     []uint64          `json:"paths"`
+	Invalid   allocator.Invalid `json:"invalid"`
+}
+
+// The layout this build writes: every class, counter and path in registry order.
+func localClasses() []string {
+	out := make([]string, allocator.NumClasses)
+	for c := range out {
+		out[c] = allocator.ClassName(c)
+	}
+	return out
+}
+
+func localPaths() []string {
+	out := make([]string, allocator.NumPaths)
+	for p := range out {
+		out[p] = allocator.PathID(p).String()
+	}
+	return out
+}
+
+func encodeClasses(cs *[allocator.NumClasses]allocator.Counters) [][]uint64 {
+	rows := make([][]uint64, len(cs))
+	for c := range cs {
+		row := make([]uint64, numCounters)
+		for i, p := range counterRow(&cs[c]) {
+			row[i] = *p
+		}
+		rows[c] = row
+	}
+	return rows
+}
+
+func encodeSample(s Sample) wireSample {
+	var cs [allocator.NumClasses]allocator.Counters
+	for c := range cs {
+		cs[c] = s.Snap.Classes[c].Counters
+	}
+	return wireSample{
+		Type: typeSample, Seq: s.Seq, ElapsedNS: int64(s.Elapsed), Epoch: s.Epoch, EpochStartNS: int64(s.EpochStart),
+		Ops: s.Ops, Heaps: s.Snap.Heaps, Classes: encodeClasses(&cs), Paths: append([]uint64(nil), s.Snap.Paths[:]...),
+		Invalid: s.Snap.Invalid, Memory: s.Snap.Memory,
+		Proc: wireProc{RSSBytes: s.Proc.RSSBytes, NumGC: s.Proc.NumGC, LastPauseNS: int64(s.Proc.LastPause), HeapInUse: s.Proc.HeapInUse},
+	}
+}

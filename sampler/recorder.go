@@ -1,0 +1,168 @@
+package sampler
+
+// Recorder writes one session to one file: the header at Create, a line
+// per Record or Event, the footer at Close. Every line reaches the OS
+// before the call returns (through a gzip Flush for .gz files), so a
+// process killed at any moment leaves a prefix Session can read. A mutex
+// lets the sampler's sink and the UI's event calls share one Recorder.
+
+import (
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Recorder appends a session to a file.
+type Recorder struct {
+	path string
+
+	mu      sync.Mutex
+	f       *os.File
+	gz      *gzip.Writer // nil unless path ends in .gz
+	w       io.Writer
+	err     error // sticky: the first write error, or errClosed
+	records int   // lines written, header included
+	samples int
+	events  int
+	last    Sample
+	totals  totalsAcc
+}
+
+var errClosed = errors.New("recorder is closed")
+
+// Create truncates or creates path and writes h to it; a path ending in
+// ".gz" is gzip-compressed. Format and Version are set by Create.
+func Create(path string, h Header) (*Recorder, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	r := &Recorder{path: path, f: f, w: f}
+	if strings.HasSuffix(path, ".gz") {
+		r.gz = gzip.NewWriter(f)
+		r.w = r.gz
+	}
+	wh := wireHeader{
+		Type: typeHeader, Format: FormatName, Version: FormatVersion, Start: h.Start,
+		Haktop: h.Haktop, GoVersion: h.GoVersion, OS: h.OS, Arch: h.Arch, CPUs: h.CPUs, GOMAXPROCS: h.GOMAXPROCS,
+		IntervalNS: int64(h.Interval), StatsCompiled: h.StatsCompiled, Workload: toWireSpec(h.Workload),
+		Gates: h.Gates, Classes: localClasses(), Counters: counterNames[:], Paths: localPaths(),
+	}
+	if wh.Gates == nil {
+		wh.Gates = []Gate{}
+	}
+	if err := r.writeLine(wh); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// Path returns the file the Recorder writes.
+func (r *Recorder) Path() string { return r.path }
+
+// Records returns how many records are written so far, header and footer included.
+func (r *Recorder) Records() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.records
+}
+
+// Record appends a sample. It returns the first write error the Recorder
+// met, now or earlier.
+func (r *Recorder) Record(s Sample) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.writeLine(encodeSample(s)); err != nil {
+		return err
+	}
+	r.samples++
+	r.last = s
+	r.totals.observe(s)
+	return nil
+}
+
+// Event appends an event. It returns the first write error the Recorder met.
+func (r *Recorder) Event(e Event) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.writeLine(wireEvent{Type: typeEvent, ElapsedNS: int64(e.Elapsed), Kind: e.Kind, Epoch: e.Epoch, Message: e.Message, Gates: e.Gates}); err != nil {
+		return err
+	}
+	r.events++
+	return nil
+}
+
+// Close writes the footer and closes the file. The Recorder fills the
+// footer's Samples, Events and Totals from what it wrote, Elapsed from the
+// last sample, and End with the current time when it is zero. It returns
+// the first error met while writing or closing; later calls return an error.
+func (r *Recorder) Close(f Footer) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == errClosed {
+		return fmt.Errorf("recording %s: %w", r.path, errClosed)
+	}
+	if r.err != nil { // an earlier write failed: close without a footer
+		err := r.err
+		r.closeFile()
+		r.err = errClosed
+		return fmt.Errorf("recording %s: %w", r.path, err)
+	}
+	if f.End.IsZero() {
+		f.End = time.Now()
+	}
+	t := r.totals.totals()
+	err := r.writeLine(wireFooter{
+		Type: typeFooter, End: f.End, Reason: f.Reason, ElapsedNS: int64(r.last.Elapsed),
+		Samples: r.samples, Events: r.events, Drops: f.Drops, Ops: t.Ops,
+		Classes: encodeClasses(&t.Classes), Paths: append([]uint64(nil), t.Paths[:]...), Invalid: t.Invalid,
+	})
+	if cerr := r.closeFile(); err == nil {
+		err = cerr
+	}
+	r.err = errClosed
+	return err
+}
+
+func (r *Recorder) closeFile() error {
+	var err error
+	if r.gz != nil {
+		err = r.gz.Close()
+	}
+	if cerr := r.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("recording %s: %w", r.path, err)
+	}
+	return nil
+}
+
+// writeLine writes v as one line and pushes it to the OS.
+func (r *Recorder) writeLine(v any) error {
+	if r.err != nil {
+		return fmt.Errorf("recording %s: %w", r.path, r.err)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		r.err = err
+		return fmt.Errorf("recording %s: %w", r.path, err)
+	}
+	b = append(b, '\n')
+	if _, err = r.w.Write(b); err == nil && r.gz != nil {
+		err = r.gz.Flush()
+	}
+	if err != nil {
+		r.err = err
+		return fmt.Errorf("recording %s: %w", r.path, err)
+	}
+	r.records++
+	return nil
+}

@@ -1,0 +1,239 @@
+package sampler
+
+// Sampler owns the sampling clock, the history ring and the subscriber
+// list. One mutex serialises taking a sample, so Run's ticks, SampleNow and
+// Restart may be called from any goroutine; the workload never touches it
+// (it only reads allocator.Snapshot and an ops counter the workload
+// publishes), and subscribers get samples by non-blocking send, so no
+// consumer can slow the workload or the sampler.
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/haktop/haktop/allocator"
+)
+
+// Sampling limits and defaults.
+const (
+	DefaultInterval = 250 * time.Millisecond
+	MinInterval     = 10 * time.Millisecond
+	DefaultHistory  = 512
+)
+
+// Options configure a Sampler. The zero value means the defaults.
+type Options struct {
+	Interval time.Duration // between ticks of Run; 0 means DefaultInterval, below MinInterval is an error
+	History  int           // samples the history ring keeps; 0 means DefaultHistory
+}
+
+// Source returns the counters to sample, e.g. (*allocator.Allocator).Snapshot.
+type Source func() allocator.Snapshot
+
+// Sampler turns a Source into a series of Samples.
+type Sampler struct {
+	interval time.Duration
+	drops    atomic.Uint64
+
+	mu         sync.Mutex
+	src        Source
+	ops        func() int64
+	now        func() time.Time // time.Now; tests replace it
+	start      time.Time
+	seq        int
+	epoch      int
+	epochStart time.Duration
+	prev       Sample
+	ring       []Sample // ring[next] is the oldest once full
+	next       int
+	full       bool
+	proc       *procReader
+	subs       map[int]chan Sample
+	subID      int
+	sinks      map[int]func(Sample)
+	sinkOrder  []int
+}
+
+// New returns a Sampler over src, whose elapsed time starts now. ops returns
+// the workload's operations so far (e.g. workload.Run.Cycles); nil means
+// none are counted. It returns an error naming the bad option and the
+// accepted values.
+func New(src Source, ops func() int64, opts Options) (*Sampler, error) {
+	if src == nil {
+		return nil, fmt.Errorf("sampler: nil Source")
+	}
+	switch {
+	case opts.Interval == 0:
+		opts.Interval = DefaultInterval
+	case opts.Interval < MinInterval:
+		return nil, fmt.Errorf("sampler: interval %v is not valid: want %v or more", opts.Interval, MinInterval)
+	}
+	switch {
+	case opts.History == 0:
+		opts.History = DefaultHistory
+	case opts.History < 0:
+		return nil, fmt.Errorf("sampler: history %d is not valid: want a positive number of samples", opts.History)
+	}
+	if ops == nil {
+		ops = func() int64 { return 0 }
+	}
+	s := &Sampler{
+		interval: opts.Interval,
+		src:      src,
+		ops:      ops,
+		now:      time.Now,
+		ring:     make([]Sample, opts.History),
+		proc:     newProcReader(),
+		subs:     make(map[int]chan Sample),
+		sinks:    make(map[int]func(Sample)),
+	}
+	s.start = s.now()
+	return s, nil
+}
+
+// Interval returns the time between Run's ticks.
+func (s *Sampler) Interval() time.Duration { return s.interval }
+
+// Run takes a sample every interval until ctx is done. It takes no sample
+// on return: call SampleNow after the workload has flushed for exact totals.
+func (s *Sampler) Run(ctx context.Context) {
+	t := time.NewTicker(s.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.SampleNow()
+		}
+	}
+}
+
+// SampleNow takes one sample, adds it to the history, hands it to every sink
+// and subscriber, and returns it.
+func (s *Sampler) SampleNow() Sample {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Counters first, then the clock: a sample never claims more time than
+	// its counters saw.
+	snap := s.src()
+	ops := s.ops()
+	smp := Sample{
+		Seq:        s.seq,
+		Elapsed:    s.now().Sub(s.start),
+		Epoch:      s.epoch,
+		EpochStart: s.epochStart,
+		Ops:        ops,
+		Snap:       snap,
+		Proc:       s.proc.read(),
+	}
+	// s.prev is the zero Sample before the first sample: the baseline is
+	// then zero counters at the start, as it is after a Restart.
+	smp.Rates = RatesBetween(s.prev, smp)
+	s.seq++
+	s.prev = smp
+	s.ring[s.next] = smp
+	s.next++
+	if s.next == len(s.ring) {
+		s.next, s.full = 0, true
+	}
+	for _, id := range s.sinkOrder {
+		s.sinks[id](smp)
+	}
+	for _, ch := range s.subs {
+		select {
+		case ch <- smp:
+		default:
+			s.drops.Add(1)
+		}
+	}
+	return smp
+}
+
+// Restart switches the sampler to a new counter source whose counters and
+// ops start from zero, e.g. a new Allocator built with a toggled gate. It
+// returns the new epoch; samples from now on carry it, so their rates are
+// measured from zero at the moment of the restart.
+func (s *Sampler) Restart(src Source, ops func() int64) (epoch int, at time.Duration) {
+	if ops == nil {
+		ops = func() int64 { return 0 }
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.src, s.ops = src, ops
+	s.epoch++
+	s.epochStart = s.now().Sub(s.start)
+	return s.epoch, s.epochStart
+}
+
+// Subscribe returns a channel that receives every sample taken from now on,
+// and a function that unsubscribes and closes the channel. When the
+// channel's buffer (buf, at least 1) is full the sample is dropped for that
+// subscriber and counted in Drops: the sampler never waits.
+func (s *Sampler) Subscribe(buf int) (<-chan Sample, func()) {
+	if buf < 1 {
+		buf = 1
+	}
+	ch := make(chan Sample, buf)
+	s.mu.Lock()
+	id := s.subID
+	s.subID++
+	s.subs[id] = ch
+	s.mu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			s.mu.Lock()
+			delete(s.subs, id)
+			s.mu.Unlock()
+			close(ch)
+		})
+	}
+}
+
+// AddSink registers fn to be called with every sample taken from now on,
+// synchronously and in registration order, before subscribers are served.
+// Unlike a subscriber a sink never misses a sample, and a slow sink delays
+// only the sampler, never the workload: use it for recording. It returns a
+// function that removes the sink.
+func (s *Sampler) AddSink(fn func(Sample)) (remove func()) {
+	s.mu.Lock()
+	id := s.subID
+	s.subID++
+	s.sinks[id] = fn
+	s.sinkOrder = append(s.sinkOrder, id)
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if _, ok := s.sinks[id]; !ok {
+			return
+		}
+		delete(s.sinks, id)
+		for i, v := range s.sinkOrder {
+			if v == id {
+				s.sinkOrder = append(s.sinkOrder[:i:i], s.sinkOrder[i+1:]...)
+				break
+			}
+		}
+	}
+}
+
+// Drops returns how many samples subscribers have missed because their
+// buffers were full.
+func (s *Sampler) Drops() uint64 { return s.drops.Load() }
+
+// History returns the samples the ring still holds, oldest first.
+func (s *Sampler) History() []Sample {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.full {
+		return append([]Sample(nil), s.ring[:s.next]...)
+	}
+	out := make([]Sample, 0, len(s.ring))
+	out = append(out, s.ring[s.next:]...)
+	return append(out, s.ring[:s.next]...)
+}

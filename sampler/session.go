@@ -1,0 +1,422 @@
+package sampler
+
+// Session reads a recording back, one record at a time, checking each line
+// as it comes: a damaged file is an error naming the file and the record,
+// and only a cut-short tail (what a killed recorder leaves) is forgiven, as
+// a warning. Files of another layout of classes, counters or paths are read
+// by name, so a recording survives the registries growing. A Session
+// belongs to one goroutine.
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/haktop/haktop/allocator"
+)
+
+// maxRecordBytes bounds one line; a sample line is a few KiB.
+const maxRecordBytes = 4 << 20
+
+// FileError is a recording that cannot be read.
+type FileError struct {
+	Path   string
+	Record int // the record (line) at fault, from 1; 0 when it is the file as a whole
+	Msg    string
+}
+
+func (e *FileError) Error() string {
+	if e.Record == 0 {
+		return e.Path + ": " + e.Msg
+	}
+	return fmt.Sprintf("%s: record %d: %s", e.Path, e.Record, e.Msg)
+}
+
+// Session streams the records of one recording.
+type Session struct {
+	path   string
+	f      *os.File
+	br     *bufio.Reader
+	header Header
+
+	classMap   []int // file row -> allocator class, -1 when unknown here
+	counterMap []int // file column -> counterNames index, -1 when unknown
+	pathMap    []int // file path -> PathID, -1 when unknown
+
+	num      int // the last record read
+	samples  int
+	events   int
+	prev     Sample
+	footer   *Footer
+	warnings []string
+	done     bool
+	err      error
+}
+
+// Open opens the recording at path (plain or gzip, told by its first
+// bytes) and reads its header. A file that is not a recording, has a bad
+// header or a newer format version is a *FileError.
+func Open(path string) (*Session, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, &FileError{Path: path, Msg: "cannot open: " + err.Error()}
+	}
+	s := &Session{path: path, f: f}
+	if err := s.readHeader(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the file.
+func (s *Session) Close() error { return s.f.Close() }
+
+// Header returns the recording's header.
+func (s *Session) Header() Header { return s.header }
+
+// Warnings returns what was forgiven so far: a truncated last record, a
+// missing footer, names this haktop does not know. Each names the file.
+func (s *Session) Warnings() []string { return s.warnings }
+
+// Footer returns the footer, once Next has returned io.EOF, and false
+// when the recording has none (it was cut short).
+func (s *Session) Footer() (Footer, bool) {
+	if s.footer == nil {
+		return Footer{}, false
+	}
+	return *s.footer, true
+}
+
+func (s *Session) fail(rec int, format string, args ...any) error {
+	s.err = &FileError{Path: s.path, Record: rec, Msg: fmt.Sprintf(format, args...)}
+	return s.err
+}
+
+func (s *Session) warn(rec int, format string, args ...any) {
+	s.warnings = append(s.warnings, (&FileError{Path: s.path, Record: rec, Msg: fmt.Sprintf(format, args...)}).Error())
+}
+
+func (s *Session) readHeader() error {
+	br := bufio.NewReader(s.f)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return s.fail(0, "not a readable gzip file: %v", err)
+		}
+		br = bufio.NewReader(zr)
+	}
+	s.br = br
+	line, complete, err := s.readLine()
+	switch {
+	case err != nil:
+		return err
+	case len(line) == 0 && !complete:
+		return s.fail(0, "empty file: not a haktop session recording")
+	}
+	notOurs := func() error {
+		return s.fail(0, "not a haktop session recording (its first line is not a %q header)", FormatName)
+	}
+	if trimmed := bytes.TrimLeft(line, " \t"); len(trimmed) == 0 || trimmed[0] != '{' {
+		return notOurs()
+	}
+	var h wireHeader
+	if err := json.Unmarshal(line, &h); err != nil {
+		if !complete && bytes.Contains(line, []byte(`"`+FormatName+`"`)) {
+			return s.fail(1, "the header is truncated: the recording holds nothing readable")
+		}
+		return notOurs()
+	}
+	if h.Type != typeHeader || h.Format != FormatName {
+		return notOurs()
+	}
+	switch {
+	case h.Version > FormatVersion:
+		return s.fail(1, "written in format version %d; this haktop reads versions 1 to %d: use a newer haktop", h.Version, FormatVersion)
+	case h.Version < 1:
+		return s.fail(1, "bad header: format version %d, want 1 to %d", h.Version, FormatVersion)
+	case len(h.Classes) == 0 || len(h.Counters) == 0 || len(h.Paths) == 0:
+		return s.fail(1, "bad header: it must list \"classes\", \"counters\" and \"paths\"")
+	case h.IntervalNS < 0:
+		return s.fail(1, "bad header: negative interval_ns %d", h.IntervalNS)
+	}
+	s.classMap = mapNames(h.Classes, localClasses(), func(n string) { s.warn(1, "class %q is unknown to this haktop: its counts are ignored", n) })
+	s.counterMap = mapNames(h.Counters, counterNames[:], func(n string) { s.warn(1, "counter %q is unknown to this haktop: it is ignored", n) })
+	s.pathMap = mapNames(h.Paths, localPaths(), func(n string) { s.warn(1, "path %q is unknown to this haktop: its hits are ignored", n) })
+	s.header = Header{
+		Format: h.Format, Version: h.Version, Start: h.Start, Haktop: h.Haktop, GoVersion: h.GoVersion,
+		OS: h.OS, Arch: h.Arch, CPUs: h.CPUs, GOMAXPROCS: h.GOMAXPROCS, Interval: time.Duration(h.IntervalNS),
+		StatsCompiled: h.StatsCompiled, Workload: h.Workload.spec(), Gates: h.Gates,
+	}
+	s.num = 1
+	if !complete {
+		s.done = true
+		s.warn(1, "the recording ends after its header")
+	}
+	return nil
+}
+
+// mapNames maps each name in file to its index in local, or -1 (reported to unknown).
+func mapNames(file, local []string, unknown func(string)) []int {
+	out := make([]int, len(file))
+	for i, n := range file {
+		out[i] = -1
+		for j, l := range local {
+			if l == n {
+				out[i] = j
+				break
+			}
+		}
+		if out[i] < 0 {
+			unknown(n)
+		}
+	}
+	return out
+}
+
+// readLine returns the next line without its newline, and whether it had
+// one: a line without is the cut-short end of the file. It returns an empty
+// incomplete line at a clean end.
+func (s *Session) readLine() (line []byte, complete bool, err error) {
+	var buf []byte
+	for {
+		chunk, rerr := s.br.ReadSlice('\n')
+		if len(buf)+len(chunk) > maxRecordBytes {
+			return nil, false, s.fail(s.num+1, "longer than %d bytes: not a haktop recording line", maxRecordBytes)
+		}
+		buf = append(buf, chunk...)
+		switch {
+		case rerr == nil:
+			return buf[:len(buf)-1], true, nil
+		case errors.Is(rerr, bufio.ErrBufferFull):
+			continue
+		case rerr == io.EOF, errors.Is(rerr, io.ErrUnexpectedEOF):
+			// A plain file or a gzip stream cut short: what arrived is the prefix.
+			return buf, false, nil
+		default:
+			return nil, false, s.fail(s.num+1, "unreadable: %v", rerr)
+		}
+	}
+}
+
+// Next returns the next sample or event, io.EOF after the last one, or a
+// *FileError for a damaged record. A truncated last record ends the
+// session with a warning instead.
+func (s *Session) Next() (Record, error) {
+	if s.err != nil {
+		return Record{}, s.err
+	}
+	if s.done {
+		return Record{}, io.EOF
+	}
+	line, complete, err := s.readLine()
+	if err != nil {
+		return Record{}, err
+	}
+	num := s.num + 1
+	if len(line) == 0 && !complete {
+		return Record{}, s.end(num)
+	}
+	if s.footer != nil {
+		return Record{}, s.fail(num, "data after the footer")
+	}
+	var t typeOnly
+	if err := json.Unmarshal(line, &t); err != nil {
+		if !complete {
+			s.warn(num, "truncated (the recording was cut short): using the %d records before it", num-1)
+			return Record{}, s.end(num)
+		}
+		return Record{}, s.fail(num, "corrupt: %v", err)
+	}
+	s.num = num
+	var rec Record
+	switch t.Type {
+	case typeSample:
+		rec, err = s.decodeSample(num, line)
+	case typeEvent:
+		rec, err = s.decodeEvent(num, line)
+	case typeFooter:
+		if err = s.decodeFooter(num, line); err == nil {
+			return s.Next()
+		}
+	case typeHeader:
+		err = s.fail(num, "a second header")
+	default:
+		err = s.fail(num, "unknown record type %q: want sample, event or footer", t.Type)
+	}
+	if err != nil {
+		return Record{}, err
+	}
+	if !complete {
+		s.done = true // the record parsed but the newline is missing: nothing can follow
+	}
+	return rec, nil
+}
+
+// end marks a clean end of data at record num, warning when no footer came.
+func (s *Session) end(num int) error {
+	s.done = true
+	if s.footer == nil {
+		s.warn(num, "no footer: the session was cut short after record %d; its totals come from the last sample", num-1)
+	}
+	return io.EOF
+}
+
+func (s *Session) decodeClasses(num int, rows [][]uint64, dst *[allocator.NumClasses]allocator.Counters) error {
+	if len(rows) != len(s.classMap) {
+		return s.fail(num, "corrupt: %d class rows, the header lists %d classes", len(rows), len(s.classMap))
+	}
+	for i, row := range rows {
+		if len(row) != len(s.counterMap) {
+			return s.fail(num, "corrupt: class row %d has %d counters, the header lists %d", i, len(row), len(s.counterMap))
+		}
+		c := s.classMap[i]
+		if c < 0 {
+			continue
+		}
+		cols := counterRow(&dst[c])
+		for j, v := range row {
+			if k := s.counterMap[j]; k >= 0 {
+				*cols[k] = v
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Session) decodePaths(num int, hits []uint64, dst *[allocator.NumPaths]uint64) error {
+	if len(hits) != len(s.pathMap) {
+		return s.fail(num, "corrupt: %d path counts, the header lists %d paths", len(hits), len(s.pathMap))
+	}
+	for i, v := range hits {
+		if p := s.pathMap[i]; p >= 0 {
+			dst[p] = v
+		}
+	}
+	return nil
+}
+
+func (s *Session) decodeSample(num int, line []byte) (Record, error) {
+	var w wireSample
+	if err := json.Unmarshal(line, &w); err != nil {
+		return Record{}, s.fail(num, "corrupt sample: %v", err)
+	}
+	smp := Sample{
+		Seq: w.Seq, Elapsed: time.Duration(w.ElapsedNS), Epoch: w.Epoch, EpochStart: time.Duration(w.EpochStartNS), Ops: w.Ops,
+		Proc: Proc{RSSBytes: w.Proc.RSSBytes, NumGC: w.Proc.NumGC, LastPause: time.Duration(w.Proc.LastPauseNS), HeapInUse: w.Proc.HeapInUse},
+	}
+	snap := &smp.Snap
+	var cs [allocator.NumClasses]allocator.Counters
+	if err := s.decodeClasses(num, w.Classes, &cs); err != nil {
+		return Record{}, err
+	}
+	for c := range snap.Classes {
+		snap.Classes[c] = allocator.ClassStats{Class: allocator.ClassName(c), Size: allocator.ClassSize(c), Tier: allocator.Tier(c), Counters: cs[c]}
+	}
+	if err := s.decodePaths(num, w.Paths, &snap.Paths); err != nil {
+		return Record{}, err
+	}
+	snap.Invalid, snap.Memory, snap.Heaps, snap.StatsCompiled = w.Invalid, w.Memory, w.Heaps, s.header.StatsCompiled
+	if s.samples > 0 {
+		p := s.prev
+		switch {
+		case smp.Seq <= p.Seq:
+			return Record{}, s.fail(num, "corrupt: sample seq %d does not follow seq %d", smp.Seq, p.Seq)
+		case smp.Elapsed < p.Elapsed:
+			return Record{}, s.fail(num, "corrupt: elapsed time goes back from %v to %v", p.Elapsed, smp.Elapsed)
+		case smp.Epoch < p.Epoch:
+			return Record{}, s.fail(num, "corrupt: counter epoch goes back from %d to %d", p.Epoch, smp.Epoch)
+		}
+	}
+	if smp.Seq < 0 || smp.Epoch < 0 || smp.EpochStart < 0 || smp.EpochStart > smp.Elapsed {
+		return Record{}, s.fail(num, "corrupt: seq %d, epoch %d starting at %v, elapsed %v", smp.Seq, smp.Epoch, smp.EpochStart, smp.Elapsed)
+	}
+	smp.Rates = RatesBetween(s.prev, smp)
+	s.prev = smp
+	s.samples++
+	return Record{Num: num, Kind: KindSample, Sample: smp}, nil
+}
+
+func (s *Session) decodeEvent(num int, line []byte) (Record, error) {
+	var w wireEvent
+	if err := json.Unmarshal(line, &w); err != nil {
+		return Record{}, s.fail(num, "corrupt event: %v", err)
+	}
+	if w.Kind == "" || w.ElapsedNS < 0 || w.Epoch < 0 {
+		return Record{}, s.fail(num, "corrupt event: kind %q, elapsed_ns %d, epoch %d", w.Kind, w.ElapsedNS, w.Epoch)
+	}
+	s.events++
+	return Record{Num: num, Kind: KindEvent, Event: Event{Elapsed: time.Duration(w.ElapsedNS), Kind: w.Kind, Epoch: w.Epoch, Message: w.Message, Gates: w.Gates}}, nil
+}
+
+func (s *Session) decodeFooter(num int, line []byte) error {
+	var w wireFooter
+	if err := json.Unmarshal(line, &w); err != nil {
+		return s.fail(num, "corrupt footer: %v", err)
+	}
+	if w.Samples != s.samples || w.Events != s.events {
+		return s.fail(num, "corrupt: the footer counts %d samples and %d events, the file holds %d and %d", w.Samples, w.Events, s.samples, s.events)
+	}
+	f := Footer{End: w.End, Reason: w.Reason, Elapsed: time.Duration(w.ElapsedNS), Samples: w.Samples, Events: w.Events, Drops: w.Drops}
+	f.Totals.Ops, f.Totals.Invalid = w.Ops, w.Invalid
+	if err := s.decodeClasses(num, w.Classes, &f.Totals.Classes); err != nil {
+		return err
+	}
+	if err := s.decodePaths(num, w.Paths, &f.Totals.Paths); err != nil {
+		return err
+	}
+	s.footer = &f
+	return nil
+}
+
+// Recording is a whole session in memory.
+type Recording struct {
+	Path     string
+	Header   Header
+	Samples  []Sample
+	Events   []Event
+	Footer   *Footer // nil when the session was cut short
+	Warnings []string
+}
+
+// Load reads the whole recording at path. It returns the same errors as
+// Open and Next; warnings are in Recording.Warnings.
+func Load(path string) (*Recording, error) {
+	s, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	r := &Recording{Path: path, Header: s.Header()}
+	for {
+		rec, err := s.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch rec.Kind {
+		case KindSample:
+			r.Samples = append(r.Samples, rec.Sample)
+		case KindEvent:
+			r.Events = append(r.Events, rec.Event)
+		}
+	}
+	if f, ok := s.Footer(); ok {
+		r.Footer = &f
+	}
+	r.Warnings = s.Warnings()
+	return r, nil
+}
