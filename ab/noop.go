@@ -1,0 +1,176 @@
+package ab
+
+// The NO-OP rule: a comparison whose arms differ only in gates whose guarded
+// paths never ran measured nothing, whatever the timings say (the Phase 29
+// lesson). This file owns that rule and nothing else; Analyze calls it.
+//
+// The rule, in order:
+//  1. Build tags that differ are a build difference: never NO-OP.
+//  2. The gates that differ are those whose effective values differ
+//     (HAKMEM_PROFILE is left out: its effect shows in the gates it sets).
+//     None differ: the arms are the same configuration, not NO-OP.
+//  3. A differing gate that guards no registered path (HAKMEM_POOL_V2_STATS)
+//     cannot be shown inert: not NO-OP.
+//  4. A run whose report has no path hits at all was built without counters
+//     (haktop_nostats), or lacks a guarded path: ab cannot tell what ran, not NO-OP.
+//  5. Otherwise it is NO-OP exactly when every path those gates guard had
+//     zero hits in every measured run of both arms.
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/haktop/haktop/allocator"
+)
+
+// PathActivity is one path guarded by a differing gate, with its hits summed
+// over each arm's measured runs.
+type PathActivity struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	HitsA uint64 `json:"hits_a"`
+	HitsB uint64 `json:"hits_b"`
+}
+
+// GateChange is one gate whose effective value differs between the arms.
+type GateChange struct {
+	Env    string   `json:"env"`
+	A      string   `json:"a"`
+	B      string   `json:"b"`
+	Guards []string `json:"guards"` // path keys
+}
+
+// activity is the outcome of the NO-OP rule.
+type activity struct {
+	changes []GateChange
+	paths   []PathActivity
+	noop    bool
+	reason  string // why it is, or is not, NO-OP
+}
+
+// gateActivity applies the NO-OP rule to arms a and b and their measured runs.
+func gateActivity(a, b Arm, runsA, runsB []RunReport) (activity, error) {
+	var act activity
+	cfgA, err := a.Config()
+	if err != nil {
+		return act, fmt.Errorf("arm A: %v", err)
+	}
+	cfgB, err := b.Config()
+	if err != nil {
+		return act, fmt.Errorf("arm B: %v", err)
+	}
+	gb := cfgB.Gates()
+	var guarded []allocator.PathID
+	seen := map[allocator.PathID]bool{}
+	pathless := ""
+	for i, g := range cfgA.Gates() {
+		if g.Env == "HAKMEM_PROFILE" || g.Value == gb[i].Value {
+			continue
+		}
+		ch := GateChange{Env: g.Env, A: g.Value, B: gb[i].Value}
+		for _, p := range g.Paths {
+			ch.Guards = append(ch.Guards, allocator.Paths[p].Key)
+			if !seen[p] {
+				seen[p] = true
+				guarded = append(guarded, p)
+			}
+		}
+		if len(g.Paths) == 0 && pathless == "" {
+			pathless = g.Env
+		}
+		act.changes = append(act.changes, ch)
+	}
+	for _, p := range guarded {
+		pa := PathActivity{ID: allocator.Paths[p].Key, Name: allocator.Paths[p].Name}
+		pa.HitsA = sumHits(runsA, pa.ID)
+		pa.HitsB = sumHits(runsB, pa.ID)
+		act.paths = append(act.paths, pa)
+	}
+
+	switch {
+	case a.Tags != b.Tags:
+		act.reason = fmt.Sprintf("the build tags differ (A: %s, B: %s); a build difference is never NO-OP by gates alone", tagsOrNone(a.Tags), tagsOrNone(b.Tags))
+	case len(act.changes) == 0:
+		act.reason = "A and B run the same gate values"
+	case len(runsA) == 0 || len(runsB) == 0:
+		act.reason = "an arm has no measured run"
+	case pathless != "":
+		act.reason = fmt.Sprintf("%s guards no registered path, so ab cannot show the change is inert", pathless)
+	default:
+		if why := countersMissing(runsA, "A", guarded); why != "" {
+			act.reason = why
+		} else if why := countersMissing(runsB, "B", guarded); why != "" {
+			act.reason = why
+		} else {
+			var ran []string
+			for _, pa := range act.paths {
+				if pa.HitsA != 0 || pa.HitsB != 0 {
+					ran = append(ran, fmt.Sprintf("%s (A %d, B %d hits)", pa.ID, pa.HitsA, pa.HitsB))
+				}
+			}
+			if len(ran) > 0 {
+				act.reason = "guarded paths ran: " + strings.Join(ran, ", ")
+			} else {
+				act.noop = true
+				act.reason = fmt.Sprintf("%s differ%s, but %s had zero hits in every run of both arms",
+					changedNames(act.changes), verbS(len(act.changes)), pathKeys(act.paths))
+			}
+		}
+	}
+	return act, nil
+}
+
+// countersMissing returns why runs of arm cannot show which paths ran, or "".
+func countersMissing(runs []RunReport, arm string, guarded []allocator.PathID) string {
+	for _, r := range runs {
+		if r.totalHits() == 0 {
+			return fmt.Sprintf("arm %s's reports count no path hits (built with haktop_nostats?), so ab cannot tell which paths ran", arm)
+		}
+		for _, p := range guarded {
+			if _, ok := r.hits(allocator.Paths[p].Key); !ok {
+				return fmt.Sprintf("arm %s's reports do not list path %s, so ab cannot tell whether it ran", arm, allocator.Paths[p].Key)
+			}
+		}
+	}
+	return ""
+}
+
+func sumHits(runs []RunReport, key string) uint64 {
+	var n uint64
+	for _, r := range runs {
+		h, _ := r.hits(key)
+		n += h
+	}
+	return n
+}
+
+func tagsOrNone(t string) string {
+	if t == "" {
+		return "none"
+	}
+	return t
+}
+
+func changedNames(ch []GateChange) string {
+	names := make([]string, len(ch))
+	for i, c := range ch {
+		names[i] = c.Env
+	}
+	return strings.Join(names, ", ")
+}
+
+func pathKeys(ps []PathActivity) string {
+	keys := make([]string, len(ps))
+	for i, p := range ps {
+		keys[i] = p.ID
+	}
+	return strings.Join(keys, ", ")
+}
+
+// verbS returns the verb ending for n subjects ("differs" / "differ").
+func verbS(n int) string {
+	if n == 1 {
+		return "s"
+	}
+	return ""
+}

@@ -1,0 +1,239 @@
+package ab
+
+// Analyze turns an Outcome into a Report: per-arm summaries, the delta of the
+// medians with its confidence interval and p-value, and the verdict. The
+// statistics come from golang.org/x/perf/benchmath (median and its interval,
+// Mann-Whitney U) and go-moremath's exact U distribution (the interval of the
+// delta); this file only arranges them and applies the verdict rules.
+//
+// The delta's interval is the Hodges-Lehmann interval that goes with the
+// Mann-Whitney test, taken on log(ops/s) so it reads as a ratio: the sorted
+// pairwise differences log(b_j) - log(a_i), cut at the U distribution's
+// alpha/2 critical value. It excludes 0 when, and essentially only when, the
+// test rejects, so the interval and the verdict do not contradict each other.
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/aclements/go-moremath/stats"
+	"golang.org/x/perf/benchmath"
+)
+
+// Verdict is the judgement of a comparison.
+type Verdict string
+
+const (
+	GO      Verdict = "GO"      // B is faster and the difference is significant
+	NOGO    Verdict = "NO-GO"   // B is slower and the difference is significant
+	NEUTRAL Verdict = "NEUTRAL" // the difference is not significant
+	NOOP    Verdict = "NO-OP"   // the changed gates guard only paths that never ran
+)
+
+// Confidence is the level of every interval in a Report.
+const Confidence = 0.95
+
+// MaxCV is the coefficient of variation above which a Report warns that the
+// machine is too noisy for a 1% verdict.
+const MaxCV = 0.02
+
+// ArmStats summarises one arm's measured runs, in ops/s.
+type ArmStats struct {
+	Name      string    `json:"name"`
+	Env       []string  `json:"env"`
+	Tags      string    `json:"tags"`
+	OpsPerSec []float64 `json:"ops_per_sec"` // measured runs, in execution order
+	Median    float64   `json:"median"`
+	MedianLo  float64   `json:"median_lo"` // the median's 95% interval; NaN-free: equals
+	MedianHi  float64   `json:"median_hi"` // Median when there are too few runs for one
+	Mean      float64   `json:"mean"`
+	Stdev     float64   `json:"stdev"`
+	CV        float64   `json:"cv"` // Stdev / Mean
+}
+
+// Delta compares B's median with A's.
+type Delta struct {
+	Percent float64 `json:"percent"` // (median B / median A - 1) * 100
+	// CILo and CIHi bound the 95% interval of the change in percent; CI is
+	// false when the runs are too few for one (fewer than 4 per arm).
+	CI          bool    `json:"ci"`
+	CILo        float64 `json:"ci_lo"`
+	CIHi        float64 `json:"ci_hi"`
+	P           float64 `json:"p"`     // Mann-Whitney U p-value
+	Alpha       float64 `json:"alpha"` // significance threshold
+	Significant bool    `json:"significant"`
+}
+
+// Report is the analysed result of a comparison.
+type Report struct {
+	Workload    string         `json:"workload"`
+	Workers     int            `json:"workers"`
+	Cycles      int64          `json:"cycles"`
+	Planned     int            `json:"planned_runs"` // per arm
+	Interrupted bool           `json:"interrupted"`
+	A           ArmStats       `json:"a"`
+	B           ArmStats       `json:"b"`
+	Delta       Delta          `json:"delta"`
+	Verdict     Verdict        `json:"verdict"`
+	Reason      string         `json:"reason"`
+	Changes     []GateChange   `json:"changed_gates"`
+	Paths       []PathActivity `json:"guarded_paths"`
+	NoOpReason  string         `json:"noop_rule"` // why the NO-OP rule did or did not apply
+	Warnings    []string       `json:"warnings"`
+}
+
+// Analyze returns the Report of o, or an error when an arm has no measured run.
+func Analyze(o Outcome) (Report, error) {
+	runsA, runsB := o.Measured("A"), o.Measured("B")
+	if len(runsA) == 0 || len(runsB) == 0 {
+		return Report{}, fmt.Errorf("no measured run finished for both arms (A %d, B %d): nothing to compare", len(runsA), len(runsB))
+	}
+	rep := Report{Planned: o.Planned, Interrupted: o.Interrupted, Warnings: []string{}}
+	first := runsA[0]
+	rep.Workload, rep.Workers, rep.Cycles = first.Workload, first.Workers, first.Cycles
+	if o.Interrupted {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("interrupted: %d of %d runs of A and %d of %d runs of B finished", len(runsA), o.Planned, len(runsB), o.Planned))
+	}
+
+	thresholds := benchmath.DefaultThresholds
+	sa := benchmath.NewSample(opsPerSec(runsA), &thresholds)
+	sb := benchmath.NewSample(opsPerSec(runsB), &thresholds)
+	rep.A = armStats(o.A, runsA, sa, &rep.Warnings)
+	rep.B = armStats(o.B, runsB, sb, &rep.Warnings)
+
+	cmp := benchmath.AssumeNothing.Compare(sa, sb)
+	rep.Delta = Delta{
+		Percent:     (rep.B.Median/rep.A.Median - 1) * 100,
+		P:           cmp.P,
+		Alpha:       cmp.Alpha,
+		Significant: cmp.P < cmp.Alpha,
+	}
+	for _, w := range cmp.Warnings {
+		rep.Warnings = append(rep.Warnings, "delta: "+w.Error())
+	}
+	if lo, hi, ok := shiftInterval(sa.Values, sb.Values, 1-Confidence); ok {
+		rep.Delta.CI = true
+		rep.Delta.CILo = (math.Exp(lo) - 1) * 100
+		rep.Delta.CIHi = (math.Exp(hi) - 1) * 100
+	}
+
+	act, err := gateActivity(o.A, o.B, runsA, runsB)
+	if err != nil {
+		return Report{}, err
+	}
+	rep.Changes, rep.Paths, rep.NoOpReason = act.changes, act.paths, act.reason
+	if rep.Changes == nil {
+		rep.Changes = []GateChange{}
+	}
+	if rep.Paths == nil {
+		rep.Paths = []PathActivity{}
+	}
+	switch {
+	case act.noop:
+		rep.Verdict, rep.Reason = NOOP, act.reason
+		if rep.Delta.Significant {
+			rep.Reason += fmt.Sprintf("; the %+.2f%% difference is drift or noise, not the change", rep.Delta.Percent)
+		}
+	case rep.Delta.Significant && rep.Delta.Percent > 0:
+		rep.Verdict = GO
+		rep.Reason = fmt.Sprintf("B is %.2f%% faster (p=%.3g < %.2g)", rep.Delta.Percent, rep.Delta.P, rep.Delta.Alpha)
+	case rep.Delta.Significant && rep.Delta.Percent < 0:
+		rep.Verdict = NOGO
+		rep.Reason = fmt.Sprintf("B is %.2f%% slower (p=%.3g < %.2g)", -rep.Delta.Percent, rep.Delta.P, rep.Delta.Alpha)
+	default:
+		rep.Verdict = NEUTRAL
+		rep.Reason = fmt.Sprintf("no significant difference (p=%.3g >= %.2g)", rep.Delta.P, rep.Delta.Alpha)
+	}
+	return rep, nil
+}
+
+func opsPerSec(runs []RunReport) []float64 {
+	v := make([]float64, len(runs))
+	for i, r := range runs {
+		v[i] = r.OpsPerSec
+	}
+	return v
+}
+
+// armStats summarises one arm and appends its warnings.
+func armStats(arm Arm, runs []RunReport, s *benchmath.Sample, warnings *[]string) ArmStats {
+	st := ArmStats{Name: arm.Name, Env: arm.Env, Tags: arm.Tags, OpsPerSec: opsPerSec(runs)}
+	if st.Env == nil {
+		st.Env = []string{}
+	}
+	sum := benchmath.AssumeNothing.Summary(s, Confidence)
+	st.Median, st.MedianLo, st.MedianHi = sum.Center, sum.Lo, sum.Hi
+	if math.IsInf(st.MedianLo, 0) || math.IsInf(st.MedianHi, 0) {
+		st.MedianLo, st.MedianHi = st.Median, st.Median
+	}
+	for _, w := range sum.Warnings {
+		*warnings = append(*warnings, fmt.Sprintf("arm %s: %v", arm.Name, w))
+	}
+	st.Mean = stats.Mean(s.Values)
+	if len(s.Values) > 1 {
+		st.Stdev = stats.StdDev(s.Values)
+	}
+	st.CV = st.Stdev / st.Mean
+	if st.CV > MaxCV {
+		*warnings = append(*warnings, fmt.Sprintf("arm %s: CV %.2f%% > %.0f%%: the machine is too noisy for a 1%% verdict", arm.Name, st.CV*100, MaxCV*100))
+	}
+	return st
+}
+
+// shiftInterval returns the Hodges-Lehmann interval, at level 1-alpha, of
+// the shift of log(b) against log(a), and false when the samples are too
+// small for one.
+func shiftInterval(a, b []float64, alpha float64) (lo, hi float64, ok bool) {
+	m, n := len(a), len(b)
+	c := criticalRank(m, n, alpha)
+	if c < 1 {
+		return 0, 0, false
+	}
+	diffs := make([]float64, 0, m*n)
+	for _, y := range b {
+		for _, x := range a {
+			diffs = append(diffs, math.Log(y)-math.Log(x))
+		}
+	}
+	slices.Sort(diffs)
+	return diffs[c-1], diffs[m*n-c], true
+}
+
+var criticalCache sync.Map // [3]float64{m, n, alpha} -> int
+
+// criticalRank returns the largest c with P(U <= c-1) <= alpha/2 under the
+// null U distribution of sample sizes m and n: the rank (1-based) of the
+// pairwise difference that bounds the interval. It returns 0 when no c works.
+func criticalRank(m, n int, alpha float64) int {
+	key := [3]float64{float64(m), float64(n), alpha}
+	if c, ok := criticalCache.Load(key); ok {
+		return c.(int)
+	}
+	c := normalCritical(m, n, alpha)
+	if m <= stats.MannWhitneyExactLimit && n <= stats.MannWhitneyExactLimit {
+		c = exactCritical(m, n, alpha)
+	}
+	criticalCache.Store(key, c)
+	return c
+}
+
+// exactCritical is criticalRank from the exact U distribution.
+func exactCritical(m, n int, alpha float64) int {
+	d := stats.UDist{N1: m, N2: n}
+	c := 0
+	for c < m*n/2 && d.CDF(float64(c)) <= alpha/2 {
+		c++
+	}
+	return c
+}
+
+// normalCritical is criticalRank from the normal approximation of U, with a
+// continuity correction, as go-moremath's test uses past its exact limit.
+func normalCritical(m, n int, alpha float64) int {
+	mu := float64(m*n) / 2
+	sigma := math.Sqrt(float64(m*n*(m+n+1)) / 12)
+	z := stats.NormalDist{Mu: 0, Sigma: 1}.InvCDF(1 - alpha/2)
+	return max(0, int(math.Floor(mu-z*sigma+0.5)))
+}
