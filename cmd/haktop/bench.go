@@ -1,0 +1,195 @@
+package main
+
+// `haktop bench`: one headless run of a workload, printed as a per-class
+// table or as one JSON object (workload.BenchReport). Other commands reuse
+// benchRun to get the same report without printing it.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/progress"
+	"charm.land/lipgloss/v2"
+	"charm.land/lipgloss/v2/table"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/spf13/cobra"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/workload"
+)
+
+func init() { commands = append(commands, newBenchCommand) }
+
+// progressMinCycles is the cycle count from which bench shows a progress
+// bar (on a terminal, without --json); --duration runs always get one.
+const progressMinCycles = 50_000_000
+
+func newBenchCommand(a *app) *cobra.Command {
+	var wf workloadFlags
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Run a workload headless; print per-class counters and ops/s",
+		Long: "bench runs one workload on a fresh allocator configured by the HAKMEM_* environment,\n" +
+			"then prints every size class's counters, the total ops/s (allocator calls per second of\n" +
+			"the workload loop) and any gate not at its default. --json prints one JSON object instead.",
+		Example: "  haktop bench\n" +
+			"  haktop bench --workload random_mixed --cycles 20000000 --ws 8192 --seed 1234567\n" +
+			"  haktop bench --workload larson --workers 4 --duration 10s\n" +
+			"  HAKMEM_POOL_V2_ENABLED=1 haktop bench --workload mid_pool --json",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, err := wf.spec()
+			if err != nil {
+				return err
+			}
+			cfg, err := a.allocatorConfig()
+			if err != nil {
+				return err
+			}
+			var bar io.Writer
+			if !asJSON && a.stderrIsTTY() && (spec.Duration > 0 || spec.Cycles == 0 || spec.Cycles >= progressMinCycles) {
+				bar = colorprofile.NewWriter(a.stderr, a.environ())
+			}
+			rep, err := benchRun(cmd.Context(), cfg, spec, bar)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			}
+			_, err = io.WriteString(colorprofile.NewWriter(a.stdout, a.environ()), benchText(rep))
+			return err
+		},
+	}
+	wf.register(cmd.Flags())
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object (workload.BenchReport) instead of the table")
+	return cmd
+}
+
+// benchRun runs spec on a new allocator built from cfg and returns the
+// report, its counters exact. With bar non-nil it draws a progress bar there
+// until the run ends. Cancelling ctx (Ctrl-C) ends the run early; the
+// report then covers the cycles run.
+func benchRun(ctx context.Context, cfg allocator.Config, spec workload.Spec, bar io.Writer) (workload.BenchReport, error) {
+	al, err := allocator.New(cfg)
+	if err != nil {
+		return workload.BenchReport{}, err
+	}
+	defer al.Close()
+	r, err := workload.Start(ctx, al, spec)
+	if err != nil {
+		return workload.BenchReport{}, specError(err)
+	}
+	if bar != nil {
+		drawProgress(bar, r, spec)
+	}
+	res := r.Wait()
+	if res.Err != nil {
+		return workload.BenchReport{}, res.Err
+	}
+	return workload.NewBenchReport(res, al.Snapshot(), cfg), nil
+}
+
+// drawProgress redraws one status line on w every 100ms until r is done,
+// then clears it.
+func drawProgress(w io.Writer, r *workload.Run, spec workload.Spec) {
+	bar := progress.New(progress.WithWidth(40), progress.WithDefaultBlend())
+	start := time.Now()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Done():
+			fmt.Fprint(w, "\r\x1b[2K")
+			return
+		case <-tick.C:
+		}
+		n := r.Cycles()
+		status := fmt.Sprintf(" %d cycles", n)
+		switch {
+		case spec.Duration > 0:
+			el := time.Since(start)
+			status = bar.ViewAs(min(1, el.Seconds()/spec.Duration.Seconds())) + status + fmt.Sprintf(" %s/%s", el.Truncate(time.Second), spec.Duration)
+		case spec.Cycles > 0:
+			status = bar.ViewAs(min(1, float64(n)/float64(spec.Cycles))) + status
+		default:
+			status += " (Ctrl-C stops)"
+		}
+		fmt.Fprint(w, "\r\x1b[2K"+status)
+	}
+}
+
+var (
+	headerStyle = lipgloss.NewStyle().Bold(true).Padding(0, 1)
+	cellStyle   = lipgloss.NewStyle().Padding(0, 1)
+	numberStyle = cellStyle.Align(lipgloss.Right)
+)
+
+// benchText renders rep for people: a summary, the classes that saw any
+// call, and the gates not at their defaults.
+func benchText(rep workload.BenchReport) string {
+	var b strings.Builder
+	workers := "workers"
+	if rep.Workers == 1 {
+		workers = "worker"
+	}
+	fmt.Fprintf(&b, "%s: %d %s, %d cycles in %.3f s: %.0f ops/s\n", rep.Workload, rep.Workers, workers, rep.Cycles, rep.Seconds, rep.OpsPerSec)
+	fmt.Fprintf(&b, "allocs %d, frees %d, drained %d\n\n", rep.Allocs, rep.Frees, rep.Drained)
+	if !rep.StatsCompiled {
+		b.WriteString("counters compiled out (-tags haktop_nostats): no per-class table\n")
+	} else {
+		t := table.New().
+			Border(lipgloss.NormalBorder()).
+			Headers("class", "size", "alloc_calls", "fast %", "refill", "fallback", "free", "remote").
+			StyleFunc(func(row, col int) lipgloss.Style {
+				switch {
+				case row == table.HeaderRow:
+					return headerStyle
+				case col == 0:
+					return cellStyle
+				}
+				return numberStyle
+			})
+		for _, c := range rep.Classes {
+			if c.AllocCalls == 0 && c.FreeCalls == 0 {
+				continue
+			}
+			size := strconv.Itoa(c.Size)
+			if c.Class == "L" {
+				size = ">" + strconv.Itoa(allocator.MaxPoolSize)
+			}
+			fast := "-"
+			if c.AllocCalls > 0 {
+				fast = fmt.Sprintf("%.1f", 100*float64(c.AllocFast)/float64(c.AllocCalls))
+			}
+			t.Row(c.Class, size, u(c.AllocCalls), fast, u(c.AllocRefill), u(c.AllocFallback), u(c.FreeCalls), u(c.FreeRemote))
+		}
+		b.WriteString(t.Render())
+		b.WriteString("\n")
+	}
+	var set []string
+	for _, g := range rep.Gates {
+		if g.Source != allocator.SourceDefault.String() {
+			set = append(set, fmt.Sprintf("%s=%s (%s)", g.Env, g.Value, g.Source))
+		}
+	}
+	if len(set) == 0 {
+		b.WriteString("gates: all at defaults\n")
+	} else {
+		b.WriteString("gates: " + strings.Join(set, ", ") + "\n")
+	}
+	if n := rep.Invalid.Total(); n > 0 {
+		fmt.Fprintf(&b, "invalid frees: %d\n", n)
+	}
+	return b.String()
+}
+
+func u(v uint64) string { return strconv.FormatUint(v, 10) }
