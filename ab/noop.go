@@ -11,13 +11,15 @@ package ab
 //     None differ: the arms are the same configuration, not NO-OP.
 //  3. A differing gate that guards no registered path (HAKMEM_POOL_V2_STATS)
 //     cannot be shown inert: not NO-OP.
-//  4. A run whose report has no path hits at all was built without counters
-//     (haktop_nostats), or lacks a guarded path: ab cannot tell what ran, not NO-OP.
+//  4. A run whose child was built without counters (haktop_nostats, so
+//     every hit reads 0) or whose report lacks a guarded path: ab cannot tell
+//     what ran, not NO-OP.
 //  5. Otherwise it is NO-OP exactly when every path those gates guard had
 //     zero hits in every measured run of both arms.
 
 import (
 	"fmt"
+	"github.com/haktop/haktop/workload"
 	"strings"
 
 	"github.com/haktop/haktop/allocator"
@@ -49,7 +51,7 @@ type activity struct {
 }
 
 // gateActivity applies the NO-OP rule to arms a and b and their measured runs.
-func gateActivity(a, b Arm, runsA, runsB []RunReport) (activity, error) {
+func gateActivity(a, b Arm, runsA, runsB []workload.BenchReport) (activity, error) {
 	var act activity
 	cfgA, err := a.Config()
 	if err != nil {
@@ -121,13 +123,13 @@ func gateActivity(a, b Arm, runsA, runsB []RunReport) (activity, error) {
 }
 
 // countersMissing returns why runs of arm cannot show which paths ran, or "".
-func countersMissing(runs []RunReport, arm string, guarded []allocator.PathID) string {
+func countersMissing(runs []workload.BenchReport, arm string, guarded []allocator.PathID) string {
 	for _, r := range runs {
-		if r.totalHits() == 0 {
-			return fmt.Sprintf("arm %s's reports count no path hits (built with haktop_nostats?), so ab cannot tell which paths ran", arm)
+		if !r.StatsCompiled {
+			return fmt.Sprintf("arm %s's child was built without counters (haktop_nostats), so ab cannot tell which paths ran", arm)
 		}
 		for _, p := range guarded {
-			if _, ok := r.hits(allocator.Paths[p].Key); !ok {
+			if _, ok := pathHits(r, allocator.Paths[p].Key); !ok {
 				return fmt.Sprintf("arm %s's reports do not list path %s, so ab cannot tell whether it ran", arm, allocator.Paths[p].Key)
 			}
 		}
@@ -135,10 +137,10 @@ func countersMissing(runs []RunReport, arm string, guarded []allocator.PathID) s
 	return ""
 }
 
-func sumHits(runs []RunReport, key string) uint64 {
+func sumHits(runs []workload.BenchReport, key string) uint64 {
 	var n uint64
 	for _, r := range runs {
-		h, _ := r.hits(key)
+		h, _ := pathHits(r, key)
 		n += h
 	}
 	return n

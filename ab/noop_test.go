@@ -77,7 +77,7 @@ func TestNoOpRule(t *testing.T) {
 			reason: "HAKMEM_POOL_V2_STATS guards no registered path, so ab cannot show the change is inert"},
 		{name: "no counters",
 			a: "HAKMEM_POOL_V2_ENABLED=0", b: "HAKMEM_POOL_V2_ENABLED=1", noStatsB: true,
-			reason: "arm B's reports count no path hits (built with haktop_nostats?), so ab cannot tell which paths ran"},
+			reason: "arm B's child was built without counters (haktop_nostats), so ab cannot tell which paths ran"},
 		{name: "two gates",
 			a: "HAKMEM_SS_MEM_LEAN=0 HAKMEM_POOL_V2_ENABLED=0", b: "HAKMEM_SS_MEM_LEAN=1 HAKMEM_POOL_V2_ENABLED=1", verdictNoOp: true,
 			reason: "HAKMEM_SS_MEM_LEAN, HAKMEM_POOL_V2_ENABLED differ, but superslab_unmap, pool_v2_alloc, pool_v2_free, pool_v2_fallback had zero hits in every run of both arms"},

@@ -8,6 +8,7 @@ package ab
 import (
 	"context"
 	"fmt"
+	"github.com/haktop/haktop/workload"
 )
 
 // DefaultRuns is the number of measured runs per arm when Options.Runs is 0.
@@ -23,9 +24,9 @@ type Options struct {
 
 // Run is one finished child run.
 type Run struct {
-	Arm    string    `json:"arm"`    // "A" or "B"
-	Warmup bool      `json:"warmup"` // warm-ups are discarded by Analyze
-	Report RunReport `json:"report"`
+	Arm    string               `json:"arm"`    // "A" or "B"
+	Warmup bool                 `json:"warmup"` // warm-ups are discarded by Analyze
+	Report workload.BenchReport `json:"report"`
 }
 
 // Outcome is what a comparison produced: the arms, every finished run in
@@ -38,8 +39,8 @@ type Outcome struct {
 }
 
 // Measured returns the reports of arm name's measured (non-warm-up) runs.
-func (o Outcome) Measured(name string) []RunReport {
-	var out []RunReport
+func (o Outcome) Measured(name string) []workload.BenchReport {
+	var out []workload.BenchReport
 	for _, r := range o.Runs {
 		if r.Arm == name && !r.Warmup {
 			out = append(out, r.Report)
@@ -80,7 +81,7 @@ func Execute(ctx context.Context, r Runner, a, b Arm, opt Options) (Outcome, err
 			return o, nil
 		}
 		if err == nil {
-			err = rep.check(s.arm)
+			err = checkReport(rep, s.arm)
 		}
 		if err != nil {
 			what := "warm-up"

@@ -3,6 +3,7 @@ package ab
 import (
 	"context"
 	"errors"
+	"github.com/haktop/haktop/workload"
 	"slices"
 	"strings"
 	"testing"
@@ -70,15 +71,15 @@ func TestExecuteInterrupted(t *testing.T) {
 // arm set on call number badGateAt.
 type failingRunner struct{ n, failAt, badGateAt int }
 
-func (r *failingRunner) Run(ctx context.Context, arm Arm) (RunReport, error) {
+func (r *failingRunner) Run(ctx context.Context, arm Arm) (workload.BenchReport, error) {
 	r.n++
 	if r.n == r.failAt {
-		return RunReport{}, errors.New("exit status 2: bench: --ws 0 is not valid")
+		return workload.BenchReport{}, errors.New("exit status 2: bench: --ws 0 is not valid")
 	}
 	if r.n == r.badGateAt {
-		return RunReport{OpsPerSec: 1, Gates: []GateSetting{{Env: "HAKMEM_POOL_V2_ENABLED", Value: "1"}}}, nil
+		return workload.BenchReport{OpsPerSec: 1, Gates: []workload.GateReport{{Env: "HAKMEM_POOL_V2_ENABLED", Value: "1"}}}, nil
 	}
-	return RunReport{OpsPerSec: 1}, nil
+	return workload.BenchReport{OpsPerSec: 1}, nil
 }
 
 func TestExecuteChildErrors(t *testing.T) {

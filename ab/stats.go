@@ -14,6 +14,7 @@ package ab
 
 import (
 	"fmt"
+	"github.com/haktop/haktop/workload"
 	"math"
 	"slices"
 	"sync"
@@ -149,7 +150,7 @@ func Analyze(o Outcome) (Report, error) {
 	return rep, nil
 }
 
-func opsPerSec(runs []RunReport) []float64 {
+func opsPerSec(runs []workload.BenchReport) []float64 {
 	v := make([]float64, len(runs))
 	for i, r := range runs {
 		v[i] = r.OpsPerSec
@@ -158,7 +159,7 @@ func opsPerSec(runs []RunReport) []float64 {
 }
 
 // armStats summarises one arm and appends its warnings.
-func armStats(arm Arm, runs []RunReport, s *benchmath.Sample, warnings *[]string) ArmStats {
+func armStats(arm Arm, runs []workload.BenchReport, s *benchmath.Sample, warnings *[]string) ArmStats {
 	st := ArmStats{Name: arm.Name, Env: arm.Env, Tags: arm.Tags, OpsPerSec: opsPerSec(runs)}
 	if st.Env == nil {
 		st.Env = []string{}

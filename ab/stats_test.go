@@ -2,6 +2,7 @@ package ab
 
 import (
 	"context"
+	"github.com/haktop/haktop/workload"
 	"math"
 	"strings"
 	"testing"
@@ -129,7 +130,7 @@ func TestArmStats(t *testing.T) {
 		if i%2 == 1 {
 			arm = "B"
 		}
-		o.Runs = append(o.Runs, Run{Arm: arm, Report: RunReport{Workload: "w", Workers: 1, Cycles: 1, OpsPerSec: v}})
+		o.Runs = append(o.Runs, Run{Arm: arm, Report: workload.BenchReport{Workload: "w", Workers: 1, Cycles: 1, OpsPerSec: v}})
 	}
 	rep, err := Analyze(o)
 	if err != nil {
