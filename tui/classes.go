@@ -1,0 +1,200 @@
+package tui
+
+// classesModel: the per-class table (tiny C0..C7, pool P0..P6, large L) with
+// rates, fast-hit ratio and an alloc/s sparkline per row. It owns the sort
+// order (s cycles it, --sort picks it at start) and its table's cursor; it
+// renders rows when a frame arrives, so View only joins cached strings.
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/table"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// SortColumn is a column the classes table can be sorted by.
+type SortColumn int
+
+// Sort columns, in the order s cycles through them.
+const (
+	SortClass SortColumn = iota
+	SortSize
+	SortAlloc
+	SortFast
+	SortRefill
+	SortFallback
+	SortFree
+	SortRemote
+	numSortColumns
+)
+
+var sortNames = [numSortColumns]string{"class", "size", "alloc", "fast", "refill", "fallback", "free", "remote"}
+
+// String returns the column's --sort name.
+func (c SortColumn) String() string { return sortNames[c] }
+
+// ParseSortColumn returns the column --sort names, or an error naming the
+// value and the accepted forms.
+func ParseSortColumn(name string) (SortColumn, error) {
+	for i, n := range sortNames {
+		if strings.EqualFold(name, n) {
+			return SortColumn(i), nil
+		}
+	}
+	return 0, fmt.Errorf("--sort %q: want one of %s", name, strings.Join(sortNames[:], ", "))
+}
+
+// Column indexes of the classes table.
+const (
+	colClass = iota
+	colSize
+	colAlloc
+	colFast
+	colRefill
+	colFallback
+	colFree
+	colRemote
+	colSpark
+	numClassCols
+)
+
+var classTitles = [numClassCols]string{"class", "size", "alloc/s", "fast %", "refill/s", "fallback/s", "free/s", "remote/s", "alloc/s history"}
+
+// classMinWidths are the narrowest the columns get; the sparkline takes the rest.
+var classMinWidths = []int{6, 5, 7, 6, 8, 10, 7, 8, 4}
+
+type classesModel struct {
+	styles  *Styles
+	keys    KeyMap
+	table   table.Model
+	sort    SortColumn
+	focused bool
+	width   int
+	height  int
+	rows    []ClassRow // the frame's rows, in class order
+}
+
+func newClassesModel(s *Styles, k KeyMap, sort SortColumn) classesModel {
+	m := classesModel{styles: s, keys: k, table: newPanelTable(k), sort: sort}
+	styleTable(&m.table, s, false)
+	return m
+}
+
+func (m *classesModel) setFocus(on bool) {
+	m.focused = on
+	styleTable(&m.table, m.styles, on)
+}
+
+func (m *classesModel) setSize(w, h int) {
+	m.width, m.height = w, h
+	m.table.SetHeight(h)
+	m.table.SetWidth(w)
+	m.render()
+}
+
+func (m *classesModel) setFrame(f Frame) {
+	m.rows = f.Classes
+	m.render()
+}
+
+// sortedRows returns the rows in display order: class order for class and
+// size, otherwise busiest first, ties in class order.
+func (m classesModel) sortedRows() []ClassRow {
+	rows := slices.Clone(m.rows)
+	if m.sort == SortClass || m.sort == SortSize {
+		return rows // class order is size order
+	}
+	key := func(r ClassRow) float64 {
+		switch m.sort {
+		case SortAlloc:
+			return r.AllocPerSec
+		case SortFast:
+			if math.IsNaN(r.FastRatio) {
+				return -1
+			}
+			return r.FastRatio
+		case SortRefill:
+			return r.RefillPerSec
+		case SortFallback:
+			return r.FallbackPer
+		case SortFree:
+			return r.FreePerSec
+		}
+		return r.RemotePerSec
+	}
+	slices.SortStableFunc(rows, func(a, b ClassRow) int { return cmp.Compare(key(b), key(a)) })
+	return rows
+}
+
+// render rebuilds the table's columns and rows from the frame, keeping the
+// cursor on the class it was on.
+func (m *classesModel) render() {
+	if m.width == 0 {
+		return
+	}
+	var selected string
+	if r := m.table.SelectedRow(); r != nil {
+		selected = ansi.Strip(r[colClass])
+	}
+	widths := fitColumns(m.width, classMinWidths, colSpark, 40)
+	cols := make([]table.Column, numClassCols)
+	for i := range cols {
+		title := classTitles[i]
+		if i > colClass && i < colSpark {
+			title = alignRight(titled(title, int(m.sort) == i), widths[i])
+		} else {
+			title = titled(title, int(m.sort) == i && i == colClass)
+		}
+		cols[i] = table.Column{Title: title, Width: widths[i]}
+	}
+	rows := m.sortedRows()
+	out := make([]table.Row, len(rows))
+	cursor := 0
+	for i, r := range rows {
+		cells := table.Row{
+			r.Class,
+			alignRight(formatSize(r.Size), widths[colSize]),
+			alignRight(formatRate(r.AllocPerSec), widths[colAlloc]),
+			alignRight(formatPercent(r.FastRatio), widths[colFast]),
+			alignRight(formatRate(r.RefillPerSec), widths[colRefill]),
+			alignRight(formatRate(r.FallbackPer), widths[colFallback]),
+			alignRight(formatRate(r.FreePerSec), widths[colFree]),
+			alignRight(formatRate(r.RemotePerSec), widths[colRemote]),
+			drawSparkline(r.History, widths[colSpark], m.styles.RowSpark),
+		}
+		if r.Idle() {
+			for c := range colSpark {
+				cells[c] = m.styles.Dim.Render(cells[c])
+			}
+		}
+		if r.Class == selected {
+			cursor = i
+		}
+		out[i] = cells
+	}
+	setTable(&m.table, cols, out)
+	m.table.SetCursor(cursor)
+}
+
+// cycleSort moves the sort to the next column.
+func (m *classesModel) cycleSort() {
+	m.sort = (m.sort + 1) % numSortColumns
+	m.render()
+}
+
+// Update scrolls the table when the panel has focus.
+func (m classesModel) Update(msg tea.Msg) (classesModel, tea.Cmd) {
+	if !m.focused {
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.table, cmd = m.table.Update(msg)
+	return m, cmd
+}
+
+func (m classesModel) View() string { return m.table.View() }

@@ -1,0 +1,135 @@
+package tui
+
+// gatesModel: every env gate with its effective value, where the value came
+// from, and profile/'s verdict in colour with a symbol, plus the banner that
+// warns when gated paths never ran. Its cursor picks the gate g toggles; the
+// toggle itself is a Command the top model sends to the Source.
+
+import (
+	"fmt"
+
+	"charm.land/bubbles/v2/table"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+const (
+	gColEnv = iota
+	gColValue
+	gColSource
+	gColVerdict
+	numGateCols
+)
+
+var gateTitles = [numGateCols]string{"gate", "value", "source", "verdict"}
+
+var gateMinWidths = []int{22, 7, 7, 16}
+
+type gatesModel struct {
+	styles  *Styles
+	keys    KeyMap
+	table   table.Model
+	focused bool
+	width   int
+	height  int
+	gates   []GateRow
+	paths   []PathRow
+}
+
+func newGatesModel(s *Styles, k KeyMap) gatesModel {
+	m := gatesModel{styles: s, keys: k, table: newPanelTable(k)}
+	styleTable(&m.table, s, false)
+	return m
+}
+
+func (m *gatesModel) setFocus(on bool) {
+	m.focused = on
+	styleTable(&m.table, m.styles, on)
+}
+
+func (m *gatesModel) setSize(w, h int) {
+	m.width, m.height = w, h
+	m.table.SetHeight(h)
+	m.table.SetWidth(w)
+	m.render()
+}
+
+func (m *gatesModel) setFrame(f Frame) {
+	m.gates, m.paths = f.Gates, f.Paths
+	m.render()
+}
+
+// selected returns the gate under the cursor, and false when there is none.
+func (m gatesModel) selected() (GateRow, bool) {
+	i := m.table.Cursor()
+	if i < 0 || i >= len(m.gates) {
+		return GateRow{}, false
+	}
+	return m.gates[i], true
+}
+
+func (m *gatesModel) render() {
+	if m.width == 0 {
+		return
+	}
+	widths := fitColumns(m.width, gateMinWidths, gColVerdict, 0)
+	cols := make([]table.Column, numGateCols)
+	for i := range cols {
+		cols[i] = table.Column{Title: gateTitles[i], Width: widths[i]}
+	}
+	out := make([]table.Row, len(m.gates))
+	for i, g := range m.gates {
+		verdict := g.Verdict.String()
+		if g.Verdict != VerdictNone {
+			verdict = m.styles.VerdictStyle(g.Verdict).Render(VerdictSymbol(g.Verdict) + " " + verdict)
+		} else {
+			verdict = m.styles.VerdictNone.Render(verdict)
+		}
+		out[i] = table.Row{g.Env, g.Value, g.Source, verdict}
+	}
+	setTable(&m.table, cols, out)
+}
+
+// banner returns the warning line about never-executed and inconsistent
+// paths, cut to width, or "" when every gated path is accounted for.
+func (m gatesModel) banner(width int) string {
+	never, bad := 0, 0
+	for _, p := range m.paths {
+		switch p.Verdict {
+		case VerdictNeverExecuted:
+			never++
+		case VerdictInconsistent:
+			bad++
+		}
+	}
+	var out string
+	if bad > 0 {
+		out = m.styles.BannerError.Render(fmt.Sprintf("✖ %d %s ran with %s gate off: INCONSISTENT, a bug", bad, plural(bad, "path", "paths"), plural(bad, "its", "their")))
+	}
+	if never > 0 {
+		if out != "" {
+			out += "  "
+		}
+		out += m.styles.Banner.Render(fmt.Sprintf("⚠ %d gated %s never executed: an A/B on %s measures noise", never, plural(never, "path", "paths"), plural(never, "it", "them")))
+	}
+	return ansi.Truncate(out, width, "…")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// Update scrolls the table when the panel has focus.
+func (m gatesModel) Update(msg tea.Msg) (gatesModel, tea.Cmd) {
+	if !m.focused {
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.table, cmd = m.table.Update(msg)
+	return m, cmd
+}
+
+func (m gatesModel) View() string { return m.table.View() }

@@ -1,0 +1,109 @@
+package tui
+
+// headerModel: the two lines at the top. Line one is the session (workload,
+// workers, elapsed, ops/s with its sparkline, RSS, GC); line two is the mode
+// (● REC file, paused, replay position, worker filter) and the outcome of the
+// last command. It renders from a Frame and the top model's status text; it
+// has no keys of its own.
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+type headerModel struct {
+	styles *Styles
+	width  int
+	frame  Frame
+	spark  string // cached ops/s sparkline, drawn when the frame changes
+
+	message string // outcome of the last command
+	failed  bool   // the last command failed
+}
+
+func newHeaderModel(s *Styles) headerModel { return headerModel{styles: s} }
+
+// sparkWidth returns the header sparkline's width for the terminal width.
+func (m headerModel) sparkWidth() int {
+	if m.width >= 120 {
+		return 20
+	}
+	return 8
+}
+
+func (m *headerModel) setFrame(f Frame) {
+	m.frame = f
+	m.spark = drawSparkline(f.OpsHistory, m.sparkWidth(), m.styles.Spark)
+}
+
+func (m *headerModel) setWidth(w int) {
+	m.width = w
+	m.setFrame(m.frame)
+}
+
+func (m *headerModel) setMessage(text string, failed bool) {
+	m.message, m.failed = text, failed
+}
+
+func (m headerModel) height() int { return 2 }
+
+func (m headerModel) View() string {
+	s, f := m.styles, m.frame
+	field := func(k, v string) string { return s.HeaderKey.Render(k) + " " + s.HeaderVal.Render(v) }
+	sep := s.HeaderKey.Render(" · ")
+
+	workers := "workers"
+	if f.Workers == 1 {
+		workers = "worker"
+	}
+	name := f.Workload
+	if f.Params != "" && m.width >= 120 {
+		name += " " + f.Params
+	}
+	gc := fmt.Sprintf("%d", f.GCCount)
+	if m.width >= 120 && f.GCPause > 0 {
+		gc += fmt.Sprintf(" (%s)", f.GCPause)
+	}
+	line1 := strings.Join([]string{
+		s.Title.Render("haktop") + " " + s.HeaderVal.Render(name),
+		s.HeaderVal.Render(fmt.Sprintf("%d", f.Workers)) + " " + s.HeaderKey.Render(workers),
+		s.HeaderVal.Render(formatClock(f.Elapsed)),
+		s.HeaderVal.Render(formatRate(f.OpsPerSec)) + " " + s.HeaderKey.Render("ops/s") + " " + m.spark,
+		field("RSS", formatBytes(f.RSS)),
+		field("GC", gc),
+	}, sep)
+
+	var badges []string
+	st := f.Status
+	if r := st.Replay; r != nil {
+		state := "❚❚"
+		if r.Playing {
+			state = "▶"
+		}
+		badges = append(badges, s.Replay.Render(fmt.Sprintf("%s REPLAY %s/%s", state, formatClock(r.At), formatClock(r.Total)))+
+			s.HeaderKey.Render(fmt.Sprintf(" sample %d/%d ×%d %s", r.Index+1, r.Count, r.Speed, r.File)))
+		if r.Warning != "" {
+			badges = append(badges, s.StatusErr.Render(r.Warning))
+		}
+	}
+	if st.Recording != "" {
+		badges = append(badges, s.Rec.Render("● REC")+" "+s.HeaderVal.Render(st.Recording))
+	}
+	if st.Paused {
+		badges = append(badges, s.Paused.Render("❚❚ PAUSED"))
+	}
+	if st.Worker >= 0 {
+		badges = append(badges, field("showing", fmt.Sprintf("worker %d", st.Worker)))
+	}
+	if m.message != "" {
+		style := s.StatusOK
+		if m.failed {
+			style = s.StatusErr
+		}
+		badges = append(badges, style.Render(m.message))
+	}
+	line2 := strings.Join(badges, "  ")
+	return ansi.Truncate(line1, m.width, "…") + "\n" + ansi.Truncate(line2, m.width, "…")
+}

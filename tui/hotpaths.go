@@ -1,0 +1,137 @@
+package tui
+
+// hotPathsModel: where the CPU goes, by allocator path (plus the workload
+// and runtime/GC buckets), from profile/'s attribution: CPU % as a bubbles
+// progress bar, hits/s from the counters, and the guarding gate drawn in its
+// verdict's colour. Busiest first. It owns its table and bar; rows are
+// rendered when a frame arrives.
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/progress"
+	"charm.land/bubbles/v2/table"
+	tea "charm.land/bubbletea/v2"
+)
+
+const (
+	hpColPath = iota
+	hpColCPU
+	hpColHits
+	hpColGate
+	numHotPathCols
+)
+
+var hotPathTitles = [numHotPathCols]string{"path", "CPU %", "hits/s", "gate"}
+
+var hotPathMinWidths = []int{16, 14, 7, 14}
+
+type hotPathsModel struct {
+	styles  *Styles
+	keys    KeyMap
+	table   table.Model
+	bar     progress.Model
+	focused bool
+	width   int
+	height  int
+	rows    []PathRow
+}
+
+func newHotPathsModel(s *Styles, k KeyMap) hotPathsModel {
+	bar := progress.New(
+		progress.WithColors(s.BarFill),
+		progress.WithFillCharacters('█', '░'),
+	)
+	bar.EmptyColor = s.BarRest
+	bar.PercentFormat = " %5.1f%%"
+	m := hotPathsModel{styles: s, keys: k, table: newPanelTable(k), bar: bar}
+	styleTable(&m.table, s, false)
+	return m
+}
+
+func (m *hotPathsModel) setFocus(on bool) {
+	m.focused = on
+	styleTable(&m.table, m.styles, on)
+}
+
+func (m *hotPathsModel) setSize(w, h int) {
+	m.width, m.height = w, h
+	m.table.SetHeight(h)
+	m.table.SetWidth(w)
+	m.render()
+}
+
+func (m *hotPathsModel) setFrame(f Frame) {
+	m.rows = f.Paths
+	m.render()
+}
+
+// sortedRows returns the paths busiest first: by CPU share, then hit rate,
+// ties in registry order.
+func (m hotPathsModel) sortedRows() []PathRow {
+	rows := slices.Clone(m.rows)
+	num := func(v float64) float64 {
+		if math.IsNaN(v) {
+			return -1
+		}
+		return v
+	}
+	slices.SortStableFunc(rows, func(a, b PathRow) int {
+		if c := cmp.Compare(num(b.CPUPercent), num(a.CPUPercent)); c != 0 {
+			return c
+		}
+		return cmp.Compare(num(b.HitsPerSec), num(a.HitsPerSec))
+	})
+	return rows
+}
+
+func (m *hotPathsModel) render() {
+	if m.width == 0 {
+		return
+	}
+	widths := fitColumns(m.width, hotPathMinWidths, hpColGate, 0)
+	cols := make([]table.Column, numHotPathCols)
+	for i := range cols {
+		title := hotPathTitles[i]
+		if i == hpColHits {
+			title = alignRight(title, widths[i])
+		}
+		cols[i] = table.Column{Title: title, Width: widths[i]}
+	}
+	m.bar.SetWidth(widths[hpColCPU])
+
+	rows := m.sortedRows()
+	out := make([]table.Row, len(rows))
+	for i, r := range rows {
+		cpu := alignRight("—", widths[hpColCPU])
+		if !math.IsNaN(r.CPUPercent) {
+			cpu = m.bar.ViewAs(math.Min(r.CPUPercent, 100) / 100)
+		}
+		gate := strings.ReplaceAll(r.Gate, "HAKMEM_", "")
+		if gate != "" {
+			gate = m.styles.VerdictStyle(r.Verdict).Render(gate)
+		}
+		cells := table.Row{r.Name, cpu, alignRight(formatRate(r.HitsPerSec), widths[hpColHits]), gate}
+		if (math.IsNaN(r.CPUPercent) || r.CPUPercent == 0) && (math.IsNaN(r.HitsPerSec) || r.HitsPerSec == 0) {
+			cells[hpColPath] = m.styles.Dim.Render(cells[hpColPath])
+			cells[hpColHits] = m.styles.Dim.Render(cells[hpColHits])
+		}
+		out[i] = cells
+	}
+	setTable(&m.table, cols, out)
+}
+
+// Update scrolls the table when the panel has focus.
+func (m hotPathsModel) Update(msg tea.Msg) (hotPathsModel, tea.Cmd) {
+	if !m.focused {
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.table, cmd = m.table.Update(msg)
+	return m, cmd
+}
+
+func (m hotPathsModel) View() string { return m.table.View() }

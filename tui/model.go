@@ -1,0 +1,302 @@
+package tui
+
+// Model: the top Bubble Tea model. It routes messages to the panel models,
+// lays them out, turns keys into Commands for the Source, and pulls a new
+// Frame on every tick (at most 10 per second). It never touches allocator,
+// workload or sampler state itself.
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+)
+
+// Screen limits.
+const (
+	MinWidth  = 80
+	MinHeight = 24
+	// MaxFPS is the most frames the screen renders per second.
+	MaxFPS = 10
+	// DefaultTick is how often the model pulls a frame from its Source.
+	DefaultTick = time.Second / MaxFPS
+)
+
+// Options configure a Model.
+type Options struct {
+	Sort   SortColumn    // the classes table's initial sort
+	Replay bool          // use the replay key map (seek, speed) instead of the live one
+	Tick   time.Duration // frame pull interval; 0 means DefaultTick, < 0 means no ticks (tests drive them)
+	Dark   bool          // assume a dark background until the terminal answers
+}
+
+// Ticker is implemented by sources whose state moves with the screen's
+// ticks rather than with the wall clock: a replay advances by the tick
+// interval times its speed, so the same ticks give the same position.
+type Ticker interface {
+	Tick(d time.Duration)
+}
+
+// tickMsg asks the model to pull a frame.
+type tickMsg struct{}
+
+// resultMsg is the outcome of a Command the Source carried out.
+type resultMsg struct {
+	text string
+	err  error
+}
+
+// Model is the haktop screen.
+type Model struct {
+	src    Source
+	opts   Options
+	tick   time.Duration
+	styles *Styles
+	dark   bool
+	keys   KeyMap
+
+	header   headerModel
+	classes  classesModel
+	hotPaths hotPathsModel
+	gates    gatesModel
+	footer   footerModel
+
+	focus         panel
+	width, height int
+	frame         Frame
+}
+
+// New returns the screen for src.
+func New(src Source, opts Options) Model {
+	s := NewStyles(opts.Dark)
+	k := NewKeyMap(opts.Replay)
+	tick := opts.Tick
+	if tick == 0 {
+		tick = DefaultTick
+	}
+	m := Model{
+		src: src, opts: opts, tick: tick, styles: s, dark: opts.Dark, keys: k,
+		header:   newHeaderModel(s),
+		classes:  newClassesModel(s, k, opts.Sort),
+		hotPaths: newHotPathsModel(s, k),
+		gates:    newGatesModel(s, k),
+		footer:   newFooterModel(s, k),
+	}
+	m.setFocus(panelClasses)
+	m.setFrame(src.Frame())
+	return m
+}
+
+// Init asks the terminal for its background colour and starts the ticks.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, m.nextTick())
+}
+
+func (m Model) nextTick() tea.Cmd {
+	if m.tick < 0 {
+		return nil
+	}
+	return tea.Tick(m.tick, func(time.Time) tea.Msg { return tickMsg{} })
+}
+
+// Update routes msg: sizes and colours to every panel, keys to the screen's
+// bindings first and then to the focused panel, frames to every panel.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+
+	case tea.BackgroundColorMsg:
+		if dark := msg.IsDark(); dark != m.dark {
+			m.restyle(dark)
+		}
+		return m, nil
+
+	case tickMsg:
+		if t, ok := m.src.(Ticker); ok {
+			t.Tick(m.tick)
+		}
+		m.setFrame(m.src.Frame())
+		return m, m.nextTick()
+
+	case resultMsg:
+		if msg.err != nil {
+			m.header.setMessage(msg.err.Error(), true)
+		} else {
+			m.header.setMessage(msg.text, false)
+		}
+		m.setFrame(m.src.Frame())
+		return m, nil
+
+	case tea.KeyPressMsg:
+		return m.handleKey(msg)
+	}
+	return m, nil
+}
+
+// handleKey maps a key to a screen action or a Command, or passes it to the
+// focused panel.
+func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, k.Help):
+		m.footer.toggleFull()
+		m.layout()
+		return m, nil
+	case key.Matches(msg, k.NextPanel):
+		m.setFocus((m.focus + 1) % numPanels)
+		return m, nil
+	case key.Matches(msg, k.PrevPanel):
+		m.setFocus((m.focus + numPanels - 1) % numPanels)
+		return m, nil
+	case key.Matches(msg, k.Sort):
+		m.classes.cycleSort()
+		return m, nil
+	case key.Matches(msg, k.Pause), key.Matches(msg, k.Play):
+		return m, m.send(Command{Kind: CmdTogglePause})
+	case key.Matches(msg, k.Workload):
+		return m, m.send(Command{Kind: CmdCycleWorkload})
+	case key.Matches(msg, k.More):
+		return m, m.send(Command{Kind: CmdWorkers, Arg: 1})
+	case key.Matches(msg, k.Fewer):
+		return m, m.send(Command{Kind: CmdWorkers, Arg: -1})
+	case key.Matches(msg, k.Worker):
+		return m, m.send(Command{Kind: CmdWorkerFilter})
+	case key.Matches(msg, k.Record):
+		return m, m.send(Command{Kind: CmdRecord})
+	case key.Matches(msg, k.Export):
+		return m, m.send(Command{Kind: CmdExport})
+	case key.Matches(msg, k.Gate):
+		g, ok := m.gates.selected()
+		if !ok {
+			return m, nil
+		}
+		return m, m.send(Command{Kind: CmdToggleGate, Env: g.Env})
+	case key.Matches(msg, k.Back):
+		return m, m.send(Command{Kind: CmdSeek, Arg: -1})
+	case key.Matches(msg, k.Forward):
+		return m, m.send(Command{Kind: CmdSeek, Arg: 1})
+	case key.Matches(msg, k.Speed):
+		return m, m.send(Command{Kind: CmdSpeed, Arg: int(msg.Code - '0')})
+	}
+
+	var cmd tea.Cmd
+	switch m.focus {
+	case panelClasses:
+		m.classes, cmd = m.classes.Update(msg)
+	case panelHotPaths:
+		m.hotPaths, cmd = m.hotPaths.Update(msg)
+	case panelGates:
+		m.gates, cmd = m.gates.Update(msg)
+	}
+	return m, cmd
+}
+
+// send returns a tea.Cmd that carries out c on the Source off the update
+// loop and reports the outcome.
+func (m Model) send(c Command) tea.Cmd {
+	src := m.src
+	return func() tea.Msg {
+		text, err := src.Apply(c)
+		return resultMsg{text: text, err: err}
+	}
+}
+
+func (m *Model) setFrame(f Frame) {
+	m.frame = f
+	m.header.setFrame(f)
+	m.classes.setFrame(f)
+	m.hotPaths.setFrame(f)
+	m.gates.setFrame(f)
+}
+
+func (m *Model) setFocus(p panel) {
+	m.focus = p
+	m.classes.setFocus(p == panelClasses)
+	m.hotPaths.setFocus(p == panelHotPaths)
+	m.gates.setFocus(p == panelGates)
+}
+
+func (m *Model) restyle(dark bool) {
+	m.dark = dark
+	*m.styles = *NewStyles(dark)
+	m.hotPaths = newHotPathsModel(m.styles, m.keys)
+	m.footer = newFooterModel(m.styles, m.keys)
+	m.setFocus(m.focus)
+	m.layout()
+	m.setFrame(m.frame)
+}
+
+// sideBySide reports whether hot paths and gates share a row.
+func (m Model) sideBySide() bool { return m.width >= 120 }
+
+// layout sizes the panels for the terminal: the classes table gets up to
+// its 16 rows, the gates table up to its gates, the hot paths the rest.
+func (m *Model) layout() {
+	if m.width < MinWidth || m.height < MinHeight {
+		return
+	}
+	w := m.width
+	m.header.setWidth(w)
+	m.footer.setWidth(w)
+	footerH := lipgloss.Height(m.footer.View())
+	const bannerH = 1
+	rest := m.height - m.header.height() - footerH - bannerH
+
+	classRows := len(m.frame.Classes)
+	if classRows == 0 {
+		classRows = 16
+	}
+	gateRows := max(len(m.frame.Gates), 1)
+	if m.sideBySide() {
+		classesH := min(classRows+1, max(rest/2, rest-(gateRows+1)))
+		lower := rest - classesH
+		gatesW := 0
+		for _, v := range gateMinWidths {
+			gatesW += v + cellPad
+		}
+		gatesW = max(gatesW, w*45/100)
+		m.classes.setSize(w, classesH)
+		m.hotPaths.setSize(w-gatesW-1, lower)
+		m.gates.setSize(gatesW, lower)
+		return
+	}
+	classesH := min(classRows+1, max(rest/2-1, 6))
+	lower := rest - classesH
+	gatesH := min(gateRows+1, (lower+1)/2)
+	m.classes.setSize(w, classesH)
+	m.hotPaths.setSize(w, lower-gatesH)
+	m.gates.setSize(w, gatesH)
+}
+
+// View lays the panels out, or says the terminal is too small.
+func (m Model) View() tea.View {
+	var v tea.View
+	v.AltScreen = true
+	v.WindowTitle = "haktop"
+	if m.width == 0 {
+		return v
+	}
+	if m.width < MinWidth || m.height < MinHeight {
+		msg := m.styles.TooSmall.Render(fmt.Sprintf("terminal too small: need %dx%d", MinWidth, MinHeight)) +
+			"\n" + m.styles.Dim.Render(fmt.Sprintf("now %dx%d", m.width, m.height))
+		v.SetContent(lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, msg))
+		return v
+	}
+	var lower string
+	if m.sideBySide() {
+		lower = lipgloss.JoinHorizontal(lipgloss.Top, m.hotPaths.View(), " ", m.gates.View())
+	} else {
+		lower = m.hotPaths.View() + "\n" + m.gates.View()
+	}
+	parts := []string{m.header.View(), m.classes.View(), lower, m.gates.banner(m.width), m.footer.View()}
+	v.SetContent(lipgloss.NewStyle().MaxWidth(m.width).MaxHeight(m.height).Render(strings.Join(parts, "\n")))
+	return v
+}

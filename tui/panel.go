@@ -1,0 +1,117 @@
+package tui
+
+// Panel helpers shared by the three table panels (classes, hot paths,
+// gates): building a bubbles table on the screen's key map, restyling it on
+// focus changes, and aligning cells. The panels own their tables; this file
+// owns no state.
+
+import (
+	"slices"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/table"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// panel identifies a focusable panel, in tab order.
+type panel int
+
+const (
+	panelClasses panel = iota
+	panelHotPaths
+	panelGates
+	numPanels
+)
+
+// newPanelTable returns a table that scrolls with the screen's keys only, so
+// keys the table would otherwise claim (space, g, f, b) stay free for the
+// screen.
+func newPanelTable(k KeyMap) table.Model {
+	none := key.NewBinding(key.WithDisabled())
+	return table.New(table.WithKeyMap(table.KeyMap{
+		LineUp:       k.Up,
+		LineDown:     k.Down,
+		PageUp:       k.PageUp,
+		PageDown:     k.PageDown,
+		HalfPageUp:   none,
+		HalfPageDown: none,
+		GotoTop:      key.NewBinding(key.WithKeys("home")),
+		GotoBottom:   key.NewBinding(key.WithKeys("end")),
+	}))
+}
+
+// styleTable sets t's styles for its focus state: only the focused table
+// shows its cursor row and an accented header.
+func styleTable(t *table.Model, s *Styles, focused bool) {
+	ts := s.Table
+	if focused {
+		ts.Header = ts.Header.Foreground(s.Accent)
+		t.Focus()
+	} else {
+		ts.Selected = lipgloss.NewStyle()
+		t.Blur()
+	}
+	t.SetStyles(ts)
+}
+
+// cellPad is the table's horizontal cell padding (Table.Cell's Padding(0, 1)).
+const cellPad = 2
+
+// fitColumns returns widths for columns whose minimum widths are mins so that
+// they fill total cells (cell padding included): the column at grow takes
+// what is left, up to growMax (0: no cap), and gives cells back first when
+// total is short, then the first column does.
+func fitColumns(total int, mins []int, grow, growMax int) []int {
+	w := append([]int(nil), mins...)
+	used := 0
+	for _, v := range w {
+		used += v + cellPad
+	}
+	switch extra := total - used; {
+	case extra > 0:
+		if growMax > 0 {
+			extra = min(extra, growMax-w[grow])
+		}
+		w[grow] += max(extra, 0)
+	case extra < 0:
+		short := -extra
+		for _, c := range []int{grow, 0} {
+			give := min(short, w[c]-3)
+			if give > 0 {
+				w[c] -= give
+				short -= give
+			}
+		}
+	}
+	return w
+}
+
+// alignRight pads s on the left to width w (display cells).
+func alignRight(s string, w int) string {
+	if n := ansi.StringWidth(s); n < w {
+		return strings.Repeat(" ", w-n) + s
+	}
+	return s
+}
+
+// titled returns col's title with a sort marker when it is the sort column.
+func titled(name string, sorted bool) string {
+	if sorted {
+		return name + "▼"
+	}
+	return name
+}
+
+// setTable gives t new columns and rows, keeping its cursor in range; the
+// columns are only replaced when they changed, since every replacement
+// re-renders the rows.
+func setTable(t *table.Model, cols []table.Column, rows []table.Row) {
+	if !slices.Equal(t.Columns(), cols) {
+		t.SetColumns(cols)
+	}
+	cursor := t.Cursor()
+	t.SetRows(rows)
+	t.SetCursor(max(cursor, 0))
+}
