@@ -62,12 +62,12 @@ func (a *Allocator) Config() Config { return a.cfg }
 func (a *Allocator) NewHeap() *Heap {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	h := &Heap{a: a, ar: a.ar, arenaBase: a.ar.base, table: a.ar.table, secret: a.secret, id: len(a.heaps), tick: publishInterval}
+	h := &Heap{a: a, ar: a.ar, arenaBase: a.ar.base, table: a.ar.table, secret: a.secret, id: len(a.heaps)}
 	for c := range h.tiny {
-		h.tiny[c].buf = make([]unsafe.Pointer, a.cfg.TinyCacheCap)
+		h.tiny[c].buf = make([]uintptr, a.cfg.TinyCacheCap)
 	}
 	for i := range h.v2cache {
-		h.v2cache[i].buf = make([]unsafe.Pointer, poolV2CacheCap)
+		h.v2cache[i].buf = make([]uintptr, poolV2CacheCap)
 	}
 	// Copy-on-append so Snapshot can range over an old slice header unlocked.
 	heaps := make([]*Heap, len(a.heaps), len(a.heaps)+1)

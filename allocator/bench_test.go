@@ -6,6 +6,9 @@ package allocator
 // haktop_nostats (see README: "Allocator benchmarks").
 
 import (
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -20,10 +23,11 @@ func xorshift32(s *uint32) uint32 {
 	return x
 }
 
-const (
-	rmWS   = 8192
-	rmSeed = 1234567
-)
+const rmSeed = 1234567
+
+// rmWS is a variable, as ws is in random_mixed.c, so r % rmWS compiles to
+// the same division the C loop does rather than a mask.
+var rmWS uint32 = 8192
 
 // BenchmarkRandomMixed runs the random_mixed.c loop: b.N cycles, one op each.
 func BenchmarkRandomMixed(b *testing.B) {
@@ -45,13 +49,13 @@ func BenchmarkRandomMixed(b *testing.B) {
 			}
 		}
 		b.StopTimer()
+		reportMemory(b, a, slots)
 		for i, s := range slots {
 			if s != nil {
 				h.Free(s)
 				slots[i] = nil
 			}
 		}
-		_ = a
 	})
 	b.Run("make", func(b *testing.B) {
 		slots := make([][]byte, rmWS)
@@ -119,4 +123,176 @@ func (cp *classPools) get(n int) []byte {
 func (cp *classPools) put(b []byte) {
 	b = b[:cap(b)]
 	cp[classOf(cap(b))].Put(&b)
+}
+
+// reportMemory reports the live bytes in slots, the process RSS, and RSS
+// over the target budget 2*live + 16 MiB (at most 1 is on target).
+func reportMemory(b *testing.B, a *Allocator, slots [][]byte) {
+	var live int
+	for _, s := range slots {
+		live += len(s)
+	}
+	rss := processRSS()
+	b.ReportMetric(float64(live)/(1<<20), "live-MiB")
+	b.ReportMetric(float64(rss)/(1<<20), "rss-MiB")
+	b.ReportMetric(float64(a.Snapshot().Memory.MappedBytes)/(1<<20), "mapped-MiB")
+	b.ReportMetric(float64(rss)/float64(2*live+16<<20), "rss/budget")
+}
+
+func processRSS() int64 {
+	data, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(data))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
+}
+
+// BenchmarkTinyHot is a fixed 64-byte alloc and free: one op is the pair.
+func BenchmarkTinyHot(b *testing.B) {
+	b.Run("haktop", func(b *testing.B) {
+		_, h := benchHeap(b)
+		for i := 0; i < b.N; i++ {
+			p := h.Alloc(64)
+			p[0] = byte(i)
+			h.Free(p)
+		}
+	})
+	b.Run("make", func(b *testing.B) {
+		var keep []byte
+		for i := 0; i < b.N; i++ {
+			p := make([]byte, 64)
+			p[0] = byte(i)
+			keep = p
+		}
+		_ = keep
+	})
+	b.Run("syncpool", func(b *testing.B) {
+		var pools classPools
+		for i := 0; i < b.N; i++ {
+			p := pools.get(64)
+			p[0] = byte(i)
+			pools.put(p)
+		}
+	})
+}
+
+// BenchmarkPool is random_mixed over 2 KiB..64 KiB blocks and 1024 slots.
+func BenchmarkPool(b *testing.B) {
+	const ws = 1024
+	size := func(r uint32) int { return 2048 + int(r%(62<<10+1)) }
+	for _, v2 := range []string{"0", "1"} {
+		b.Run("haktop/v2="+v2, func(b *testing.B) {
+			a, err := New(mustConfig(b, map[string]string{"HAKMEM_POOL_V2_ENABLED": v2}))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer a.Close()
+			h := a.NewHeap()
+			slots := make([][]byte, ws)
+			seed := uint32(rmSeed)
+			for i := 0; i < b.N; i++ {
+				r := xorshift32(&seed)
+				if s := slots[r%ws]; s != nil {
+					h.Free(s)
+					slots[r%ws] = nil
+				} else {
+					p := h.Alloc(size(r))
+					p[0] = byte(r)
+					slots[r%ws] = p
+				}
+			}
+		})
+	}
+	b.Run("make", func(b *testing.B) {
+		slots := make([][]byte, ws)
+		seed := uint32(rmSeed)
+		for i := 0; i < b.N; i++ {
+			r := xorshift32(&seed)
+			if slots[r%ws] != nil {
+				slots[r%ws] = nil
+			} else {
+				p := make([]byte, size(r))
+				p[0] = byte(r)
+				slots[r%ws] = p
+			}
+		}
+	})
+	b.Run("syncpool", func(b *testing.B) {
+		var pools classPools
+		slots := make([][]byte, ws)
+		seed := uint32(rmSeed)
+		for i := 0; i < b.N; i++ {
+			r := xorshift32(&seed)
+			if s := slots[r%ws]; s != nil {
+				pools.put(s)
+				slots[r%ws] = nil
+			} else {
+				p := pools.get(size(r))
+				p[0] = byte(r)
+				slots[r%ws] = p
+			}
+		}
+	})
+}
+
+func mustConfig(b *testing.B, env map[string]string) Config {
+	cfg, err := ConfigFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	if err != nil {
+		b.Fatal(err)
+	}
+	return cfg
+}
+
+// BenchmarkCrossHeap has a producer allocate 64-byte blocks and a consumer
+// on another goroutine free them, in batches of 256: one op is one block.
+func BenchmarkCrossHeap(b *testing.B) {
+	const batch = 256
+	run := func(b *testing.B, alloc func() []byte, free func([]byte)) {
+		ch := make(chan [][]byte, 8)
+		done := make(chan struct{})
+		go func() {
+			for bs := range ch {
+				for _, p := range bs {
+					free(p)
+				}
+			}
+			close(done)
+		}()
+		for i := 0; i < b.N; i += batch {
+			bs := make([][]byte, batch)
+			for j := range bs {
+				bs[j] = alloc()
+				bs[j][0] = byte(j)
+			}
+			ch <- bs
+		}
+		close(ch)
+		<-done
+	}
+	b.Run("haktop", func(b *testing.B) {
+		a, err := New(DefaultConfig())
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer a.Close()
+		prod, cons := a.NewHeap(), a.NewHeap()
+		run(b, func() []byte { return prod.Alloc(64) }, func(p []byte) { cons.Free(p) })
+	})
+	b.Run("make", func(b *testing.B) {
+		run(b, func() []byte { return make([]byte, 64) }, func([]byte) {})
+	})
+	b.Run("syncpool", func(b *testing.B) {
+		var pool sync.Pool
+		run(b, func() []byte {
+			if v := pool.Get(); v != nil {
+				return *v.(*[]byte)
+			}
+			return make([]byte, 64)
+		}, func(p []byte) { pool.Put(&p) })
+	})
 }

@@ -26,7 +26,6 @@ type Heap struct {
 	id        int
 
 	tiny [NumTinyClasses]blockStack
-	tick int // fast-path operations left before the next publish
 	st   heapStats
 
 	// slabs with a free or never-used block, by availKey
@@ -44,9 +43,36 @@ type Heap struct {
 const tinyCacheMax = 4096
 
 // blockStack is a LIFO cache of free blocks; len(buf) is its capacity.
+// It holds addresses as uintptr: the blocks are off the Go heap, so the GC
+// need not scan the cache and pushes need no write barrier.
 type blockStack struct {
 	n   uint32
-	buf []unsafe.Pointer
+	buf []uintptr
+}
+
+func (c *blockStack) full() bool { return c.n >= uint32(len(c.buf)) }
+
+// push adds p; the caller has checked full.
+func (c *blockStack) push(p unsafe.Pointer) {
+	c.buf[c.n] = uintptr(p)
+	c.n++
+}
+
+// pop removes and returns the top block; the caller has checked c.n > 0.
+func (c *blockStack) pop() unsafe.Pointer {
+	c.n--
+	return *(*unsafe.Pointer)(unsafe.Pointer(&c.buf[c.n]))
+}
+
+// sliceHeader is the layout of a []byte, used to build a block's slice
+// without unsafe.Slice's overflow checks, which hold by construction.
+type sliceHeader struct {
+	data     unsafe.Pointer
+	len, cap int
+}
+
+func blockSlice(p unsafe.Pointer, n, size int) []byte {
+	return *(*[]byte)(unsafe.Pointer(&sliceHeader{p, n, size}))
 }
 
 // ID returns the heap's index among its Allocator's heaps, from 0.
@@ -61,18 +87,14 @@ func (h *Heap) Alloc(n int) []byte {
 		cls := tinyClassOf[(uint(n)+7)>>tinyStepShift]
 		c := &h.tiny[cls]
 		if c.n != 0 {
-			c.n--
-			p := c.buf[c.n]
+			p := c.pop()
 			*(*uint64)(p) = 0
 			if statsCompiled {
-				s := &h.st.class[cls]
-				s.AllocCalls++
-				s.AllocFast++
-				if h.tick--; h.tick == 0 {
+				if h.st.fastAlloc[cls]++; h.st.fastAlloc[cls]%publishInterval == 0 {
 					h.publish()
 				}
 			}
-			return unsafe.Slice((*byte)(p), classSize[cls])[:n]
+			return blockSlice(p, n, classSize[cls])
 		}
 	}
 	return h.allocSlow(n)
@@ -90,16 +112,13 @@ func (h *Heap) Free(b []byte) error {
 			if cls := sl.class.Load(); uint32(cls) < NumTinyClasses {
 				boff := off & slabMask
 				c := &h.tiny[cls]
-				if boff&(uintptr(1)<<sl.shift-1) == 0 && uint32(boff>>sl.shift) < sl.carved &&
-					*(*uint64)(p) != h.tag(p) && c.n < uint32(len(c.buf)) {
+				sh := sl.shift & 63
+				if boff&(uintptr(1)<<sh-1) == 0 && uint32(boff>>sh) < sl.carved &&
+					*(*uint64)(p) != h.tag(p) && !c.full() {
 					*(*uint64)(p) = h.tag(p)
-					c.buf[c.n] = p
-					c.n++
+					c.push(p)
 					if statsCompiled {
-						s := &h.st.class[cls]
-						s.FreeCalls++
-						s.FreeFast++
-						if h.tick--; h.tick == 0 {
+						if h.st.fastFree[cls]++; h.st.fastFree[cls]%publishInterval == 0 {
 							h.publish()
 						}
 					}
@@ -148,7 +167,7 @@ func (h *Heap) allocSlow(n int) []byte {
 				h.st.path[PathTinyRefill]++
 			}
 			*(*uint64)(p) = 0
-			return unsafe.Slice((*byte)(p), classSize[cls])[:n]
+			return blockSlice(p, n, classSize[cls])
 		}
 		if statsCompiled {
 			h.st.class[cls].AllocRefillFail++
@@ -242,7 +261,7 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 	}
 	if cls < NumTinyClasses {
 		c := &h.tiny[cls]
-		if c.n == uint32(len(c.buf)) {
+		if c.full() {
 			h.tinyFlush(cls, len(c.buf)/2)
 			if statsCompiled {
 				h.st.class[cls].FreeFallback++
@@ -250,8 +269,7 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 		} else if statsCompiled {
 			h.st.class[cls].FreeFast++
 		}
-		c.buf[c.n] = p
-		c.n++
+		c.push(p)
 		return nil
 	}
 	h.poolFree(sl, cls, idx, p)
@@ -290,15 +308,13 @@ func (h *Heap) takeBack(p unsafe.Pointer) {
 	}
 	switch {
 	case cls < NumTinyClasses:
-		if c := &h.tiny[cls]; c.n < uint32(len(c.buf)) {
-			c.buf[c.n] = p
-			c.n++
+		if c := &h.tiny[cls]; !c.full() {
+			c.push(p)
 			return
 		}
 	case sl.v2:
-		if c := &h.v2cache[cls-NumTinyClasses]; c.n < uint32(len(c.buf)) {
-			c.buf[c.n] = p
-			c.n++
+		if c := &h.v2cache[cls-NumTinyClasses]; !c.full() {
+			c.push(p)
 			return
 		}
 	}

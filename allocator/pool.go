@@ -20,7 +20,7 @@ const poolV2CacheCap = 32
 
 func poolBlock(p unsafe.Pointer, n, cls int) []byte {
 	*(*uint64)(p) = 0
-	return unsafe.Slice((*byte)(p), classSize[cls])[:n]
+	return blockSlice(p, n, classSize[cls])
 }
 
 //go:noinline
@@ -67,8 +67,7 @@ func (h *Heap) poolV2Alloc(pc, n int) []byte {
 	} else if statsCompiled {
 		h.st.class[cls].AllocFast++
 	}
-	c.n--
-	return poolBlock(c.buf[c.n], n, cls)
+	return poolBlock(c.pop(), n, cls)
 }
 
 // v2Refill fills half of class pc's v2 cache from v2 pages, taking new
@@ -83,8 +82,7 @@ func (h *Heap) v2Refill(pc int) {
 		if p == nil {
 			return
 		}
-		c.buf[c.n] = p
-		c.n++
+		c.push(p)
 	}
 }
 
@@ -136,9 +134,8 @@ func (h *Heap) poolV2Free(sl *slab, cls int, idx uint32, p unsafe.Pointer) {
 		h.st.path[PathPoolV2Free]++
 	}
 	c := &h.v2cache[cls-NumTinyClasses]
-	if c.n < uint32(len(c.buf)) {
-		c.buf[c.n] = p
-		c.n++
+	if !c.full() {
+		c.push(p)
 		if statsCompiled {
 			h.st.class[cls].FreeFast++
 		}

@@ -97,11 +97,16 @@ func Tier(c int) string {
 	return "large"
 }
 
-// heapStats is written only by its heap, with plain stores.
+// heapStats is written only by its heap, with plain stores. The inline
+// tiny fast paths in Alloc and Free each bump one counter, fastAlloc or
+// fastFree, which stands for both a call and a fast hit; class holds what
+// the slow paths count. publish folds the two together.
 type heapStats struct {
-	class   [NumClasses]Counters
-	path    [NumPaths]uint64 // slow paths; fast-path hits are derived in publish
-	invalid [numInvalidKinds]uint64
+	fastAlloc [NumTinyClasses]uint64
+	fastFree  [NumTinyClasses]uint64
+	class     [NumClasses]Counters
+	path      [NumPaths]uint64 // slow paths; the tiny fast path's hits are derived in publish
+	invalid   [numInvalidKinds]uint64
 }
 
 // publishedStats is the last published copy of a heapStats.
@@ -111,29 +116,33 @@ type publishedStats struct {
 	invalid [numInvalidKinds]atomic.Uint64
 }
 
-// publishInterval is how many fast-path operations a heap runs between
-// publishes: a live Snapshot lags each heap by at most this many operations.
+// publishInterval is how many inline fast allocs (or frees) of one class a
+// heap runs between publishes: a live Snapshot lags each heap by at most
+// this many operations per class. It is a power of two so the check is a mask.
 const publishInterval = 4096
 
-// publish copies the heap's counters where Snapshot can read them. The tiny
-// fast path's hit count is derived here from the class counters, which
-// count every fast alloc and free exactly once.
+// publish copies the heap's counters where Snapshot can read them.
 //
 //go:noinline
 func (h *Heap) publish() {
-	h.tick = publishInterval
 	s := &h.st
 	var fast uint64
 	for c := 0; c < NumTinyClasses; c++ {
-		fast += s.class[c].AllocFast + s.class[c].FreeFast
+		fast += s.fastAlloc[c] + s.fastFree[c]
 	}
 	s.path[PathTinyFast] = fast
 	for c := range s.class {
-		src := s.class[c].array()
+		v := s.class[c]
+		if c < NumTinyClasses {
+			v.AllocCalls += s.fastAlloc[c]
+			v.AllocFast += s.fastAlloc[c]
+			v.FreeCalls += s.fastFree[c]
+			v.FreeFast += s.fastFree[c]
+		}
 		dst := &h.pub.class[c]
-		for i, v := range src {
-			if dst[i].Load() != v {
-				dst[i].Store(v)
+		for i, x := range v.array() {
+			if dst[i].Load() != x {
+				dst[i].Store(x)
 			}
 		}
 	}

@@ -22,15 +22,13 @@ func (h *Heap) tinyRefill(cls int) unsafe.Pointer {
 			if p == nil {
 				break
 			}
-			c.buf[c.n] = p
-			c.n++
+			c.push(p)
 		}
 		if c.n == 0 {
 			return nil
 		}
 	}
-	c.n--
-	return c.buf[c.n]
+	return c.pop()
 }
 
 // tinyFlush returns class cls's cached blocks to their slabs until keep remain.
@@ -46,8 +44,7 @@ func (h *Heap) tinyFlush(cls, keep int) {
 // flushStack returns a cache's blocks to their slabs until keep remain.
 func (h *Heap) flushStack(c *blockStack, keep int) {
 	for int(c.n) > keep {
-		c.n--
-		p := c.buf[c.n]
+		p := c.pop()
 		ss, off, _ := h.ar.lookup(p)
 		sl := &ss.slabs[(off>>slabShift)&(slabsPerSS-1)]
 		idx, _ := sl.index(off & slabMask)
