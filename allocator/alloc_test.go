@@ -3,6 +3,7 @@ package allocator
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"unsafe"
@@ -376,7 +377,7 @@ func TestLeanUnmapsEmptySuperslabs(t *testing.T) {
 	}
 	h.Flush()
 	s := a.Snapshot()
-	if s.Memory.SuperslabMaps < 4 || s.Memory.SuperslabsMapped > 1 {
+	if s.Memory.SuperslabMaps < 4 || s.Memory.SuperslabsMapped != 0 || s.Memory.SuperslabUnmaps != s.Memory.SuperslabMaps {
 		t.Fatalf("lean: %+v; want empty superslabs returned", s.Memory)
 	}
 	if statsCompiled && s.Paths[PathSuperslabUnmap] != s.Memory.SuperslabUnmaps {
@@ -387,5 +388,57 @@ func TestLeanUnmapsEmptySuperslabs(t *testing.T) {
 	b[0] = 1
 	if err := h.Free(b); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestPoolV2StatsAtClose(t *testing.T) {
+	cfg, err := ConfigFrom(lookupMap(map[string]string{"HAKMEM_POOL_V2_ENABLED": "1", "HAKMEM_POOL_V2_STATS": "1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	a.stderr = &out
+	h := a.NewHeap()
+	for i := 0; i < 3; i++ {
+		h.Free(h.Alloc(3000))
+	}
+	h.Flush()
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !statsCompiled {
+		return
+	}
+	want := "[POOL_V2_STATS] P1 v2=true alloc_calls=3 alloc_fast=2 alloc_refill=1 alloc_refill_fail=0 alloc_fallback_v1=0 free_calls=3 free_fast=3 free_fallback_v1=0\n"
+	if !strings.Contains(out.String(), want) {
+		t.Fatalf("stats output:\n%s\nwant a line:\n%s", out.String(), want)
+	}
+}
+
+// TestLiveSnapshotLag checks that a heap publishes without Flush, from the
+// fast and the slow paths alike, at most publishInterval ops behind.
+func TestLiveSnapshotLag(t *testing.T) {
+	if !statsCompiled {
+		t.Skip("counters compiled out")
+	}
+	for _, size := range []int{64, 5000} {
+		a := newTestAllocator(t, nil)
+		h := a.NewHeap()
+		const ops = 3 * publishInterval
+		for i := 0; i < ops; i++ {
+			h.Free(h.Alloc(size))
+		}
+		tot := a.Snapshot().Totals()
+		if tot.AllocCalls+publishInterval < ops || tot.AllocCalls > ops {
+			t.Errorf("size %d: live snapshot shows %d of %d allocs", size, tot.AllocCalls, ops)
+		}
+		h.Flush()
+		if tot := a.Snapshot().Totals(); tot.AllocCalls != ops || tot.FreeCalls != ops {
+			t.Errorf("size %d: after Flush %d allocs %d frees, want %d", size, tot.AllocCalls, tot.FreeCalls, ops)
+		}
 	}
 }

@@ -153,6 +153,7 @@ func (h *Heap) Flush() {
 
 //go:noinline
 func (h *Heap) allocSlow(n int) []byte {
+	h.countSlowOp()
 	switch {
 	case n < 0:
 		return nil
@@ -222,6 +223,7 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 	if p == nil {
 		return nil
 	}
+	h.countSlowOp()
 	ss, off, inArena := h.ar.lookup(p)
 	if !inArena {
 		return h.a.largeFree(h, p)
@@ -274,6 +276,16 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 	}
 	h.poolFree(sl, cls, idx, p)
 	return nil
+}
+
+// countSlowOp publishes every publishInterval slow-path operations, so a
+// heap whose work never takes the inline fast paths (pool, large) is seen live too.
+func (h *Heap) countSlowOp() {
+	if statsCompiled {
+		if h.st.slowOps++; h.st.slowOps%publishInterval == 0 {
+			h.publish()
+		}
+	}
 }
 
 // blockIndex returns the index of the block at slab offset off in class

@@ -57,14 +57,15 @@ func (h *Heap) newSlab(cls int, v2 bool) *slab {
 }
 
 // returnBlock puts block idx back in its slab, and releases the slab when
-// it is empty and its class has another slab with room.
+// it is empty and either its class has another slab with room or the heap
+// is lean (then nothing empty is kept back from the OS).
 func (h *Heap) returnBlock(sl *slab, idx uint32) {
 	key := availKey(int(sl.class.Load()), sl.v2)
 	sl.put(idx)
 	if sl.availIdx < 0 {
 		h.availPush(sl, key)
 	}
-	if sl.empty() && len(h.avail[key]) > 1 {
+	if sl.empty() && (len(h.avail[key]) > 1 || h.a.cfg.SSMemLean) {
 		h.releaseSlab(sl, key)
 	}
 }

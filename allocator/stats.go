@@ -107,6 +107,7 @@ type heapStats struct {
 	class     [NumClasses]Counters
 	path      [NumPaths]uint64 // slow paths; the tiny fast path's hits are derived in publish
 	invalid   [numInvalidKinds]uint64
+	slowOps   uint64 // calls into allocSlow and freeSmall, to pace publishing
 }
 
 // publishedStats is the last published copy of a heapStats.

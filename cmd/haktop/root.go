@@ -30,6 +30,10 @@ var commands []func(*app) *cobra.Command
 // Until then `haktop` prints its help.
 var rootRun func(a *app, cmd *cobra.Command, args []string) error
 
+// rootFlags, when set (by the TUI's init), registers the bare `haktop`
+// command's own flags; subcommands do not inherit them.
+var rootFlags func(a *app, fs *pflag.FlagSet)
+
 // app is what commands may touch of the outside world; tests replace it.
 type app struct {
 	stdout, stderr io.Writer
@@ -111,6 +115,9 @@ func (a *app) rootCommand() *cobra.Command {
 		},
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
+	if rootFlags != nil {
+		rootFlags(a, root.Flags())
+	}
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(flagError)
