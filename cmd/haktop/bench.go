@@ -52,11 +52,8 @@ func newBenchCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var bar io.Writer
-			if !asJSON && a.stderrIsTTY() && (spec.Duration > 0 || spec.Cycles == 0 || spec.Cycles >= progressMinCycles) {
-				bar = colorprofile.NewWriter(a.stderr, a.environ())
-			}
-			rep, err := benchRun(cmd.Context(), cfg, spec, bar)
+			bar := !asJSON && a.stderrIsTTY() && (spec.Duration > 0 || spec.Cycles == 0 || spec.Cycles >= progressMinCycles)
+			rep, err := a.benchRun(cmd.Context(), cfg, spec, bar)
 			if err != nil {
 				return err
 			}
@@ -75,10 +72,10 @@ func newBenchCommand(a *app) *cobra.Command {
 }
 
 // benchRun runs spec on a new allocator built from cfg and returns the
-// report, its counters exact. With bar non-nil it draws a progress bar there
-// until the run ends. Cancelling ctx (Ctrl-C) ends the run early; the
-// report then covers the cycles run.
-func benchRun(ctx context.Context, cfg allocator.Config, spec workload.Spec, bar io.Writer) (workload.BenchReport, error) {
+// report, its counters exact. With bar set it draws a progress bar on
+// stderr until the run ends. Cancelling ctx (Ctrl-C) ends the run early;
+// the report then covers the cycles run.
+func (a *app) benchRun(ctx context.Context, cfg allocator.Config, spec workload.Spec, bar bool) (workload.BenchReport, error) {
 	al, err := allocator.New(cfg)
 	if err != nil {
 		return workload.BenchReport{}, err
@@ -88,8 +85,8 @@ func benchRun(ctx context.Context, cfg allocator.Config, spec workload.Spec, bar
 	if err != nil {
 		return workload.BenchReport{}, specError(err)
 	}
-	if bar != nil {
-		drawProgress(bar, r, spec)
+	if bar {
+		drawProgress(a.stderr, colorprofile.NewWriter(a.stderr, a.environ()), r, spec)
 	}
 	res := r.Wait()
 	if res.Err != nil {
@@ -98,9 +95,11 @@ func benchRun(ctx context.Context, cfg allocator.Config, spec workload.Spec, bar
 	return workload.NewBenchReport(res, al.Snapshot(), cfg), nil
 }
 
-// drawProgress redraws one status line on w every 100ms until r is done,
-// then clears it.
-func drawProgress(w io.Writer, r *workload.Run, spec workload.Spec) {
+// drawProgress redraws one status line every 100ms until r is done, then
+// clears it. The bar goes through styled (which drops colors the terminal
+// lacks); the line control codes go to raw.
+func drawProgress(raw, styled io.Writer, r *workload.Run, spec workload.Spec) {
+	const clearLine = "\r\x1b[2K"
 	bar := progress.New(progress.WithWidth(40), progress.WithDefaultBlend())
 	start := time.Now()
 	tick := time.NewTicker(100 * time.Millisecond)
@@ -108,7 +107,7 @@ func drawProgress(w io.Writer, r *workload.Run, spec workload.Spec) {
 	for {
 		select {
 		case <-r.Done():
-			fmt.Fprint(w, "\r\x1b[2K")
+			io.WriteString(raw, clearLine)
 			return
 		case <-tick.C:
 		}
@@ -117,13 +116,14 @@ func drawProgress(w io.Writer, r *workload.Run, spec workload.Spec) {
 		switch {
 		case spec.Duration > 0:
 			el := time.Since(start)
-			status = bar.ViewAs(min(1, el.Seconds()/spec.Duration.Seconds())) + status + fmt.Sprintf(" %s/%s", el.Truncate(time.Second), spec.Duration)
+			status = bar.ViewAs(min(1, el.Seconds()/spec.Duration.Seconds())) + status + fmt.Sprintf(" %s/%s", el.Round(100*time.Millisecond), spec.Duration)
 		case spec.Cycles > 0:
 			status = bar.ViewAs(min(1, float64(n)/float64(spec.Cycles))) + status
 		default:
 			status += " (Ctrl-C stops)"
 		}
-		fmt.Fprint(w, "\r\x1b[2K"+status)
+		io.WriteString(raw, clearLine)
+		io.WriteString(styled, status)
 	}
 }
 
