@@ -48,3 +48,5 @@
 // Free(nil) is a no-op. Freeing anything that is not the start of a live block
 // handed out by this Allocator returns a *FreeError and changes no state.
 package allocator
+
+//go:generate go run mkclasses.go
