@@ -258,9 +258,8 @@ func (s *Session) Next() (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	if !complete {
-		s.done = true // the record parsed but the newline is missing: nothing can follow
-	}
+	// A record that parsed without its newline is the last: the next read
+	// meets the end of the data and warns if no footer came.
 	return rec, nil
 }
 

@@ -1,0 +1,413 @@
+package sampler
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/workload"
+)
+
+func testHeader() Header {
+	cfg := allocator.DefaultConfig()
+	cfg.Set("HAKMEM_POOL_V2_ENABLED", "1")
+	return Header{
+		Start: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), Haktop: "test", GoVersion: "go1.26", OS: "linux", Arch: "amd64",
+		CPUs: 2, GOMAXPROCS: 2, Interval: 100 * time.Millisecond, StatsCompiled: true,
+		Workload: workload.Spec{Name: "random_mixed", Workers: 1, Cycles: 5000, WS: 64, Seed: 7},
+		Gates:    GatesOf(cfg),
+	}
+}
+
+// session is what writeSession wrote.
+type session struct {
+	header  Header
+	samples []Sample
+	events  []Event
+}
+
+// writeSession records 12 samples with a restart after the 6th, through a
+// sink on a Sampler, as haktop record and the TUI do.
+func writeSession(t *testing.T, path string) session {
+	t.Helper()
+	s, f := newFake(t, Options{})
+	h := testHeader()
+	rec, err := Create(path, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out session
+	out.header = h
+	s.AddSink(func(x Sample) {
+		if err := rec.Record(x); err != nil {
+			t.Error(err)
+		}
+		out.samples = append(out.samples, x)
+	})
+	for i := 0; i < 12; i++ {
+		if i == 6 {
+			// A new allocator: counters from zero.
+			f.snap, f.ops = allocator.Snapshot{}, 0
+			epoch, at := s.Restart(f.source, f.opsFn)
+			cfg := allocator.DefaultConfig()
+			ev := Event{Elapsed: at, Kind: EventRestart, Epoch: epoch, Message: "HAKMEM_POOL_V2_ENABLED 1 -> 0", Gates: GatesOf(cfg)}
+			if err := rec.Event(ev); err != nil {
+				t.Fatal(err)
+			}
+			out.events = append(out.events, ev)
+		}
+		f.step(100*time.Millisecond, i%allocator.NumClasses, uint64(100*i+7), uint64(90*i), uint64(40*i), allocator.PathID(i%int(allocator.NumPaths)), uint64(i*i))
+		f.snap.Invalid.Misaligned = uint64(i)
+		f.snap.Memory.SuperslabsMapped = uint64(i + 1)
+		f.snap.Heaps = 1
+		f.snap.StatsCompiled = true
+		s.SampleNow()
+	}
+	if rec.Records() != 1+12+1 {
+		t.Errorf("Records = %d before Close, want 14", rec.Records())
+	}
+	if err := rec.Close(Footer{End: h.Start.Add(time.Hour), Reason: "done", Drops: 3}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Close(Footer{}); err == nil {
+		t.Error("a second Close succeeded")
+	}
+	if err := rec.Record(Sample{}); err == nil {
+		t.Error("Record after Close succeeded")
+	}
+	return out
+}
+
+// filled returns the Snapshot fields a reader fills from the registries.
+func filled(s Sample) Sample {
+	for c := range s.Snap.Classes {
+		s.Snap.Classes[c].Class, s.Snap.Classes[c].Size, s.Snap.Classes[c].Tier = allocator.ClassName(c), allocator.ClassSize(c), allocator.Tier(c)
+	}
+	return s
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, name := range []string{"s.jsonl", "s.jsonl.gz"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), name)
+			want := writeSession(t, path)
+			raw, _ := os.ReadFile(path)
+			if gz := bytes.HasPrefix(raw, []byte{0x1f, 0x8b}); gz != strings.HasSuffix(name, ".gz") {
+				t.Errorf("gzip magic present = %v", gz)
+			}
+			rec, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.Warnings) != 0 {
+				t.Errorf("warnings: %q", rec.Warnings)
+			}
+			wh := want.header
+			wh.Format, wh.Version = FormatName, FormatVersion
+			if !reflect.DeepEqual(rec.Header, wh) {
+				t.Errorf("header\n got %+v\nwant %+v", rec.Header, wh)
+			}
+			if len(rec.Samples) != len(want.samples) {
+				t.Fatalf("%d samples read, %d written", len(rec.Samples), len(want.samples))
+			}
+			for i, s := range rec.Samples {
+				if w := filled(want.samples[i]); !reflect.DeepEqual(s, w) {
+					t.Errorf("sample %d differs:\n got %+v\nwant %+v", i, s, w)
+				}
+			}
+			if !reflect.DeepEqual(rec.Events, want.events) {
+				t.Errorf("events\n got %+v\nwant %+v", rec.Events, want.events)
+			}
+			f := rec.Footer
+			if f == nil {
+				t.Fatal("no footer")
+			}
+			tot := TotalsOf(want.samples)
+			if !reflect.DeepEqual(f.Totals, tot) || f.Samples != 12 || f.Events != 1 || f.Drops != 3 || f.Reason != "done" || f.Elapsed != want.samples[11].Elapsed {
+				t.Errorf("footer = %+v, totals want %+v", f, tot)
+			}
+			// Totals cover both epochs: the 6 samples before the restart and the 6 after.
+			all := tot.Classes[0]
+			for c := 1; c < allocator.NumClasses; c++ {
+				all.Add(tot.Classes[c])
+			}
+			if all.AllocCalls != 6684 || tot.Ops != want.samples[5].Ops+want.samples[11].Ops || tot.Ops != 6684+40*66 {
+				t.Errorf("totals over epochs: alloc_calls %d, ops %d", all.AllocCalls, tot.Ops)
+			}
+		})
+	}
+}
+
+// TestEveryPrefixIsReadable cuts a recording at every length through its
+// first three and last two records, and every 61 bytes between: each prefix
+// is either refused for lack of a header or read back as a prefix of the
+// samples, with warnings, and never panics.
+func TestEveryPrefixIsReadable(t *testing.T) {
+	for _, name := range []string{"s.jsonl", "s.jsonl.gz"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			full := filepath.Join(dir, name)
+			want := writeSession(t, full)
+			raw, _ := os.ReadFile(full)
+			cut := filepath.Join(dir, "cut-"+name)
+			headerOK := false
+			plain := raw
+			if strings.HasSuffix(name, ".gz") {
+				zr, _ := gzip.NewReader(bytes.NewReader(raw))
+				plain, _ = io.ReadAll(zr)
+			}
+			lines := bytes.SplitAfter(plain, []byte("\n"))
+			head := len(lines[0]) + len(lines[1]) + len(lines[2])
+			tail := len(plain) - len(lines[len(lines)-2]) - len(lines[len(lines)-3])
+			if len(raw) != len(plain) { // gzip: scale the plain offsets
+				head, tail = head*len(raw)/len(plain), tail*len(raw)/len(plain)
+			}
+			for n := 0; n < len(raw); n++ {
+				if n > head && n < tail && n%61 != 0 {
+					continue
+				}
+				os.WriteFile(cut, raw[:n], 0o644)
+				rec, err := Load(cut)
+				if err != nil {
+					var fe *FileError
+					if !errors.As(err, &fe) || fe.Path != cut {
+						t.Fatalf("cut at %d: error %v is not a *FileError naming the file", n, err)
+					}
+					if headerOK {
+						t.Fatalf("cut at %d: %v after a shorter prefix was readable", n, err)
+					}
+					continue
+				}
+				headerOK = true
+				for i, s := range rec.Samples {
+					if !reflect.DeepEqual(s, filled(want.samples[i])) {
+						t.Fatalf("cut at %d: sample %d differs from the one written", n, i)
+					}
+				}
+				if rec.Footer == nil && len(rec.Warnings) == 0 {
+					t.Fatalf("cut at %d: no footer and no warning", n)
+				}
+			}
+			if !headerOK {
+				t.Fatal("no prefix was readable")
+			}
+		})
+	}
+}
+
+func TestTruncatedLastRecordWarns(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.jsonl")
+	writeSession(t, path)
+	raw, _ := os.ReadFile(path)
+	lines := bytes.SplitAfter(raw, []byte("\n"))
+	// Keep the header, the 6 samples, the event and 2 samples (records 1-10),
+	// then half of record 11.
+	var cut []byte
+	for _, l := range lines[:10] {
+		cut = append(cut, l...)
+	}
+	cut = append(cut, lines[10][:len(lines[10])/2]...)
+	os.WriteFile(path, cut, 0o644)
+	rec, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Samples) != 8 || len(rec.Events) != 1 || rec.Footer != nil {
+		t.Errorf("read %d samples, %d events, footer %v", len(rec.Samples), len(rec.Events), rec.Footer)
+	}
+	want := []string{
+		path + ": record 11: truncated (the recording was cut short): using the 10 records before it",
+		path + ": record 11: no footer: the session was cut short after record 10; its totals come from the last sample",
+	}
+	if !reflect.DeepEqual(rec.Warnings, want) {
+		t.Errorf("warnings\n got %q\nwant %q", rec.Warnings, want)
+	}
+}
+
+func TestTruncatedGzipWarns(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "s.jsonl.gz")
+	writeSession(t, path)
+	raw, _ := os.ReadFile(path)
+	os.WriteFile(path, raw[:len(raw)*2/3], 0o644)
+	rec, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Samples) == 0 || len(rec.Samples) == 12 || rec.Footer != nil || len(rec.Warnings) == 0 {
+		t.Fatalf("read %d samples, footer %v, warnings %q", len(rec.Samples), rec.Footer, rec.Warnings)
+	}
+	for _, w := range rec.Warnings {
+		if !strings.HasPrefix(w, path+": record ") {
+			t.Errorf("warning %q does not name the file and record", w)
+		}
+	}
+}
+
+// rewrite returns the recording at path with line i (0-based) replaced by
+// repl, or removed when repl is nil.
+func rewrite(t *testing.T, path string, i int, repl []byte) []byte {
+	t.Helper()
+	raw, _ := os.ReadFile(path)
+	lines := bytes.SplitAfter(raw, []byte("\n"))
+	if repl == nil {
+		lines = append(lines[:i], lines[i+1:]...)
+	} else {
+		lines[i] = repl
+	}
+	return bytes.Join(lines, nil)
+}
+
+func TestBadFilesAreErrors(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.jsonl")
+	writeSession(t, good)
+	raw, _ := os.ReadFile(good)
+	header := bytes.SplitAfter(raw, []byte("\n"))[0]
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("PK\x03\x04 a zip in a gzip\n"))
+	zw.Close()
+	replaceHeader := func(old, new string) []byte {
+		return rewrite(t, good, 0, bytes.Replace(header, []byte(old), []byte(new), 1))
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string // the error after "<path>: "
+	}{
+		{"empty", nil, "empty file: not a haktop session recording"},
+		{"png", []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), `not a haktop session recording (its first line is not a "haktop-session" header)`},
+		{"text", []byte("hello world\n"), `not a haktop session recording (its first line is not a "haktop-session" header)`},
+		{"other-json", []byte(`{"type":"header","format":"pprof"}` + "\n"), `not a haktop session recording (its first line is not a "haktop-session" header)`},
+		{"gzip-of-other", gz.Bytes(), `not a haktop session recording (its first line is not a "haktop-session" header)`},
+		{"bad-gzip", []byte{0x1f, 0x8b, 0, 0}, "not a readable gzip file: unexpected EOF"},
+		{"newer", replaceHeader(`"version":1`, `"version":2`), "record 1: written in format version 2; this haktop reads versions 1 to 1: use a newer haktop"},
+		{"version-0", replaceHeader(`"version":1`, `"version":0`), "record 1: bad header: format version 0, want 1 to 1"},
+		{"no-layout", replaceHeader(`"classes":`, `"klasses":`), `record 1: bad header: it must list "classes", "counters" and "paths"`},
+		{"header-cut", header[:len(header)/2], "record 1: the header is truncated: the recording holds nothing readable"},
+		{"corrupt-middle", rewrite(t, good, 3, []byte("{\"type\":\"sample\",\"seq\":2,\"elapsed_ns\":\x00}\n")), "record 4: corrupt: invalid character '\\x00' looking for beginning of value"},
+		{"garbage-middle", rewrite(t, good, 4, []byte("garbage\n")), "record 5: corrupt: invalid character 'g' looking for beginning of value"},
+		{"short-row", rewrite(t, good, 2, []byte(`{"type":"sample","seq":1,"elapsed_ns":5,"classes":[[1,2]],"paths":[]}`+"\n")), "record 3: corrupt: 1 class rows, the header lists 16 classes"},
+		{"wrong-type", rewrite(t, good, 2, []byte(`{"type":"sample","seq":"one"}`+"\n")), "record 3: corrupt sample: json: cannot unmarshal string into Go struct field wireSample.seq of type int"},
+		{"seq-repeats", rewrite(t, good, 2, bytes.SplitAfter(raw, []byte("\n"))[1]), "record 3: corrupt: sample seq 0 does not follow seq 0"},
+		{"unknown-type", rewrite(t, good, 2, []byte(`{"type":"mystery"}`+"\n")), `record 3: unknown record type "mystery": want sample, event or footer`},
+		{"second-header", rewrite(t, good, 2, header), "record 3: a second header"},
+		{"after-footer", append(append([]byte(nil), raw...), bytes.SplitAfter(raw, []byte("\n"))[1]...), "record 16: data after the footer"},
+		{"footer-count", rewrite(t, good, 3, nil), "record 14: corrupt: the footer counts 12 samples and 1 events, the file holds 11 and 1"},
+		{"bad-event", rewrite(t, good, 7, []byte(`{"type":"event","kind":""}`+"\n")), `record 8: corrupt event: kind "", elapsed_ns 0, epoch 0`},
+		{"huge-line", bytes.Repeat([]byte("{"), maxRecordBytes+10), "record 1: longer than 4194304 bytes: not a haktop recording line"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.name)
+			os.WriteFile(path, tc.data, 0o644)
+			_, err := Load(path)
+			if err == nil {
+				t.Fatal("Load succeeded")
+			}
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %T is not a *FileError: %v", err, err)
+			}
+			if got := err.Error(); got != path+": "+tc.want {
+				t.Errorf("error\n got %q\nwant %q", got, path+": "+tc.want)
+			}
+		})
+	}
+	if _, err := Load(filepath.Join(dir, "missing")); err == nil || err.Error() != filepath.Join(dir, "missing")+": cannot open: no such file or directory" {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestReadsByName reads a file whose header orders paths differently and
+// names a path and a counter this build does not know.
+func TestReadsByName(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	h := testHeader()
+	b, _ := marshalLines(
+		map[string]any{"type": "header", "format": FormatName, "version": 1, "interval_ns": 1e8,
+			"classes": []string{"C1", "Z9"}, "counters": []string{"free_calls", "bogus", "alloc_calls"},
+			"paths": []string{"future_path", "tiny_refill"}, "workload": map[string]any{"name": h.Workload.Name}},
+		map[string]any{"type": "sample", "seq": 0, "elapsed_ns": 1e9, "classes": [][]uint64{{5, 6, 7}, {8, 9, 10}}, "paths": []uint64{11, 12}},
+	)
+	os.WriteFile(path, b, 0o644)
+	rec, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rec.Samples[0]
+	if c := s.Snap.Classes[1]; c.FreeCalls != 5 || c.AllocCalls != 7 || c.AllocFast != 0 {
+		t.Errorf("C1 = %+v", c.Counters)
+	}
+	if s.Snap.Paths[allocator.PathTinyRefill] != 12 || s.Rates.Classes[1].Calls != 7 {
+		t.Errorf("paths %v, C1 rate %v", s.Snap.Paths, s.Rates.Classes[1].Calls)
+	}
+	want := []string{
+		path + `: record 1: class "Z9" is unknown to this haktop: its counts are ignored`,
+		path + `: record 1: counter "bogus" is unknown to this haktop: it is ignored`,
+		path + `: record 1: path "future_path" is unknown to this haktop: its hits are ignored`,
+		path + ": record 3: no footer: the session was cut short after record 2; its totals come from the last sample",
+	}
+	if !reflect.DeepEqual(rec.Warnings, want) {
+		t.Errorf("warnings\n got %q\nwant %q", rec.Warnings, want)
+	}
+}
+
+func TestSessionStreams(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	want := writeSession(t, path)
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, ok := s.Footer(); ok {
+		t.Error("footer before the end")
+	}
+	var nums []int
+	for {
+		r, err := s.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		nums = append(nums, r.Num)
+		if r.Num == 8 && (r.Kind != KindEvent || r.Event.Kind != EventRestart) {
+			t.Errorf("record 8 = %+v, want the restart event", r)
+		}
+	}
+	if len(nums) != 13 || nums[0] != 2 || nums[12] != 14 {
+		t.Errorf("record numbers %v", nums)
+	}
+	if f, ok := s.Footer(); !ok || f.Samples != len(want.samples) {
+		t.Errorf("footer %+v %v", f, ok)
+	}
+	if _, err := s.Next(); err != io.EOF {
+		t.Errorf("Next after the end = %v", err)
+	}
+}
+
+func marshalLines(vs ...any) ([]byte, error) {
+	var buf bytes.Buffer
+	for _, v := range vs {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	return buf.Bytes(), nil
+}
