@@ -1,0 +1,117 @@
+// Command checkjson reads one `haktop bench --json` document on stdin and
+// exits 1, naming each broken expectation, unless it is sound.
+//
+// It checks that stdin holds exactly one JSON object that decodes into
+// workload.BenchReport without unknown fields, that the run did what was
+// asked, and the counter invariants: allocs+frees = cycles, every block
+// freed (frees+drained = allocs), and per class alloc_calls = fast + refill
+// + fallback and free_calls = fast + remote + fallback, with the class
+// totals equal to the workload's own calls plus the drain.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/workload"
+)
+
+func main() {
+	cycles := flag.Int64("cycles", 0, "the cycles the run was asked for (0: any)")
+	name := flag.String("workload", "", "the workload the run was asked for (empty: any)")
+	remote := flag.Bool("remote", false, "require remote frees (larson)")
+	flag.Parse()
+	problems, err := check(os.Stdin, *name, *cycles, *remote)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "checkjson:", err)
+		os.Exit(1)
+	}
+	for _, p := range problems {
+		fmt.Fprintln(os.Stderr, "checkjson:", p)
+	}
+	if len(problems) > 0 {
+		os.Exit(1)
+	}
+	fmt.Println("checkjson: ok")
+}
+
+func check(r io.Reader, name string, cycles int64, remote bool) ([]string, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var rep workload.BenchReport
+	if err := dec.Decode(&rep); err != nil {
+		return nil, fmt.Errorf("decoding workload.BenchReport: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("more than one JSON value on stdin")
+	}
+	var p []string
+	bad := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	if name != "" && rep.Workload != name {
+		bad("workload %q, want %q", rep.Workload, name)
+	}
+	if cycles != 0 && rep.Cycles != cycles {
+		bad("cycles %d, want %d", rep.Cycles, cycles)
+	}
+	if rep.Workers < 1 {
+		bad("workers %d", rep.Workers)
+	}
+	if rep.Seconds <= 0 || rep.OpsPerSec <= 0 {
+		bad("seconds %v, ops_per_sec %v: want both > 0", rep.Seconds, rep.OpsPerSec)
+	}
+	if rep.Allocs+rep.Frees != rep.Cycles {
+		bad("allocs %d + frees %d != cycles %d", rep.Allocs, rep.Frees, rep.Cycles)
+	}
+	if rep.Frees+rep.Drained != rep.Allocs {
+		bad("frees %d + drained %d != allocs %d", rep.Frees, rep.Drained, rep.Allocs)
+	}
+	if len(rep.Classes) != allocator.NumClasses {
+		bad("%d classes, want %d", len(rep.Classes), allocator.NumClasses)
+	}
+	if len(rep.Paths) != int(allocator.NumPaths) {
+		bad("%d paths, want %d", len(rep.Paths), allocator.NumPaths)
+	}
+	if len(rep.Gates) != len(allocator.Gates) {
+		bad("%d gates, want %d", len(rep.Gates), len(allocator.Gates))
+	}
+	for i, g := range rep.Gates {
+		if i < len(allocator.Gates) && g.Env != allocator.Gates[i].Env {
+			bad("gates[%d] = %s, want %s", i, g.Env, allocator.Gates[i].Env)
+		}
+	}
+	if !rep.StatsCompiled {
+		return p, nil // counters compiled out: nothing more to check
+	}
+	var allocs, frees, remotes uint64
+	for i, c := range rep.Classes {
+		if c.Class != allocator.ClassName(i) {
+			bad("classes[%d] = %s, want %s", i, c.Class, allocator.ClassName(i))
+		}
+		if c.AllocCalls != c.AllocFast+c.AllocRefill+c.AllocFallback {
+			bad("%s: alloc_calls %d != fast + refill + fallback", c.Class, c.AllocCalls)
+		}
+		if c.FreeCalls != c.FreeFast+c.FreeRemote+c.FreeFallback {
+			bad("%s: free_calls %d != fast + remote + fallback", c.Class, c.FreeCalls)
+		}
+		allocs += c.AllocCalls
+		frees += c.FreeCalls
+		remotes += c.FreeRemote
+	}
+	if allocs != uint64(rep.Allocs) {
+		bad("class alloc_calls %d != allocs %d", allocs, rep.Allocs)
+	}
+	if frees != uint64(rep.Frees+rep.Drained) {
+		bad("class free_calls %d != frees %d + drained %d", frees, rep.Frees, rep.Drained)
+	}
+	if remote && remotes == 0 {
+		bad("no remote frees")
+	}
+	if rep.Invalid.Total() != 0 {
+		bad("%d invalid frees", rep.Invalid.Total())
+	}
+	return p, nil
+}
