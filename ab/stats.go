@@ -47,11 +47,14 @@ type ArmStats struct {
 	Tags      string    `json:"tags"`
 	OpsPerSec []float64 `json:"ops_per_sec"` // measured runs, in execution order
 	Median    float64   `json:"median"`
-	MedianLo  float64   `json:"median_lo"` // the median's 95% interval; NaN-free: equals
-	MedianHi  float64   `json:"median_hi"` // Median when there are too few runs for one
-	Mean      float64   `json:"mean"`
-	Stdev     float64   `json:"stdev"`
-	CV        float64   `json:"cv"` // Stdev / Mean
+	// MedianLo and MedianHi bound the median's 95% interval; MedianCI is
+	// false (and both equal Median) when the runs are too few for one (< 6).
+	MedianCI bool    `json:"median_ci"`
+	MedianLo float64 `json:"median_lo"`
+	MedianHi float64 `json:"median_hi"`
+	Mean     float64 `json:"mean"`
+	Stdev    float64 `json:"stdev"`
+	CV       float64 `json:"cv"` // Stdev / Mean
 }
 
 // Delta compares B's median with A's.
@@ -165,9 +168,9 @@ func armStats(arm Arm, runs []workload.BenchReport, s *benchmath.Sample, warning
 		st.Env = []string{}
 	}
 	sum := benchmath.AssumeNothing.Summary(s, Confidence)
-	st.Median, st.MedianLo, st.MedianHi = sum.Center, sum.Lo, sum.Hi
+	st.Median, st.MedianLo, st.MedianHi, st.MedianCI = sum.Center, sum.Lo, sum.Hi, true
 	if math.IsInf(st.MedianLo, 0) || math.IsInf(st.MedianHi, 0) {
-		st.MedianLo, st.MedianHi = st.Median, st.Median
+		st.MedianLo, st.MedianHi, st.MedianCI = st.Median, st.Median, false
 	}
 	for _, w := range sum.Warnings {
 		*warnings = append(*warnings, fmt.Sprintf("arm %s: %v", arm.Name, w))
