@@ -44,10 +44,16 @@ type Rates struct {
 // ClassRates are one class's counter rates in events per second, plus the
 // fast-hit ratio over the same span.
 type ClassRates struct {
-	Calls, Fast, Refill, RefillFail, Fallback, Free, Remote float64
+	Calls      float64 `json:"alloc_calls"`
+	Fast       float64 `json:"alloc_fast"`
+	Refill     float64 `json:"alloc_refill"`
+	RefillFail float64 `json:"alloc_refill_fail"`
+	Fallback   float64 `json:"alloc_fallback"`
+	Free       float64 `json:"free_calls"`
+	Remote     float64 `json:"free_remote"`
 	// FastRatio is alloc_fast / alloc_calls over the span, from 0 to 1; it
 	// is 0 when the class had no calls (check Calls to tell idle from cold).
-	FastRatio float64
+	FastRatio float64 `json:"fast_ratio"`
 }
 
 // RatesBetween returns the rates from sample a to the later sample b. When
