@@ -1,0 +1,193 @@
+package main
+
+// `haktop ab`: an A/B comparison of two allocator configurations, run as
+// interleaved `haktop bench --json` children and judged by package ab. This
+// file owns the flags, the pass-through of the shared workload flags to the
+// children, the progress bar and the choice of output; the protocol, the
+// statistics and the NO-OP rule live in ab/.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"charm.land/bubbles/v2/progress"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/haktop/haktop/ab"
+)
+
+func init() { commands = append(commands, newABCommand) }
+
+// newABRunner returns the Runner for arms a and b and a function that
+// releases it. Tests replace it to run fakes or a freshly built haktop.
+var newABRunner = func(ctx context.Context, a, b ab.Arm, opt ab.ExecOptions) (ab.Runner, func() error, error) {
+	r, err := ab.NewExecRunner(ctx, a, b, opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, r.Close, nil
+}
+
+func newABCommand(a *app) *cobra.Command {
+	var (
+		wf                workloadFlags
+		specA, specB      string
+		tagsA, tagsB      string
+		runs              int
+		asJSON            bool
+		benchfmtPath, src string
+	)
+	cmd := &cobra.Command{
+		Use:   "ab",
+		Short: "A/B-test two gate settings or builds, and check the changed paths ran",
+		Long: "ab runs `haktop bench --json` as child processes for two arms, A and B: one warm-up\n" +
+			"each (discarded), then A B A B … interleaved, --runs each. It reports each arm's median,\n" +
+			"mean ± stdev and CV of ops/s, the delta of the medians with a 95% confidence interval and\n" +
+			"a Mann-Whitney p-value, and a verdict:\n" +
+			"  GO       B is faster, significantly (p < 0.05)\n" +
+			"  NO-GO    B is slower, significantly\n" +
+			"  NEUTRAL  no significant difference\n" +
+			"  NO-OP    every path guarded by the gates that differ had zero hits in both arms,\n" +
+			"           so the change cannot matter (the paths are named)\n" +
+			"Arms whose build tags differ are never NO-OP by gates alone. Children get no HAKMEM_*\n" +
+			"variable from this shell: each arm is exactly its --a/--b. An arm with --tags-* is built\n" +
+			"with go build -tags (both arms are then built from --src, default the module around the\n" +
+			"working directory). Ctrl-C stops and reports the runs that finished.\n" +
+			"--benchfmt writes Go benchmark format; compare it with `benchstat -col arm FILE`.",
+		Example: "  haktop ab --a 'HAKMEM_POOL_V2_ENABLED=0' --b 'HAKMEM_POOL_V2_ENABLED=1' --workload mid_pool\n" +
+			"  haktop ab --a '' --b 'HAKMEM_TINY_CACHE_CAP=2048' --workload tiny_hot --runs 20 --cycles 5000000\n" +
+			"  haktop ab --tags-b haktop_nostats --workload random_mixed --json\n" +
+			"  haktop ab --a 'HAKMEM_PROFILE=lean' --b 'HAKMEM_PROFILE=speed' --benchfmt ab.bench",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			armA, err := ab.ParseArm("A", specA, tagsA)
+			if err != nil {
+				return &usageError{err}
+			}
+			armB, err := ab.ParseArm("B", specB, tagsB)
+			if err != nil {
+				return &usageError{err}
+			}
+			if runs < 1 {
+				return usagef("--runs %d is not valid: want a positive number of measured runs per arm", runs)
+			}
+			spec, err := wf.spec()
+			if err != nil {
+				return err
+			}
+			if spec.Cycles == 0 && spec.Duration == 0 {
+				return usagef("--cycles 0 is not valid for ab: a child would run until stopped; want --cycles N or --duration D")
+			}
+			var bench io.WriteCloser
+			if benchfmtPath != "" {
+				f, err := os.Create(benchfmtPath)
+				if err != nil {
+					return usagef("--benchfmt %s: %v: want a file path ab can write", benchfmtPath, err)
+				}
+				bench = f
+				defer f.Close()
+			}
+
+			ctx := cmd.Context()
+			runner, release, err := newABRunner(ctx, armA, armB, ab.ExecOptions{Src: src, BenchArgs: passThrough(wf.fs), Log: a.stderr})
+			if err != nil {
+				return err
+			}
+			defer release()
+			opt := ab.Options{Runs: runs}
+			if a.stderrIsTTY() {
+				bar := newABProgress(a.stderr, colorprofile.NewWriter(a.stderr, a.environ()), 2+2*runs)
+				opt.Progress = bar.update
+				defer bar.clear()
+			}
+			o, err := ab.Execute(ctx, runner, armA, armB, opt)
+			if err != nil {
+				return err
+			}
+			rep, err := ab.Analyze(o)
+			if err != nil {
+				return err
+			}
+			if bench != nil {
+				if err := ab.WriteBenchfmt(bench, o); err != nil {
+					return fmt.Errorf("--benchfmt %s: %v", benchfmtPath, err)
+				}
+				if err := bench.Close(); err != nil {
+					return fmt.Errorf("--benchfmt %s: %v", benchfmtPath, err)
+				}
+			}
+			if opt.Progress != nil {
+				io.WriteString(a.stderr, abClearLine)
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			}
+			return ab.WriteText(a.stdout, rep)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&specA, "a", "", "arm A's gates: space-separated HAKMEM_NAME=VALUE pairs (default: all at defaults)")
+	fs.StringVar(&specB, "b", "", "arm B's gates, like --a")
+	fs.StringVar(&tagsA, "tags-a", "", "go build tags for arm A, e.g. haktop_nostats (needs a Go toolchain)")
+	fs.StringVar(&tagsB, "tags-b", "", "go build tags for arm B")
+	fs.IntVar(&runs, "runs", ab.DefaultRuns, "measured runs per arm, after one warm-up each")
+	fs.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
+	fs.StringVar(&benchfmtPath, "benchfmt", "", "also write the runs to `FILE` in Go benchmark format (benchstat -col arm FILE)")
+	fs.StringVar(&src, "src", "", "haktop module source `DIR` to build tagged arms from (default: the module around the working directory)")
+	// The workload flags live in their own set, so passThrough can hand
+	// exactly the ones given on the command line to the children.
+	wfs := pflag.NewFlagSet("workload", pflag.ContinueOnError)
+	wf.register(wfs)
+	fs.AddFlagSet(wfs)
+	return cmd
+}
+
+// passThrough returns the workload flags given on the command line, as
+// --name=value arguments for a child `haktop bench`.
+func passThrough(fs *pflag.FlagSet) []string {
+	var args []string
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Changed {
+			args = append(args, "--"+f.Name+"="+f.Value.String())
+		}
+	})
+	return args
+}
+
+const abClearLine = "\r\x1b[2K"
+
+// abProgress is the one-line progress bar ab draws on a terminal's stderr:
+// the bar and the count of finished children, with a time estimate.
+type abProgress struct {
+	raw, styled io.Writer
+	bar         progress.Model
+	total       int
+	start       time.Time
+}
+
+func newABProgress(raw, styled io.Writer, total int) *abProgress {
+	p := &abProgress{raw: raw, styled: styled, bar: progress.New(progress.WithWidth(40), progress.WithDefaultBlend()), total: total, start: time.Now()}
+	p.update(0, total)
+	return p
+}
+
+// update redraws the line after done of total children finished.
+func (p *abProgress) update(done, total int) {
+	status := fmt.Sprintf(" %d/%d runs", done, total)
+	if done > 0 && done < total {
+		left := time.Since(p.start) / time.Duration(done) * time.Duration(total-done)
+		status += fmt.Sprintf(", about %s left", left.Round(time.Second))
+	}
+	io.WriteString(p.raw, abClearLine)
+	io.WriteString(p.styled, p.bar.ViewAs(float64(done)/float64(total))+status)
+}
+
+func (p *abProgress) clear() { io.WriteString(p.raw, abClearLine) }
