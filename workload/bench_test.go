@@ -12,7 +12,9 @@ import (
 	"github.com/haktop/haktop/allocator"
 )
 
-const benchWS = 8192
+// benchWS is a variable, as ws is in random_mixed.c and in the driver, so
+// both loops divide.
+var benchWS uint32 = 8192
 
 // handLoop is random_mixed.c written out inline, with nothing around it.
 func handLoop(h *allocator.Heap, cycles int, seed uint32) {
@@ -67,7 +69,7 @@ func BenchmarkRandomMixed(b *testing.B) {
 // runDriver runs cycles of random_mixed through Start and returns the loop
 // time the Result reports, which is what haktop bench divides by.
 func runDriver(b *testing.B, a *allocator.Allocator, cycles int) time.Duration {
-	s := Spec{Name: RandomMixed, Workers: 1, Cycles: int64(cycles), WS: benchWS, Seed: DefaultSeed}
+	s := Spec{Name: RandomMixed, Workers: 1, Cycles: int64(cycles), WS: int(benchWS), Seed: DefaultSeed}
 	r, err := Start(context.Background(), a, s)
 	if err != nil {
 		b.Fatal(err)

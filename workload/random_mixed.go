@@ -16,46 +16,42 @@ func xorshift32(x uint32) uint32 {
 }
 
 type randomMixed struct {
-	seed  uint32
-	slots [][]byte
-	// mask is ws-1 when ws is a power of two and no clamp is set: the loop
-	// then indexes with r & mask, which equals r % ws, without a division.
-	mask     uint32
-	pow2     bool
-	min, max uint32 // size clamps; 0 and ^0 when unset
+	seed     uint32
+	slots    [][]byte
+	clamp    bool
+	min, max uint32 // size clamps, when clamp is set
 }
 
 func newRandomMixed(s Spec, seed uint32) *randomMixed {
 	m := &randomMixed{seed: seed, slots: make([][]byte, s.WS), max: ^uint32(0)}
 	if s.MinSize > 0 {
-		m.min = uint32(s.MinSize)
+		m.min, m.clamp = uint32(s.MinSize), true
 	}
 	if s.MaxSize > 0 {
-		m.max = uint32(s.MaxSize)
+		m.max, m.clamp = uint32(s.MaxSize), true
 	}
-	ws := uint32(s.WS)
-	m.pow2 = ws&(ws-1) == 0 && m.min == 0 && m.max == ^uint32(0)
-	m.mask = ws - 1
 	return m
 }
 
 func (m *randomMixed) chunkLen() int64 { return 4096 }
 
 func (m *randomMixed) chunk(h *allocator.Heap, n int64) int64 {
-	if m.pow2 {
-		return m.chunkPow2(h, n)
+	if m.clamp {
+		return m.chunkClamped(h, n)
 	}
-	return m.chunkAny(h, n)
+	return m.chunkPlain(h, n)
 }
 
-// chunkPow2 is the loop for a power-of-two ws without clamps, the shape of
-// allocator.BenchmarkRandomMixed, so the two can be compared.
-func (m *randomMixed) chunkPow2(h *allocator.Heap, n int64) (allocs int64) {
-	seed, slots, mask := m.seed, m.slots, m.mask
+// chunkPlain is the reference loop. Like random_mixed.c, whose ws is a
+// run-time value, it takes r % ws with a division even when ws is a power
+// of two, so its ops/s compares with the C peers and with
+// allocator.BenchmarkRandomMixed.
+func (m *randomMixed) chunkPlain(h *allocator.Heap, n int64) (allocs int64) {
+	seed, slots, ws := m.seed, m.slots, uint32(len(m.slots))
 	for ; n > 0; n-- {
 		seed = xorshift32(seed)
 		r := seed
-		idx := r & mask
+		idx := r % ws
 		if s := slots[idx]; s != nil {
 			h.Free(s)
 			slots[idx] = nil
@@ -70,8 +66,8 @@ func (m *randomMixed) chunkPow2(h *allocator.Heap, n int64) (allocs int64) {
 	return allocs
 }
 
-// chunkAny handles any ws and the optional clamps.
-func (m *randomMixed) chunkAny(h *allocator.Heap, n int64) (allocs int64) {
+// chunkClamped is chunkPlain with the sizes clamped to [min, max].
+func (m *randomMixed) chunkClamped(h *allocator.Heap, n int64) (allocs int64) {
 	seed, slots, ws, lo, hi := m.seed, m.slots, uint32(len(m.slots)), m.min, m.max
 	for ; n > 0; n-- {
 		seed = xorshift32(seed)
