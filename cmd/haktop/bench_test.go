@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/spf13/cobra"
 
+	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -94,6 +95,16 @@ func commandNames() string {
 	return strings.Join(names, ", ")
 }
 
+// statsCompiled reports whether the allocator counts (no haktop_nostats tag).
+func statsCompiled(t *testing.T) bool {
+	a, err := allocator.New(allocator.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	return a.Snapshot().StatsCompiled
+}
+
 var timing = regexp.MustCompile(`in [0-9.]+ s: [0-9]+ ops/s`)
 
 // TestBenchTextGolden pins the human output; only the timing is masked.
@@ -104,6 +115,9 @@ func TestBenchTextGolden(t *testing.T) {
 		"random_mixed": {"bench", "--cycles", "123457", "--ws", "1000", "--seed", "42"},
 		"tiny_hot":     {"bench", "--workload", "tiny_hot", "--size", "200", "--cycles", "100000"},
 	} {
+		if !statsCompiled(t) {
+			name = "nostats_" + name // -tags haktop_nostats prints no table
+		}
 		t.Run(name, func(t *testing.T) {
 			t.Setenv("HAKMEM_TINY_CACHE_CAP", "64")
 			code, out, errs := runCLI(t, args...)
