@@ -8,11 +8,11 @@ package ab
 import (
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"text/tabwriter"
 
 	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchunit"
 )
 
@@ -81,8 +81,7 @@ func medianRange(s ArmStats) string {
 	if !s.MedianCI {
 		return "∞"
 	}
-	half := math.Max(s.Median-s.MedianLo, s.MedianHi-s.Median) / s.Median * 100
-	return fmt.Sprintf("%.0f%%", math.Ceil(half))
+	return benchmath.Summary{Center: s.Median, Lo: s.MedianLo, Hi: s.MedianHi}.PctRangeString()
 }
 
 func armLabel(s ArmStats) string {
