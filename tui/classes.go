@@ -74,6 +74,7 @@ type classesModel struct {
 	table   table.Model
 	sort    SortColumn
 	focused bool
+	view    string // the table as last rendered; View returns it
 	width   int
 	height  int
 	rows    []ClassRow // the frame's rows, in class order
@@ -88,6 +89,7 @@ func newClassesModel(s *Styles, k KeyMap, sort SortColumn) classesModel {
 func (m *classesModel) setFocus(on bool) {
 	m.focused = on
 	styleTable(&m.table, m.styles, on)
+	m.view = m.table.View()
 }
 
 func (m *classesModel) setSize(w, h int) {
@@ -154,7 +156,7 @@ func (m *classesModel) render() {
 	}
 	rows := m.sortedRows()
 	out := make([]table.Row, len(rows))
-	cursor := 0
+	cursor := -1
 	for i, r := range rows {
 		cells := table.Row{
 			r.Class,
@@ -177,8 +179,8 @@ func (m *classesModel) render() {
 		}
 		out[i] = cells
 	}
-	setTable(&m.table, cols, out)
-	m.table.SetCursor(cursor)
+	setTable(&m.table, cols, out, cursor)
+	m.view = m.table.View()
 }
 
 // cycleSort moves the sort to the next column.
@@ -194,7 +196,8 @@ func (m classesModel) Update(msg tea.Msg) (classesModel, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.table, cmd = m.table.Update(msg)
+	m.view = m.table.View()
 	return m, cmd
 }
 
-func (m classesModel) View() string { return m.table.View() }
+func (m classesModel) View() string { return m.view }

@@ -5,10 +5,18 @@ package tui
 // never look further down the stack than this file. Owned by tui; sources
 // fill it, panels only read it.
 
-import "time"
+import (
+	"time"
+
+	"github.com/haktop/haktop/profile"
+)
 
 // Frame is everything the screen shows at one instant.
 type Frame struct {
+	// Seq identifies the data (not the Status): sources give a new Seq to
+	// each new sample, so the panels re-render only when it changes.
+	Seq uint64
+
 	Workload string        // workload name, e.g. "random_mixed"
 	Params   string        // workload parameters, short form, e.g. "ws=8192 seed=1"
 	Workers  int           // worker goroutines running the workload
@@ -48,49 +56,22 @@ func (r ClassRow) Idle() bool { return r.AllocPerSec == 0 && r.FreePerSec == 0 }
 
 // PathRow is one code path's share of CPU and its hit rate.
 type PathRow struct {
-	Key        string  // stable key, e.g. "pool_v2_alloc", or "workload" / "runtime/GC"
-	Name       string  // human name
-	CPUPercent float64 // share of the profiled CPU, 0..100; NaN when no profile covers it
-	HitsPerSec float64 // counter hits per second; NaN for buckets without a counter
-	Gate       string  // guarding gates, comma separated, "" when ungated
-	Verdict    Verdict // verdict of the path under its gates; VerdictNone when ungated
+	Key        string          // stable key, e.g. "pool_v2_alloc", or "workload" / "runtime/GC"
+	Name       string          // human name
+	CPUPercent float64         // share of the profiled CPU, 0..100; NaN when no profile covers it
+	HitsPerSec float64         // counter hits per second; NaN for buckets without a counter
+	Gate       string          // guarding gates, comma separated, "" when ungated
+	Verdict    profile.Verdict // the path's verdict under its gates; "" when ungated
 }
 
 // GateRow is one gate's effective value and verdict.
 type GateRow struct {
 	Env     string
 	Value   string
-	Source  string  // "default", "profile", "env" or "code"
-	Verdict Verdict // VerdictNone for a gate that guards no path
+	Source  string          // "default", "profile", "env" or "code"
+	Verdict profile.Verdict // n/a for a gate that guards no path, "" before any data
 	Paths   []string
 	Kind    string // "bool", "int", "mask" or "enum": what the g key can do with it
-}
-
-// Verdict is profile's judgement of a gated path, as the screen shows it.
-type Verdict int
-
-// Verdicts, from harmless to alarming.
-const (
-	VerdictNone          Verdict = iota // not gated, or no data yet
-	VerdictOff                          // the gate's value disables the path
-	VerdictActive                       // the path ran
-	VerdictNeverExecuted                // enabled but never ran: an A/B on it measures noise
-	VerdictInconsistent                 // ran although its gate says off: a bug
-)
-
-// String returns the verdict as the screen spells it.
-func (v Verdict) String() string {
-	switch v {
-	case VerdictOff:
-		return "OFF"
-	case VerdictActive:
-		return "ACTIVE"
-	case VerdictNeverExecuted:
-		return "NEVER EXECUTED"
-	case VerdictInconsistent:
-		return "INCONSISTENT"
-	}
-	return "—"
 }
 
 // Status is what the session is doing besides running: recording, paused,
@@ -100,6 +81,7 @@ type Status struct {
 	Paused    bool   // the workload is paused and the view frozen
 	Worker    int    // per-worker filter: heap id shown, or -1 for all workers
 	Profiling bool   // CPU attribution is live (false in replays without profiles)
+	Note      string // what the session wants the user to know, e.g. that the run finished
 	Replay    *ReplayPosition
 }
 
@@ -113,4 +95,5 @@ type ReplayPosition struct {
 	Speed   int           // 1, 2, 4 or 8
 	Playing bool
 	Warning string // e.g. the reader's truncated-record warning
+	Event   string // the latest event at or before the sample shown, e.g. a gate restart
 }

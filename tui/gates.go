@@ -11,6 +11,8 @@ import (
 	"charm.land/bubbles/v2/table"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/haktop/haktop/profile"
 )
 
 const (
@@ -30,6 +32,7 @@ type gatesModel struct {
 	keys    KeyMap
 	table   table.Model
 	focused bool
+	view    string // the table as last rendered; View returns it
 	width   int
 	height  int
 	gates   []GateRow
@@ -45,6 +48,7 @@ func newGatesModel(s *Styles, k KeyMap) gatesModel {
 func (m *gatesModel) setFocus(on bool) {
 	m.focused = on
 	styleTable(&m.table, m.styles, on)
+	m.view = m.table.View()
 }
 
 func (m *gatesModel) setSize(w, h int) {
@@ -79,15 +83,18 @@ func (m *gatesModel) render() {
 	}
 	out := make([]table.Row, len(m.gates))
 	for i, g := range m.gates {
-		verdict := g.Verdict.String()
-		if g.Verdict != VerdictNone {
-			verdict = m.styles.VerdictStyle(g.Verdict).Render(VerdictSymbol(g.Verdict) + " " + verdict)
-		} else {
-			verdict = m.styles.VerdictNone.Render(verdict)
+		verdict := m.styles.VerdictNone.Render("—")
+		switch g.Verdict {
+		case "":
+		case profile.NotApplicable:
+			verdict = m.styles.VerdictNone.Render(string(g.Verdict))
+		default:
+			verdict = m.styles.VerdictStyle(g.Verdict).Render(VerdictSymbol(g.Verdict) + " " + string(g.Verdict))
 		}
 		out[i] = table.Row{g.Env, g.Value, g.Source, verdict}
 	}
-	setTable(&m.table, cols, out)
+	setTable(&m.table, cols, out, -1)
+	m.view = m.table.View()
 }
 
 // banner returns the warning line about never-executed and inconsistent
@@ -96,9 +103,9 @@ func (m gatesModel) banner(width int) string {
 	never, bad := 0, 0
 	for _, p := range m.paths {
 		switch p.Verdict {
-		case VerdictNeverExecuted:
+		case profile.NeverExecuted:
 			never++
-		case VerdictInconsistent:
+		case profile.Inconsistent:
 			bad++
 		}
 	}
@@ -129,7 +136,8 @@ func (m gatesModel) Update(msg tea.Msg) (gatesModel, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.table, cmd = m.table.Update(msg)
+	m.view = m.table.View()
 	return m, cmd
 }
 
-func (m gatesModel) View() string { return m.table.View() }
+func (m gatesModel) View() string { return m.view }

@@ -84,6 +84,9 @@ func (m headerModel) View() string {
 		}
 		badges = append(badges, s.Replay.Render(fmt.Sprintf("%s REPLAY %s/%s", state, formatClock(r.At), formatClock(r.Total)))+
 			s.HeaderKey.Render(fmt.Sprintf(" sample %d/%d ×%d %s", r.Index+1, r.Count, r.Speed, r.File)))
+		if r.Event != "" {
+			badges = append(badges, s.HeaderKey.Render(r.Event))
+		}
 		if r.Warning != "" {
 			badges = append(badges, s.StatusErr.Render(r.Warning))
 		}
@@ -96,6 +99,9 @@ func (m headerModel) View() string {
 	}
 	if st.Worker >= 0 {
 		badges = append(badges, field("showing", fmt.Sprintf("worker %d", st.Worker)))
+	}
+	if st.Note != "" {
+		badges = append(badges, s.HeaderKey.Render(st.Note))
 	}
 	if m.message != "" {
 		style := s.StatusOK

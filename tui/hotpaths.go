@@ -35,6 +35,7 @@ type hotPathsModel struct {
 	table   table.Model
 	bar     progress.Model
 	focused bool
+	view    string // the table as last rendered; View returns it
 	width   int
 	height  int
 	rows    []PathRow
@@ -55,6 +56,7 @@ func newHotPathsModel(s *Styles, k KeyMap) hotPathsModel {
 func (m *hotPathsModel) setFocus(on bool) {
 	m.focused = on
 	styleTable(&m.table, m.styles, on)
+	m.view = m.table.View()
 }
 
 func (m *hotPathsModel) setSize(w, h int) {
@@ -121,7 +123,8 @@ func (m *hotPathsModel) render() {
 		}
 		out[i] = cells
 	}
-	setTable(&m.table, cols, out)
+	setTable(&m.table, cols, out, -1)
+	m.view = m.table.View()
 }
 
 // Update scrolls the table when the panel has focus.
@@ -131,7 +134,8 @@ func (m hotPathsModel) Update(msg tea.Msg) (hotPathsModel, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.table, cmd = m.table.Update(msg)
+	m.view = m.table.View()
 	return m, cmd
 }
 
-func (m hotPathsModel) View() string { return m.table.View() }
+func (m hotPathsModel) View() string { return m.view }

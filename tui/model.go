@@ -13,6 +13,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // Screen limits.
@@ -209,12 +210,17 @@ func (m Model) send(c Command) tea.Cmd {
 	}
 }
 
+// setFrame hands f to the panels; the tables re-render only when f holds
+// new data, the header (status, messages) always.
 func (m *Model) setFrame(f Frame) {
+	fresh := f.Seq != m.frame.Seq || m.frame.Classes == nil
 	m.frame = f
 	m.header.setFrame(f)
-	m.classes.setFrame(f)
-	m.hotPaths.setFrame(f)
-	m.gates.setFrame(f)
+	if fresh {
+		m.classes.setFrame(f)
+		m.hotPaths.setFrame(f)
+		m.gates.setFrame(f)
+	}
 }
 
 func (m *Model) setFocus(p panel) {
@@ -292,11 +298,36 @@ func (m Model) View() tea.View {
 	}
 	var lower string
 	if m.sideBySide() {
-		lower = lipgloss.JoinHorizontal(lipgloss.Top, m.hotPaths.View(), " ", m.gates.View())
+		lower = besides(m.hotPaths.View(), m.hotPaths.width, m.gates.View())
 	} else {
 		lower = m.hotPaths.View() + "\n" + m.gates.View()
 	}
-	parts := []string{m.header.View(), m.classes.View(), lower, m.gates.banner(m.width), m.footer.View()}
-	v.SetContent(lipgloss.NewStyle().MaxWidth(m.width).MaxHeight(m.height).Render(strings.Join(parts, "\n")))
+	// Every part is already cut to the width; only the height needs a cap
+	// (the full help can be tall).
+	lines := strings.Split(strings.Join([]string{m.header.View(), m.classes.View(), lower, m.gates.banner(m.width), m.footer.View()}, "\n"), "\n")
+	v.SetContent(strings.Join(lines[:min(len(lines), m.height)], "\n"))
 	return v
+}
+
+// besides returns left and right side by side, one space apart; left's lines
+// are padded to leftWidth. It is lipgloss.JoinHorizontal for two blocks
+// whose widths are known, without measuring every line again.
+func besides(left string, leftWidth int, right string) string {
+	l, r := strings.Split(left, "\n"), strings.Split(right, "\n")
+	var b strings.Builder
+	for i := range max(len(l), len(r)) {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		pad := leftWidth
+		if i < len(l) {
+			b.WriteString(l[i])
+			pad -= ansi.StringWidth(l[i])
+		}
+		b.WriteString(strings.Repeat(" ", max(pad, 0)+1))
+		if i < len(r) {
+			b.WriteString(r[i])
+		}
+	}
+	return b.String()
 }

@@ -104,14 +104,18 @@ func titled(name string, sorted bool) string {
 	return name
 }
 
-// setTable gives t new columns and rows, keeping its cursor in range; the
-// columns are only replaced when they changed, since every replacement
-// re-renders the rows.
-func setTable(t *table.Model, cols []table.Column, rows []table.Row) {
+// setTable gives t new columns and rows and puts its cursor on row cursor
+// (-1: where it was, kept in range). Each of SetColumns, SetRows and
+// SetCursor re-renders every row, so only what changed is set.
+func setTable(t *table.Model, cols []table.Column, rows []table.Row, cursor int) {
 	if !slices.Equal(t.Columns(), cols) {
 		t.SetColumns(cols)
 	}
-	cursor := t.Cursor()
+	if cursor < 0 {
+		cursor = t.Cursor()
+	}
 	t.SetRows(rows)
-	t.SetCursor(max(cursor, 0))
+	if cursor = min(max(cursor, 0), len(rows)-1); cursor >= 0 && cursor != t.Cursor() {
+		t.SetCursor(cursor)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"charm.land/lipgloss/v2"
+	"github.com/NimbleMarkets/ntcharts/v2/canvas"
 	"github.com/NimbleMarkets/ntcharts/v2/sparkline"
 )
 
@@ -35,5 +36,15 @@ func drawSparkline(values []float64, width int, style lipgloss.Style) string {
 		sl.Push(v)
 	}
 	sl.DrawColumnsOnly()
-	return sl.View()
+	// Read the glyphs back and style the row once: the canvas's own View
+	// renders every cell through lipgloss, which costs more than the rest
+	// of a table row.
+	glyphs := make([]rune, width)
+	for x := range glyphs {
+		glyphs[x] = sl.Canvas.Cell(canvas.Point{X: x, Y: 0}).Rune
+		if glyphs[x] == 0 {
+			glyphs[x] = ' '
+		}
+	}
+	return style.Render(string(glyphs))
 }

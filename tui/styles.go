@@ -10,6 +10,8 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/table"
 	"charm.land/lipgloss/v2"
+
+	"github.com/haktop/haktop/profile"
 )
 
 // Styles holds the screen's styles.
@@ -45,6 +47,7 @@ type Styles struct {
 	VerdictOff           lipgloss.Style
 	VerdictNeverExecuted lipgloss.Style
 	VerdictInconsistent  lipgloss.Style
+	VerdictWarmingUp     lipgloss.Style
 	VerdictNone          lipgloss.Style
 
 	Banner      lipgloss.Style // "N gated paths never executed: ..."
@@ -97,6 +100,7 @@ func NewStyles(dark bool) *Styles {
 	s.VerdictOff = lipgloss.NewStyle().Foreground(s.Muted)
 	s.VerdictNeverExecuted = lipgloss.NewStyle().Foreground(s.Warn).Bold(true)
 	s.VerdictInconsistent = lipgloss.NewStyle().Foreground(lipgloss.Color("#FFFDF5")).Background(s.Bad).Bold(true)
+	s.VerdictWarmingUp = lipgloss.NewStyle().Foreground(s.Muted).Italic(true)
 	s.VerdictNone = lipgloss.NewStyle().Foreground(s.Muted)
 
 	s.Banner = lipgloss.NewStyle().Foreground(s.Warn).Bold(true)
@@ -110,32 +114,36 @@ func NewStyles(dark bool) *Styles {
 }
 
 // VerdictStyle returns the style a verdict is drawn in.
-func (s *Styles) VerdictStyle(v Verdict) lipgloss.Style {
+func (s *Styles) VerdictStyle(v profile.Verdict) lipgloss.Style {
 	switch v {
-	case VerdictActive:
+	case profile.Active:
 		return s.VerdictActive
-	case VerdictOff:
+	case profile.Off:
 		return s.VerdictOff
-	case VerdictNeverExecuted:
+	case profile.NeverExecuted:
 		return s.VerdictNeverExecuted
-	case VerdictInconsistent:
+	case profile.Inconsistent:
 		return s.VerdictInconsistent
+	case profile.WarmingUp:
+		return s.VerdictWarmingUp
 	}
 	return s.VerdictNone
 }
 
 // VerdictSymbol returns the symbol drawn before a verdict, so it reads
 // without colour too.
-func VerdictSymbol(v Verdict) string {
+func VerdictSymbol(v profile.Verdict) string {
 	switch v {
-	case VerdictActive:
+	case profile.Active:
 		return "●"
-	case VerdictOff:
+	case profile.Off:
 		return "○"
-	case VerdictNeverExecuted:
+	case profile.NeverExecuted:
 		return "⚠"
-	case VerdictInconsistent:
+	case profile.Inconsistent:
 		return "✖"
+	case profile.WarmingUp:
+		return "◌"
 	}
 	return "·"
 }

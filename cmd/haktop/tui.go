@@ -1,0 +1,111 @@
+package main
+
+// The interactive view: bare `haktop` (through the rootRun and rootFlags
+// hooks in root.go) runs a live session with the same workload flags as
+// bench, and `haktop replay FILE` shows a recording on the same screen. Both
+// refuse to start without a terminal and point at the headless commands.
+// The screen itself lives in tui/; this file only wires flags to it.
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/tui"
+)
+
+func init() {
+	var wf workloadFlags
+	var sort string
+	var interval time.Duration
+	var noProfile bool
+	rootFlags = func(a *app, fs *pflag.FlagSet) {
+		wf.register(fs)
+		fs.StringVar(&sort, "sort", "class", "classes table sort column: class, size, alloc, fast, refill, fallback, free, remote")
+		fs.DurationVar(&interval, "interval", sampler.DefaultInterval, "sampling interval")
+		fs.BoolVar(&noProfile, "no-profile", false, "do not profile the CPU (no CPU % per path)")
+	}
+	rootRun = func(a *app, cmd *cobra.Command, args []string) error {
+		spec, err := wf.spec()
+		if err != nil {
+			return err
+		}
+		if !cmd.Flags().Changed("cycles") && !cmd.Flags().Changed("duration") {
+			spec.Cycles = 0 // the live view runs until q unless told otherwise
+		}
+		col, err := tui.ParseSortColumn(sort)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		if interval < sampler.MinInterval {
+			return usagef("--interval %v is not valid: want %v or more", interval, sampler.MinInterval)
+		}
+		cfg, err := a.allocatorConfig()
+		if err != nil {
+			return err
+		}
+		if err := a.needTerminal(); err != nil {
+			return err
+		}
+		eng, err := tui.NewEngine(tui.EngineConfig{Spec: spec, Alloc: cfg, Interval: interval, Profile: !noProfile})
+		if err != nil {
+			return err
+		}
+		return tui.Run(cmd.Context(), eng, tui.Options{Sort: col, Dark: true}, os.Stdin, a.stdout)
+	}
+	commands = append(commands, newReplayCommand)
+}
+
+// needTerminal returns a usage error unless stdin and stdout are terminals.
+func (a *app) needTerminal() error {
+	if isTerminal(a.stdout) && term.IsTerminal(int(os.Stdin.Fd())) {
+		return nil
+	}
+	return usagef("the interactive view needs a terminal on stdin and stdout: use `haktop bench` for a one-shot run (--json for JSON) or `haktop record -o FILE` to record a session")
+}
+
+func newReplayCommand(a *app) *cobra.Command {
+	var sort string
+	cmd := &cobra.Command{
+		Use:   "replay FILE",
+		Short: "Show a recorded session on the interactive screen",
+		Long: "replay plays a recording (haktop record, or r in the live view) back on the live view's\n" +
+			"screen: ←/→ seek, space plays and pauses, 1/2/4/8 set the speed, q quits.\n" +
+			"A damaged file is reported before the screen starts.",
+		Example: "  haktop replay session.jsonl\n  haktop replay --sort alloc session.jsonl.gz",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("replay takes one recording FILE, got %d arguments (see haktop replay --help)", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			col, err := tui.ParseSortColumn(sort)
+			if err != nil {
+				return usagef("%v", err)
+			}
+			rec, err := sampler.Load(args[0])
+			if err != nil {
+				return err
+			}
+			for _, w := range rec.Warnings {
+				fmt.Fprintf(a.stderr, "haktop: warning: %s\n", w)
+			}
+			src, err := tui.NewReplay(rec)
+			if err != nil {
+				return err
+			}
+			if err := a.needTerminal(); err != nil {
+				return err
+			}
+			return tui.Run(cmd.Context(), src, tui.Options{Sort: col, Replay: true, Dark: true}, os.Stdin, a.stdout)
+		},
+	}
+	cmd.Flags().StringVar(&sort, "sort", "class", "classes table sort column: class, size, alloc, fast, refill, fallback, free, remote")
+	return cmd
+}

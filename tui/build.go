@@ -1,0 +1,192 @@
+package tui
+
+// Frame building: the one place that turns sampler samples, profile
+// attributions and gate verdicts into a Frame. The live Engine and the
+// Replay both call buildFrame, so a recording replays to the same screen the
+// live session showed (less the CPU column, which recordings do not carry).
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/workload"
+)
+
+// HistoryLen is how many samples the sparklines show.
+const HistoryLen = 60
+
+// WarmUp is how long a counter epoch runs before a gated path with no hits
+// and no CPU samples counts as NEVER EXECUTED rather than WARMING UP.
+const WarmUp = 2 * time.Second
+
+// frameInput is everything one frame is built from.
+type frameInput struct {
+	spec    workload.Spec
+	sample  sampler.Sample            // the latest sample: elapsed, proc, hits for verdicts
+	rates   sampler.Rates             // the rates shown (the whole allocator's or one worker's)
+	history []sampler.Rates           // rates of recent samples, oldest first, ending with rates
+	attr    *profile.Attribution      // the latest CPU window, nil without profiling
+	cpu     [allocator.NumPaths]int64 // CPU samples per path since the epoch began, for verdicts
+	gates   []allocator.GateValue     // the gates in force
+	status  Status
+}
+
+// buildFrame returns the frame in shows.
+func buildFrame(in frameInput) Frame {
+	s := in.sample
+	f := Frame{
+		Workload:  in.spec.Name,
+		Params:    specParams(in.spec),
+		Workers:   in.spec.Workers,
+		Elapsed:   s.Elapsed,
+		OpsPerSec: in.rates.OpsPerSec,
+		RSS:       s.Proc.RSSBytes,
+		HeapInUse: s.Proc.HeapInUse,
+		GCCount:   s.Proc.NumGC,
+		GCPause:   s.Proc.LastPause,
+		Status:    in.status,
+	}
+	f.Status.Profiling = in.attr != nil
+	f.OpsHistory = make([]float64, len(in.history))
+	for i, r := range in.history {
+		f.OpsHistory[i] = r.OpsPerSec
+	}
+
+	f.Classes = make([]ClassRow, allocator.NumClasses)
+	for c := range allocator.NumClasses {
+		r := in.rates.Classes[c]
+		row := ClassRow{
+			Class:        allocator.ClassName(c),
+			Size:         allocator.ClassSize(c),
+			Tier:         allocator.Tier(c),
+			AllocPerSec:  r.Calls,
+			FastRatio:    r.FastRatio,
+			RefillPerSec: r.Refill,
+			FallbackPer:  r.Fallback,
+			FreePerSec:   r.Free,
+			RemotePerSec: r.Remote,
+			History:      make([]float64, len(in.history)),
+		}
+		if r.Calls == 0 {
+			row.FastRatio = math.NaN() // idle: no ratio, not 0%
+		}
+		for i, h := range in.history {
+			row.History[i] = h.Classes[c].Calls
+		}
+		f.Classes[c] = row
+	}
+
+	warm := s.Elapsed-s.EpochStart >= WarmUp
+	verdicts := profile.Verdicts(in.gates, s.Snap.Paths, in.cpu, warm)
+	pathVerdict := map[string]profile.Verdict{}
+	f.Gates = make([]GateRow, len(verdicts))
+	for i, gv := range verdicts {
+		g := in.gates[i]
+		row := GateRow{Env: gv.Env, Value: gv.Value, Source: gv.Source, Verdict: gv.Verdict}
+		if decl := allocator.Gates.Lookup(g.Env); decl != nil {
+			row.Kind = decl.Kind.String()
+		}
+		for _, pv := range gv.Paths {
+			row.Paths = append(row.Paths, pv.Path)
+			if severity(pv.Verdict) > severity(pathVerdict[pv.Path]) {
+				pathVerdict[pv.Path] = pv.Verdict
+			}
+		}
+		f.Gates[i] = row
+	}
+
+	f.Paths = make([]PathRow, 0, allocator.NumPaths+3)
+	for p := range allocator.NumPaths {
+		path := allocator.Paths[p]
+		row := PathRow{
+			Key: path.Key, Name: path.Name,
+			CPUPercent: math.NaN(),
+			HitsPerSec: in.rates.Paths[p],
+			Verdict:    pathVerdict[path.Key],
+		}
+		var gates []string
+		for _, g := range allocator.Gates.Guarding(allocator.PathID(p)) {
+			gates = append(gates, g.Env)
+		}
+		row.Gate = strings.Join(gates, ",")
+		if in.attr != nil {
+			if r, ok := in.attr.Row(path.Key); ok {
+				row.CPUPercent = r.Percent()
+			} else {
+				row.CPUPercent = 0
+			}
+		}
+		f.Paths = append(f.Paths, row)
+	}
+	if in.attr != nil {
+		for _, key := range []string{profile.KeyAllocatorOther, profile.KeyWorkload, profile.KeyRuntime} {
+			row := PathRow{Key: key, Name: key, CPUPercent: 0, HitsPerSec: math.NaN()}
+			if r, ok := in.attr.Row(key); ok {
+				row.CPUPercent = r.Percent()
+			}
+			f.Paths = append(f.Paths, row)
+		}
+	}
+	return f
+}
+
+// severity orders verdicts for a path guarded by several gates: the most
+// alarming one is shown.
+func severity(v profile.Verdict) int {
+	switch v {
+	case profile.Inconsistent:
+		return 5
+	case profile.NeverExecuted:
+		return 4
+	case profile.WarmingUp:
+		return 3
+	case profile.Active:
+		return 2
+	case profile.Off:
+		return 1
+	}
+	return 0
+}
+
+// specParams returns the parameters of spec that matter for its workload.
+func specParams(s workload.Spec) string {
+	var p []string
+	switch s.Name {
+	case workload.TinyHot:
+		p = append(p, "size="+strconv.Itoa(s.Size))
+	default:
+		p = append(p, "ws="+strconv.Itoa(s.WS))
+	}
+	if s.Name == workload.RandomMixed && (s.MinSize != 0 || s.MaxSize != 0) {
+		p = append(p, "sizes="+strconv.Itoa(s.MinSize)+".."+strconv.Itoa(s.MaxSize))
+	}
+	p = append(p, "seed="+strconv.Itoa(int(s.Seed)))
+	return strings.Join(p, " ")
+}
+
+// gateValues converts a recording's gates back to allocator.GateValue so
+// profile.Verdicts can judge them; unknown paths are dropped, as the
+// reader already warned about them.
+func gateValues(gates []sampler.Gate) []allocator.GateValue {
+	out := make([]allocator.GateValue, len(gates))
+	for i, g := range gates {
+		v := allocator.GateValue{Env: g.Env, Value: g.Value, Off: g.Off}
+		for src := allocator.SourceDefault; src <= allocator.SourceCode; src++ {
+			if src.String() == g.Source {
+				v.Source = src
+			}
+		}
+		for _, key := range g.Paths {
+			if p, ok := allocator.PathByKey(key); ok {
+				v.Paths = append(v.Paths, p.ID)
+			}
+		}
+		out[i] = v
+	}
+	return out
+}

@@ -1,0 +1,517 @@
+package tui
+
+// Engine: the live Source. It owns the allocator, the running workload, the
+// sampler, the CPU profile collector and any recording, and it alone changes
+// them: pause, workers, workload, gate toggles (a restart on a new
+// allocator), recording and export all go through Apply. A goroutine turns
+// each sample into the next Frame; Frame hands out the latest one. The
+// models never see any of this, only Frames.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/workload"
+)
+
+// EngineConfig configures a live session.
+type EngineConfig struct {
+	Spec     workload.Spec    // the workload to run; Cycles and Duration 0 mean until quit
+	Alloc    allocator.Config // the allocator's gates
+	Interval time.Duration    // sampling interval; 0 means sampler.DefaultInterval
+	Profile  bool             // attribute CPU to paths with a rolling CPU profile
+	Window   time.Duration    // CPU profile window; 0 means profile.DefaultWindow
+	Dir      string           // where r and e write their files; "" means the current directory
+	Now      func() time.Time // names the files r and e write; nil means time.Now
+}
+
+// Engine runs a live session.
+type Engine struct {
+	cfg    EngineConfig
+	ctx    context.Context
+	cancel context.CancelFunc
+	smp    *sampler.Sampler
+	coll   *profile.Collector // nil when profiling is off or unavailable
+	unsub  func()
+	loop   sync.WaitGroup
+
+	cmdMu sync.Mutex // serialises Apply and Close: one command at a time
+
+	mu       sync.Mutex // guards everything below; held briefly
+	alloc    *allocator.Allocator
+	run      *workload.Run
+	spec     workload.Spec
+	paused   bool
+	worker   int // heap filter: worker index, or -1 for all
+	epoch    int // the sampler's counter epoch of alloc and run
+	frame    Frame
+	history  []sampler.Rates // whole-allocator rates, oldest first
+	wHistory []sampler.Rates // the filtered worker's rates
+	wPrev    sampler.Sample  // the filtered worker's previous heap sample
+	cpu      [allocator.NumPaths]int64
+	windows  int // profile windows already added to cpu
+	rec      *sampler.Recorder
+	recPath  string
+	unsink   func()
+	recErr   error
+	note     string // e.g. why profiling is off, or that the run finished
+	closed   bool
+}
+
+// NewEngine starts cfg's workload on a new allocator with the sampler and,
+// when asked, the profiler running. The first frame arrives after one
+// sampling interval.
+func NewEngine(cfg EngineConfig) (*Engine, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Window == 0 {
+		cfg.Window = profile.DefaultWindow
+	}
+	if err := cfg.Spec.Validate(); err != nil {
+		return nil, err
+	}
+	a, err := allocator.New(cfg.Alloc)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	run, err := workload.Start(ctx, a, cfg.Spec)
+	if err != nil {
+		cancel()
+		a.Close()
+		return nil, err
+	}
+	smp, err := sampler.New(a.Snapshot, run.Cycles, sampler.Options{Interval: cfg.Interval, History: HistoryLen})
+	if err != nil {
+		cancel()
+		run.Stop()
+		run.Wait()
+		a.Close()
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, ctx: ctx, cancel: cancel, smp: smp, alloc: a, run: run, spec: cfg.Spec, worker: -1}
+	if cfg.Profile {
+		coll, err := profile.NewCollector(cfg.Window)
+		if err == nil {
+			err = coll.Start()
+		}
+		if err != nil {
+			e.note = "no CPU attribution: " + err.Error()
+		} else {
+			e.coll = coll
+		}
+	}
+	e.frame = e.build(sampler.Sample{}, sampler.Rates{}, nil, nil)
+	ch, unsub := smp.Subscribe(4)
+	e.unsub = unsub
+	e.loop.Add(2)
+	go func() { defer e.loop.Done(); smp.Run(ctx) }()
+	go func() {
+		defer e.loop.Done()
+		for s := range ch {
+			e.onSample(s)
+		}
+	}()
+	return e, nil
+}
+
+// onSample folds one sample into the history and builds the next frame;
+// while paused the frame stays frozen.
+func (e *Engine) onSample(s sampler.Sample) {
+	var attr *profile.Attribution
+	if e.coll != nil {
+		if n := e.coll.Windows(); n > 0 {
+			a, _ := e.coll.Latest()
+			attr = &a
+			e.mu.Lock()
+			if n != e.windows {
+				e.windows = n
+				for p, v := range a.PathSamples() {
+					e.cpu[p] += v
+				}
+			}
+			e.mu.Unlock()
+		}
+	}
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return
+	}
+	e.history = appendRing(e.history, s.Rates)
+	select {
+	case <-e.run.Done():
+		if e.note == "" {
+			e.note = fmt.Sprintf("run finished: %d cycles; w, + or - starts another", e.run.Cycles())
+		}
+	default:
+	}
+	if e.paused {
+		return
+	}
+	if s.Epoch != e.epoch {
+		return // queued before a restart: the gates and heaps it would be shown with are gone
+	}
+	rates, history := s.Rates, e.history
+	if e.worker >= 0 {
+		cur := s
+		cur.Snap, _ = e.alloc.HeapSnapshot(e.run.HeapID(e.worker))
+		cur.Ops = e.run.WorkerCycles(e.worker)
+		rates = sampler.RatesBetween(e.wPrev, cur)
+		e.wPrev = cur
+		e.wHistory = appendRing(e.wHistory, rates)
+		history = e.wHistory
+		if attr != nil {
+			attr = workerAttribution(*attr, e.spec.Name, e.worker)
+		}
+	}
+	seq := e.frame.Seq + 1
+	e.frame = e.build(s, rates, history, attr)
+	e.frame.Seq = seq
+}
+
+// appendRing appends r, keeping the last HistoryLen entries.
+func appendRing(h []sampler.Rates, r sampler.Rates) []sampler.Rates {
+	if len(h) >= HistoryLen {
+		h = slices.Delete(h, 0, len(h)-HistoryLen+1)
+	}
+	return append(h, r)
+}
+
+// workerAttribution returns worker i's share of a, or nil when the window
+// saw none of its samples.
+func workerAttribution(a profile.Attribution, name string, i int) *profile.Attribution {
+	id := strconv.Itoa(i)
+	for _, w := range a.Workers {
+		if w.Workload == name && w.Worker == id {
+			return &profile.Attribution{Samples: w.Samples, CPU: w.CPU, Rows: w.Rows}
+		}
+	}
+	return nil
+}
+
+// build returns the frame of sample s showing rates; e.mu is held.
+func (e *Engine) build(s sampler.Sample, rates sampler.Rates, history []sampler.Rates, attr *profile.Attribution) Frame {
+	return buildFrame(frameInput{
+		spec:    e.spec,
+		sample:  s,
+		rates:   rates,
+		history: slices.Clone(history),
+		attr:    attr,
+		cpu:     e.cpu,
+		gates:   e.alloc.Config().Gates(),
+	})
+}
+
+// Frame returns the latest frame with the current status.
+func (e *Engine) Frame() Frame {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f := e.frame
+	f.Status = Status{
+		Recording: e.recPath,
+		Paused:    e.paused,
+		Worker:    e.worker,
+		Profiling: e.coll != nil,
+		Note:      e.note,
+	}
+	if e.recErr != nil {
+		f.Status.Note = "recording failed: " + e.recErr.Error()
+	}
+	return f
+}
+
+// Apply carries out a live command and returns its outcome.
+func (e *Engine) Apply(c Command) (string, error) {
+	e.cmdMu.Lock()
+	defer e.cmdMu.Unlock()
+	if e.isClosed() {
+		return "", errors.New("the session has ended")
+	}
+	switch c.Kind {
+	case CmdTogglePause:
+		return e.togglePause()
+	case CmdWorkers:
+		spec := e.currentSpec()
+		spec.Workers += c.Arg
+		if spec.Workers < 1 {
+			return "", fmt.Errorf("workers: at least 1 (larson 2)")
+		}
+		return e.restart(e.currentConfig(), spec, fmt.Sprintf("workers %d -> %d", spec.Workers-c.Arg, spec.Workers))
+	case CmdCycleWorkload:
+		old := e.currentSpec()
+		spec := nextWorkload(old)
+		return e.restart(e.currentConfig(), spec, fmt.Sprintf("workload %s -> %s", old.Name, spec.Name))
+	case CmdWorkerFilter:
+		return e.cycleWorker(), nil
+	case CmdRecord:
+		return e.toggleRecording()
+	case CmdExport:
+		return e.export()
+	case CmdToggleGate:
+		cfg := e.currentConfig()
+		old, _ := cfg.Value(c.Env)
+		next, err := toggledValue(c.Env, old)
+		if err != nil {
+			return "", err
+		}
+		if err := cfg.Set(c.Env, next); err != nil {
+			return "", err
+		}
+		return e.restart(cfg, e.currentSpec(), fmt.Sprintf("%s %s -> %s", c.Env, old, next))
+	}
+	return "", ErrNotSupported("that key in a live session")
+}
+
+func (e *Engine) isClosed() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.closed
+}
+
+func (e *Engine) currentSpec() workload.Spec {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.spec
+}
+
+func (e *Engine) currentConfig() allocator.Config {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.alloc.Config()
+}
+
+// event notes e in the recording, if one is running; e.mu is held.
+func (e *Engine) event(kind, msg string, gates []sampler.Gate, epoch int, at time.Duration) {
+	if e.rec == nil {
+		return
+	}
+	if err := e.rec.Event(sampler.Event{Elapsed: at, Kind: kind, Epoch: epoch, Message: msg, Gates: gates}); err != nil && e.recErr == nil {
+		e.recErr = err
+	}
+}
+
+func (e *Engine) togglePause() (string, error) {
+	e.mu.Lock()
+	run, paused := e.run, e.paused
+	e.paused = true // freeze the view now, on the last full interval's rates
+	e.mu.Unlock()
+	// Pause waits for every worker to park; do it without e.mu so the
+	// sampler's goroutine is never held up.
+	if paused {
+		run.Resume()
+	} else {
+		run.Pause()
+	}
+	last := e.smp.SampleNow() // exact counters at the pause, and the event's timestamp
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.paused = !paused
+	if e.paused {
+		e.event(sampler.EventPause, "", nil, last.Epoch, last.Elapsed)
+		return "paused: workload parked, view frozen", nil
+	}
+	e.event(sampler.EventResume, "", nil, last.Epoch, last.Elapsed)
+	return "resumed", nil
+}
+
+// restart stops the running workload and starts spec on a new allocator
+// built from cfg: a new counter epoch. The old allocator is closed only
+// after the sampler has switched away from it.
+func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (string, error) {
+	if err := spec.Validate(); err != nil {
+		return "", err
+	}
+	a, err := allocator.New(cfg)
+	if err != nil {
+		return "", err
+	}
+	e.mu.Lock()
+	oldRun, oldAlloc := e.run, e.alloc
+	e.mu.Unlock()
+	oldRun.Stop()
+	oldRun.Wait()
+	run, err := workload.Start(e.ctx, a, spec)
+	if err != nil {
+		a.Close()
+		return "", err
+	}
+	epoch, at := e.smp.Restart(a.Snapshot, run.Cycles)
+
+	e.mu.Lock()
+	e.alloc, e.run, e.spec, e.epoch = a, run, spec, epoch
+	e.paused = false
+	e.cpu = [allocator.NumPaths]int64{}
+	e.worker, e.wHistory, e.wPrev = -1, nil, sampler.Sample{}
+	e.note = ""
+	e.event(sampler.EventRestart, why, sampler.GatesOf(cfg), epoch, at)
+	e.mu.Unlock()
+
+	oldAlloc.Close()
+	return "restarted: " + why, nil
+}
+
+// nextWorkload returns spec moved to the next workload in workload.Names,
+// with that workload's defaults, running until quit.
+func nextWorkload(spec workload.Spec) workload.Spec {
+	names := workload.Names()
+	i := slices.Index(names, spec.Name)
+	next := workload.DefaultSpec(names[(i+1)%len(names)])
+	next.Cycles, next.Duration = 0, 0
+	next.Workers = max(spec.Workers, next.Workers)
+	return next
+}
+
+// toggledValue returns the value g gives gate env next: a bool flips, a
+// mask goes between none and all its bits, an enum moves to its next value.
+func toggledValue(env, value string) (string, error) {
+	g := allocator.Gates.Lookup(env)
+	if g == nil {
+		return "", fmt.Errorf("no gate %q", env)
+	}
+	switch g.Kind {
+	case allocator.KindBool:
+		if value == "1" || value == "true" {
+			return "0", nil
+		}
+		return "1", nil
+	case allocator.KindMask:
+		if v, err := strconv.ParseUint(value, 0, 64); err == nil && v == 0 {
+			return fmt.Sprintf("%#x", uint64(1)<<g.Bits-1), nil
+		}
+		return "0", nil
+	case allocator.KindEnum:
+		i := slices.Index(g.Values, value)
+		return g.Values[(i+1)%len(g.Values)], nil
+	}
+	return "", fmt.Errorf("%s is an %s gate: g toggles bool, mask and enum gates; set %s=N (%s) in the environment instead", env, g.Kind, env, g.Accepted())
+}
+
+func (e *Engine) cycleWorker() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.worker++
+	if e.worker >= e.spec.Workers {
+		e.worker = -1
+	}
+	e.wHistory, e.wPrev = nil, sampler.Sample{}
+	if e.worker < 0 {
+		return "showing all workers"
+	}
+	return fmt.Sprintf("showing worker %d (heap %d)", e.worker, e.run.HeapID(e.worker))
+}
+
+// stamp returns a file name in the session's directory: haktop-KIND-TIME.EXT.
+func (e *Engine) stamp(kind, ext string) string {
+	name := "haktop-" + kind + "-" + e.cfg.Now().Format("20060102-150405") + ext
+	return filepath.Join(e.cfg.Dir, name)
+}
+
+func (e *Engine) toggleRecording() (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.rec != nil {
+		return e.stopRecording("stopped")
+	}
+	path := e.stamp("session", ".jsonl")
+	rec, err := sampler.Create(path, sampler.NewHeader(e.spec, e.alloc, e.smp.Interval()))
+	if err != nil {
+		return "", err
+	}
+	e.rec, e.recPath, e.recErr = rec, path, nil
+	e.unsink = e.smp.AddSink(func(s sampler.Sample) {
+		if err := rec.Record(s); err != nil {
+			e.mu.Lock()
+			if e.recErr == nil {
+				e.recErr = err
+			}
+			e.mu.Unlock()
+		}
+	})
+	return "recording to " + path, nil
+}
+
+// stopRecording writes the footer and closes the file; e.mu is held. The
+// sink is removed first, so no sample arrives after the footer.
+func (e *Engine) stopRecording(reason string) (string, error) {
+	unsink, rec, path := e.unsink, e.rec, e.recPath
+	e.rec, e.recPath, e.unsink = nil, "", nil
+	e.mu.Unlock()
+	unsink() // waits for a sample in flight, which may take e.mu
+	e.mu.Lock()
+	err := rec.Close(sampler.Footer{Reason: reason, Drops: e.smp.Drops()})
+	if err == nil {
+		err = e.recErr
+	}
+	if err != nil {
+		return "", fmt.Errorf("recording %s: %w", path, err)
+	}
+	return fmt.Sprintf("saved %s (%d records)", path, rec.Records()), nil
+}
+
+// export writes the session's CPU profile and a counter profile.
+func (e *Engine) export() (string, error) {
+	if e.coll == nil {
+		return "", errors.New("no CPU profile to export: profiling is off")
+	}
+	cpuPath := e.stamp("cpu", ".pb.gz")
+	f, err := os.Create(cpuPath)
+	if err != nil {
+		return "", err
+	}
+	err = e.coll.WriteMerged(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(cpuPath)
+		return "", fmt.Errorf("exporting the CPU profile: %w", err)
+	}
+	return "wrote " + cpuPath, nil
+}
+
+// Close ends the session: it finalises any recording, stops the profiler
+// and the workload, and gives the allocator's memory back.
+func (e *Engine) Close() error {
+	e.cmdMu.Lock()
+	defer e.cmdMu.Unlock()
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	var errs []error
+	if e.rec != nil {
+		if _, err := e.stopRecording("quit"); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	e.closed = true
+	run, a := e.run, e.alloc
+	e.mu.Unlock()
+
+	if e.coll != nil {
+		if err := e.coll.Stop(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	run.Stop()
+	run.Wait()
+	e.cancel()
+	e.unsub()
+	e.loop.Wait()
+	errs = append(errs, a.Close())
+	return errors.Join(errs...)
+}
