@@ -13,6 +13,11 @@ package ab
 //   - When either arm has build tags, both arms are built from the same
 //     source, so the tags are the only build difference (the running
 //     executable may be older than the source).
+//
+// Children run in their own process group, so a terminal's Ctrl-C reaches
+// only ab: it cancels the context, which kills the child in flight, and the
+// protocol discards that run. (A child that got the SIGINT itself would stop
+// early and print a valid-looking report of a short run.)
 
 import (
 	"bytes"
@@ -25,6 +30,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/haktop/haktop/workload"
 )
@@ -166,6 +172,7 @@ func (r *ExecRunner) Run(ctx context.Context, arm Arm) (workload.BenchReport, er
 	args := append([]string{"bench", "--json"}, r.benchArgs...)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = childEnv(os.Environ(), arm.Env)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	what := filepath.Base(bin) + " " + strings.Join(args, " ")
