@@ -128,6 +128,7 @@ func newABCommand(a *app) *cobra.Command {
 			if asJSON {
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false) // reasons hold ">=", read by people too
 				return enc.Encode(rep)
 			}
 			return ab.WriteText(a.stdout, rep)

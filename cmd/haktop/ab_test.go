@@ -156,6 +156,9 @@ func TestABRun(t *testing.T) {
 	if err := json.Unmarshal([]byte(js), &rep); err != nil {
 		t.Fatalf("--json output is not a Report: %v\n%s", err, js)
 	}
+	if want := `"verdict": "NO-OP",` + "\n"; !strings.Contains(js, want) || strings.Contains(js, `\u003e`) {
+		t.Errorf("--json output lacks %q or escapes '>':\n%s", want, js)
+	}
 	if rep.Verdict != ab.NOOP || len(rep.A.OpsPerSec) != 6 || rep.A.OpsPerSec[0] != 50.2e6 || rep.Paths[0].ID != "pool_v2_alloc" { // the warm-up took 50M
 		t.Errorf("--json report: verdict %s, A runs %v, paths %+v", rep.Verdict, rep.A.OpsPerSec, rep.Paths)
 	}
