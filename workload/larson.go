@@ -5,9 +5,15 @@ package workload
 // through a bounded channel of batches; that worker frees the blocks, each a
 // remote free into the producer's heap, and returns the empty batch to its
 // owner on a second channel. Channel operations happen once per batch, never
-// per block. Nothing blocks: a producer whose consumer has fallen behind
-// frees its own full batch locally, and a consumer with nothing inbound
-// produces. Batches are allocated once per worker at Start and circulate.
+// per block. A worker frees whatever is inbound before it produces, and a
+// producer whose consumer's channel is full waits for room, or for a batch
+// of its own to free, so every free is remote. It stops waiting once the
+// run is pausing or stopping (Run.wake); then it frees its own full batch
+// locally instead. No cycle of waits can form: if every worker waited to
+// send, every inbound channel would be full and each could receive; and a
+// worker that has run its cycles keeps freeing what arrives (its drain)
+// until every worker has left its loop. Batches are allocated once per
+// worker at Start and circulate.
 //
 // The larsonNet owns the channels; each larsonLoop owns its current batches
 // and is touched only by its worker.
@@ -90,19 +96,22 @@ func (l *larsonLoop) chunk(h *allocator.Heap, n int64) (allocs int64) {
 			b = l.emptyBatch()
 			l.prod = b
 		}
+		if b.n == len(b.blocks) {
+			select {
+			case l.net.inbound[next] <- b:
+				l.prod = nil
+			case in := <-l.net.inbound[l.index]:
+				l.cons = in // free that first; b waits
+			case <-l.run.wake():
+				l.prod, l.cons = nil, b // give up: free our own batch
+			}
+			continue
+		}
 		k := min(n, int64(len(b.blocks)-b.n))
 		l.seed = fillBlocks(h, b.blocks[b.n:b.n+int(k)], l.seed)
 		b.n += int(k)
 		n -= k
 		allocs += k
-		if b.n == len(b.blocks) {
-			l.prod = nil
-			select {
-			case l.net.inbound[next] <- b:
-			default:
-				l.cons = b // the consumer is behind: free our own batch
-			}
-		}
 	}
 	return allocs
 }
@@ -150,8 +159,10 @@ func (l *larsonLoop) emptyBatch() *larsonBatch {
 	}
 }
 
-// drain frees what this worker holds, then, once every worker has stopped
-// producing, every batch still waiting for it.
+// drain frees what this worker holds, then every batch handed to it until
+// all workers have left their loops, so producers still running never wait
+// on a worker that has stopped consuming. It flushes before each wait so a
+// Snapshot stays exact while it idles.
 func (l *larsonLoop) drain(h *allocator.Heap) (n int64) {
 	drainBatch := func(b *larsonBatch) {
 		freeBlocks(h, b.blocks[b.pos:b.n])
@@ -166,13 +177,28 @@ func (l *larsonLoop) drain(h *allocator.Heap) (n int64) {
 		drainBatch(l.cons)
 		l.cons = nil
 	}
-	l.run.producing.Wait()
+	in := l.net.inbound[l.index]
 	for {
 		select {
-		case b := <-l.net.inbound[l.index]:
+		case b := <-in:
 			drainBatch(b)
+			continue
 		default:
-			return n
+		}
+		h.Flush()
+		select {
+		case b := <-in:
+			drainBatch(b)
+		case <-l.run.allLeft:
+			// Every send happened before its sender left: take the rest.
+			for {
+				select {
+				case b := <-in:
+					drainBatch(b)
+				default:
+					return n
+				}
+			}
 		}
 	}
 }

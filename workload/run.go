@@ -40,9 +40,14 @@ type Run struct {
 	// have left their loop for good.
 	parked, finished int
 
-	// producing is the larson barrier: a worker drains its inbound batches
-	// only after every worker has stopped producing.
-	producing sync.WaitGroup
+	// allLeft is closed once every worker has left its loop: no batch
+	// will be handed over after that (larson's drain waits for it).
+	allLeft chan struct{}
+	// wakeCh is closed (under mu) whenever a worker blocked handing a
+	// batch to another must give up: on Pause and on Stop. Resume
+	// replaces it.
+	wakeCh     atomic.Pointer[chan struct{}]
+	wakeClosed bool
 
 	done   chan struct{}
 	result Result
@@ -103,8 +108,11 @@ func Start(ctx context.Context, a *allocator.Allocator, s Spec) (*Run, error) {
 		workers: make([]*worker, s.Workers),
 		slots:   make([]cycleSlot, s.Workers),
 		done:    make(chan struct{}),
+		allLeft: make(chan struct{}),
 	}
 	r.cond.L = &r.mu
+	wake := make(chan struct{})
+	r.wakeCh.Store(&wake)
 	var ln *larsonNet
 	if s.Name == Larson {
 		ln = newLarsonNet(s.Workers)
@@ -127,7 +135,6 @@ func Start(ctx context.Context, a *allocator.Allocator, s Spec) (*Run, error) {
 		}
 		r.workers[i] = w
 	}
-	r.producing.Add(s.Workers)
 	var wg sync.WaitGroup
 	wg.Add(s.Workers)
 	for _, w := range r.workers {
@@ -185,6 +192,7 @@ func (r *Run) Pause() {
 		return
 	}
 	r.state.Store(statePaused)
+	r.wakeLocked()
 	for r.state.Load() == statePaused && r.parked+r.finished < len(r.workers) {
 		r.cond.Wait()
 	}
@@ -196,6 +204,11 @@ func (r *Run) Resume() {
 	defer r.mu.Unlock()
 	if r.state.Load() == statePaused {
 		r.state.Store(stateRunning)
+		if r.wakeClosed {
+			wake := make(chan struct{})
+			r.wakeCh.Store(&wake)
+			r.wakeClosed = false
+		}
 		r.cond.Broadcast()
 	}
 }
@@ -209,6 +222,7 @@ func (r *Run) Stop() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.state.Store(stateStopped)
+	r.wakeLocked()
 	r.cond.Broadcast()
 }
 
@@ -267,8 +281,22 @@ func (r *Run) park(h *allocator.Heap) time.Duration {
 func (r *Run) leave() {
 	r.mu.Lock()
 	r.finished++
+	if r.finished == len(r.workers) {
+		close(r.allLeft)
+	}
 	r.cond.Broadcast()
 	r.mu.Unlock()
+}
+
+// wake returns the channel a blocked hand-off waits on besides its peer.
+func (r *Run) wake() <-chan struct{} { return *r.wakeCh.Load() }
+
+// wakeLocked closes the wake channel; r.mu is held.
+func (r *Run) wakeLocked() {
+	if !r.wakeClosed {
+		close(*r.wakeCh.Load())
+		r.wakeClosed = true
+	}
 }
 
 // loop is one worker's workload. The driver calls it per chunk, never per op.
@@ -299,13 +327,12 @@ type worker struct {
 func (w *worker) work() {
 	r, h := w.run, w.heap
 	w.result.Heap = h.ID()
-	left := true // still owes r.leave and, for larson, r.producing.Done
+	left := true // still owes r.leave
 	defer func() {
 		if p := recover(); p != nil {
 			w.err = fmt.Errorf("workload %s worker %d: %v", r.spec.Name, w.index, p)
 			r.Stop()
 			if left {
-				r.producing.Done()
 				r.leave()
 			}
 		}
@@ -345,6 +372,7 @@ func (w *worker) work() {
 			}
 		}
 		if !deadline.IsZero() && time.Now().After(deadline) {
+			r.Stop() // the others end at their next chunk, not at their own deadlines
 			break
 		}
 	}
@@ -352,7 +380,6 @@ func (w *worker) work() {
 	w.result.Cycles, w.result.Allocs, w.result.Frees = done, allocs, done-allocs
 	left = false
 	r.leave()
-	r.producing.Done()
 	w.result.Drained = w.loop.drain(h)
 	h.Flush()
 }

@@ -234,6 +234,24 @@ func TestEveryWorkloadCounters(t *testing.T) {
 	}
 }
 
+// TestLarsonFreesRemotely checks that larson's frees are remote frees:
+// producers wait for their consumer rather than free their own batches, so
+// only the tail after the first worker finishes (a few batches) is local.
+func TestLarsonFreesRemotely(t *testing.T) {
+	a := newAllocator(t)
+	s := DefaultSpec(Larson)
+	s.Workers, s.Cycles = 3, 1_000_000
+	res := mustRun(t, a, s)
+	snap := a.Snapshot()
+	checkCounters(t, res, snap)
+	if !snap.StatsCompiled {
+		return
+	}
+	if remote := snap.Totals().FreeRemote; remote < uint64(res.Frees)*9/10 {
+		t.Errorf("%d of %d frees remote, want at least 90%%", remote, res.Frees)
+	}
+}
+
 func TestTinyHotIsLIFO(t *testing.T) {
 	a := newAllocator(t)
 	s := DefaultSpec(TinyHot)
