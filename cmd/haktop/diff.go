@@ -1,0 +1,263 @@
+package main
+
+// `haktop diff A B [--json]`: two recorded sessions compared per class and
+// per path, mean rates and delta %. Before any number it lists every
+// difference that makes the comparison unfair (a gate's value, a workload
+// parameter, a gate changed mid-session) and notes machine and build
+// differences, so a misleading A/B is visible at once. diffDoc is built
+// once and rendered as JSON or text.
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/colorprofile"
+	"github.com/spf13/cobra"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/sampler"
+)
+
+func init() { commands = append(commands, newDiffCommand) }
+
+func newDiffCommand(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "diff A B",
+		Short: "Compare two recorded sessions per class and per path; flag unfair comparisons",
+		Long: "diff reads two session files written by record and prints, per size class and per\n" +
+			"code path, the mean rates in A and B and the change from A to B in percent. Lines\n" +
+			"starting \"unfair comparison\" come first: every gate whose value differs, every\n" +
+			"workload parameter that differs, and any gate changed during a session.\n" +
+			"Exit status: 0 ok, 1 a file is not a readable session, 2 bad arguments.",
+		Example: "  haktop diff v1.jsonl v2.jsonl\n  haktop diff base.jsonl.gz new.jsonl.gz --json",
+		Args:    fileArgs("diff", 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ra, err := a.loadRecording(args[0])
+			if err != nil {
+				return err
+			}
+			rb, err := a.loadRecording(args[1])
+			if err != nil {
+				return err
+			}
+			doc := newDiff(ra, rb)
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(doc)
+			}
+			_, err = io.WriteString(colorprofile.NewWriter(a.stdout, a.environ()), diffText(doc))
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of tables")
+	return cmd
+}
+
+// diffDoc is diff's JSON object. Field names are a public format: add
+// fields, never rename them. Delta fields are percent from A to B, null
+// when A is 0.
+type diffDoc struct {
+	Files    [2]string   `json:"files"`
+	Unfair   []string    `json:"unfair"` // differences that make the comparison unfair
+	Notes    []string    `json:"notes"`  // machine and build differences
+	Seconds  [2]float64  `json:"seconds"`
+	Ops      diffValue   `json:"ops_per_sec"`
+	Classes  []diffClass `json:"classes"`
+	Paths    []diffPath  `json:"paths"`
+	Warnings []string    `json:"warnings"`
+}
+
+// diffValue is one rate in A and B and the change.
+type diffValue struct {
+	A     float64  `json:"a"`
+	B     float64  `json:"b"`
+	Delta *float64 `json:"delta_pct"`
+}
+
+func newDiffValue(a, b float64) diffValue { return diffValue{a, b, pct(a, b)} }
+
+// diffClass is one class's mean rates per second, and fast-hit ratios
+// (delta in percentage points).
+type diffClass struct {
+	Class      string    `json:"class"`
+	Calls      diffValue `json:"alloc_calls"`
+	Fast       diffValue `json:"alloc_fast"`
+	Refill     diffValue `json:"alloc_refill"`
+	RefillFail diffValue `json:"alloc_refill_fail"`
+	Fallback   diffValue `json:"alloc_fallback"`
+	Free       diffValue `json:"free_calls"`
+	Remote     diffValue `json:"free_remote"`
+	FastRatio  struct {
+		A      float64 `json:"a"`
+		B      float64 `json:"b"`
+		Points float64 `json:"delta_points"`
+	} `json:"fast_ratio"`
+}
+
+// diffPath is one path's mean hits per second.
+type diffPath struct {
+	ID string `json:"id"`
+	diffValue
+}
+
+// newDiff compares a (the baseline) with b.
+func newDiff(a, b *sampler.Recording) diffDoc {
+	sa, sb := sampler.Summarize(a.Samples, a.Header.Interval), sampler.Summarize(b.Samples, b.Header.Interval)
+	doc := diffDoc{
+		Files:    [2]string{a.Path, b.Path},
+		Unfair:   unfairDifferences(a, b),
+		Notes:    machineDifferences(a.Header, b.Header),
+		Seconds:  [2]float64{sa.Covered.Seconds(), sb.Covered.Seconds()},
+		Ops:      newDiffValue(sa.OpsPerSec, sb.OpsPerSec),
+		Warnings: append(append([]string{}, a.Warnings...), b.Warnings...),
+	}
+	for c := range sa.Classes {
+		x, y := sa.Classes[c].Mean, sb.Classes[c].Mean
+		dc := diffClass{
+			Class: allocator.ClassName(c), Calls: newDiffValue(x.Calls, y.Calls), Fast: newDiffValue(x.Fast, y.Fast),
+			Refill: newDiffValue(x.Refill, y.Refill), RefillFail: newDiffValue(x.RefillFail, y.RefillFail),
+			Fallback: newDiffValue(x.Fallback, y.Fallback), Free: newDiffValue(x.Free, y.Free), Remote: newDiffValue(x.Remote, y.Remote),
+		}
+		dc.FastRatio.A, dc.FastRatio.B, dc.FastRatio.Points = x.FastRatio, y.FastRatio, 100*(y.FastRatio-x.FastRatio)
+		doc.Classes = append(doc.Classes, dc)
+	}
+	for p := range sa.Paths {
+		doc.Paths = append(doc.Paths, diffPath{ID: allocator.Paths[p].Key, diffValue: newDiffValue(sa.Paths[p].Mean, sb.Paths[p].Mean)})
+	}
+	return doc
+}
+
+// unfairDifferences lists every gate value and workload parameter that
+// differs between a and b, and every gate changed during either session.
+func unfairDifferences(a, b *sampler.Recording) []string {
+	out := []string{}
+	gb := map[string]sampler.Gate{}
+	for _, g := range b.Header.Gates {
+		gb[g.Env] = g
+	}
+	seen := map[string]bool{}
+	for _, g := range a.Header.Gates {
+		seen[g.Env] = true
+		h, ok := gb[g.Env]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("gate %s is %s (%s) in A and not recorded in B", g.Env, g.Value, g.Source))
+		case h.Value != g.Value:
+			out = append(out, fmt.Sprintf("gate %s is %s (%s) in A, %s (%s) in B", g.Env, g.Value, g.Source, h.Value, h.Source))
+		}
+	}
+	for _, g := range b.Header.Gates {
+		if !seen[g.Env] {
+			out = append(out, fmt.Sprintf("gate %s is not recorded in A and %s (%s) in B", g.Env, g.Value, g.Source))
+		}
+	}
+	pa, pb := specParams(a.Header.Workload), specParams(b.Header.Workload)
+	for i := range pa {
+		if pa[i].Value != pb[i].Value {
+			out = append(out, fmt.Sprintf("workload --%s is %s in A, %s in B", pa[i].Name, pa[i].Value, pb[i].Value))
+		}
+	}
+	for _, r := range []struct {
+		name string
+		rec  *sampler.Recording
+	}{{"A", a}, {"B", b}} {
+		for _, e := range r.rec.Events {
+			if e.Kind == sampler.EventRestart {
+				msg := ""
+				if e.Message != "" {
+					msg = ": " + e.Message
+				}
+				out = append(out, fmt.Sprintf("gates changed during %s at %s%s", r.name, dur(e.Elapsed), msg))
+			}
+		}
+	}
+	return out
+}
+
+// machineDifferences notes how the two sessions' machines and builds differ.
+func machineDifferences(a, b sampler.Header) []string {
+	out := []string{}
+	note := func(what, x, y string) {
+		if x != y {
+			out = append(out, fmt.Sprintf("%s is %s in A, %s in B", what, x, y))
+		}
+	}
+	note("haktop", a.Haktop, b.Haktop)
+	note("Go", a.GoVersion, b.GoVersion)
+	note("OS/arch", a.OS+"/"+a.Arch, b.OS+"/"+b.Arch)
+	note("CPU count", fmt.Sprint(a.CPUs), fmt.Sprint(b.CPUs))
+	note("GOMAXPROCS", fmt.Sprint(a.GOMAXPROCS), fmt.Sprint(b.GOMAXPROCS))
+	note("counters compiled", fmt.Sprint(a.StatsCompiled), fmt.Sprint(b.StatsCompiled))
+	note("sampling interval", a.Interval.String(), b.Interval.String())
+	return out
+}
+
+// diffText renders doc for people.
+func diffText(doc diffDoc) string {
+	var b strings.Builder
+	for _, u := range doc.Unfair {
+		b.WriteString("unfair comparison: " + u + "\n")
+	}
+	for _, n := range doc.Notes {
+		b.WriteString("note: " + n + "\n")
+	}
+	if len(doc.Unfair)+len(doc.Notes) > 0 {
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "A  %s (%s)\nB  %s (%s)\n", doc.Files[0], dur(time.Duration(doc.Seconds[0]*float64(time.Second))),
+		doc.Files[1], dur(time.Duration(doc.Seconds[1]*float64(time.Second))))
+	fmt.Fprintf(&b, "ops/s  A %s  B %s  %s\n", rate(doc.Ops.A), rate(doc.Ops.B), orDash(deltaPct(doc.Ops.A, doc.Ops.B)))
+
+	b.WriteString("\nclasses (mean rates per second; fast % in points)\n")
+	t := newTable(2, "class", "rate", "A", "B", "delta")
+	rows := 0
+	for _, c := range doc.Classes {
+		for _, r := range []struct {
+			name string
+			v    diffValue
+		}{{"alloc/s", c.Calls}, {"refill/s", c.Refill}, {"refill_fail/s", c.RefillFail}, {"fallback/s", c.Fallback}, {"free/s", c.Free}, {"remote/s", c.Remote}} {
+			if r.v.A == 0 && r.v.B == 0 {
+				continue
+			}
+			rows++
+			t.Row(c.Class, r.name, rate(r.v.A), rate(r.v.B), deltaPct(r.v.A, r.v.B))
+			if r.name == "alloc/s" {
+				t.Row(c.Class, "fast %", ratio(c.FastRatio.A), ratio(c.FastRatio.B), signed(c.FastRatio.Points)+" pt")
+			}
+		}
+	}
+	if rows == 0 {
+		b.WriteString("no allocator calls in either session\n")
+	} else {
+		b.WriteString(t.Render() + "\n")
+	}
+
+	b.WriteString("\npaths (mean hits per second; paths idle in both omitted)\n")
+	pt := newTable(1, "path", "A", "B", "delta")
+	rows = 0
+	for _, p := range doc.Paths {
+		if p.A == 0 && p.B == 0 {
+			continue
+		}
+		rows++
+		pt.Row(p.ID, rate(p.A), rate(p.B), deltaPct(p.A, p.B))
+	}
+	if rows == 0 {
+		b.WriteString("no path hits in either session\n")
+	} else {
+		b.WriteString(pt.Render() + "\n")
+	}
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"github.com/charmbracelet/x/exp/golden"
+)
+
+func TestDiffGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args func(a, b string) []string
+	}{
+		{"unfair", func(a, b string) []string { return []string{"diff", a, b} }},
+		{"same", func(a, b string) []string { return []string{"diff", a, a} }},
+		{"json", func(a, b string) []string { return []string{"diff", a, b, "--json"} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, a, b := fixtures(t)
+			code, out, errs := runIn(t, dir, tc.args(a, b)...)
+			if code != 0 || errs != "" {
+				t.Fatalf("exit %d, stderr %q", code, errs)
+			}
+			golden.RequireEqual(t, out)
+		})
+	}
+}
+
+// TestDiffFlagsEveryDifference checks the unfair-comparison list exactly:
+// the gate B's environment set, the ws flag, and B's mid-session restart.
+func TestDiffFlagsEveryDifference(t *testing.T) {
+	dir, a, b := fixtures(t)
+	_, out, _ := runIn(t, dir, "diff", a, b, "--json")
+	var doc diffDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"gate HAKMEM_POOL_V2_ENABLED is 0 (default) in A, 1 (env) in B",
+		"workload --ws is 8192 in A, 4096 in B",
+		"gates changed during B at 1.4s: HAKMEM_POOL_V2_ENABLED set to 0",
+	}
+	if len(doc.Unfair) != len(want) {
+		t.Fatalf("unfair = %q, want %q", doc.Unfair, want)
+	}
+	for i := range want {
+		if doc.Unfair[i] != want[i] {
+			t.Errorf("unfair[%d] = %q, want %q", i, doc.Unfair[i], want[i])
+		}
+	}
+	// P0 (class 8) makes 4M calls per 250 ms tick in A, twice that in tick
+	// 3: 9 ticks' worth over 2 s. B's ticks are bigger, so its rate is up.
+	p0 := doc.Classes[8]
+	if p0.Class != "P0" || p0.Calls.A != 9*4_000_000/2.0 || p0.Calls.Delta == nil || *p0.Calls.Delta <= 0 {
+		t.Errorf("P0 calls = %+v", p0.Calls)
+	}
+	if same := newDiff(mustLoad(t, filepath.Join(dir, a)), mustLoad(t, filepath.Join(dir, a))); len(same.Unfair) != 0 || len(same.Notes) != 0 || *same.Ops.Delta != 0 {
+		t.Errorf("a vs a: unfair %q, notes %q, ops delta %v", same.Unfair, same.Notes, *same.Ops.Delta)
+	}
+}

@@ -1,0 +1,169 @@
+package main
+
+// `haktop record -o FILE`: run a workload like bench while a sampler writes
+// every sample to a session file (sampler's FORMAT), then the footer, also
+// on SIGINT or SIGTERM. Other files extend record without editing this one
+// by appending to recordHooks from their init() (e.g. --cpuprofile): each
+// adds its flags and is told when the session starts and ends.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/workload"
+)
+
+func init() { commands = append(commands, newRecordCommand) }
+
+// recordHooks are record's extensions. Each is called once per command
+// construction with record's FlagSet, to register its flags, and returns
+// the hook to run in the session.
+var recordHooks []func(fs *pflag.FlagSet) recordHook
+
+// recordHook is one extension's part in a session. Either func may be nil.
+type recordHook struct {
+	// Start runs after the workload and the sampler have started; an error
+	// stops the session (and is reported once the footer is written).
+	Start func(ctx context.Context, s *recordSession) error
+	// Stop runs after the final sample, before the footer is written.
+	Stop func(s *recordSession) error
+}
+
+// recordSession is what hooks may use of a running session.
+type recordSession struct {
+	app      *app
+	Spec     workload.Spec
+	Alloc    *allocator.Allocator
+	Run      *workload.Run
+	Sampler  *sampler.Sampler
+	Recorder *sampler.Recorder
+}
+
+func newRecordCommand(a *app) *cobra.Command {
+	var (
+		wf       workloadFlags
+		out      string
+		interval time.Duration
+		hooks    []recordHook
+	)
+	cmd := &cobra.Command{
+		Use:   "record -o FILE",
+		Short: "Run a workload and record its counters over time to a session file",
+		Long: "record runs a workload like bench, sampling the allocator's counters every --interval\n" +
+			"into FILE: a header (machine, workload, every gate), one line per sample with the raw\n" +
+			"counters, and a footer with totals. A name ending in .gz is gzip-compressed. Each line\n" +
+			"is flushed as it is written, so a killed run leaves a readable prefix; Ctrl-C or\n" +
+			"SIGTERM ends the run and still writes the footer. Read it with report, diff or replay.",
+		Example: "  haktop record -o session.jsonl\n" +
+			"  haktop record -o mid.jsonl.gz --workload mid_pool --duration 30s --interval 100ms\n" +
+			"  HAKMEM_POOL_V2_ENABLED=1 haktop record -o v2.jsonl --workload mid_pool --cycles 0   # until Ctrl-C",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usagef("--out is required: give the session file to write, e.g. -o session.jsonl (a .gz name compresses)")
+			}
+			if interval < sampler.MinInterval {
+				return usagef("--interval %v is not valid: want a duration of at least %v, like 100ms or 1s", interval, sampler.MinInterval)
+			}
+			spec, err := wf.spec()
+			if err != nil {
+				return err
+			}
+			cfg, err := a.allocatorConfig()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return a.record(ctx, spec, cfg, out, interval, hooks)
+		},
+	}
+	wf.register(cmd.Flags())
+	cmd.Flags().StringVarP(&out, "out", "o", "", "session file to write (required); a name ending in .gz is gzip-compressed")
+	cmd.Flags().DurationVar(&interval, "interval", sampler.DefaultInterval, fmt.Sprintf("time between samples, at least %v", sampler.MinInterval))
+	for _, mk := range recordHooks {
+		hooks = append(hooks, mk(cmd.Flags()))
+	}
+	return cmd
+}
+
+// record runs one session and prints where it went. A signal (ctx done)
+// ends the workload early; the session is still completed and it is not an
+// error.
+func (a *app) record(ctx context.Context, spec workload.Spec, cfg allocator.Config, out string, interval time.Duration, hooks []recordHook) error {
+	al, err := allocator.New(cfg)
+	if err != nil {
+		return err
+	}
+	defer al.Close()
+	rec, err := sampler.Create(out, sampler.NewHeader(spec, al, interval))
+	if err != nil {
+		return err
+	}
+	s := &recordSession{app: a, Spec: spec, Alloc: al, Recorder: rec}
+	var writeErr error
+	var run *workload.Run
+	s.Sampler, err = sampler.New(al.Snapshot, func() int64 { return run.Cycles() }, sampler.Options{Interval: interval})
+	if err != nil {
+		rec.Close(sampler.Footer{Reason: "error"})
+		return &usageError{err}
+	}
+	s.Sampler.AddSink(func(x sampler.Sample) {
+		if err := rec.Record(x); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	})
+	run, err = workload.Start(ctx, al, spec)
+	if err != nil {
+		rec.Close(sampler.Footer{Reason: "error"})
+		return specError(err)
+	}
+	s.Run = run
+	sctx, stopSampling := context.WithCancel(ctx)
+	sampling := make(chan struct{})
+	go func() { s.Sampler.Run(sctx); close(sampling) }()
+
+	var hookErr error
+	for _, h := range hooks {
+		if h.Start != nil && hookErr == nil {
+			if hookErr = h.Start(ctx, s); hookErr != nil {
+				run.Stop()
+			}
+		}
+	}
+	res := run.Wait()
+	stopSampling()
+	<-sampling
+	final := s.Sampler.SampleNow() // every heap has flushed: exact totals
+	for _, h := range hooks {
+		if h.Stop != nil {
+			if err := h.Stop(s); err != nil && hookErr == nil {
+				hookErr = err
+			}
+		}
+	}
+	reason := "done"
+	switch {
+	case ctx.Err() != nil:
+		reason = "interrupted"
+	case res.Err != nil || hookErr != nil || writeErr != nil:
+		reason = "error"
+	}
+	closeErr := rec.Close(sampler.Footer{Reason: reason, Drops: s.Sampler.Drops()})
+	if err := errors.Join(writeErr, closeErr, res.Err, hookErr); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "recorded %d samples of %s over %s to %s (%d records; %s)\n",
+		final.Seq+1, spec.Name, final.Elapsed.Round(time.Millisecond), out, rec.Records(), reason)
+	return nil
+}

@@ -1,0 +1,309 @@
+package main
+
+// `haktop report FILE [--json]`: one recorded session summarised. The
+// reportDoc is built once (newReport) and either encoded as one JSON
+// object or rendered as text, so the two always agree. The gates section
+// is built by reportGates alone: that is where gate verdicts belong.
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"charm.land/lipgloss/v2/table"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/spf13/cobra"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/workload"
+)
+
+func init() { commands = append(commands, newReportCommand) }
+
+func newReportCommand(a *app) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "report FILE",
+		Short: "Summarise a recorded session: per-class totals and rates, paths, gates",
+		Long: "report reads a session file written by record (plain or .gz) and prints, per size\n" +
+			"class, the counter totals, the fast-hit ratio and the mean and peak alloc rates; per\n" +
+			"code path, its hits and hit rates; and every gate with its value and source.\n" +
+			"A session cut short is reported up to its last whole record, with a warning.\n" +
+			"Exit status: 0 ok, 1 the file is not a readable session, 2 bad arguments.",
+		Example: "  haktop report session.jsonl\n  haktop report session.jsonl.gz --json",
+		Args:    fileArgs("report", 1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rec, err := a.loadRecording(args[0])
+			if err != nil {
+				return err
+			}
+			doc := newReport(rec)
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(doc)
+			}
+			_, err = io.WriteString(colorprofile.NewWriter(a.stdout, a.environ()), reportText(doc))
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of tables")
+	return cmd
+}
+
+// fileArgs requires exactly n session-file arguments.
+func fileArgs(command string, n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == n {
+			return nil
+		}
+		want := "one session FILE: haktop report FILE [--json]"
+		if n == 2 {
+			want = "two session files: haktop diff A B [--json]"
+		}
+		return usagef("%s takes %s (got %d argument%s)", command, want, len(args), plural(len(args)))
+	}
+}
+
+// reportDoc is report's JSON object. Field names are a public format: add
+// fields, never rename them.
+type reportDoc struct {
+	File          string            `json:"file"`
+	FormatVersion int               `json:"format_version"`
+	Start         time.Time         `json:"start"`
+	Haktop        string            `json:"haktop"`
+	GoVersion     string            `json:"go"`
+	OS            string            `json:"os"`
+	Arch          string            `json:"arch"`
+	CPUs          int               `json:"cpus"`
+	GOMAXPROCS    int               `json:"gomaxprocs"`
+	IntervalNS    int64             `json:"interval_ns"`
+	StatsCompiled bool              `json:"stats_compiled"`
+	Workload      reportSpec        `json:"workload"`
+	Samples       int               `json:"samples"`
+	Epochs        int               `json:"epochs"`
+	Seconds       float64           `json:"seconds"` // the time the counters cover
+	Complete      bool              `json:"complete"`
+	Ended         string            `json:"ended"` // the footer's reason, or "cut short"
+	Warnings      []string          `json:"warnings"`
+	Ops           int64             `json:"ops"`
+	OpsPerSec     float64           `json:"ops_per_sec"`
+	PeakOpsPerSec float64           `json:"peak_ops_per_sec"`
+	Classes       []reportClass     `json:"classes"`
+	Paths         []reportPath      `json:"paths"`
+	Invalid       allocator.Invalid `json:"invalid"`
+	Gates         []reportGate      `json:"gates"`
+	Events        []reportEvent     `json:"events"`
+	Process       reportProcess     `json:"process"`
+}
+
+type reportSpec struct {
+	Name       string `json:"name"`
+	Workers    int    `json:"workers"`
+	Cycles     int64  `json:"cycles"`
+	DurationNS int64  `json:"duration_ns"`
+	WS         int    `json:"ws"`
+	Seed       uint32 `json:"seed"`
+	Size       int    `json:"size"`
+	MinSize    int    `json:"min_size"`
+	MaxSize    int    `json:"max_size"`
+}
+
+// reportClass is one class row: totals over the session (every epoch),
+// the session's fast-hit ratio, and mean and peak rates per second.
+type reportClass struct {
+	Class string `json:"class"`
+	Size  int    `json:"size"`
+	Tier  string `json:"tier"`
+	allocator.Counters
+	FastRatio float64            `json:"fast_ratio"`
+	Mean      sampler.ClassRates `json:"mean"`
+	Peak      sampler.ClassRates `json:"peak"`
+}
+
+type reportPath struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	sampler.PathSummary
+}
+
+// reportGate is one gate at the start of the session.
+type reportGate struct {
+	sampler.Gate
+}
+
+type reportEvent struct {
+	ElapsedNS int64          `json:"elapsed_ns"`
+	Kind      string         `json:"kind"`
+	Epoch     int            `json:"epoch"`
+	Message   string         `json:"message,omitempty"`
+	Gates     []sampler.Gate `json:"gates,omitempty"`
+}
+
+type reportProcess struct {
+	PeakRSSBytes   uint64 `json:"peak_rss_bytes"`
+	GCCycles       uint32 `json:"gc_cycles"`
+	MaxGCPauseNS   int64  `json:"max_gc_pause_ns"`
+	HeapInUseBytes uint64 `json:"heap_inuse_bytes"` // at the last sample
+}
+
+func toReportSpec(s workload.Spec) reportSpec {
+	return reportSpec{s.Name, s.Workers, s.Cycles, int64(s.Duration), s.WS, s.Seed, s.Size, s.MinSize, s.MaxSize}
+}
+
+// newReport builds the report of rec.
+func newReport(rec *sampler.Recording) reportDoc {
+	h := rec.Header
+	sum := sampler.Summarize(rec.Samples, h.Interval)
+	doc := reportDoc{
+		File: rec.Path, FormatVersion: h.Version, Start: h.Start, Haktop: h.Haktop, GoVersion: h.GoVersion,
+		OS: h.OS, Arch: h.Arch, CPUs: h.CPUs, GOMAXPROCS: h.GOMAXPROCS, IntervalNS: int64(h.Interval),
+		StatsCompiled: h.StatsCompiled, Workload: toReportSpec(h.Workload),
+		Samples: sum.Samples, Epochs: sum.Epochs, Seconds: sum.Covered.Seconds(),
+		Complete: rec.Footer != nil, Ended: "cut short", Warnings: append([]string{}, rec.Warnings...),
+		Ops: sum.Totals.Ops, OpsPerSec: sum.OpsPerSec, PeakOpsPerSec: sum.PeakOpsPerSec,
+		Invalid: sum.Totals.Invalid, Gates: reportGates(rec, sum), Events: []reportEvent{},
+		Process: reportProcess{PeakRSSBytes: sum.PeakRSS, GCCycles: sum.GCs, MaxGCPauseNS: int64(sum.MaxGCPause)},
+	}
+	if rec.Footer != nil {
+		doc.Ended = rec.Footer.Reason
+	}
+	if n := len(rec.Samples); n > 0 {
+		doc.Process.HeapInUseBytes = rec.Samples[n-1].Proc.HeapInUse
+	}
+	for c := range sum.Classes {
+		k := sum.Totals.Classes[c]
+		rc := reportClass{Class: allocator.ClassName(c), Size: allocator.ClassSize(c), Tier: allocator.Tier(c), Counters: k,
+			Mean: sum.Classes[c].Mean, Peak: sum.Classes[c].Peak}
+		if k.AllocCalls > 0 {
+			rc.FastRatio = float64(k.AllocFast) / float64(k.AllocCalls)
+		}
+		doc.Classes = append(doc.Classes, rc)
+	}
+	for p, ps := range sum.Paths {
+		doc.Paths = append(doc.Paths, reportPath{ID: allocator.Paths[p].Key, Name: allocator.Paths[p].Name, PathSummary: ps})
+	}
+	for _, e := range rec.Events {
+		doc.Events = append(doc.Events, reportEvent{ElapsedNS: int64(e.Elapsed), Kind: e.Kind, Epoch: e.Epoch, Message: e.Message, Gates: e.Gates})
+	}
+	return doc
+}
+
+// reportGates returns the gates section: every gate's value and source at
+// the start of the session. Verdicts (profile/) are to be added here, from
+// the summary's path hits.
+func reportGates(rec *sampler.Recording, sum sampler.Summary) []reportGate {
+	out := make([]reportGate, 0, len(rec.Header.Gates))
+	for _, g := range rec.Header.Gates {
+		out = append(out, reportGate{Gate: g})
+	}
+	return out
+}
+
+// newTable returns a table styled like bench's: bold headers, the first
+// textCols columns left-aligned and the rest (numbers) right-aligned.
+func newTable(textCols int, headers ...string) *table.Table {
+	return table.New().
+		Border(lipgloss.NormalBorder()).
+		Headers(headers...).
+		StyleFunc(func(row, col int) lipgloss.Style {
+			switch {
+			case row == table.HeaderRow:
+				return headerStyle
+			case col < textCols:
+				return cellStyle
+			}
+			return numberStyle
+		})
+}
+
+// reportText renders doc for people.
+func reportText(doc reportDoc) string {
+	var b strings.Builder
+	state := "complete, " + doc.Ended
+	if !doc.Complete {
+		state = "cut short: no footer"
+	}
+	fmt.Fprintf(&b, "session   %s (format %d, %s)\n", doc.File, doc.FormatVersion, state)
+	fmt.Fprintf(&b, "recorded  %s by haktop %s, %s on %s/%s, %d CPUs, GOMAXPROCS %d\n",
+		doc.Start.UTC().Format(time.RFC3339), doc.Haktop, doc.GoVersion, doc.OS, doc.Arch, doc.CPUs, doc.GOMAXPROCS)
+	spec := workload.Spec{Name: doc.Workload.Name, Workers: doc.Workload.Workers, Cycles: doc.Workload.Cycles,
+		Duration: time.Duration(doc.Workload.DurationNS), WS: doc.Workload.WS, Seed: doc.Workload.Seed,
+		Size: doc.Workload.Size, MinSize: doc.Workload.MinSize, MaxSize: doc.Workload.MaxSize}
+	fmt.Fprintf(&b, "workload  %s\n", specText(spec))
+	fmt.Fprintf(&b, "sampling  %d samples every %s covering %s, %d counter epoch%s\n",
+		doc.Samples, dur(time.Duration(doc.IntervalNS)), dur(time.Duration(doc.Seconds*float64(time.Second))), doc.Epochs, plural(doc.Epochs))
+	fmt.Fprintf(&b, "ops       %d: mean %s/s, peak %s/s\n", doc.Ops, rate(doc.OpsPerSec), rate(doc.PeakOpsPerSec))
+	fmt.Fprintf(&b, "process   peak RSS %s, %d GC cycle%s, longest pause %s\n",
+		bytesText(doc.Process.PeakRSSBytes), doc.Process.GCCycles, plural(int(doc.Process.GCCycles)), dur(time.Duration(doc.Process.MaxGCPauseNS)))
+	if n := doc.Invalid.Total(); n > 0 {
+		fmt.Fprintf(&b, "invalid   %d invalid frees\n", n)
+	}
+
+	b.WriteString("\nclasses (totals over the session; alloc/s mean and peak)\n")
+	if !doc.StatsCompiled {
+		b.WriteString("counters compiled out (-tags haktop_nostats): no per-class table\n")
+	} else {
+		t := newTable(1, "class", "size", "alloc_calls", "fast %", "refill", "fallback", "free", "remote", "alloc/s", "peak/s")
+		rows := 0
+		for _, c := range doc.Classes {
+			if c.AllocCalls == 0 && c.FreeCalls == 0 {
+				continue
+			}
+			rows++
+			size := strconv.Itoa(c.Size)
+			if c.Class == "L" {
+				size = ">" + strconv.Itoa(allocator.MaxPoolSize)
+			}
+			fast := "-"
+			if c.AllocCalls > 0 {
+				fast = ratio(c.FastRatio)
+			}
+			t.Row(c.Class, size, u(c.AllocCalls), fast, u(c.AllocRefill), u(c.AllocFallback), u(c.FreeCalls), u(c.FreeRemote),
+				rate(c.Mean.Calls), rate(c.Peak.Calls))
+		}
+		if rows == 0 {
+			b.WriteString("no allocator calls recorded\n")
+		} else {
+			b.WriteString(t.Render() + "\n")
+		}
+	}
+
+	b.WriteString("\npaths (hits; hits/s mean and peak)\n")
+	pt := newTable(1, "path", "hits", "hits/s", "peak/s")
+	for _, p := range doc.Paths {
+		pt.Row(p.ID, u(p.Hits), rate(p.Mean), rate(p.Peak))
+	}
+	b.WriteString(pt.Render() + "\n")
+
+	b.WriteString("\ngates (at the start of the session)\n")
+	gt := newTable(3, "gate", "value", "source")
+	for _, g := range doc.Gates {
+		gt.Row(g.Env, g.Value, g.Source)
+	}
+	b.WriteString(gt.Render() + "\n")
+
+	if len(doc.Events) > 0 {
+		b.WriteString("\nevents\n")
+		for _, e := range doc.Events {
+			fmt.Fprintf(&b, "  %8s  %s (counter epoch %d)", dur(time.Duration(e.ElapsedNS)), e.Kind, e.Epoch)
+			if e.Message != "" {
+				b.WriteString(": " + e.Message)
+			}
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
