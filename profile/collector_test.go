@@ -1,0 +1,116 @@
+package profile
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"runtime/pprof"
+	"strings"
+	"testing"
+	"time"
+
+	pprofile "github.com/google/pprof/profile"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/workload"
+)
+
+func TestNewCollectorWindow(t *testing.T) {
+	for _, w := range []time.Duration{0, 50 * time.Millisecond, 6 * time.Second} {
+		if _, err := NewCollector(w); err == nil || !strings.Contains(err.Error(), "from 100ms to 5s") {
+			t.Errorf("NewCollector(%v) error = %v, want the accepted range", w, err)
+		}
+	}
+}
+
+// A Collector over a real random_mixed run: windows rotate, samples land on
+// allocator paths under the workload's labels, the merged profile holds
+// every window, and a second profiler is refused while it runs.
+func TestCollectorRandomMixed(t *testing.T) {
+	c, err := NewCollector(MinWindow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(new(bytes.Buffer)); err == nil {
+		pprof.StopCPUProfile()
+		t.Error("runtime/pprof accepted a second CPU profile while the Collector runs")
+	}
+	if c2, _ := NewCollector(MinWindow); !errors.Is(c2.Start(), ErrProfilerBusy) {
+		t.Error("a second Collector started while the first runs")
+	}
+	if _, ok := c.Latest(); ok {
+		t.Error("Latest reported a window before any closed")
+	}
+
+	a, err := allocator.New(allocator.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	spec := workload.DefaultSpec(workload.RandomMixed)
+	spec.Cycles, spec.Duration = 0, 600*time.Millisecond
+	r, err := workload.Start(context.Background(), a, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Wait()
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Stop(); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+	if c.Windows() < 3 {
+		t.Errorf("%d windows closed in 600ms of 100ms windows", c.Windows())
+	}
+	latest, ok := c.Latest()
+	total := c.Total()
+	if !ok || total.Samples < latest.Samples || total.Samples == 0 {
+		t.Fatalf("latest %d samples, total %d", latest.Samples, total.Samples)
+	}
+	assertSums(t, total.Rows, total.Samples)
+	if fast := total.Rows[allocator.PathTinyFast]; fast.Samples == 0 {
+		t.Errorf("no sample on tiny_fast in a random_mixed run: %+v", total.Rows)
+	}
+	labelled := false
+	for _, w := range total.Workers {
+		labelled = labelled || (w.Workload == workload.RandomMixed && w.Worker == "0" && w.Samples > 0)
+	}
+	if !labelled {
+		t.Errorf("no samples labelled random_mixed/0: %+v", total.Workers)
+	}
+
+	var buf bytes.Buffer
+	if err := c.WriteMerged(&buf); err != nil {
+		t.Fatal(err)
+	}
+	p, err := pprofile.Parse(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CheckValid(); err != nil {
+		t.Fatal(err)
+	}
+	if got := Attribute(p); got.Samples != total.Samples {
+		t.Errorf("written profile has %d samples, Total %d", got.Samples, total.Samples)
+	}
+
+	// The profiler is free again.
+	if err := pprof.StartCPUProfile(new(bytes.Buffer)); err != nil {
+		t.Errorf("profiler still busy after Stop: %v", err)
+	}
+	pprof.StopCPUProfile()
+	if err := c.Start(); err == nil {
+		t.Error("a stopped Collector started again")
+	}
+}
+
+func TestWriteMergedBeforeAnyWindow(t *testing.T) {
+	c, _ := NewCollector(time.Second)
+	if err := c.WriteMerged(new(bytes.Buffer)); err == nil || !strings.Contains(err.Error(), "no CPU profile window") {
+		t.Errorf("WriteMerged before a window = %v", err)
+	}
+}
