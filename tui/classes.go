@@ -66,7 +66,7 @@ const (
 var classTitles = [numClassCols]string{"class", "size", "alloc/s", "fast %", "refill/s", "fallback/s", "free/s", "remote/s", "alloc/s history"}
 
 // classMinWidths are the narrowest the columns get; the sparkline takes the rest.
-var classMinWidths = []int{6, 5, 7, 6, 8, 10, 7, 8, 4}
+var classMinWidths = []int{6, 5, 8, 7, 9, 11, 7, 9, 4} // room for the ▼ after each title
 
 type classesModel struct {
 	styles  *Styles

@@ -95,6 +95,7 @@ func fakeFrame() Frame {
 		PathRow{Key: "runtime/GC", Name: "runtime/GC", CPUPercent: 4.2, HitsPerSec: math.NaN()})
 	for _, g := range allocator.Gates {
 		r := GateRow{Env: g.Env, Value: g.Default, Source: "default", Kind: g.Kind.String()}
+		r.Verdict = profile.NotApplicable
 		if len(g.Paths) > 0 {
 			r.Verdict = profile.Off
 		}

@@ -9,6 +9,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -17,7 +18,7 @@ type headerModel struct {
 	styles *Styles
 	width  int
 	frame  Frame
-	spark  string // cached ops/s sparkline, drawn when the frame changes
+	line1  string // the session line, rendered when the frame or width changes
 
 	message string // outcome of the last command
 	failed  bool   // the last command failed
@@ -25,17 +26,9 @@ type headerModel struct {
 
 func newHeaderModel(s *Styles) headerModel { return headerModel{styles: s} }
 
-// sparkWidth returns the header sparkline's width for the terminal width.
-func (m headerModel) sparkWidth() int {
-	if m.width >= 120 {
-		return 20
-	}
-	return 8
-}
-
 func (m *headerModel) setFrame(f Frame) {
 	m.frame = f
-	m.spark = drawSparkline(f.OpsHistory, m.sparkWidth(), m.styles.Spark)
+	m.line1 = m.renderLine1()
 }
 
 func (m *headerModel) setWidth(w int) {
@@ -49,11 +42,12 @@ func (m *headerModel) setMessage(text string, failed bool) {
 
 func (m headerModel) height() int { return 2 }
 
-func (m headerModel) View() string {
+// renderLine1 returns the session line; the ops/s sparkline gets the room
+// the fields leave, up to 20 cells.
+func (m headerModel) renderLine1() string {
 	s, f := m.styles, m.frame
 	field := func(k, v string) string { return s.HeaderKey.Render(k) + " " + s.HeaderVal.Render(v) }
 	sep := s.HeaderKey.Render(" · ")
-
 	workers := "workers"
 	if f.Workers == 1 {
 		workers = "worker"
@@ -64,17 +58,25 @@ func (m headerModel) View() string {
 	}
 	gc := fmt.Sprintf("%d", f.GCCount)
 	if m.width >= 120 && f.GCPause > 0 {
-		gc += fmt.Sprintf(" (%s)", f.GCPause)
+		gc += fmt.Sprintf(" (%s)", f.GCPause.Round(time.Microsecond))
 	}
-	line1 := strings.Join([]string{
+	parts := []string{
 		s.Title.Render("haktop") + " " + s.HeaderVal.Render(name),
 		s.HeaderVal.Render(fmt.Sprintf("%d", f.Workers)) + " " + s.HeaderKey.Render(workers),
 		s.HeaderVal.Render(formatClock(f.Elapsed)),
-		s.HeaderVal.Render(formatRate(f.OpsPerSec)) + " " + s.HeaderKey.Render("ops/s") + " " + m.spark,
+		s.HeaderVal.Render(formatRate(f.OpsPerSec)) + " " + s.HeaderKey.Render("ops/s"),
 		field("RSS", formatBytes(f.RSS)),
 		field("GC", gc),
-	}, sep)
+	}
+	if room := min(m.width-ansi.StringWidth(strings.Join(parts, sep))-1, 20); room >= 3 {
+		parts[3] += " " + drawSparkline(f.OpsHistory, room, s.Spark)
+	}
+	return ansi.Truncate(strings.Join(parts, sep), m.width, "…")
+}
 
+func (m headerModel) View() string {
+	s, f := m.styles, m.frame
+	field := func(k, v string) string { return s.HeaderKey.Render(k) + " " + s.HeaderVal.Render(v) }
 	var badges []string
 	st := f.Status
 	if r := st.Replay; r != nil {
@@ -111,5 +113,5 @@ func (m headerModel) View() string {
 		badges = append(badges, style.Render(m.message))
 	}
 	line2 := strings.Join(badges, "  ")
-	return ansi.Truncate(line1, m.width, "…") + "\n" + ansi.Truncate(line2, m.width, "…")
+	return m.line1 + "\n" + ansi.Truncate(line2, m.width, "…")
 }

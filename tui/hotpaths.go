@@ -8,6 +8,7 @@ package tui
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -27,7 +28,7 @@ const (
 
 var hotPathTitles = [numHotPathCols]string{"path", "CPU %", "hits/s", "gate"}
 
-var hotPathMinWidths = []int{16, 14, 7, 14}
+var hotPathMinWidths = []int{16, 13, 7, 19}
 
 type hotPathsModel struct {
 	styles  *Styles
@@ -112,9 +113,14 @@ func (m *hotPathsModel) render() {
 		if !math.IsNaN(r.CPUPercent) {
 			cpu = m.bar.ViewAs(math.Min(r.CPUPercent, 100) / 100)
 		}
-		gate := strings.ReplaceAll(r.Gate, "HAKMEM_", "")
-		if gate != "" {
-			gate = m.styles.VerdictStyle(r.Verdict).Render(gate)
+		gate := ""
+		if r.Gate != "" {
+			gates := strings.Split(strings.ReplaceAll(r.Gate, "HAKMEM_", ""), ",")
+			gate = gates[0]
+			if len(gates) > 1 {
+				gate += fmt.Sprintf("+%d", len(gates)-1)
+			}
+			gate = m.styles.VerdictStyle(r.Verdict).Render(VerdictSymbol(r.Verdict) + " " + gate)
 		}
 		cells := table.Row{r.Name, cpu, alignRight(formatRate(r.HitsPerSec), widths[hpColHits]), gate}
 		if (math.IsNaN(r.CPUPercent) || r.CPUPercent == 0) && (math.IsNaN(r.HitsPerSec) || r.HitsPerSec == 0) {

@@ -58,9 +58,9 @@ func NewKeyMap(replay bool) KeyMap {
 		Export:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export pprof")),
 		Gate:     key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "toggle gate")),
 
-		Play:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "play/pause")),
-		Back:    key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←", "back")),
-		Forward: key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→", "forward")),
+		Play:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "play")),
+		Back:    key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "seek")),
+		Forward: key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→", "seek forward")),
 		Speed:   key.NewBinding(key.WithKeys("1", "2", "4", "8"), key.WithHelp("1/2/4/8", "speed")),
 
 		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
@@ -79,14 +79,14 @@ func NewKeyMap(replay bool) KeyMap {
 
 // ShortHelp returns the bindings the one-line footer shows.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Pause, k.Play, k.Back, k.Forward, k.Speed, k.Sort, k.Record, k.Gate, k.NextPanel, k.Quit, k.Help}
+	return []key.Binding{k.Pause, k.Play, k.Back, k.Speed, k.Sort, k.Record, k.Gate, k.NextPanel, k.Quit, k.Help}
 }
 
 // FullHelp returns the bindings the full help shows, one column per group.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.NextPanel, k.PrevPanel, k.Up, k.Down, k.PageUp, k.PageDown},
-		{k.Sort, k.Pause, k.Play, k.Back, k.Forward, k.Speed, k.Worker},
+		{k.Sort, k.Pause, k.Play, k.Back, k.Speed, k.Worker},
 		{k.Workload, k.More, k.Fewer, k.Record, k.Export, k.Gate},
 		{k.Help, k.Quit},
 	}

@@ -56,8 +56,8 @@ func styleTable(t *table.Model, s *Styles, focused bool) {
 	t.SetStyles(ts)
 }
 
-// cellPad is the table's horizontal cell padding (Table.Cell's Padding(0, 1)).
-const cellPad = 2
+// cellPad is the table's horizontal cell padding (Table.Cell's PaddingLeft(1)).
+const cellPad = 1
 
 // fitColumns returns widths for columns whose minimum widths are mins so that
 // they fill total cells (cell padding included): the column at grow takes

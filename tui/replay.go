@@ -77,19 +77,16 @@ func (r *Replay) Apply(c Command) (string, error) {
 			r.clock = r.rec.Samples[0].Elapsed
 		}
 		r.playing = !r.playing
-		if r.playing {
-			return "playing", nil
-		}
-		return "paused", nil
+		return "", nil // the header's ▶ / ❚❚ says it
 	case CmdSeek:
 		r.index = min(max(r.index+c.Arg*r.seekStep(), 0), last)
 		r.clock = r.rec.Samples[r.index].Elapsed
-		return fmt.Sprintf("sample %d/%d", r.index+1, last+1), nil
+		return "", nil // the header shows the position
 	case CmdSpeed:
 		switch c.Arg {
 		case 1, 2, 4, 8:
 			r.speed = c.Arg
-			return fmt.Sprintf("speed ×%d", c.Arg), nil
+			return "", nil // the header shows the speed
 		}
 		return "", fmt.Errorf("speed %d: want 1, 2, 4 or 8", c.Arg)
 	}

@@ -1,0 +1,242 @@
+package tui
+
+// Update logic of the screen, with no terminal: keys to Commands, focus,
+// sorting, help, resizes, results and frames.
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+func liveModel(t *testing.T, w, h int) (Model, *fakeSource) {
+	t.Helper()
+	src := newFakeSource()
+	m := drive(t, New(src, Options{Tick: -1, Dark: true}), tea.WindowSizeMsg{Width: w, Height: h})
+	return m.(Model), src
+}
+
+func plain(m tea.Model) string { return ansi.Strip(m.View().Content) }
+
+func TestLiveKeysSendCommands(t *testing.T) {
+	m, src := liveModel(t, 120, 40)
+	// Move the gates cursor to the third gate before g.
+	drive(t, m, append(keys("space", "w", "+", "-", "t", "r", "e", "tab", "tab", "down", "down", "g"),
+		tea.KeyPressMsg{Code: '=', Text: "="})...)
+	want := []Command{
+		{Kind: CmdTogglePause},
+		{Kind: CmdCycleWorkload},
+		{Kind: CmdWorkers, Arg: 1},
+		{Kind: CmdWorkers, Arg: -1},
+		{Kind: CmdWorkerFilter},
+		{Kind: CmdRecord},
+		{Kind: CmdExport},
+		{Kind: CmdToggleGate, Env: "HAKMEM_SS_MEM_LEAN"},
+		{Kind: CmdWorkers, Arg: 1},
+	}
+	if got := src.sent(); !reflect.DeepEqual(got, want) {
+		t.Errorf("commands:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestReplayKeysSendCommands(t *testing.T) {
+	src := newFakeSource()
+	m := drive(t, New(src, Options{Replay: true, Tick: -1}), tea.WindowSizeMsg{Width: 80, Height: 24})
+	drive(t, m, keys("space", "right", "left", "4", "r", "g", "w", "+", "t", "e")...)
+	want := []Command{
+		{Kind: CmdTogglePause},
+		{Kind: CmdSeek, Arg: 1},
+		{Kind: CmdSeek, Arg: -1},
+		{Kind: CmdSpeed, Arg: 4},
+	}
+	if got := src.sent(); !reflect.DeepEqual(got, want) {
+		t.Errorf("replay sent %+v, want %+v (live-only keys must do nothing)", got, want)
+	}
+}
+
+func TestQuitKeys(t *testing.T) {
+	for _, k := range []tea.KeyPressMsg{{Code: 'q', Text: "q"}, {Code: 'c', Mod: tea.ModCtrl}} {
+		m, _ := liveModel(t, 80, 24)
+		_, cmd := m.Update(k)
+		if cmd == nil {
+			t.Fatalf("%s: no command", k)
+		}
+		if _, ok := cmd().(tea.QuitMsg); !ok {
+			t.Errorf("%s: command does not quit", k)
+		}
+	}
+}
+
+func TestFocusCyclesAndScrollsOnlyTheFocusedPanel(t *testing.T) {
+	m, _ := liveModel(t, 120, 40)
+	if m.focus != panelClasses {
+		t.Fatalf("initial focus %d", m.focus)
+	}
+	m = drive(t, m, keys("down", "down")...).(Model)
+	if got := m.classes.table.Cursor(); got != 2 {
+		t.Errorf("classes cursor %d after two downs, want 2", got)
+	}
+	m = drive(t, m, keys("tab", "down")...).(Model)
+	if m.focus != panelHotPaths || m.hotPaths.table.Cursor() != 1 || m.classes.table.Cursor() != 2 {
+		t.Errorf("after tab+down: focus %d, hot paths cursor %d, classes cursor %d", m.focus, m.hotPaths.table.Cursor(), m.classes.table.Cursor())
+	}
+	m = drive(t, m, keys("tab")...).(Model)
+	m = drive(t, m, tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}).(Model)
+	if m.focus != panelHotPaths {
+		t.Errorf("tab then shift+tab: focus %d, want hot paths", m.focus)
+	}
+	m = drive(t, m, keys("tab", "tab")...).(Model)
+	if m.focus != panelClasses {
+		t.Errorf("focus does not wrap around: %d", m.focus)
+	}
+}
+
+func TestSortCyclesColumnsAndKeepsTheSelectedClass(t *testing.T) {
+	m, _ := liveModel(t, 120, 40)
+	m = drive(t, m, keys("down", "down", "down")...).(Model) // C3
+	m = drive(t, m, keys("s", "s")...).(Model)               // size, then alloc/s
+	if m.classes.sort != SortAlloc {
+		t.Fatalf("sort %v after two s, want alloc", m.classes.sort)
+	}
+	rows := m.classes.table.Rows()
+	if got := ansi.Strip(rows[0][colClass]); got != "C7" {
+		t.Errorf("busiest first: row 0 is %s, want C7", got)
+	}
+	if got := ansi.Strip(m.classes.table.SelectedRow()[colClass]); got != "C3" {
+		t.Errorf("cursor moved to %s, want it to stay on C3", got)
+	}
+	if !strings.Contains(plain(m), "alloc/s▼") {
+		t.Error("the sorted column has no ▼")
+	}
+	for range numSortColumns - 2 {
+		m = drive(t, m, keys("s")...).(Model)
+	}
+	if m.classes.sort != SortClass {
+		t.Errorf("s does not wrap around to class: %v", m.classes.sort)
+	}
+}
+
+func TestSortFlag(t *testing.T) {
+	col, err := ParseSortColumn("Remote")
+	if err != nil || col != SortRemote {
+		t.Fatalf("ParseSortColumn(Remote) = %v, %v", col, err)
+	}
+	m := New(newFakeSource(), Options{Sort: col, Tick: -1})
+	if m.classes.sort != SortRemote {
+		t.Errorf("initial sort %v", m.classes.sort)
+	}
+	_, err = ParseSortColumn("speed")
+	if err == nil || err.Error() != `--sort "speed": want one of class, size, alloc, fast, refill, fallback, free, remote` {
+		t.Errorf("bad --sort error: %v", err)
+	}
+}
+
+func TestHelpToggles(t *testing.T) {
+	m, _ := liveModel(t, 120, 40)
+	if strings.Contains(plain(m), "focus back") {
+		t.Fatal("full help shown before ?")
+	}
+	m = drive(t, m, keys("?")...).(Model)
+	full := plain(m)
+	for _, want := range []string{"focus back", "pgup", "export pprof", "add worker", "per-worker"} {
+		if !strings.Contains(full, want) {
+			t.Errorf("full help lacks %q", want)
+		}
+	}
+	if n := len(splitLines(m.View().Content)); n > 40 {
+		t.Errorf("full help overflows: %d lines", n)
+	}
+	m = drive(t, m, keys("?")...).(Model)
+	if strings.Contains(plain(m), "focus back") {
+		t.Error("second ? does not close the full help")
+	}
+}
+
+func TestTooSmallFollowsResizes(t *testing.T) {
+	m, _ := liveModel(t, 79, 30)
+	if got := plain(m); !strings.Contains(got, "terminal too small: need 80x24") || strings.Contains(got, "C0") {
+		t.Fatalf("79x30 screen:\n%s", got)
+	}
+	m = drive(t, m, tea.WindowSizeMsg{Width: 100, Height: 23}).(Model)
+	if got := plain(m); !strings.Contains(got, "terminal too small: need 80x24") {
+		t.Fatalf("100x23 screen:\n%s", got)
+	}
+	m = drive(t, m, tea.WindowSizeMsg{Width: 80, Height: 24}).(Model)
+	got := plain(m)
+	if strings.Contains(got, "too small") || !strings.Contains(got, "C7") {
+		t.Fatalf("80x24 screen:\n%s", got)
+	}
+	if n := len(splitLines(m.View().Content)); n != 24 {
+		t.Errorf("80x24 screen has %d lines", n)
+	}
+}
+
+func TestResultsShowInTheHeader(t *testing.T) {
+	m, _ := liveModel(t, 120, 40)
+	m = drive(t, m, resultMsg{text: "recording to haktop-session-1.jsonl"}).(Model)
+	if !strings.Contains(plain(m), "recording to haktop-session-1.jsonl") {
+		t.Error("result text not shown")
+	}
+	m = drive(t, m, resultMsg{err: errors.New("HAKMEM_SS_MAX is an int gate")}).(Model)
+	if got := plain(m); !strings.Contains(got, "HAKMEM_SS_MAX is an int gate") || strings.Contains(got, "recording to") {
+		t.Error("error result not shown in place of the last one")
+	}
+}
+
+func TestTickPullsFramesAndStatus(t *testing.T) {
+	m, src := liveModel(t, 120, 40)
+	src.mu.Lock()
+	src.frame.Seq++
+	src.frame.Classes[3].AllocPerSec = 123456
+	src.frame.Status.Recording = "haktop-session-2.jsonl"
+	src.frame.Status.Paused = true
+	src.mu.Unlock()
+	if strings.Contains(plain(m), "123.5k") {
+		t.Fatal("frame shown before the tick")
+	}
+	m = drive(t, m, tickMsg{}).(Model)
+	got := plain(m)
+	for _, want := range []string{"123.5k", "● REC haktop-session-2.jsonl", "❚❚ PAUSED"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("after tick the screen lacks %q", want)
+		}
+	}
+}
+
+func TestVerdictsAndBanner(t *testing.T) {
+	m, _ := liveModel(t, 120, 40)
+	got := plain(m)
+	for _, want := range []string{"● ACTIVE", "○ OFF", "⚠ NEVER EXECUTED", "✖ INCONSISTENT",
+		"⚠ 2 gated paths never executed: an A/B on them measures noise"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("screen lacks %q", want)
+		}
+	}
+	s := NewStyles(true)
+	content := m.View().Content
+	for _, want := range []string{
+		s.VerdictNeverExecuted.Render("⚠ NEVER EXECUTED"),
+		s.VerdictInconsistent.Render("✖ INCONSISTENT"),
+		s.VerdictActive.Render("● ACTIVE"),
+	} {
+		if !strings.Contains(content, want) {
+			t.Errorf("verdict not in its colour: %q", want)
+		}
+	}
+}
+
+func TestIdleClassRowsAreDimmed(t *testing.T) {
+	m, _ := liveModel(t, 120, 40)
+	s := NewStyles(true)
+	for _, r := range m.classes.table.Rows() {
+		class := ansi.Strip(r[colClass])
+		idle := class == "C0" || class[0] == 'P' || class == "L"
+		if dimmed := r[colClass] == s.Dim.Render(class); dimmed != idle {
+			t.Errorf("%s: dimmed %v, idle %v", class, dimmed, idle)
+		}
+	}
+}
