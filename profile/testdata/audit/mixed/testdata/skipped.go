@@ -1,0 +1,5 @@
+package skipped
+
+import "os"
+
+var _ = os.Getenv("HAKMEM_IN_TESTDATA")
