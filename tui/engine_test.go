@@ -1,0 +1,254 @@
+package tui
+
+// The live Engine against a real allocator and workload: frames, pause with
+// exact counters, workers, workload cycling, the per-worker filter, gate
+// toggles as restarts, and recordings read back through sampler.Load.
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	pprofile "github.com/google/pprof/profile"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/workload"
+)
+
+func newTestEngine(t *testing.T, name string, prof bool) *Engine {
+	t.Helper()
+	spec := workload.DefaultSpec(name)
+	spec.Cycles = 0
+	e, err := NewEngine(EngineConfig{
+		Spec: spec, Alloc: allocator.DefaultConfig(), Interval: 20 * time.Millisecond, Profile: prof,
+		Window: profile.MinWindow, Dir: t.TempDir(),
+		Now: func() time.Time { return time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// waitFrame returns the first frame after seq that satisfies ok.
+func waitFrame(t *testing.T, e *Engine, after uint64, what string, ok func(Frame) bool) Frame {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if f := e.Frame(); f.Seq > after && ok(f) {
+			return f
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("no frame with %s within 10s", what)
+	return Frame{}
+}
+
+func apply(t *testing.T, e *Engine, c Command) string {
+	t.Helper()
+	text, err := e.Apply(c)
+	if err != nil {
+		t.Fatalf("command %+v: %v", c, err)
+	}
+	return text
+}
+
+func TestEngineFramesPauseAndExactCounters(t *testing.T) {
+	e := newTestEngine(t, workload.TinyHot, false)
+	f := waitFrame(t, e, 0, "ops", func(f Frame) bool { return f.OpsPerSec > 0 })
+	if f.Workload != workload.TinyHot || f.Workers != 1 || len(f.Classes) != allocator.NumClasses || len(f.Gates) != len(allocator.Gates) {
+		t.Fatalf("frame: %s, %d workers, %d classes, %d gates", f.Workload, f.Workers, len(f.Classes), len(f.Gates))
+	}
+	for _, c := range f.Classes {
+		if busy := c.AllocPerSec > 0; busy != (c.Class == "C3") { // tiny_hot: 64 B blocks only
+			t.Errorf("%s: alloc/s %v", c.Class, c.AllocPerSec)
+		}
+	}
+
+	apply(t, e, Command{Kind: CmdTogglePause})
+	frozen := e.Frame()
+	if !frozen.Status.Paused {
+		t.Fatal("status not paused")
+	}
+	snap := e.alloc.Snapshot()
+	tot := snap.Totals()
+	if calls, cycles := tot.AllocCalls+tot.FreeCalls, uint64(e.run.Cycles()); calls != cycles {
+		t.Errorf("paused: allocator counted %d calls, workload %d cycles", calls, cycles)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if later := e.Frame(); later.Seq != frozen.Seq || later.OpsPerSec != frozen.OpsPerSec {
+		t.Errorf("view not frozen: seq %d -> %d", frozen.Seq, later.Seq)
+	}
+	if again := e.alloc.Snapshot(); again.Totals() != tot {
+		t.Error("counters moved while paused")
+	}
+	apply(t, e, Command{Kind: CmdTogglePause})
+	waitFrame(t, e, frozen.Seq, "ops after resume", func(f Frame) bool { return !f.Status.Paused && f.OpsPerSec > 0 })
+}
+
+func TestEngineWorkersWorkloadAndFilter(t *testing.T) {
+	e := newTestEngine(t, workload.TinyHot, false)
+	seq := waitFrame(t, e, 0, "a first frame", func(Frame) bool { return true }).Seq
+	apply(t, e, Command{Kind: CmdWorkers, Arg: 1})
+	seq = waitFrame(t, e, seq, "2 workers", func(f Frame) bool { return f.Workers == 2 }).Seq
+
+	if got := apply(t, e, Command{Kind: CmdWorkerFilter}); !strings.HasPrefix(got, "showing worker 0") {
+		t.Errorf("t: %q", got)
+	}
+	f := waitFrame(t, e, seq, "worker 0's ops", func(f Frame) bool { return f.Status.Worker == 0 && f.OpsPerSec > 0 })
+	apply(t, e, Command{Kind: CmdWorkerFilter})
+	if got := apply(t, e, Command{Kind: CmdWorkerFilter}); got != "showing all workers" {
+		t.Errorf("third t: %q", got)
+	}
+
+	if _, err := e.Apply(Command{Kind: CmdWorkers, Arg: -2}); err == nil {
+		t.Error("0 workers accepted")
+	}
+	apply(t, e, Command{Kind: CmdCycleWorkload})
+	f = waitFrame(t, e, f.Seq, "mid_pool", func(f Frame) bool { return f.Workload == workload.MidPool && f.OpsPerSec > 0 })
+	if f.Workers != 2 || f.Status.Worker != -1 {
+		t.Errorf("after w: %d workers, filter %d", f.Workers, f.Status.Worker)
+	}
+}
+
+func TestEngineGateToggleIsRecorded(t *testing.T) {
+	e := newTestEngine(t, workload.MidPool, false)
+	seq := waitFrame(t, e, 0, "a first frame", func(Frame) bool { return true }).Seq
+	started := apply(t, e, Command{Kind: CmdRecord})
+	want := filepath.Join(e.cfg.Dir, "haktop-session-20260102-150405.jsonl")
+	if started != "recording to "+want || e.Frame().Status.Recording != want {
+		t.Fatalf("r: %q, status %q", started, e.Frame().Status.Recording)
+	}
+	seq = waitFrame(t, e, seq+2, "samples recorded", func(Frame) bool { return true }).Seq
+
+	if got := apply(t, e, Command{Kind: CmdToggleGate, Env: "HAKMEM_POOL_V2_ENABLED"}); got != "restarted: HAKMEM_POOL_V2_ENABLED 0 -> 1" {
+		t.Errorf("g: %q", got)
+	}
+	f := waitFrame(t, e, seq, "pool v2 active", func(f Frame) bool {
+		for _, g := range f.Gates {
+			if g.Env == "HAKMEM_POOL_V2_ENABLED" {
+				return g.Value == "1" && g.Source == "code" && g.Verdict == profile.Active
+			}
+		}
+		return false
+	})
+	waitFrame(t, e, f.Seq+2, "more samples", func(Frame) bool { return true })
+	stopped := apply(t, e, Command{Kind: CmdRecord})
+	if !strings.HasPrefix(stopped, "saved "+want) || e.Frame().Status.Recording != "" {
+		t.Fatalf("second r: %q", stopped)
+	}
+
+	rec, err := sampler.Load(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Footer == nil || rec.Footer.Reason != "stopped" || len(rec.Warnings) != 0 {
+		t.Fatalf("footer %+v, warnings %v", rec.Footer, rec.Warnings)
+	}
+	var restart *sampler.Event
+	for i := range rec.Events {
+		if rec.Events[i].Kind == sampler.EventRestart {
+			restart = &rec.Events[i]
+		}
+	}
+	if restart == nil || restart.Message != "HAKMEM_POOL_V2_ENABLED 0 -> 1" || restart.Epoch != 1 {
+		t.Fatalf("restart event: %+v", restart)
+	}
+	for _, g := range restart.Gates {
+		if g.Env == "HAKMEM_POOL_V2_ENABLED" && (g.Value != "1" || g.Source != "code") {
+			t.Errorf("restart event gate: %+v", g)
+		}
+	}
+	last := rec.Samples[len(rec.Samples)-1]
+	if rec.Samples[0].Epoch != 0 || last.Epoch != 1 || last.Snap.Paths[allocator.PathPoolV2Alloc] == 0 {
+		t.Errorf("epochs %d..%d, pool v2 hits %d", rec.Samples[0].Epoch, last.Epoch, last.Snap.Paths[allocator.PathPoolV2Alloc])
+	}
+}
+
+func TestEngineGateToggleValues(t *testing.T) {
+	for _, c := range []struct{ env, from, to string }{
+		{"HAKMEM_SS_MEM_LEAN", "0", "1"},
+		{"HAKMEM_POOL_V2_STATS", "1", "0"},
+		{"HAKMEM_POOL_V2_CLASSES", "0x7F", "0"},
+		{"HAKMEM_POOL_V2_CLASSES", "0", "0x7f"},
+	} {
+		if got, err := toggledValue(c.env, c.from); err != nil || got != c.to {
+			t.Errorf("%s %s: %q, %v; want %s", c.env, c.from, got, err, c.to)
+		}
+	}
+	if _, err := toggledValue("HAKMEM_SS_MAX", "0"); err == nil || !strings.Contains(err.Error(), "HAKMEM_SS_MAX is an int gate") {
+		t.Errorf("int gate: %v", err)
+	}
+	if _, err := toggledValue("HAKMEM_NOPE", "0"); err == nil {
+		t.Error("unknown gate accepted")
+	}
+	profiles := allocator.Gates.Lookup("HAKMEM_PROFILE").Values
+	if got, _ := toggledValue("HAKMEM_PROFILE", profiles[len(profiles)-1]); got != profiles[0] {
+		t.Errorf("enum wraps to %q, want %q", got, profiles[0])
+	}
+}
+
+func TestEngineCloseFinalisesRecording(t *testing.T) {
+	e := newTestEngine(t, workload.TinyHot, false)
+	waitFrame(t, e, 0, "a first frame", func(Frame) bool { return true })
+	apply(t, e, Command{Kind: CmdRecord})
+	path := e.Frame().Status.Recording
+	waitFrame(t, e, e.Frame().Seq+2, "samples", func(Frame) bool { return true })
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := sampler.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Footer == nil || rec.Footer.Reason != "quit" || len(rec.Samples) < 2 {
+		t.Errorf("footer %+v, %d samples", rec.Footer, len(rec.Samples))
+	}
+	if _, err := e.Apply(Command{Kind: CmdTogglePause}); err == nil {
+		t.Error("a closed engine accepted a command")
+	}
+}
+
+func TestEngineProfilesAndExports(t *testing.T) {
+	e := newTestEngine(t, workload.RandomMixed, true)
+	if !e.Frame().Status.Profiling {
+		t.Skip("CPU profiler busy: " + e.Frame().Status.Note)
+	}
+	f := waitFrame(t, e, 0, "CPU attribution", func(f Frame) bool {
+		for _, p := range f.Paths {
+			if p.Key == "tiny_fast" && p.CPUPercent > 0 {
+				return true
+			}
+		}
+		return false
+	})
+	total := 0.0
+	for _, p := range f.Paths {
+		total += p.CPUPercent
+	}
+	if total < 99.9 || total > 100.1 {
+		t.Errorf("CPU shares add up to %.2f%%", total)
+	}
+	got := apply(t, e, Command{Kind: CmdExport})
+	cpu := filepath.Join(e.cfg.Dir, "haktop-cpu-20260102-150405.pb.gz")
+	if !strings.Contains(got, cpu) {
+		t.Fatalf("e: %q", got)
+	}
+	r, err := os.Open(cpu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	p, err := pprofile.Parse(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.CheckValid(); err != nil || len(p.Sample) == 0 {
+		t.Errorf("CPU profile: %v, %d samples", err, len(p.Sample))
+	}
+}
