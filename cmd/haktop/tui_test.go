@@ -1,0 +1,66 @@
+package main
+
+// The TUI's command line: flag errors, the no-terminal refusal, and replay's
+// file errors, all before any screen starts.
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// tuiRootRun is the hook tui.go installs; other tests replace rootRun and
+// may leave it nil, so these tests put it back.
+var tuiRootRun func(a *app, cmd *cobra.Command, args []string) error
+
+func init() { tuiRootRun = rootRun }
+
+func TestTUICommandLine(t *testing.T) {
+	fixture := filepath.Join("..", "..", "tui", "testdata", "session.jsonl")
+	foreign := filepath.Join(t.TempDir(), "notes.txt")
+	if err := os.WriteFile(foreign, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const noTTY = "haktop: the interactive view needs a terminal on stdin and stdout: use `haktop bench` for a one-shot run (--json for JSON) or `haktop record -o FILE` to record a session\n"
+	cases := []struct {
+		env    string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"", nil, 2, noTTY},
+		{"", []string{"--workload", "tiny_hot", "--workers", "2"}, 2, noTTY},
+		{"", []string{"--sort", "speed"}, 2, `haktop: --sort "speed": want one of class, size, alloc, fast, refill, fallback, free, remote` + "\n"},
+		{"", []string{"--interval", "1ms"}, 2, "haktop: --interval 1ms is not valid: want 10ms or more\n"},
+		{"", []string{"--workers", "0"}, 2, "haktop: --workers 0 is not valid: want an integer from 1 to 1024\n"},
+		{"HAKMEM_POOL_V2_ENABLED=maybe", nil, 2, ""},
+		{"", []string{"replay"}, 2, "haktop: replay takes one recording FILE, got 0 arguments (see haktop replay --help)\n"},
+		{"", []string{"replay", fixture, fixture}, 2, "haktop: replay takes one recording FILE, got 2 arguments (see haktop replay --help)\n"},
+		{"", []string{"replay", "--sort", "x", fixture}, 2, `haktop: --sort "x": want one of class, size, alloc, fast, refill, fallback, free, remote` + "\n"},
+		{"", []string{"replay", "/nonexistent.jsonl"}, 1, "haktop: /nonexistent.jsonl: cannot open: no such file or directory\n"},
+		{"", []string{"replay", foreign}, 1, ""},
+		{"", []string{"replay", fixture}, 2, noTTY},
+	}
+	for _, c := range cases {
+		t.Run(strings.TrimSpace(c.env+" "+strings.Join(c.args, " ")), func(t *testing.T) {
+			rootRun = tuiRootRun
+			if c.env != "" {
+				name, value, _ := strings.Cut(c.env, "=")
+				t.Setenv(name, value)
+			}
+			code, stdout, stderr := runCLI(t, c.args...)
+			if code != c.code || stdout != "" {
+				t.Errorf("exit %d, stdout %q; want exit %d and no output", code, stdout, c.code)
+			}
+			switch {
+			case c.stderr != "" && stderr != c.stderr:
+				t.Errorf("stderr:\n got %q\nwant %q", stderr, c.stderr)
+			case c.stderr == "" && (len(stderr) < 10 || stderr[len(stderr)-1] != '\n'):
+				t.Errorf("stderr %q: want one line naming the problem", stderr)
+			}
+		})
+	}
+}
