@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# End-to-end test of the interactive view: builds haktop, runs it in a
+# detached tmux (its own server socket, 120x40), sends keys and reads the
+# screen with capture-pane like a user would. Checks: class rows C0..C7,
+# the gates panel with a verdict, space pausing (the clock stops) and
+# resuming, a resize below 80x24 and back, and q giving the shell prompt
+# back. Installs tmux if it is missing. Called by .ci/run; runs alone too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v tmux >/dev/null; then
+  echo "installing tmux"
+  sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq tmux >/dev/null
+fi
+
+tmp=$(mktemp -d)
+sock="haktop-e2e-$$"
+t() { tmux -L "$sock" "$@"; }
+cleanup() { t kill-server 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+go build -o "$tmp/haktop" ./cmd/haktop
+
+screen() { t capture-pane -p -t e2e; }
+fail() {
+  echo "FAIL: $*"
+  echo "---- screen ----"
+  screen || true
+  exit 1
+}
+# wait_for REGEX [SECONDS]: poll the screen until a line matches.
+wait_for() {
+  local deadline=$((SECONDS + ${2:-20}))
+  while ((SECONDS < deadline)); do
+    screen | grep -qE -- "$1" && return 0
+    sleep 0.2
+  done
+  fail "no line matching /$1/ within ${2:-20}s"
+}
+# clock prints the header's elapsed time (mm:ss).
+clock() { screen | head -1 | grep -oE '[0-9]{2}:[0-9]{2}' | head -1; }
+
+# A plain shell with a known prompt, so "q gives the prompt back" is checkable.
+t new-session -d -s e2e -x 120 -y 40 "env PS1='e2e\$ ' TERM=xterm-256color bash --norc --noprofile"
+t set-option -t e2e window-size manual
+t resize-window -t e2e -x 120 -y 40
+wait_for '^e2e\$' 10
+t send-keys -t e2e "cd '$tmp' && ./haktop --workload random_mixed --interval 100ms" Enter
+
+echo "-- class rows C0..C7"
+wait_for '^ C7 ' 30
+for c in C0 C1 C2 C3 C4 C5 C6 C7; do
+  screen | grep -qE "^ $c +[0-9]+ " || fail "no class row $c"
+done
+
+echo "-- gates panel with a verdict"
+wait_for 'HAKMEM_POOL_V2_ENABLED +0 +default +. (OFF|ACTIVE|NEVER EXECUTED)'
+wait_for 'HAKMEM_TINY_CACHE_CAP +512 +default +● ACTIVE'
+
+echo "-- space pauses: the clock stops"
+wait_for '^ haktop .* 00:0[2-9] '
+t send-keys -t e2e Space
+wait_for '❚❚ PAUSED'
+before=$(clock)
+sleep 2.5
+after=$(clock)
+[[ -n $before && $before == "$after" ]] || fail "clock moved while paused: $before -> $after"
+
+echo "-- space resumes: the clock runs again"
+t send-keys -t e2e Space
+wait_for 'resumed'
+sleep 2.5
+[[ $(clock) != "$before" ]] || fail "clock stuck at $before after resume"
+
+echo "-- below 80x24 the screen says so, and it comes back"
+t resize-window -t e2e -x 70 -y 20
+wait_for 'terminal too small: need 80x24'
+t resize-window -t e2e -x 120 -y 40
+wait_for '^ C7 '
+
+echo "-- q restores the shell prompt"
+t send-keys -t e2e q
+wait_for '^e2e\$ ?$' 15
+screen | grep -q 'HAKMEM_TINY_CACHE_CAP' && fail "the TUI's screen is still showing after q"
+
+echo "tui e2e: ok"
