@@ -155,8 +155,10 @@ func (s *Sampler) SampleNow() Sample {
 
 // Restart switches the sampler to a new counter source whose counters and
 // ops start from zero, e.g. a new Allocator built with a toggled gate. It
-// returns the new epoch; samples from now on carry it, so their rates are
-// measured from zero at the moment of the restart.
+// returns the new epoch and the elapsed time it starts at; samples from now
+// on carry both, so their rates are measured from zero at the restart. Take
+// a SampleNow first, once the old workload has flushed, so the old epoch's
+// last sample holds its exact totals.
 func (s *Sampler) Restart(src Source, ops func() int64) (epoch int, at time.Duration) {
 	if ops == nil {
 		ops = func() int64 { return 0 }
@@ -197,7 +199,8 @@ func (s *Sampler) Subscribe(buf int) (<-chan Sample, func()) {
 // AddSink registers fn to be called with every sample taken from now on,
 // synchronously and in registration order, before subscribers are served.
 // Unlike a subscriber a sink never misses a sample, and a slow sink delays
-// only the sampler, never the workload: use it for recording. It returns a
+// only the sampler, never the workload: use it for recording. A sink runs
+// under the sampler's lock, so it must not call the Sampler. It returns a
 // function that removes the sink.
 func (s *Sampler) AddSink(fn func(Sample)) (remove func()) {
 	s.mu.Lock()
