@@ -101,9 +101,12 @@ func counterPaths(c int, poolV2 uint8) (allocFast, refill, fallback, freeFast, r
 func CounterProfile(cs CounterSet) *pprofile.Profile {
 	p := &pprofile.Profile{
 		DefaultSampleType: "alloc_calls",
-		TimeNanos:         cs.Start.UnixNano(),
-		DurationNanos:     cs.Duration.Nanoseconds(),
-		Comments:          []string{"haktop counter profile: stacks are [path, class]", fmt.Sprintf("pool classes served by hotbox v2: 0x%02X", cs.PoolV2)},
+		// Merge (of epochs, say) needs a period type; one count per event.
+		PeriodType:    &pprofile.ValueType{Type: "event", Unit: "count"},
+		Period:        1,
+		TimeNanos:     cs.Start.UnixNano(),
+		DurationNanos: cs.Duration.Nanoseconds(),
+		Comments:      []string{"haktop counter profile: stacks are [path, class]", fmt.Sprintf("pool classes served by hotbox v2: 0x%02X", cs.PoolV2)},
 	}
 	if cs.Start.IsZero() {
 		p.TimeNanos = 0

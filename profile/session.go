@@ -1,0 +1,140 @@
+package profile
+
+// Recordings: gate verdicts and the counter profile of a session file that
+// sampler wrote. A session is a run of counter epochs (an allocator
+// restart starts a new one, with its own gates); each epoch's last sample
+// holds that epoch's final counters. These functions read recordings only.
+
+import (
+	"fmt"
+	"time"
+
+	pprofile "github.com/google/pprof/profile"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/sampler"
+)
+
+// WarmUp is how long a run must have gone on before a path with no hits
+// and no samples is NEVER EXECUTED rather than WARMING UP. A run that
+// ended by itself is past warm-up whatever its length: its zeros are final.
+const WarmUp = 250 * time.Millisecond
+
+// GateValues returns recorded gates as allocator.GateValues, for Verdicts.
+// Path keys this build does not know are dropped: they have no counters here.
+func GateValues(gs []sampler.Gate) []allocator.GateValue {
+	out := make([]allocator.GateValue, len(gs))
+	for i, g := range gs {
+		gv := allocator.GateValue{Env: g.Env, Value: g.Value, Off: g.Off}
+		for s := allocator.SourceDefault; s <= allocator.SourceCode; s++ {
+			if s.String() == g.Source {
+				gv.Source = s
+			}
+		}
+		for _, key := range g.Paths {
+			if p, ok := allocator.PathByKey(key); ok {
+				gv.Paths = append(gv.Paths, p.ID)
+			}
+		}
+		out[i] = gv
+	}
+	return out
+}
+
+// epoch is one counter epoch of a recording.
+type epoch struct {
+	gates []sampler.Gate
+	last  sampler.Sample // the epoch's final counters
+	ended bool           // a later epoch or the footer followed it
+}
+
+// epochs returns rec's epochs that have samples, in order.
+func epochs(rec *sampler.Recording) []epoch {
+	gatesOf := map[int][]sampler.Gate{0: rec.Header.Gates}
+	for _, e := range rec.Events {
+		if e.Kind == sampler.EventRestart {
+			gatesOf[e.Epoch] = e.Gates
+		}
+	}
+	var out []epoch
+	current := rec.Header.Gates
+	for i, s := range rec.Samples {
+		if gs, ok := gatesOf[s.Epoch]; ok {
+			current = gs
+		}
+		if i == len(rec.Samples)-1 || rec.Samples[i+1].Epoch != s.Epoch {
+			out = append(out, epoch{gates: current, last: s, ended: i < len(rec.Samples)-1 || rec.Footer != nil})
+		}
+	}
+	return out
+}
+
+// RecordingVerdicts returns the verdicts of the gates in force at the start
+// of rec, from the hits of the session's first counter epoch (the epoch
+// those gates governed). Recordings hold no CPU samples, so verdicts rest
+// on hits alone. A recording with no samples gives every path WARMING UP.
+func RecordingVerdicts(rec *sampler.Recording) []GateVerdict {
+	var hits [allocator.NumPaths]uint64
+	var none [allocator.NumPaths]int64
+	warm := false
+	if eps := epochs(rec); len(eps) > 0 {
+		first := eps[0]
+		hits = first.last.Snap.Paths
+		warm = first.ended || first.last.Elapsed-first.last.EpochStart >= WarmUp
+	}
+	return Verdicts(GateValues(rec.Header.Gates), hits, none, warm)
+}
+
+// RecordingProfile returns the counter profile (CounterProfile) of rec's
+// final counters: each epoch's last sample, mapped with that epoch's own
+// gates, summed. It returns an error when rec has no samples.
+func RecordingProfile(rec *sampler.Recording) (*pprofile.Profile, error) {
+	eps := epochs(rec)
+	if len(eps) == 0 {
+		return nil, fmt.Errorf("profile: %s has no samples: no counters to export", rec.Path)
+	}
+	var ps []*pprofile.Profile
+	var covered time.Duration
+	for _, ep := range eps {
+		cs := CounterSet{Paths: ep.last.Snap.Paths, PoolV2: poolV2Recorded(ep.gates), Start: rec.Header.Start}
+		for c := range cs.Classes {
+			cs.Classes[c] = ep.last.Snap.Classes[c].Counters
+		}
+		covered += ep.last.Elapsed - ep.last.EpochStart
+		ps = append(ps, CounterProfile(cs))
+	}
+	p := ps[0]
+	if len(ps) > 1 {
+		var err error
+		if p, err = pprofile.Merge(ps); err != nil {
+			return nil, fmt.Errorf("profile: merging the epochs of %s: %w", rec.Path, err)
+		}
+		p.Comments = append(p.Comments, fmt.Sprintf("%d counter epochs, each mapped with its own gates", len(ps)))
+	}
+	p.DurationNanos = covered.Nanoseconds()
+	return p, nil
+}
+
+// poolV2Recorded returns the pool classes hotbox v2 served under recorded gates.
+func poolV2Recorded(gs []sampler.Gate) uint8 {
+	lookup := func(env string) (string, bool) {
+		for _, g := range gs {
+			if g.Env == env {
+				return g.Value, true
+			}
+		}
+		return "", false
+	}
+	// The recorded values are canonical, so they parse; should one not (a
+	// recording from another build), v2 counts as off.
+	cfg, err := allocator.ConfigFrom(func(env string) (string, bool) {
+		if env == "HAKMEM_PROFILE" {
+			return "", false // the recorded values already include the preset's
+		}
+		return lookup(env)
+	})
+	if err != nil {
+		return 0
+	}
+	return PoolV2Classes(cfg)
+}

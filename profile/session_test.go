@@ -1,0 +1,107 @@
+package profile
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/workload"
+)
+
+// writeRecording writes a session of two epochs: mid_pool under cfg0, then
+// (after a restart event) mid_pool under cfg1, each epoch one final sample.
+func writeRecording(t *testing.T, cfg0, cfg1 allocator.Config, spec workload.Spec, footer bool) (*sampler.Recording, [2]allocator.Snapshot) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	h := sampler.Header{Start: time.Unix(1700000000, 0), Interval: time.Second, StatsCompiled: true, Workload: spec, Gates: sampler.GatesOf(cfg0)}
+	rec, err := sampler.Create(path, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snaps := [2]allocator.Snapshot{runWorkload(t, cfg0, spec), runWorkload(t, cfg1, spec)}
+	if err := rec.Record(sampler.Sample{Seq: 0, Elapsed: time.Second, Snap: snaps[0]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Event(sampler.Event{Elapsed: time.Second, Kind: sampler.EventRestart, Epoch: 1, Gates: sampler.GatesOf(cfg1)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Record(sampler.Sample{Seq: 1, Elapsed: 3 * time.Second, Epoch: 1, EpochStart: time.Second, Snap: snaps[1]}); err != nil {
+		t.Fatal(err)
+	}
+	if footer {
+		if err := rec.Close(sampler.Footer{Reason: "done"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := sampler.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, snaps
+}
+
+func TestRecordingProfileMapsEachEpochWithItsGates(t *testing.T) {
+	mid := workload.DefaultSpec(workload.MidPool)
+	mid.Cycles = 50_000
+	rec, snaps := writeRecording(t, config(t), config(t, v2, "1"), mid, true)
+	p, err := RecordingProfile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ = readBack(t, p)
+	_, refills := sums(p, stAllocRefill)
+	var want [2]int64
+	for e, s := range snaps {
+		for c := allocator.NumTinyClasses; c < allocator.LargeClass; c++ {
+			want[e] += int64(s.Classes[c].AllocRefill)
+		}
+	}
+	if want[0] == 0 || want[1] == 0 || refills["pool_v1_alloc"] != want[0] || refills["pool_v2_alloc"] != want[1] {
+		t.Errorf("alloc_refill: pool_v1_alloc %d (want epoch 0's %d), pool_v2_alloc %d (want epoch 1's %d)",
+			refills["pool_v1_alloc"], want[0], refills["pool_v2_alloc"], want[1])
+	}
+	if p.DurationNanos != int64(3*time.Second) {
+		t.Errorf("duration %v, want the 3s the epochs cover", time.Duration(p.DurationNanos))
+	}
+}
+
+func TestRecordingVerdicts(t *testing.T) {
+	tiny := workload.DefaultSpec(workload.TinyHot)
+	tiny.Cycles = 50_000
+	rec, _ := writeRecording(t, config(t, v2, "1"), config(t), tiny, true)
+	if g := gate(t, RecordingVerdicts(rec), v2); g.Verdict != NeverExecuted || g.Source != "code" {
+		t.Errorf("v2 on, tiny_hot recording: %+v", g)
+	}
+	if g := gate(t, RecordingVerdicts(rec), "HAKMEM_TINY_CACHE_CAP"); g.Verdict != Active {
+		t.Errorf("tiny cache cap, tiny_hot recording: %+v", g)
+	}
+	mid := workload.DefaultSpec(workload.MidPool)
+	mid.Cycles = 50_000
+	rec, _ = writeRecording(t, config(t, v2, "1"), config(t), mid, false)
+	if g := gate(t, RecordingVerdicts(rec), v2); g.Verdict != Active {
+		t.Errorf("v2 on, mid_pool recording: %+v", g)
+	}
+	rec.Samples = nil
+	if g := gate(t, RecordingVerdicts(rec), v2); g.Verdict != WarmingUp {
+		t.Errorf("a recording with no samples: %+v", g)
+	}
+	if _, err := RecordingProfile(rec); err == nil {
+		t.Error("RecordingProfile of no samples succeeded")
+	}
+}
+
+func TestGateValuesRoundTrip(t *testing.T) {
+	cfg := config(t, v2, "1", "HAKMEM_POOL_V2_CLASSES", "0")
+	got := GateValues(sampler.GatesOf(cfg))
+	want := cfg.Gates()
+	if len(got) != len(want) {
+		t.Fatalf("%d gates, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Env != want[i].Env || got[i].Value != want[i].Value || got[i].Source != want[i].Source || got[i].Off != want[i].Off || len(got[i].Paths) != len(want[i].Paths) {
+			t.Errorf("gate %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
