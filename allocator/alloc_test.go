@@ -401,7 +401,7 @@ func TestPoolV2StatsAtClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out strings.Builder
-	a.stderr = &out
+	a.SetStatsOutput(&out)
 	h := a.NewHeap()
 	for i := 0; i < 3; i++ {
 		h.Free(h.Alloc(3000))
@@ -440,5 +440,32 @@ func TestLiveSnapshotLag(t *testing.T) {
 		if tot := a.Snapshot().Totals(); tot.AllocCalls != ops || tot.FreeCalls != ops {
 			t.Errorf("size %d: after Flush %d allocs %d frees, want %d", size, tot.AllocCalls, tot.FreeCalls, ops)
 		}
+	}
+}
+
+func TestReleaseReusesHeaps(t *testing.T) {
+	a := newTestAllocator(t, nil)
+	h1, h2 := a.NewHeap(), a.NewHeap()
+	b := h1.Alloc(100)
+	h1.Release()
+	if h := a.NewHeap(); h != h1 {
+		t.Fatal("NewHeap did not reuse the released heap")
+	}
+	if h3 := a.NewHeap(); h3 == h1 || h3 == h2 {
+		t.Fatal("NewHeap handed out a heap in use")
+	}
+	// A block of the released heap is still valid, from any heap.
+	if err := h2.Free(b); err != nil {
+		t.Fatal(err)
+	}
+	h1.Flush()
+	h2.Flush()
+	s := a.Snapshot()
+	checkInvariants(t, s)
+	if s.Heaps != 3 {
+		t.Fatalf("%d heaps, want 3", s.Heaps)
+	}
+	if statsCompiled && (s.Totals().AllocCalls != 1 || s.Totals().FreeRemote != 1) {
+		t.Fatalf("totals %+v", s.Totals())
 	}
 }

@@ -23,6 +23,7 @@ type Allocator struct {
 
 	mu     sync.Mutex
 	heaps  []*Heap
+	idle   []*Heap // released heaps, reused by NewHeap
 	closed bool
 
 	largeMu    sync.Mutex
@@ -57,11 +58,17 @@ func New(cfg Config) (*Allocator, error) {
 // Config returns the configuration the Allocator was built with.
 func (a *Allocator) Config() Config { return a.cfg }
 
-// NewHeap returns a new heap. Each heap must be used by one goroutine at a
-// time; it lives, with its memory, until Close.
+// NewHeap returns a heap: one released earlier if there is one, else a new
+// one. Each heap must be used by one goroutine at a time; it lives, with its
+// memory, until Close.
 func (a *Allocator) NewHeap() *Heap {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if n := len(a.idle); n > 0 {
+		h := a.idle[n-1]
+		a.idle = a.idle[:n-1]
+		return h
+	}
 	h := &Heap{a: a, ar: a.ar, arenaBase: a.ar.base, table: a.ar.table, secret: a.secret, id: len(a.heaps)}
 	for c := range h.tiny {
 		h.tiny[c].buf = make([]uintptr, a.cfg.TinyCacheCap)
@@ -74,6 +81,14 @@ func (a *Allocator) NewHeap() *Heap {
 	copy(heaps, a.heaps)
 	a.heaps = append(heaps, h)
 	return h
+}
+
+// SetStatsOutput sets where Close prints the HAKMEM_POOL_V2_STATS counters
+// (default os.Stderr). Call it before Close.
+func (a *Allocator) SetStatsOutput(w io.Writer) {
+	a.mu.Lock()
+	a.stderr = w
+	a.mu.Unlock()
 }
 
 // Close returns every superslab and large block to the OS. Every heap must

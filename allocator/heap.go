@@ -151,6 +151,18 @@ func (h *Heap) Flush() {
 	}
 }
 
+// Release flushes the heap and hands it back to its Allocator, caches and
+// slabs included, for a later NewHeap to reuse, so starting and stopping
+// workers does not pile up idle heaps. The caller must not use h again;
+// its counters stay in the Allocator's totals.
+func (h *Heap) Release() {
+	h.Flush()
+	a := h.a
+	a.mu.Lock()
+	a.idle = append(a.idle, h)
+	a.mu.Unlock()
+}
+
 //go:noinline
 func (h *Heap) allocSlow(n int) []byte {
 	h.countSlowOp()

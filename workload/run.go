@@ -162,8 +162,12 @@ func (r *Run) finish(wg *sync.WaitGroup) {
 	wg.Wait()
 	close(stopOnCancel)
 	res := Result{Spec: r.spec, Workers: make([]WorkerResult, len(r.workers))}
-	for i, w := range r.workers {
+	for _, w := range r.workers {
 		w.heap.Flush()
+	}
+	for i, w := range r.workers {
+		// Hand the heap back so the next Start reuses it instead of adding one.
+		w.heap.Release()
 		wr := w.result
 		res.Workers[i] = wr
 		res.Cycles += wr.Cycles
