@@ -1,0 +1,334 @@
+package main
+
+// `haktop gates`: run a workload briefly with CPU profiling and print every
+// gate's verdict per guarded path (profile.Verdicts), and `haktop gates
+// --audit [DIR]`: list the HAKMEM_* env reads in Go source (profile.Audit).
+// The verdict rules live in profile/verdict.go; this file only runs,
+// renders and picks the exit code: 1 when a verdict is INCONSISTENT or an
+// audited read is undeclared, so both can guard CI.
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/charmbracelet/colorprofile"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/workload"
+)
+
+func init() { commands = append(commands, newGatesCommand) }
+
+// gatesDefaultDuration is how long gates runs without --cycles or --duration.
+const gatesDefaultDuration = time.Second
+
+func newGatesCommand(a *app) *cobra.Command {
+	var (
+		wf     workloadFlags
+		asJSON bool
+		audit  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "gates [--audit [DIR]]",
+		Short: "Show whether each env gate's code paths actually run (or audit env reads)",
+		Long: "gates runs a workload briefly (1s unless --cycles or --duration is given) on an\n" +
+			"allocator configured by the HAKMEM_* environment, with the CPU profiler on, and prints\n" +
+			"every gate with its value, its source and a verdict per path it guards:\n" +
+			"  OFF             the gate's value (or another gate's) switches the path off\n" +
+			"  ACTIVE          the path ran: it has hits or CPU samples\n" +
+			"  NEVER EXECUTED  the gate enables the path, yet it never ran: A/B-testing the gate\n" +
+			"                  measures nothing\n" +
+			"  INCONSISTENT    the path ran although its gate says off: a bug (exit status 1)\n" +
+			"A run stopped before " + profile.WarmUp.String() + " reports WARMING UP instead of NEVER EXECUTED.\n\n" +
+			"--audit [DIR] runs nothing: it parses the Go source under DIR (default \".\") and lists\n" +
+			"every os.Getenv, os.LookupEnv and syscall.Getenv of a HAKMEM_* name with file:line,\n" +
+			"named constants resolved. Exit status 1 when a name is not declared in the gate\n" +
+			"registry (allocator/gates.go). Reads whose name is decided at run time (a variable, or\n" +
+			"the function passed as a value, as the registry itself does) are listed as unresolved.",
+		Example: "  haktop gates\n" +
+			"  HAKMEM_POOL_V2_ENABLED=1 haktop gates --workload tiny_hot      # pool v2: NEVER EXECUTED\n" +
+			"  HAKMEM_POOL_V2_ENABLED=1 haktop gates --workload mid_pool --json\n" +
+			"  haktop gates --audit .",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if audit {
+				if len(args) > 1 {
+					return usagef("gates --audit takes at most one DIR (got %d arguments): haktop gates --audit [DIR]", len(args))
+				}
+				var workloadFlag string
+				cmd.Flags().Visit(func(f *pflag.Flag) {
+					if f.Name != "audit" && f.Name != "json" && workloadFlag == "" {
+						workloadFlag = f.Name
+					}
+				})
+				if workloadFlag != "" {
+					return usagef("--%s does not go with --audit, which reads source and runs no workload: give one or the other", workloadFlag)
+				}
+				return nil
+			}
+			if len(args) > 0 {
+				return usagef("gates takes no arguments (got %q); to audit a directory: haktop gates --audit DIR", args[0])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if audit {
+				dir := "."
+				if len(args) == 1 {
+					dir = args[0]
+				}
+				return a.gatesAudit(dir, asJSON)
+			}
+			spec, err := wf.spec()
+			if err != nil {
+				return err
+			}
+			if !wf.fs.Changed("cycles") && !wf.fs.Changed("duration") {
+				spec.Cycles, spec.Duration = 0, gatesDefaultDuration
+			}
+			cfg, err := a.allocatorConfig()
+			if err != nil {
+				return err
+			}
+			doc, err := gatesRun(cmd.Context(), cfg, spec)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(doc); err != nil {
+					return err
+				}
+			} else if _, err := io.WriteString(colorprofile.NewWriter(a.stdout, a.environ()), gatesText(doc)); err != nil {
+				return err
+			}
+			return inconsistentError(doc.Gates)
+		},
+	}
+	wf.register(cmd.Flags())
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of the table")
+	cmd.Flags().BoolVar(&audit, "audit", false, "list the HAKMEM_* env reads in the Go source under DIR instead of running")
+	return cmd
+}
+
+// gatesDoc is gates' JSON object. Field names are a public format: add
+// fields, never rename them.
+type gatesDoc struct {
+	Workload    string                `json:"workload"`
+	Workers     int                   `json:"workers"`
+	Cycles      int64                 `json:"cycles"`
+	Seconds     float64               `json:"seconds"`
+	WarmedUp    bool                  `json:"warmed_up"`
+	CPUSamples  int64                 `json:"cpu_samples"`
+	Gates       []profile.GateVerdict `json:"gates"`
+	Attribution profile.Attribution   `json:"attribution"`
+}
+
+// gatesRun runs spec under cfg with the CPU profiler on and returns the
+// verdicts from the exact final hits and the session's CPU samples.
+func gatesRun(ctx context.Context, cfg allocator.Config, spec workload.Spec) (gatesDoc, error) {
+	col, err := profile.NewCollector(profile.DefaultWindow)
+	if err != nil {
+		return gatesDoc{}, err
+	}
+	al, err := allocator.New(cfg)
+	if err != nil {
+		return gatesDoc{}, err
+	}
+	defer al.Close()
+	if err := col.Start(); err != nil {
+		return gatesDoc{}, err
+	}
+	r, err := workload.Start(ctx, al, spec)
+	if err != nil {
+		col.Stop()
+		return gatesDoc{}, specError(err)
+	}
+	res := r.Wait()
+	profErr := col.Stop()
+	if res.Err != nil {
+		return gatesDoc{}, res.Err
+	}
+	if profErr != nil {
+		return gatesDoc{}, profErr
+	}
+	att := col.Total()
+	// A run that ended by itself did all it was asked to: its zeros are final.
+	warm := ctx.Err() == nil || res.Elapsed >= profile.WarmUp
+	return gatesDoc{
+		Workload: spec.Name, Workers: spec.Workers, Cycles: res.Cycles, Seconds: res.Elapsed.Seconds(),
+		WarmedUp: warm, CPUSamples: att.Samples,
+		Gates:       profile.Verdicts(cfg.Gates(), al.Snapshot().Paths, att.PathSamples(), warm),
+		Attribution: att,
+	}, nil
+}
+
+// gatesText renders doc for people: the run, where the CPU went, the
+// verdict table, then a loud line for every path that is INCONSISTENT or
+// NEVER EXECUTED.
+func gatesText(doc gatesDoc) string {
+	var b strings.Builder
+	workers := "workers"
+	if doc.Workers == 1 {
+		workers = "worker"
+	}
+	fmt.Fprintf(&b, "%s: %d %s, %d cycles in %.3f s, %d CPU samples\n", doc.Workload, doc.Workers, workers, doc.Cycles, doc.Seconds, doc.CPUSamples)
+	b.WriteString("CPU     " + cpuShares(doc.Attribution, 6) + "\n\n")
+
+	t := newTable(6, "gate", "value", "source", "verdict", "path", "path verdict", "hits", "samples")
+	for _, g := range doc.Gates {
+		if len(g.Paths) == 0 {
+			t.Row(g.Env, g.Value, g.Source, string(g.Verdict), "-", "", "", "")
+			continue
+		}
+		for i, p := range g.Paths {
+			env, value, source, verdict := g.Env, g.Value, g.Source, string(g.Verdict)
+			if i > 0 {
+				env, value, source, verdict = "", "", "", ""
+			}
+			pv := string(p.Verdict)
+			if p.OffBy != "" && p.OffBy != g.Env {
+				pv += " (by " + p.OffBy + ")"
+			}
+			t.Row(env, value, source, verdict, p.Path, pv, u(p.Hits), strconv.FormatInt(p.Samples, 10))
+		}
+	}
+	b.WriteString(t.Render() + "\n")
+	sep := "\n"
+	for _, g := range doc.Gates {
+		var never []string
+		for _, p := range g.Paths {
+			switch p.Verdict {
+			case profile.Inconsistent:
+				if p.OffBy != g.Env {
+					continue // reported once, under the gate that switches it off
+				}
+				fmt.Fprintf(&b, "%s!! INCONSISTENT: %s says %s is off, yet it ran (%d hits, %d CPU samples): a gate or allocator bug\n",
+					sep, p.OffBy, p.Path, p.Hits, p.Samples)
+				sep = ""
+			case profile.NeverExecuted:
+				never = append(never, p.Path)
+			}
+		}
+		if g.Verdict == profile.NeverExecuted {
+			fmt.Fprintf(&b, "%sNEVER EXECUTED: %s=%s guards %s, which never ran under %s: an A/B test of this gate here measures nothing\n",
+				sep, g.Env, g.Value, strings.Join(never, ", "), doc.Workload)
+			sep = ""
+		}
+	}
+	return b.String()
+}
+
+// cpuShares lists the n largest rows of a with their share of CPU.
+func cpuShares(a profile.Attribution, n int) string {
+	if a.Samples == 0 {
+		return "no CPU samples (the run was too short for the 100 Hz profiler)"
+	}
+	rows := slices.Clone(a.Rows)
+	// Stable, so equal shares keep registry order.
+	slices.SortStableFunc(rows, func(x, y profile.Row) int { return cmp.Compare(y.BasisPoints, x.BasisPoints) })
+	var parts []string
+	for _, r := range rows[:min(n, len(rows))] {
+		if r.BasisPoints > 0 {
+			parts = append(parts, fmt.Sprintf("%s %.2f%%", r.Key, r.Percent()))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// inconsistentError returns an error naming every INCONSISTENT path, or nil.
+func inconsistentError(gates []profile.GateVerdict) error {
+	var bad []string
+	for _, g := range gates {
+		for _, p := range g.Paths {
+			if p.Verdict == profile.Inconsistent && p.OffBy == g.Env {
+				bad = append(bad, g.Env+" "+p.Path)
+			}
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("INCONSISTENT: paths ran although their gate switches them off: %s", strings.Join(bad, ", "))
+}
+
+// gatesAudit prints the env reads under dir; it fails when any is undeclared.
+func (a *app) gatesAudit(dir string, asJSON bool) error {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return usagef("DIR %q is not valid: want a directory of Go source (default \".\")", dir)
+	}
+	reads, err := profile.Audit(dir)
+	if err != nil {
+		return err
+	}
+	for i := range reads {
+		reads[i].File = filepath.ToSlash(filepath.Join(dir, filepath.FromSlash(reads[i].File)))
+	}
+	if asJSON {
+		if reads == nil {
+			reads = []profile.EnvRead{}
+		}
+		enc := json.NewEncoder(a.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(reads); err != nil {
+			return err
+		}
+	} else if _, err := io.WriteString(a.stdout, auditText(dir, reads)); err != nil {
+		return err
+	}
+	undeclared := profile.Undeclared(reads)
+	if len(undeclared) == 0 {
+		return nil
+	}
+	var where []string
+	for _, r := range undeclared {
+		where = append(where, fmt.Sprintf("%s (%s:%d)", r.Name, r.File, r.Line))
+	}
+	return fmt.Errorf("%d HAKMEM_* read%s not declared in the gate registry (allocator/gates.go): %s",
+		len(undeclared), plural(len(undeclared)), strings.Join(where, ", "))
+}
+
+// auditText renders the reads one per line, file:line first, then a count.
+func auditText(dir string, reads []profile.EnvRead) string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
+	var declared, undeclared, unresolved int
+	for _, r := range reads {
+		var call, status string
+		switch {
+		case r.Kind == profile.ReadFuncValue:
+			call, status = r.Func+" as a value", "unresolved: names decided at run time"
+			unresolved++
+		case r.Unresolved():
+			call, status = r.Func+"(non-constant)", "unresolved: name decided at run time"
+			unresolved++
+		case r.Declared:
+			call, status = fmt.Sprintf("%s(%q)", r.Func, r.Name), "declared"
+			declared++
+		default:
+			call, status = fmt.Sprintf("%s(%q)", r.Func, r.Name), "UNDECLARED"
+			undeclared++
+		}
+		if r.Kind == profile.ReadConstant {
+			call += " via a constant"
+		}
+		fmt.Fprintf(tw, "%s:%d:\t%s\t%s\n", r.File, r.Line, call, status)
+	}
+	tw.Flush()
+	fmt.Fprintf(&b, "audited %s: %d HAKMEM_* read%s declared, %d undeclared, %d unresolved\n",
+		dir, declared, plural(declared), undeclared, unresolved)
+	return b.String()
+}

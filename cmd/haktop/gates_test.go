@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/profile"
+)
+
+// gatesJSON runs `haktop gates --json args...` with env set and returns the
+// verdict of gate env.
+func gatesJSON(t *testing.T, env map[string]string, args ...string) gatesDoc {
+	t.Helper()
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	code, out, errs := runCLI(t, append([]string{"gates", "--json"}, args...)...)
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	var doc gatesDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v in %q", err, out)
+	}
+	return doc
+}
+
+func verdictOf(t *testing.T, doc gatesDoc, env string) profile.GateVerdict {
+	t.Helper()
+	for _, g := range doc.Gates {
+		if g.Env == env {
+			return g
+		}
+	}
+	t.Fatalf("no gate %s in %+v", env, doc.Gates)
+	return profile.GateVerdict{}
+}
+
+// Issue 5's ground truth through the command line.
+func TestGatesGroundTruth(t *testing.T) {
+	if !statsCompiled(t) {
+		t.Skip("counters compiled out: verdicts rest on CPU samples alone")
+	}
+	const v2 = "HAKMEM_POOL_V2_ENABLED"
+	on := map[string]string{v2: "1"}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		gate string
+		want profile.Verdict
+	}{
+		{"v2 tiny_hot", on, []string{"--workload", "tiny_hot", "--cycles", "300000"}, v2, profile.NeverExecuted},
+		{"v2 mid_pool", on, []string{"--workload", "mid_pool", "--cycles", "300000"}, v2, profile.Active},
+		{"v2 without P0 random_mixed", map[string]string{v2: "1", "HAKMEM_POOL_V2_CLASSES": "0x7E"}, []string{"--cycles", "300000"}, "HAKMEM_POOL_V2_CLASSES", profile.NeverExecuted},
+		{"default mid_pool", nil, []string{"--workload", "mid_pool", "--duration", "200ms"}, v2, profile.Off},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := gatesJSON(t, tc.env, tc.args...)
+			if g := verdictOf(t, doc, tc.gate); g.Verdict != tc.want {
+				t.Errorf("%s = %s, want %s: %+v", tc.gate, g.Verdict, tc.want, g.Paths)
+			}
+			if !doc.WarmedUp || doc.Cycles == 0 {
+				t.Errorf("run: warmed_up %v, cycles %d", doc.WarmedUp, doc.Cycles)
+			}
+			var bp int64
+			for _, r := range doc.Attribution.Rows {
+				bp += r.BasisPoints
+			}
+			if doc.CPUSamples != doc.Attribution.Samples || (doc.CPUSamples > 0 && bp != 10000) {
+				t.Errorf("cpu_samples %d, attribution %d samples summing to %d basis points", doc.CPUSamples, doc.Attribution.Samples, bp)
+			}
+		})
+	}
+}
+
+// TestGatesTextGolden pins the human rendering of a fixed document: one
+// gate OFF by another, one NEVER EXECUTED, one INCONSISTENT.
+func TestGatesTextGolden(t *testing.T) {
+	cfg := allocator.DefaultConfig()
+	if err := cfg.Set("HAKMEM_POOL_V2_CLASSES", "0"); err != nil {
+		t.Fatal(err)
+	}
+	var hits [allocator.NumPaths]uint64
+	var samples [allocator.NumPaths]int64
+	hits[allocator.PathTinyFast], samples[allocator.PathTinyFast] = 1000, 40
+	hits[allocator.PathTinyRefill] = 12
+	hits[allocator.PathPoolV2Free] = 3
+	doc := gatesDoc{
+		Workload: "random_mixed", Workers: 1, Cycles: 1000, Seconds: 0.5, WarmedUp: true, CPUSamples: 50,
+		Gates: profile.Verdicts(cfg.Gates(), hits, samples, true),
+		Attribution: profile.Attribution{Samples: 50, Rows: []profile.Row{
+			{Key: "tiny_fast", BasisPoints: 8000}, {Key: "workload", BasisPoints: 1500}, {Key: "runtime/GC", BasisPoints: 500}, {Key: "tiny_refill"},
+		}},
+	}
+	var out bytes.Buffer
+	io.WriteString(colorprofile.NewWriter(&out, nil), gatesText(doc)) // as run prints to a non-terminal
+	golden.RequireEqual(t, out.String())
+	if err := inconsistentError(doc.Gates); err == nil || err.Error() != "INCONSISTENT: paths ran although their gate switches them off: HAKMEM_POOL_V2_ENABLED pool_v2_free, HAKMEM_POOL_V2_CLASSES pool_v2_free" {
+		t.Errorf("inconsistentError = %v", err)
+	}
+}
+
+func TestGatesAudit(t *testing.T) {
+	testdata := filepath.Join("..", "..", "profile", "testdata", "audit")
+	code, out, errs := runCLI(t, "gates", "--audit", filepath.Join(testdata, "mixed"))
+	if code != 1 || !strings.HasPrefix(errs, "haktop: 6 HAKMEM_* reads not declared in the gate registry (allocator/gates.go): HAKMEM_EXTERNAL_TEST (") {
+		t.Errorf("mixed: exit %d, stderr %q", code, errs)
+	}
+	golden.RequireEqual(t, out)
+
+	code, out, errs = runCLI(t, "gates", "--audit", filepath.Join(testdata, "clean"))
+	if code != 0 || errs != "" || !strings.Contains(out, "2 HAKMEM_* reads declared, 0 undeclared, 0 unresolved") {
+		t.Errorf("clean: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
+
+	code, out, errs = runCLI(t, "gates", "--audit", "--json", filepath.Join(testdata, "clean"))
+	var reads []profile.EnvRead
+	if err := json.Unmarshal([]byte(out), &reads); code != 0 || errs != "" || err != nil || len(reads) != 2 || reads[0].Name != "HAKMEM_POOL_V2_ENABLED" {
+		t.Errorf("clean --json: exit %d, err %v, reads %+v, stderr %q", code, err, reads, errs)
+	}
+
+	// The repository itself: what .ci/run guards.
+	if code, out, errs := runCLI(t, "gates", "--audit", filepath.Join("..", "..")); code != 0 || errs != "" {
+		t.Errorf("repo audit: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+func TestGatesUsageErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"gates", "extra"}, `haktop: gates takes no arguments (got "extra"); to audit a directory: haktop gates --audit DIR`},
+		{[]string{"gates", "--audit", "a", "b"}, "haktop: gates --audit takes at most one DIR (got 2 arguments): haktop gates --audit [DIR]"},
+		{[]string{"gates", "--audit", "--workload", "tiny_hot"}, "haktop: --workload does not go with --audit, which reads source and runs no workload: give one or the other"},
+		{[]string{"gates", "--audit", "no/such/dir"}, `haktop: DIR "no/such/dir" is not valid: want a directory of Go source (default ".")`},
+		{[]string{"gates", "--workload", "nope"}, `haktop: --workload "nope" is not valid: want one of random_mixed, tiny_hot, mid_pool, larson, large`},
+	} {
+		code, out, errs := runCLI(t, tc.args...)
+		if code != 2 || out != "" || errs != tc.want+"\n" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q\nwant exit 2, %q", tc.args, code, out, errs, tc.want)
+		}
+	}
+}
