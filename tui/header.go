@@ -26,14 +26,19 @@ type headerModel struct {
 
 func newHeaderModel(s *Styles) headerModel { return headerModel{styles: s} }
 
+// setFrame takes f's status at once and re-renders the session line only
+// when f holds new data.
 func (m *headerModel) setFrame(f Frame) {
+	fresh := f.Seq != m.frame.Seq || m.line1 == ""
 	m.frame = f
-	m.line1 = m.renderLine1()
+	if fresh {
+		m.line1 = m.renderLine1()
+	}
 }
 
 func (m *headerModel) setWidth(w int) {
 	m.width = w
-	m.setFrame(m.frame)
+	m.line1 = m.renderLine1()
 }
 
 func (m *headerModel) setMessage(text string, failed bool) {
