@@ -50,6 +50,20 @@ type GateReport struct {
 	Source string   `json:"source"`
 	Paths  []string `json:"paths"`
 	Off    bool     `json:"off"` // the value switches every path in Paths off
+	// Verdict and PathVerdicts are the gate verdicts of profile/verdict.go
+	// (OFF, ACTIVE, NEVER EXECUTED, INCONSISTENT, WARMING UP, n/a), from
+	// this run's hits; profile.AnnotateBench fills them, as bench does.
+	Verdict      string              `json:"verdict,omitempty"`
+	PathVerdicts []PathVerdictReport `json:"path_verdicts,omitempty"`
+}
+
+// PathVerdictReport is one guarded path's verdict (profile.PathVerdict).
+type PathVerdictReport struct {
+	Path    string `json:"path"`
+	Verdict string `json:"verdict"`
+	Hits    uint64 `json:"hits"`
+	Samples int64  `json:"samples"`
+	OffBy   string `json:"off_by,omitempty"` // the gate whose value switches the path off
 }
 
 // NewBenchReport returns the report of res, with the allocator counters

@@ -82,6 +82,13 @@ func check(r io.Reader, name string, cycles int64, remote bool) ([]string, error
 		if i < len(allocator.Gates) && g.Env != allocator.Gates[i].Env {
 			bad("gates[%d] = %s, want %s", i, g.Env, allocator.Gates[i].Env)
 		}
+		// Gate verdicts (profile.AnnotateBench): present, and never INCONSISTENT.
+		if g.Verdict == "" || len(g.PathVerdicts) != len(g.Paths) {
+			bad("gates[%d] %s: verdict %q with %d path verdicts, want a verdict and one per path (%d)", i, g.Env, g.Verdict, len(g.PathVerdicts), len(g.Paths))
+		}
+		if g.Verdict == "INCONSISTENT" {
+			bad("gates[%d] %s is INCONSISTENT: %+v", i, g.Env, g.PathVerdicts)
+		}
 	}
 	if !rep.StatsCompiled {
 		return p, nil // counters compiled out: nothing more to check

@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -92,7 +93,11 @@ func (a *app) benchRun(ctx context.Context, cfg allocator.Config, spec workload.
 	if res.Err != nil {
 		return workload.BenchReport{}, res.Err
 	}
-	return workload.NewBenchReport(res, al.Snapshot(), cfg), nil
+	rep := workload.NewBenchReport(res, al.Snapshot(), cfg)
+	// Gate verdicts from the run's hits (profile/verdict.go): a run that
+	// ended by itself is past warm-up whatever its length.
+	profile.AnnotateBench(&rep, cfg.Gates(), ctx.Err() == nil || res.Elapsed >= profile.WarmUp)
+	return rep, nil
 }
 
 // drawProgress redraws one status line every 100ms until r is done, then

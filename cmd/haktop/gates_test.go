@@ -13,6 +13,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/workload"
 )
 
 // gatesJSON runs `haktop gates --json args...` with env set and returns the
@@ -149,5 +150,33 @@ func TestGatesUsageErrors(t *testing.T) {
 		if code != 2 || out != "" || errs != tc.want+"\n" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q\nwant exit 2, %q", tc.args, code, out, errs, tc.want)
 		}
+	}
+}
+
+// bench --json carries the verdicts: each gate a verdict and one per path.
+func TestBenchJSONVerdicts(t *testing.T) {
+	if !statsCompiled(t) {
+		t.Skip("counters compiled out: no hits to judge by")
+	}
+	t.Setenv("HAKMEM_POOL_V2_ENABLED", "1")
+	code, out, errs := runCLI(t, "bench", "--json", "--workload", "tiny_hot", "--cycles", "100000")
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	var rep workload.BenchReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range rep.Gates {
+		if g.Verdict == "" || len(g.PathVerdicts) != len(g.Paths) {
+			t.Errorf("%s: verdict %q, %d path verdicts for %d paths", g.Env, g.Verdict, len(g.PathVerdicts), len(g.Paths))
+		}
+	}
+	v2 := rep.Gates[4]
+	if v2.Env != "HAKMEM_POOL_V2_ENABLED" || v2.Verdict != string(profile.NeverExecuted) || v2.PathVerdicts[0].Path != "pool_v2_alloc" || v2.PathVerdicts[0].Verdict != string(profile.NeverExecuted) {
+		t.Errorf("v2 under tiny_hot: %+v", v2)
+	}
+	if !strings.Contains(out, `"verdict": "NEVER EXECUTED"`) || !strings.Contains(out, `"path_verdicts": [`) {
+		t.Errorf("JSON lacks the verdict fields:\n%s", out)
 	}
 }
