@@ -78,10 +78,11 @@ type classesModel struct {
 	width   int
 	height  int
 	rows    []ClassRow // the frame's rows, in class order
+	memo    memo       // renderings of idle cells
 }
 
 func newClassesModel(s *Styles, k KeyMap, sort SortColumn) classesModel {
-	m := classesModel{styles: s, keys: k, table: newPanelTable(k), sort: sort}
+	m := classesModel{styles: s, keys: k, table: newPanelTable(k), sort: sort, memo: memo{}}
 	styleTable(&m.table, s, false)
 	return m
 }
@@ -171,7 +172,7 @@ func (m *classesModel) render() {
 		}
 		if r.Idle() {
 			for c := range colSpark {
-				cells[c] = m.styles.Dim.Render(cells[c])
+				cells[c] = m.memo.render("dim", m.styles.Dim, cells[c])
 			}
 		}
 		if r.Class == selected {

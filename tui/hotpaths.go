@@ -40,6 +40,7 @@ type hotPathsModel struct {
 	width   int
 	height  int
 	rows    []PathRow
+	memo    memo // renderings of gate labels and idle cells
 }
 
 func newHotPathsModel(s *Styles, k KeyMap) hotPathsModel {
@@ -49,7 +50,7 @@ func newHotPathsModel(s *Styles, k KeyMap) hotPathsModel {
 	)
 	bar.EmptyColor = s.BarRest
 	bar.PercentFormat = " %5.1f%%"
-	m := hotPathsModel{styles: s, keys: k, table: newPanelTable(k), bar: bar}
+	m := hotPathsModel{styles: s, keys: k, table: newPanelTable(k), bar: bar, memo: memo{}}
 	styleTable(&m.table, s, false)
 	return m
 }
@@ -108,9 +109,16 @@ func (m *hotPathsModel) render() {
 
 	rows := m.sortedRows()
 	out := make([]table.Row, len(rows))
+	var zero string
 	for i, r := range rows {
 		cpu := alignRight("—", widths[hpColCPU])
-		if !math.IsNaN(r.CPUPercent) {
+		switch {
+		case r.CPUPercent == 0: // most paths: one rendering of the empty bar serves them all
+			if zero == "" {
+				zero = m.bar.ViewAs(0)
+			}
+			cpu = zero
+		case !math.IsNaN(r.CPUPercent):
 			cpu = m.bar.ViewAs(math.Min(r.CPUPercent, 100) / 100)
 		}
 		gate := ""
@@ -120,12 +128,12 @@ func (m *hotPathsModel) render() {
 			if len(gates) > 1 {
 				gate += fmt.Sprintf("+%d", len(gates)-1)
 			}
-			gate = m.styles.VerdictStyle(r.Verdict).Render(VerdictSymbol(r.Verdict) + " " + gate)
+			gate = m.memo.render(string(r.Verdict), m.styles.VerdictStyle(r.Verdict), VerdictSymbol(r.Verdict)+" "+gate)
 		}
 		cells := table.Row{r.Name, cpu, alignRight(formatRate(r.HitsPerSec), widths[hpColHits]), gate}
 		if (math.IsNaN(r.CPUPercent) || r.CPUPercent == 0) && (math.IsNaN(r.HitsPerSec) || r.HitsPerSec == 0) {
-			cells[hpColPath] = m.styles.Dim.Render(cells[hpColPath])
-			cells[hpColHits] = m.styles.Dim.Render(cells[hpColHits])
+			cells[hpColPath] = m.memo.render("dim", m.styles.Dim, cells[hpColPath])
+			cells[hpColHits] = m.memo.render("dim", m.styles.Dim, cells[hpColHits])
 		}
 		out[i] = cells
 	}

@@ -233,6 +233,7 @@ func (m *Model) setFocus(p panel) {
 func (m *Model) restyle(dark bool) {
 	m.dark = dark
 	*m.styles = *NewStyles(dark)
+	m.classes.memo = memo{} // rendered in the old colours
 	m.hotPaths = newHotPathsModel(m.styles, m.keys)
 	m.footer = newFooterModel(m.styles, m.keys)
 	m.setFocus(m.focus)

@@ -8,11 +8,11 @@ package tui
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/table"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 )
 
 // panel identifies a focusable panel, in tab order.
@@ -88,9 +88,10 @@ func fitColumns(total int, mins []int, grow, growMax int) []int {
 	return w
 }
 
-// alignRight pads s on the left to width w (display cells).
+// alignRight pads s on the left to width w. s is plain text of
+// single-cell runes (numbers, "—", titles with "▼"), so runes count cells.
 func alignRight(s string, w int) string {
-	if n := ansi.StringWidth(s); n < w {
+	if n := utf8.RuneCountInString(s); n < w {
 		return strings.Repeat(" ", w-n) + s
 	}
 	return s
@@ -108,14 +109,35 @@ func titled(name string, sorted bool) string {
 // (-1: where it was, kept in range). Each of SetColumns, SetRows and
 // SetCursor re-renders every row, so only what changed is set.
 func setTable(t *table.Model, cols []table.Column, rows []table.Row, cursor int) {
-	if !slices.Equal(t.Columns(), cols) {
+	sameCols := slices.Equal(t.Columns(), cols)
+	if !sameCols {
 		t.SetColumns(cols)
 	}
 	if cursor < 0 {
 		cursor = t.Cursor()
 	}
+	if sameCols && cursor == t.Cursor() && slices.EqualFunc(t.Rows(), rows, slices.Equal) {
+		return // e.g. the gates between verdict changes
+	}
 	t.SetRows(rows)
 	if cursor = min(max(cursor, 0), len(rows)-1); cursor >= 0 && cursor != t.Cursor() {
 		t.SetCursor(cursor)
 	}
+}
+
+// memo keeps the renderings of cells that repeat from frame to frame (idle
+// zeros, class names, verdict labels): a lipgloss render costs more than the
+// rest of a row. Keys name the style and the text; a panel drops its memo
+// when the styles change.
+type memo map[string]string
+
+// render returns style's rendering of text, kept under key+text.
+func (c memo) render(key string, style lipgloss.Style, text string) string {
+	k := key + "\x00" + text
+	if r, ok := c[k]; ok {
+		return r
+	}
+	r := style.Render(text)
+	c[k] = r
+	return r
 }

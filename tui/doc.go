@@ -1,0 +1,18 @@
+// Package tui is haktop's interactive screen: a Bubble Tea program that shows
+// a live session (Engine) or a recording (Replay) as classes, hot paths and gates.
+//
+// # Structure
+//
+// Data flows one way. A Source (engine.go, replay.go) turns sampler samples,
+// profile attributions and gate verdicts into Frames (frame.go, build.go).
+// The top Model (model.go) pulls a Frame on every tick, at most MaxFPS times
+// a second, hands it to one model per panel (header.go, classes.go,
+// hotpaths.go, gates.go, footer.go) and turns keys (keys.go) into Commands
+// that the Source carries out off the update loop (source.go). The models
+// only render: every style is in styles.go, and nothing below this package
+// is touched except through a Source.
+//
+// Panels render their tables when a Frame with new data arrives and cache
+// the result, so View, which Bubble Tea calls after every message, only
+// joins strings.
+package tui
