@@ -59,7 +59,8 @@ type Engine struct {
 	wHistory []sampler.Rates // the filtered worker's rates
 	wPrev    sampler.Sample  // the filtered worker's previous heap sample
 	cpu      [allocator.NumPaths]int64
-	windows  int // profile windows already added to cpu
+	windows  int // profile windows already seen
+	cpuAfter int // windows up to this one began before the epoch: cpu leaves them out
 	rec      *sampler.Recorder
 	recPath  string
 	unsink   func()
@@ -129,20 +130,11 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 // onSample folds one sample into the history and builds the next frame;
 // while paused the frame stays frozen.
 func (e *Engine) onSample(s sampler.Sample) {
-	var attr *profile.Attribution
+	var a profile.Attribution
+	n := 0
 	if e.coll != nil {
-		if n := e.coll.Windows(); n > 0 {
-			a, _ := e.coll.Latest()
-			attr = &a
-			e.mu.Lock()
-			if n != e.windows {
-				e.windows = n
-				for p, v := range a.PathSamples() {
-					e.cpu[p] += v
-				}
-			}
-			e.mu.Unlock()
-		}
+		n = e.coll.Windows()
+		a, _ = e.coll.Latest()
 	}
 
 	e.mu.Lock()
@@ -150,6 +142,18 @@ func (e *Engine) onSample(s sampler.Sample) {
 	if e.closed {
 		return
 	}
+	// Only windows that began in this epoch count: one that straddles a
+	// restart would blame the new gates for the old allocator's paths.
+	var attr *profile.Attribution
+	if n > e.cpuAfter {
+		attr = &a
+		if n != e.windows {
+			for p, v := range a.PathSamples() {
+				e.cpu[p] += v
+			}
+		}
+	}
+	e.windows = n
 	e.history = appendRing(e.history, s.Rates)
 	select {
 	case <-e.run.Done():
@@ -354,6 +358,9 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 	e.alloc, e.run, e.spec, e.epoch = a, run, spec, epoch
 	e.paused = false
 	e.cpu = [allocator.NumPaths]int64{}
+	if e.coll != nil {
+		e.cpuAfter = e.coll.Windows() + 1 // the open window straddles the restart
+	}
 	e.worker, e.wHistory, e.wPrev = -1, nil, sampler.Sample{}
 	e.note = ""
 	e.event(sampler.EventRestart, why, sampler.GatesOf(cfg), epoch, at)

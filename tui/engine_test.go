@@ -252,3 +252,42 @@ func TestEngineProfilesAndExports(t *testing.T) {
 		t.Errorf("CPU profile: %v, %d samples", err, len(p.Sample))
 	}
 }
+
+// CPU samples taken before a gate toggle must not count against the new
+// gates: pool v2 ran until the toggle, and afterwards it is OFF, not
+// INCONSISTENT.
+func TestEngineRestartDoesNotInheritCPU(t *testing.T) {
+	e := newTestEngine(t, workload.MidPool, true)
+	if !e.Frame().Status.Profiling {
+		t.Skip("CPU profiler busy: " + e.Frame().Status.Note)
+	}
+	apply(t, e, Command{Kind: CmdToggleGate, Env: "HAKMEM_POOL_V2_ENABLED"})
+	verdict := func(f Frame) profile.Verdict {
+		for _, g := range f.Gates {
+			if g.Env == "HAKMEM_POOL_V2_ENABLED" {
+				return g.Verdict
+			}
+		}
+		return ""
+	}
+	// Let pool v2 burn CPU through a few profile windows, then switch it off.
+	f := waitFrame(t, e, 0, "pool v2 CPU", func(f Frame) bool {
+		for _, p := range f.Paths {
+			if p.Key == "pool_v2_alloc" && p.CPUPercent > 0 {
+				return verdict(f) == profile.Active
+			}
+		}
+		return false
+	})
+	apply(t, e, Command{Kind: CmdToggleGate, Env: "HAKMEM_POOL_V2_ENABLED"})
+	windows := e.coll.Windows()
+	for e.coll.Windows() < windows+4 {
+		if v := verdict(e.Frame()); v == profile.Inconsistent {
+			t.Fatalf("after the toggle off: %s", v)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if f = e.Frame(); verdict(f) != profile.Off {
+		t.Errorf("pool v2 after the toggle off: %s", verdict(f))
+	}
+}
