@@ -90,7 +90,7 @@ func newClassesModel(s *Styles, k KeyMap, sort SortColumn) classesModel {
 func (m *classesModel) setFocus(on bool) {
 	m.focused = on
 	styleTable(&m.table, m.styles, on)
-	m.view = m.table.View()
+	m.render() // the cursor's row is plain only while focused
 }
 
 func (m *classesModel) setSize(w, h int) {
@@ -197,7 +197,7 @@ func (m classesModel) Update(msg tea.Msg) (classesModel, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.table, cmd = m.table.Update(msg)
-	m.view = m.table.View()
+	m.render() // restyle the rows the cursor left and reached
 	return m, cmd
 }
 

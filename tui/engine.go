@@ -414,10 +414,7 @@ func (e *Engine) cycleWorker() string {
 		e.worker = -1
 	}
 	e.wHistory, e.wPrev = nil, sampler.Sample{}
-	if e.worker < 0 {
-		return "showing all workers"
-	}
-	return fmt.Sprintf("showing worker %d (heap %d)", e.worker, e.run.HeapID(e.worker))
+	return "" // the header's "showing worker N" says it
 }
 
 // stamp returns a file name in the session's directory: haktop-KIND-TIME.EXT.

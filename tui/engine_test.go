@@ -97,13 +97,15 @@ func TestEngineWorkersWorkloadAndFilter(t *testing.T) {
 	apply(t, e, Command{Kind: CmdWorkers, Arg: 1})
 	seq = waitFrame(t, e, seq, "2 workers", func(f Frame) bool { return f.Workers == 2 }).Seq
 
-	if got := apply(t, e, Command{Kind: CmdWorkerFilter}); !strings.HasPrefix(got, "showing worker 0") {
-		t.Errorf("t: %q", got)
-	}
+	apply(t, e, Command{Kind: CmdWorkerFilter})
 	f := waitFrame(t, e, seq, "worker 0's ops", func(f Frame) bool { return f.Status.Worker == 0 && f.OpsPerSec > 0 })
 	apply(t, e, Command{Kind: CmdWorkerFilter})
-	if got := apply(t, e, Command{Kind: CmdWorkerFilter}); got != "showing all workers" {
-		t.Errorf("third t: %q", got)
+	if w := e.Frame().Status.Worker; w != 1 {
+		t.Errorf("second t: showing worker %d, want 1", w)
+	}
+	apply(t, e, Command{Kind: CmdWorkerFilter})
+	if w := e.Frame().Status.Worker; w != -1 {
+		t.Errorf("third t: showing worker %d, want all (-1)", w)
 	}
 
 	if _, err := e.Apply(Command{Kind: CmdWorkers, Arg: -2}); err == nil {

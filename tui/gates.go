@@ -48,7 +48,7 @@ func newGatesModel(s *Styles, k KeyMap) gatesModel {
 func (m *gatesModel) setFocus(on bool) {
 	m.focused = on
 	styleTable(&m.table, m.styles, on)
-	m.view = m.table.View()
+	m.render() // the cursor's row is plain only while focused
 }
 
 func (m *gatesModel) setSize(w, h int) {
@@ -136,7 +136,7 @@ func (m gatesModel) Update(msg tea.Msg) (gatesModel, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.table, cmd = m.table.Update(msg)
-	m.view = m.table.View()
+	m.render() // restyle the rows the cursor left and reached
 	return m, cmd
 }
 

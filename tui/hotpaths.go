@@ -58,7 +58,7 @@ func newHotPathsModel(s *Styles, k KeyMap) hotPathsModel {
 func (m *hotPathsModel) setFocus(on bool) {
 	m.focused = on
 	styleTable(&m.table, m.styles, on)
-	m.view = m.table.View()
+	m.render() // the cursor's row is plain only while focused
 }
 
 func (m *hotPathsModel) setSize(w, h int) {
@@ -148,7 +148,7 @@ func (m hotPathsModel) Update(msg tea.Msg) (hotPathsModel, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.table, cmd = m.table.Update(msg)
-	m.view = m.table.View()
+	m.render() // restyle the rows the cursor left and reached
 	return m, cmd
 }
 

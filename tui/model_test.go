@@ -231,6 +231,7 @@ func TestVerdictsAndBanner(t *testing.T) {
 
 func TestIdleClassRowsAreDimmed(t *testing.T) {
 	m, _ := liveModel(t, 120, 40)
+	m = drive(t, m, keys("down")...).(Model) // the cursor on C1, a busy row
 	s := NewStyles(true)
 	for _, r := range m.classes.table.Rows() {
 		class := ansi.Strip(r[colClass])
@@ -238,5 +239,15 @@ func TestIdleClassRowsAreDimmed(t *testing.T) {
 		if dimmed := r[colClass] == s.Dim.Render(class); dimmed != idle {
 			t.Errorf("%s: dimmed %v, idle %v", class, dimmed, idle)
 		}
+	}
+	// On an idle row the cursor's row is plain, so the highlight spans it.
+	m = drive(t, m, keys("up")...).(Model)
+	for i, cell := range m.classes.table.SelectedRow() {
+		if cell != ansi.Strip(cell) {
+			t.Errorf("cursor row cell %d is styled: %q", i, cell)
+		}
+	}
+	if r := m.classes.table.Rows()[1]; r[colSpark] == ansi.Strip(r[colSpark]) {
+		t.Error("the row the cursor left kept its plain sparkline")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/table"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // panel identifies a focusable panel, in tab order.
@@ -106,8 +107,11 @@ func titled(name string, sorted bool) string {
 }
 
 // setTable gives t new columns and rows and puts its cursor on row cursor
-// (-1: where it was, kept in range). Each of SetColumns, SetRows and
-// SetCursor re-renders every row, so only what changed is set.
+// (-1: where it was, kept in range). When the table has focus the cursor's
+// row goes in as plain text: a cell's own style ends in a reset, which would
+// cut the Selected style's highlight short after the first styled cell.
+// Each of SetColumns, SetRows and SetCursor re-renders every row, so only
+// what changed is set.
 func setTable(t *table.Model, cols []table.Column, rows []table.Row, cursor int) {
 	sameCols := slices.Equal(t.Columns(), cols)
 	if !sameCols {
@@ -116,11 +120,19 @@ func setTable(t *table.Model, cols []table.Column, rows []table.Row, cursor int)
 	if cursor < 0 {
 		cursor = t.Cursor()
 	}
+	cursor = min(max(cursor, 0), len(rows)-1)
+	if t.Focused() && cursor >= 0 {
+		plain := make(table.Row, len(rows[cursor]))
+		for i, cell := range rows[cursor] {
+			plain[i] = ansi.Strip(cell)
+		}
+		rows[cursor] = plain
+	}
 	if sameCols && cursor == t.Cursor() && slices.EqualFunc(t.Rows(), rows, slices.Equal) {
 		return // e.g. the gates between verdict changes
 	}
 	t.SetRows(rows)
-	if cursor = min(max(cursor, 0), len(rows)-1); cursor >= 0 && cursor != t.Cursor() {
+	if cursor >= 0 && cursor != t.Cursor() {
 		t.SetCursor(cursor)
 	}
 }
