@@ -9,7 +9,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
@@ -20,10 +19,6 @@ import (
 // HistoryLen is how many samples the sparklines show.
 const HistoryLen = 60
 
-// WarmUp is how long a counter epoch runs before a gated path with no hits
-// and no CPU samples counts as NEVER EXECUTED rather than WARMING UP.
-const WarmUp = 2 * time.Second
-
 // frameInput is everything one frame is built from.
 type frameInput struct {
 	spec    workload.Spec
@@ -33,6 +28,7 @@ type frameInput struct {
 	attr    *profile.Attribution      // the latest CPU window, nil without profiling
 	cpu     [allocator.NumPaths]int64 // CPU samples per path since the epoch began, for verdicts
 	gates   []allocator.GateValue     // the gates in force
+	ended   bool                      // the epoch is over (its run ended): its zeros are final
 	status  Status
 }
 
@@ -81,7 +77,7 @@ func buildFrame(in frameInput) Frame {
 		f.Classes[c] = row
 	}
 
-	warm := s.Elapsed-s.EpochStart >= WarmUp
+	warm := in.ended || s.Elapsed-s.EpochStart >= profile.WarmUp
 	verdicts := profile.Verdicts(in.gates, s.Snap.Paths, in.cpu, warm)
 	pathVerdict := map[string]profile.Verdict{}
 	f.Gates = make([]GateRow, len(verdicts))
@@ -167,26 +163,4 @@ func specParams(s workload.Spec) string {
 	}
 	p = append(p, "seed="+strconv.Itoa(int(s.Seed)))
 	return strings.Join(p, " ")
-}
-
-// gateValues converts a recording's gates back to allocator.GateValue so
-// profile.Verdicts can judge them; unknown paths are dropped, as the
-// reader already warned about them.
-func gateValues(gates []sampler.Gate) []allocator.GateValue {
-	out := make([]allocator.GateValue, len(gates))
-	for i, g := range gates {
-		v := allocator.GateValue{Env: g.Env, Value: g.Value, Off: g.Off}
-		for src := allocator.SourceDefault; src <= allocator.SourceCode; src++ {
-			if src.String() == g.Source {
-				v.Source = src
-			}
-		}
-		for _, key := range g.Paths {
-			if p, ok := allocator.PathByKey(key); ok {
-				v.Paths = append(v.Paths, p.ID)
-			}
-		}
-		out[i] = v
-	}
-	return out
 }

@@ -37,13 +37,14 @@ type EngineConfig struct {
 
 // Engine runs a live session.
 type Engine struct {
-	cfg    EngineConfig
-	ctx    context.Context
-	cancel context.CancelFunc
-	smp    *sampler.Sampler
-	coll   *profile.Collector // nil when profiling is off or unavailable
-	unsub  func()
-	loop   sync.WaitGroup
+	cfg     EngineConfig
+	started time.Time // wall clock at the start, for exported profiles
+	ctx     context.Context
+	cancel  context.CancelFunc
+	smp     *sampler.Sampler
+	coll    *profile.Collector // nil when profiling is off or unavailable
+	unsub   func()
+	loop    sync.WaitGroup
 
 	cmdMu sync.Mutex // serialises Apply and Close: one command at a time
 
@@ -52,8 +53,9 @@ type Engine struct {
 	run      *workload.Run
 	spec     workload.Spec
 	paused   bool
-	worker   int // heap filter: worker index, or -1 for all
-	epoch    int // the sampler's counter epoch of alloc and run
+	worker   int            // heap filter: worker index, or -1 for all
+	epoch    int            // the sampler's counter epoch of alloc and run
+	last     sampler.Sample // the epoch's latest sample
 	frame    Frame
 	history  []sampler.Rates // whole-allocator rates, oldest first
 	wHistory []sampler.Rates // the filtered worker's rates
@@ -101,7 +103,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		a.Close()
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, ctx: ctx, cancel: cancel, smp: smp, alloc: a, run: run, spec: cfg.Spec, worker: -1}
+	e := &Engine{cfg: cfg, started: time.Now(), ctx: ctx, cancel: cancel, smp: smp, alloc: a, run: run, spec: cfg.Spec, worker: -1}
 	if cfg.Profile {
 		coll, err := profile.NewCollector(cfg.Window)
 		if err == nil {
@@ -155,12 +157,11 @@ func (e *Engine) onSample(s sampler.Sample) {
 	}
 	e.windows = n
 	e.history = appendRing(e.history, s.Rates)
-	select {
-	case <-e.run.Done():
-		if e.note == "" {
-			e.note = fmt.Sprintf("run finished: %d cycles; w, + or - starts another", e.run.Cycles())
-		}
-	default:
+	if s.Epoch == e.epoch {
+		e.last = s
+	}
+	if finished(e.run) && e.note == "" {
+		e.note = fmt.Sprintf("run finished: %d cycles; w, + or - starts another", e.run.Cycles())
 	}
 	if e.paused {
 		return
@@ -184,6 +185,16 @@ func (e *Engine) onSample(s sampler.Sample) {
 	seq := e.frame.Seq + 1
 	e.frame = e.build(s, rates, history, attr)
 	e.frame.Seq = seq
+}
+
+// finished reports whether run's workers are all done.
+func finished(run *workload.Run) bool {
+	select {
+	case <-run.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // appendRing appends r, keeping the last HistoryLen entries.
@@ -216,6 +227,7 @@ func (e *Engine) build(s sampler.Sample, rates sampler.Rates, history []sampler.
 		attr:    attr,
 		cpu:     e.cpu,
 		gates:   e.alloc.Config().Gates(),
+		ended:   finished(e.run),
 	})
 }
 
@@ -465,10 +477,23 @@ func (e *Engine) stopRecording(reason string) (string, error) {
 	return fmt.Sprintf("saved %s (%d records)", path, rec.Records()), nil
 }
 
-// export writes the session's CPU profile and a counter profile.
+// export writes the session's CPU profile, when profiling is on, and a
+// counter profile (profile.CounterProfile) of the current epoch, without
+// stopping anything.
 func (e *Engine) export() (string, error) {
+	e.mu.Lock()
+	snap, cfg, last := e.alloc.Snapshot(), e.alloc.Config(), e.last
+	e.mu.Unlock()
+	cs := profile.CounterSet{Paths: snap.Paths, PoolV2: profile.PoolV2Classes(cfg), Start: e.started, Duration: last.Elapsed - last.EpochStart}
+	for c := range cs.Classes {
+		cs.Classes[c] = snap.Classes[c].Counters
+	}
+	counters := e.stamp("counters", ".pb.gz")
+	if err := profile.WriteFile(counters, profile.CounterProfile(cs)); err != nil {
+		return "", err
+	}
 	if e.coll == nil {
-		return "", errors.New("no CPU profile to export: profiling is off")
+		return "wrote " + counters + " (no CPU profile: profiling is off)", nil
 	}
 	cpuPath := e.stamp("cpu", ".pb.gz")
 	f, err := os.Create(cpuPath)
@@ -481,9 +506,9 @@ func (e *Engine) export() (string, error) {
 	}
 	if err != nil {
 		os.Remove(cpuPath)
-		return "", fmt.Errorf("exporting the CPU profile: %w", err)
+		return "", fmt.Errorf("exporting the CPU profile: %w (wrote %s)", err, counters)
 	}
-	return "wrote " + cpuPath, nil
+	return "wrote " + cpuPath + " and " + counters, nil
 }
 
 // Close ends the session: it finalises any recording, stops the profiler

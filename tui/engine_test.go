@@ -236,23 +236,47 @@ func TestEngineProfilesAndExports(t *testing.T) {
 	if total < 99.9 || total > 100.1 {
 		t.Errorf("CPU shares add up to %.2f%%", total)
 	}
+	// Paused, the counters hold still, so the counter profile must match
+	// them exactly.
+	apply(t, e, Command{Kind: CmdTogglePause})
 	got := apply(t, e, Command{Kind: CmdExport})
 	cpu := filepath.Join(e.cfg.Dir, "haktop-cpu-20260102-150405.pb.gz")
-	if !strings.Contains(got, cpu) {
+	counters := filepath.Join(e.cfg.Dir, "haktop-counters-20260102-150405.pb.gz")
+	if got != "wrote "+cpu+" and "+counters {
 		t.Fatalf("e: %q", got)
 	}
-	r, err := os.Open(cpu)
+	p := parseProfile(t, cpu)
+	if len(p.Sample) == 0 {
+		t.Error("the CPU profile has no samples")
+	}
+	p = parseProfile(t, counters)
+	tot := e.alloc.Snapshot().Totals()
+	sums := map[string]int64{}
+	for _, s := range p.Sample {
+		for i, st := range p.SampleType {
+			sums[st.Type] += s.Value[i]
+		}
+	}
+	if sums["alloc_calls"] != int64(tot.AllocCalls) || sums["free_calls"] != int64(tot.FreeCalls) || tot.AllocCalls == 0 {
+		t.Errorf("counter profile: alloc_calls %d, free_calls %d; allocator: %d, %d", sums["alloc_calls"], sums["free_calls"], tot.AllocCalls, tot.FreeCalls)
+	}
+}
+
+func parseProfile(t *testing.T, path string) *pprofile.Profile {
+	t.Helper()
+	r, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
 	p, err := pprofile.Parse(r)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%s: %v", path, err)
 	}
-	if err := p.CheckValid(); err != nil || len(p.Sample) == 0 {
-		t.Errorf("CPU profile: %v, %d samples", err, len(p.Sample))
+	if err := p.CheckValid(); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
+	return p
 }
 
 // CPU samples taken before a gate toggle must not count against the new

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 )
 
@@ -33,10 +34,10 @@ func NewReplay(rec *sampler.Recording) (*Replay, error) {
 	if len(rec.Samples) == 0 {
 		return nil, fmt.Errorf("%s: the recording holds no sample to replay", rec.Path)
 	}
-	r := &Replay{rec: rec, playing: true, speed: 1, gatesByEpoch: map[int][]allocator.GateValue{0: gateValues(rec.Header.Gates)}}
+	r := &Replay{rec: rec, playing: true, speed: 1, gatesByEpoch: map[int][]allocator.GateValue{0: profile.GateValues(rec.Header.Gates)}}
 	for _, e := range rec.Events {
 		if e.Kind == sampler.EventRestart && e.Gates != nil {
-			r.gatesByEpoch[e.Epoch] = gateValues(e.Gates)
+			r.gatesByEpoch[e.Epoch] = profile.GateValues(e.Gates)
 		}
 	}
 	r.clock = rec.Samples[0].Elapsed
@@ -132,6 +133,7 @@ func (r *Replay) Frame() Frame {
 		rates:   s.Rates,
 		history: history,
 		gates:   gates,
+		ended:   index+1 < len(samples) && samples[index+1].Epoch != s.Epoch || index+1 == len(samples) && r.rec.Footer != nil,
 		status:  Status{Worker: -1, Replay: pos},
 	})
 	f.Seq = uint64(index) + 1
