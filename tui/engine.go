@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -178,9 +179,9 @@ func (e *Engine) onSample(s sampler.Sample) {
 		e.wPrev = cur
 		e.wHistory = appendRing(e.wHistory, rates)
 		history = e.wHistory
-		if attr != nil {
-			attr = workerAttribution(*attr, e.spec.Name, e.worker)
-		}
+	}
+	if attr != nil {
+		attr = workerAttribution(*attr, e.spec.Name, e.worker)
 	}
 	seq := e.frame.Seq + 1
 	e.frame = e.build(s, rates, history, attr)
@@ -205,16 +206,41 @@ func appendRing(h []sampler.Rates, r sampler.Rates) []sampler.Rates {
 	return append(h, r)
 }
 
-// workerAttribution returns worker i's share of a, or nil when the window
-// saw none of its samples.
+// workerAttribution returns the share of a's samples taken on workload
+// name's goroutines (worker i's, or every worker's when i < 0), so the hot
+// paths describe the workload and not this screen, the sampler or the
+// profiler, which run unlabelled. It returns nil when the window caught
+// none of those goroutines.
 func workerAttribution(a profile.Attribution, name string, i int) *profile.Attribution {
 	id := strconv.Itoa(i)
+	var out *profile.Attribution
 	for _, w := range a.Workers {
-		if w.Workload == name && w.Worker == id {
-			return &profile.Attribution{Samples: w.Samples, CPU: w.CPU, Rows: w.Rows}
+		if w.Workload != name || (i >= 0 && w.Worker != id) {
+			continue
+		}
+		if out == nil {
+			out = &profile.Attribution{Rows: slices.Clone(w.Rows)}
+		} else if len(w.Rows) == len(out.Rows) {
+			for r := range out.Rows {
+				out.Rows[r].Samples += w.Rows[r].Samples
+				out.Rows[r].CPU += w.Rows[r].CPU
+			}
+		}
+		out.Samples += w.Samples
+		out.CPU += w.CPU
+	}
+	if out == nil || out.Samples == 0 {
+		return nil
+	}
+	for r := range out.Rows {
+		row := &out.Rows[r]
+		if out.CPU > 0 {
+			row.BasisPoints = int64(math.Round(float64(row.CPU) * 10000 / float64(out.CPU)))
+		} else {
+			row.BasisPoints = int64(math.Round(float64(row.Samples) * 10000 / float64(out.Samples)))
 		}
 	}
-	return nil
+	return out
 }
 
 // build returns the frame of sample s showing rates; e.mu is held.
