@@ -90,13 +90,15 @@ func newClassesModel(s *Styles, k KeyMap, sort SortColumn) classesModel {
 func (m *classesModel) setFocus(on bool) {
 	m.focused = on
 	styleTable(&m.table, m.styles, on)
-	m.render() // the cursor's row is plain only while focused
+	m.view = "" // the header's colour changed: render the table again
+	m.render()  // the cursor's row is plain only while focused
 }
 
 func (m *classesModel) setSize(w, h int) {
 	m.width, m.height = w, h
 	m.table.SetHeight(h)
 	m.table.SetWidth(w)
+	m.view = ""
 	m.render()
 }
 
@@ -142,7 +144,7 @@ func (m *classesModel) render() {
 	}
 	var selected string
 	if r := m.table.SelectedRow(); r != nil {
-		selected = ansi.Strip(r[colClass])
+		selected = strings.TrimSpace(ansi.Strip(r[colClass]))
 	}
 	widths := fitColumns(m.width, classMinWidths, colSpark, 40)
 	cols := make([]table.Column, numClassCols)
@@ -180,8 +182,9 @@ func (m *classesModel) render() {
 		}
 		out[i] = cells
 	}
-	setTable(&m.table, cols, out, cursor)
-	m.view = m.table.View()
+	if setTable(&m.table, cols, out, cursor) || m.view == "" {
+		m.view = m.table.View()
+	}
 }
 
 // cycleSort moves the sort to the next column.
@@ -197,7 +200,8 @@ func (m classesModel) Update(msg tea.Msg) (classesModel, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.table, cmd = m.table.Update(msg)
-	m.render() // restyle the rows the cursor left and reached
+	m.view = "" // the table may have scrolled
+	m.render()  // restyle the rows the cursor left and reached
 	return m, cmd
 }
 

@@ -48,13 +48,15 @@ func newGatesModel(s *Styles, k KeyMap) gatesModel {
 func (m *gatesModel) setFocus(on bool) {
 	m.focused = on
 	styleTable(&m.table, m.styles, on)
-	m.render() // the cursor's row is plain only while focused
+	m.view = "" // the header's colour changed: render the table again
+	m.render()  // the cursor's row is plain only while focused
 }
 
 func (m *gatesModel) setSize(w, h int) {
 	m.width, m.height = w, h
 	m.table.SetHeight(h)
 	m.table.SetWidth(w)
+	m.view = ""
 	m.render()
 }
 
@@ -93,8 +95,9 @@ func (m *gatesModel) render() {
 		}
 		out[i] = table.Row{g.Env, g.Value, g.Source, verdict}
 	}
-	setTable(&m.table, cols, out, -1)
-	m.view = m.table.View()
+	if setTable(&m.table, cols, out, -1) || m.view == "" {
+		m.view = m.table.View()
+	}
 }
 
 // banner returns the warning line about never-executed and inconsistent
@@ -136,7 +139,8 @@ func (m gatesModel) Update(msg tea.Msg) (gatesModel, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.table, cmd = m.table.Update(msg)
-	m.render() // restyle the rows the cursor left and reached
+	m.view = "" // the table may have scrolled
+	m.render()  // restyle the rows the cursor left and reached
 	return m, cmd
 }
 

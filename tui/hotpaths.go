@@ -58,13 +58,15 @@ func newHotPathsModel(s *Styles, k KeyMap) hotPathsModel {
 func (m *hotPathsModel) setFocus(on bool) {
 	m.focused = on
 	styleTable(&m.table, m.styles, on)
-	m.render() // the cursor's row is plain only while focused
+	m.view = "" // the header's colour changed: render the table again
+	m.render()  // the cursor's row is plain only while focused
 }
 
 func (m *hotPathsModel) setSize(w, h int) {
 	m.width, m.height = w, h
 	m.table.SetHeight(h)
 	m.table.SetWidth(w)
+	m.view = ""
 	m.render()
 }
 
@@ -137,8 +139,9 @@ func (m *hotPathsModel) render() {
 		}
 		out[i] = cells
 	}
-	setTable(&m.table, cols, out, -1)
-	m.view = m.table.View()
+	if setTable(&m.table, cols, out, -1) || m.view == "" {
+		m.view = m.table.View()
+	}
 }
 
 // Update scrolls the table when the panel has focus.
@@ -148,7 +151,8 @@ func (m hotPathsModel) Update(msg tea.Msg) (hotPathsModel, tea.Cmd) {
 	}
 	var cmd tea.Cmd
 	m.table, cmd = m.table.Update(msg)
-	m.render() // restyle the rows the cursor left and reached
+	m.view = "" // the table may have scrolled
+	m.render()  // restyle the rows the cursor left and reached
 	return m, cmd
 }
 

@@ -57,7 +57,7 @@ func styleTable(t *table.Model, s *Styles, focused bool) {
 	t.SetStyles(ts)
 }
 
-// cellPad is the table's horizontal cell padding (Table.Cell's PaddingLeft(1)).
+// cellPad is the space before each cell (see setTable).
 const cellPad = 1
 
 // fitColumns returns widths for columns whose minimum widths are mins so that
@@ -111,8 +111,20 @@ func titled(name string, sorted bool) string {
 // row goes in as plain text: a cell's own style ends in a reset, which would
 // cut the Selected style's highlight short after the first styled cell.
 // Each of SetColumns, SetRows and SetCursor re-renders every row, so only
-// what changed is set.
-func setTable(t *table.Model, cols []table.Column, rows []table.Row, cursor int) {
+// what changed is set. It reports whether anything was.
+func setTable(t *table.Model, cols []table.Column, rows []table.Row, cursor int) bool {
+	// The cell padding goes into the text: a Cell style with padding costs
+	// as much to render as the rest of the cell.
+	padded := make([]table.Column, len(cols))
+	for i, c := range cols {
+		padded[i] = table.Column{Title: " " + c.Title, Width: c.Width + cellPad}
+	}
+	cols = padded
+	for _, r := range rows {
+		for i := range r {
+			r[i] = " " + r[i]
+		}
+	}
 	sameCols := slices.Equal(t.Columns(), cols)
 	if !sameCols {
 		t.SetColumns(cols)
@@ -129,12 +141,13 @@ func setTable(t *table.Model, cols []table.Column, rows []table.Row, cursor int)
 		rows[cursor] = plain
 	}
 	if sameCols && cursor == t.Cursor() && slices.EqualFunc(t.Rows(), rows, slices.Equal) {
-		return // e.g. the gates between verdict changes
+		return false // e.g. the gates between verdict changes
 	}
 	t.SetRows(rows)
 	if cursor >= 0 && cursor != t.Cursor() {
 		t.SetCursor(cursor)
 	}
+	return true
 }
 
 // memo keeps the renderings of cells that repeat from frame to frame (idle

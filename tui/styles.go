@@ -90,8 +90,8 @@ func NewStyles(dark bool) *Styles {
 	s.PanelTitleOn = lipgloss.NewStyle().Foreground(s.Accent).Bold(true)
 
 	s.Table = table.Styles{
-		Header:   lipgloss.NewStyle().Bold(true).Foreground(s.Muted).PaddingLeft(1),
-		Cell:     lipgloss.NewStyle().PaddingLeft(1),
+		Header:   lipgloss.NewStyle().Bold(true).Foreground(s.Muted),
+		Cell:     lipgloss.NewStyle(),
 		Selected: lipgloss.NewStyle().Bold(true).Background(ld(lipgloss.Color("#E4DEFC"), lipgloss.Color("#2A2250"))),
 	}
 	s.Dim = lipgloss.NewStyle().Foreground(s.Muted).Faint(true)
