@@ -104,7 +104,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		a.Close()
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, started: time.Now(), ctx: ctx, cancel: cancel, smp: smp, alloc: a, run: run, spec: cfg.Spec, worker: -1}
+	e := &Engine{cfg: cfg, started: cfg.Now(), ctx: ctx, cancel: cancel, smp: smp, alloc: a, run: run, spec: cfg.Spec, worker: -1}
 	if cfg.Profile {
 		coll, err := profile.NewCollector(cfg.Window)
 		if err == nil {
