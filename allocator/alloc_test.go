@@ -161,6 +161,9 @@ func TestExactCounters(t *testing.T) {
 	if s.Paths[PathTinyRefill] != 7 || s.Paths[PathTinyFlush] != 5 || s.Paths[PathTinyFast] != 193+195 {
 		t.Fatalf("paths refill %d flush %d fast %d", s.Paths[PathTinyRefill], s.Paths[PathTinyFlush], s.Paths[PathTinyFast])
 	}
+	if s.Paths[PathSlowEntry] != 7+5 {
+		t.Fatalf("slow entry hits %d, want 7 refilling allocs + 5 flushing frees", s.Paths[PathSlowEntry])
+	}
 	if s.Paths[PathSuperslabMap] != 1 || s.Memory.SuperslabsMapped != 1 {
 		t.Fatalf("superslab maps %d mapped %d, want 1", s.Paths[PathSuperslabMap], s.Memory.SuperslabsMapped)
 	}

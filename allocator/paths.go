@@ -26,6 +26,7 @@ const (
 	PathLargeMap                     // large alloc: one mmap
 	PathLargeUnmap                   // large free: one munmap
 	PathInvalidFree                  // free of something that is not a live block
+	PathSlowEntry                    // Alloc or Free missed the inline tiny fast path: size dispatch and validation
 	NumPaths
 )
 
@@ -65,6 +66,7 @@ var Paths = [NumPaths]Path{
 	{PathLargeMap, "large_map", "large map", fn("(*Allocator).largeAlloc")},
 	{PathLargeUnmap, "large_unmap", "large unmap", fn("(*Allocator).largeFree")},
 	{PathInvalidFree, "invalid_free", "invalid free", fn("(*Heap).invalidFree")},
+	{PathSlowEntry, "slow_entry", "slow-path entry", fn("(*Heap).allocSlow", "(*Heap).freeSmall")},
 }
 
 func (p PathID) String() string {

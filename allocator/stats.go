@@ -132,6 +132,7 @@ func (h *Heap) publish() {
 		fast += s.fastAlloc[c] + s.fastFree[c]
 	}
 	s.path[PathTinyFast] = fast
+	s.path[PathSlowEntry] = s.slowOps
 	for c := range s.class {
 		v := s.class[c]
 		if c < NumTinyClasses {
