@@ -207,29 +207,35 @@ func gatesText(doc gatesDoc) string {
 		}
 	}
 	b.WriteString(t.Render() + "\n")
-	sep := "\n"
-	for _, g := range doc.Gates {
+	b.WriteString(verdictNotes(doc.Gates, doc.Workload))
+	return b.String()
+}
+
+// verdictNotes returns a loud line for every INCONSISTENT path (once,
+// under the gate that switches it off) and every NEVER EXECUTED gate,
+// after one blank line; "" when there is none.
+func verdictNotes(gates []profile.GateVerdict, workloadName string) string {
+	var b strings.Builder
+	for _, g := range gates {
 		var never []string
 		for _, p := range g.Paths {
-			switch p.Verdict {
-			case profile.Inconsistent:
-				if p.OffBy != g.Env {
-					continue // reported once, under the gate that switches it off
-				}
-				fmt.Fprintf(&b, "%s!! INCONSISTENT: %s says %s is off, yet it ran (%d hits, %d CPU samples): a gate or allocator bug\n",
-					sep, p.OffBy, p.Path, p.Hits, p.Samples)
-				sep = ""
-			case profile.NeverExecuted:
+			switch {
+			case p.Verdict == profile.Inconsistent && p.OffBy == g.Env:
+				fmt.Fprintf(&b, "!! INCONSISTENT: %s says %s is off, yet it ran (%d hits, %d CPU samples): a gate or allocator bug\n",
+					p.OffBy, p.Path, p.Hits, p.Samples)
+			case p.Verdict == profile.NeverExecuted:
 				never = append(never, p.Path)
 			}
 		}
 		if g.Verdict == profile.NeverExecuted {
-			fmt.Fprintf(&b, "%sNEVER EXECUTED: %s=%s guards %s, which never ran under %s: an A/B test of this gate here measures nothing\n",
-				sep, g.Env, g.Value, strings.Join(never, ", "), doc.Workload)
-			sep = ""
+			fmt.Fprintf(&b, "NEVER EXECUTED: %s=%s guards %s, which never ran under %s: an A/B test of this gate here measures nothing\n",
+				g.Env, g.Value, strings.Join(never, ", "), workloadName)
 		}
 	}
-	return b.String()
+	if b.Len() == 0 {
+		return ""
+	}
+	return "\n" + b.String()
 }
 
 // cpuShares lists the n largest rows of a with their share of CPU.

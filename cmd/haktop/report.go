@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/workload"
 )
@@ -132,9 +133,12 @@ type reportPath struct {
 	sampler.PathSummary
 }
 
-// reportGate is one gate at the start of the session.
+// reportGate is one gate at the start of the session, with its verdicts
+// (profile.RecordingVerdicts: from the first counter epoch's hits).
 type reportGate struct {
 	sampler.Gate
+	Verdict      profile.Verdict       `json:"verdict"`
+	PathVerdicts []profile.PathVerdict `json:"path_verdicts"`
 }
 
 type reportEvent struct {
@@ -195,12 +199,13 @@ func newReport(rec *sampler.Recording) reportDoc {
 }
 
 // reportGates returns the gates section: every gate's value and source at
-// the start of the session. Verdicts (profile/) are to be added here, from
-// the summary's path hits.
+// the start of the session, and its verdicts from the hits of the counter
+// epoch those values governed (the first).
 func reportGates(rec *sampler.Recording, sum sampler.Summary) []reportGate {
+	verdicts := profile.RecordingVerdicts(rec)
 	out := make([]reportGate, 0, len(rec.Header.Gates))
-	for _, g := range rec.Header.Gates {
-		out = append(out, reportGate{Gate: g})
+	for i, g := range rec.Header.Gates {
+		out = append(out, reportGate{Gate: g, Verdict: verdicts[i].Verdict, PathVerdicts: verdicts[i].Paths})
 	}
 	return out
 }
@@ -281,12 +286,15 @@ func reportText(doc reportDoc) string {
 	}
 	b.WriteString(pt.Render() + "\n")
 
-	b.WriteString("\ngates (at the start of the session)\n")
-	gt := newTable(3, "gate", "value", "source")
-	for _, g := range doc.Gates {
-		gt.Row(g.Env, g.Value, g.Source)
+	b.WriteString("\ngates (at the start of the session; verdicts from its first counter epoch's hits)\n")
+	gt := newTable(4, "gate", "value", "source", "verdict")
+	verdicts := make([]profile.GateVerdict, len(doc.Gates))
+	for i, g := range doc.Gates {
+		gt.Row(g.Env, g.Value, g.Source, string(g.Verdict))
+		verdicts[i] = profile.GateVerdict{Env: g.Env, Value: g.Value, Source: g.Source, Verdict: g.Verdict, Paths: g.PathVerdicts}
 	}
 	b.WriteString(gt.Render() + "\n")
+	b.WriteString(verdictNotes(verdicts, doc.Workload.Name))
 
 	if len(doc.Events) > 0 {
 		b.WriteString("\nevents\n")
