@@ -222,6 +222,9 @@ func TestSamplerOnAllocator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !a.Snapshot().StatsCompiled {
+		t.Skip("counters compiled out (haktop_nostats)")
+	}
 	defer a.Close()
 	h := a.NewHeap()
 	var ops int64

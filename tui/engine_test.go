@@ -59,6 +59,7 @@ func apply(t *testing.T, e *Engine, c Command) string {
 }
 
 func TestEngineFramesPauseAndExactCounters(t *testing.T) {
+	skipWithoutCounters(t)
 	e := newTestEngine(t, workload.TinyHot, false)
 	f := waitFrame(t, e, 0, "ops", func(f Frame) bool { return f.OpsPerSec > 0 })
 	if f.Workload != workload.TinyHot || f.Workers != 1 || len(f.Classes) != allocator.NumClasses || len(f.Gates) != len(allocator.Gates) {
@@ -119,6 +120,7 @@ func TestEngineWorkersWorkloadAndFilter(t *testing.T) {
 }
 
 func TestEngineGateToggleIsRecorded(t *testing.T) {
+	skipWithoutCounters(t)
 	e := newTestEngine(t, workload.MidPool, false)
 	seq := waitFrame(t, e, 0, "a first frame", func(Frame) bool { return true }).Seq
 	started := apply(t, e, Command{Kind: CmdRecord})
@@ -217,6 +219,7 @@ func TestEngineCloseFinalisesRecording(t *testing.T) {
 }
 
 func TestEngineProfilesAndExports(t *testing.T) {
+	skipWithoutCounters(t)
 	e := newTestEngine(t, workload.RandomMixed, true)
 	if !e.Frame().Status.Profiling {
 		t.Skip("CPU profiler busy: " + e.Frame().Status.Note)
@@ -315,5 +318,18 @@ func TestEngineRestartDoesNotInheritCPU(t *testing.T) {
 	}
 	if f = e.Frame(); verdict(f) != profile.Off {
 		t.Errorf("pool v2 after the toggle off: %s", verdict(f))
+	}
+}
+
+// skipWithoutCounters skips a test that reads counters under haktop_nostats.
+func skipWithoutCounters(t *testing.T) {
+	t.Helper()
+	a, err := allocator.New(allocator.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if !a.Snapshot().StatsCompiled {
+		t.Skip("counters compiled out (haktop_nostats)")
 	}
 }

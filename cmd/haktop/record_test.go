@@ -37,6 +37,9 @@ func randomMixedAllocs(cycles int64, ws int, seed uint32) uint64 {
 // TestRecordWritesExactCounters records a real run and checks the file
 // against what the workload must have done.
 func TestRecordWritesExactCounters(t *testing.T) {
+	if !statsCompiled(t) {
+		t.Skip("counters compiled out (haktop_nostats)")
+	}
 	dir := t.TempDir()
 	out := filepath.Join(dir, "run.jsonl.gz")
 	const cycles = 300_000
