@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -25,7 +26,9 @@ func report(t *testing.T, name string) workload.BenchReport {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return workload.NewBenchReport(r.Wait(), a.Snapshot(), cfg)
+	rep := workload.NewBenchReport(r.Wait(), a.Snapshot(), cfg)
+	profile.AnnotateBench(&rep, cfg.Gates(), true) // as haktop bench does
+	return rep
 }
 
 func checkReport(t *testing.T, rep any, name string, remote bool) []string {
