@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 // xorshift32 is the reference generator of ../shared/bench/random_mixed.c.
@@ -54,6 +55,33 @@ func BenchmarkRandomMixed(b *testing.B) {
 			if s != nil {
 				h.Free(s)
 				slots[i] = nil
+			}
+		}
+	})
+	// haktop-ptr keeps one pointer per slot, as random_mixed.c keeps a
+	// void*, instead of a 24-byte slice: the loop to set beside the C
+	// allocators of ../shared/bench/peers.sh. Free needs only the start.
+	b.Run("haktop-ptr", func(b *testing.B) {
+		_, h := benchHeap(b)
+		slots := make([]*byte, rmWS)
+		seed := uint32(rmSeed)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			r := xorshift32(&seed)
+			idx := r % rmWS
+			if s := slots[idx]; s != nil {
+				h.Free(unsafe.Slice(s, 1))
+				slots[idx] = nil
+			} else {
+				p := h.Alloc(int(16 + r&0x3FF))
+				p[0] = byte(r)
+				slots[idx] = &p[0]
+			}
+		}
+		b.StopTimer()
+		for _, s := range slots {
+			if s != nil {
+				h.Free(unsafe.Slice(s, 1))
 			}
 		}
 	})
