@@ -36,7 +36,7 @@ type arena struct {
 	base  unsafe.Pointer // SuperslabSize-aligned
 	raw   unsafe.Pointer // what mmap returned, for the final munmap
 	rawSz uintptr
-	table []atomicSuperslab // by slot
+	table *[arenaSlots]atomicSuperslab // by slot; an array, so an in-range offset needs no bounds check
 
 	mu        sync.Mutex
 	next      int   // slots below next have been used at least once
@@ -61,7 +61,7 @@ func newArena(max int) (*arena, error) {
 		base:  unsafe.Add(raw, pad),
 		raw:   raw,
 		rawSz: size,
-		table: make([]atomicSuperslab, arenaSlots),
+		table: new([arenaSlots]atomicSuperslab),
 		max:   max,
 	}, nil
 }

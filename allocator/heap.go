@@ -21,7 +21,7 @@ type Heap struct {
 	a         *Allocator
 	ar        *arena
 	arenaBase unsafe.Pointer
-	table     []atomicSuperslab
+	table     *[arenaSlots]atomicSuperslab
 	secret    uint64
 	id        int
 
