@@ -245,6 +245,24 @@ func TestCrossHeapFrees(t *testing.T) {
 		hs[i] = a.NewHeap()
 	}
 	sizes := []int{8, 24, 100, 700, 1024, 3000, 40000}
+	// A reader snapshots throughout, as the sampler does, so -race sees
+	// publish and Snapshot overlap.
+	stop := make(chan struct{})
+	snapped := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				snapped <- n
+				return
+			default:
+				s := a.Snapshot()
+				_ = s.Totals()
+				n++
+			}
+		}
+	}()
 	for r := 0; r < rounds; r++ {
 		// Each heap allocates; then heap i frees what heap i+1 allocated.
 		blocks := make([][][]byte, heaps)
@@ -285,6 +303,10 @@ func TestCrossHeapFrees(t *testing.T) {
 		for err := range errs {
 			t.Fatal(err)
 		}
+	}
+	close(stop)
+	if n := <-snapped; n == 0 {
+		t.Fatal("the concurrent reader took no snapshot")
 	}
 	for _, h := range hs {
 		h.Flush() // takes back what the others freed
