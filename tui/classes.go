@@ -69,36 +69,23 @@ var classTitles = [numClassCols]string{"class", "size", "alloc/s", "fast %", "re
 var classMinWidths = []int{6, 5, 8, 7, 9, 11, 7, 9, 4} // room for the ▼ after each title
 
 type classesModel struct {
-	styles  *Styles
-	keys    KeyMap
-	table   table.Model
-	sort    SortColumn
-	focused bool
-	view    string // the table as last rendered; View returns it
-	width   int
-	height  int
-	rows    []ClassRow // the frame's rows, in class order
-	memo    memo       // renderings of idle cells
+	tablePanel
+	sort SortColumn
+	rows []ClassRow // the frame's rows, in class order
+	memo memo       // renderings of idle cells
 }
 
 func newClassesModel(s *Styles, k KeyMap, sort SortColumn) classesModel {
-	m := classesModel{styles: s, keys: k, table: newPanelTable(k), sort: sort, memo: memo{}}
-	styleTable(&m.table, s, false)
-	return m
+	return classesModel{tablePanel: newTablePanel(s, k), sort: sort, memo: memo{}}
 }
 
 func (m *classesModel) setFocus(on bool) {
-	m.focused = on
-	styleTable(&m.table, m.styles, on)
-	m.view = "" // the header's colour changed: render the table again
-	m.render()  // the cursor's row is plain only while focused
+	m.focus(on)
+	m.render()
 }
 
 func (m *classesModel) setSize(w, h int) {
-	m.width, m.height = w, h
-	m.table.SetHeight(h)
-	m.table.SetWidth(w)
-	m.view = ""
+	m.resize(w, h)
 	m.render()
 }
 

@@ -28,35 +28,22 @@ var gateTitles = [numGateCols]string{"gate", "value", "source", "verdict"}
 var gateMinWidths = []int{22, 7, 7, 16}
 
 type gatesModel struct {
-	styles  *Styles
-	keys    KeyMap
-	table   table.Model
-	focused bool
-	view    string // the table as last rendered; View returns it
-	width   int
-	height  int
-	gates   []GateRow
-	paths   []PathRow
+	tablePanel
+	gates []GateRow
+	paths []PathRow
 }
 
 func newGatesModel(s *Styles, k KeyMap) gatesModel {
-	m := gatesModel{styles: s, keys: k, table: newPanelTable(k)}
-	styleTable(&m.table, s, false)
-	return m
+	return gatesModel{tablePanel: newTablePanel(s, k)}
 }
 
 func (m *gatesModel) setFocus(on bool) {
-	m.focused = on
-	styleTable(&m.table, m.styles, on)
-	m.view = "" // the header's colour changed: render the table again
-	m.render()  // the cursor's row is plain only while focused
+	m.focus(on)
+	m.render()
 }
 
 func (m *gatesModel) setSize(w, h int) {
-	m.width, m.height = w, h
-	m.table.SetHeight(h)
-	m.table.SetWidth(w)
-	m.view = ""
+	m.resize(w, h)
 	m.render()
 }
 

@@ -31,16 +31,10 @@ var hotPathTitles = [numHotPathCols]string{"path", "CPU %", "hits/s", "gate"}
 var hotPathMinWidths = []int{16, 13, 7, 19}
 
 type hotPathsModel struct {
-	styles  *Styles
-	keys    KeyMap
-	table   table.Model
-	bar     progress.Model
-	focused bool
-	view    string // the table as last rendered; View returns it
-	width   int
-	height  int
-	rows    []PathRow
-	memo    memo // renderings of gate labels and idle cells
+	tablePanel
+	bar  progress.Model
+	rows []PathRow
+	memo memo // renderings of gate labels and idle cells
 }
 
 func newHotPathsModel(s *Styles, k KeyMap) hotPathsModel {
@@ -50,23 +44,16 @@ func newHotPathsModel(s *Styles, k KeyMap) hotPathsModel {
 	)
 	bar.EmptyColor = s.BarRest
 	bar.PercentFormat = " %5.1f%%"
-	m := hotPathsModel{styles: s, keys: k, table: newPanelTable(k), bar: bar, memo: memo{}}
-	styleTable(&m.table, s, false)
-	return m
+	return hotPathsModel{tablePanel: newTablePanel(s, k), bar: bar, memo: memo{}}
 }
 
 func (m *hotPathsModel) setFocus(on bool) {
-	m.focused = on
-	styleTable(&m.table, m.styles, on)
-	m.view = "" // the header's colour changed: render the table again
-	m.render()  // the cursor's row is plain only while focused
+	m.focus(on)
+	m.render()
 }
 
 func (m *hotPathsModel) setSize(w, h int) {
-	m.width, m.height = w, h
-	m.table.SetHeight(h)
-	m.table.SetWidth(w)
-	m.view = ""
+	m.resize(w, h)
 	m.render()
 }
 

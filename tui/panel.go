@@ -26,6 +26,42 @@ const (
 	numPanels
 )
 
+// tablePanel is what the three table panels share: their table, its focus
+// and size, and the table as last rendered. Each panel embeds one and
+// renders its own rows.
+type tablePanel struct {
+	styles  *Styles
+	keys    KeyMap
+	table   table.Model
+	focused bool
+	view    string // the table as last rendered; View returns it
+	width   int
+	height  int
+}
+
+func newTablePanel(s *Styles, k KeyMap) tablePanel {
+	p := tablePanel{styles: s, keys: k, table: newPanelTable(k)}
+	styleTable(&p.table, s, false)
+	return p
+}
+
+// focus restyles the table for on and drops the last rendering: the
+// header's colour changed, and the cursor's row is plain only while
+// focused. The panel renders again.
+func (p *tablePanel) focus(on bool) {
+	p.focused = on
+	styleTable(&p.table, p.styles, on)
+	p.view = ""
+}
+
+// resize fits the table to w x h and drops the last rendering.
+func (p *tablePanel) resize(w, h int) {
+	p.width, p.height = w, h
+	p.table.SetHeight(h)
+	p.table.SetWidth(w)
+	p.view = ""
+}
+
 // newPanelTable returns a table that scrolls with the screen's keys only, so
 // keys the table would otherwise claim (space, g, f, b) stay free for the
 // screen.
