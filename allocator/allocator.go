@@ -69,12 +69,16 @@ func (a *Allocator) NewHeap() *Heap {
 		a.idle = a.idle[:n-1]
 		return h
 	}
-	h := &Heap{a: a, ar: a.ar, arenaBase: a.ar.base, table: a.ar.table, secret: a.secret, id: len(a.heaps)}
+	id := len(a.heaps)
+	if id >= maxHeaps {
+		panic(fmt.Sprintf("allocator: more than %d heaps", maxHeaps))
+	}
+	h := &Heap{a: a, ar: a.ar, arenaBase: a.ar.base, slabs: a.ar.slabs, key: heapKey(id), secret: a.secret, id: id}
 	for c := range h.tiny {
-		h.tiny[c].buf = make([]uintptr, a.cfg.TinyCacheCap)
+		h.tiny[c] = newBlockStack(a.cfg.TinyCacheCap)
 	}
 	for i := range h.v2cache {
-		h.v2cache[i].buf = make([]uintptr, poolV2CacheCap)
+		h.v2cache[i] = newBlockStack(poolV2CacheCap)
 	}
 	// Copy-on-append so Snapshot can range over an old slice header unlocked.
 	heaps := make([]*Heap, len(a.heaps), len(a.heaps)+1)

@@ -37,6 +37,7 @@ type arena struct {
 	raw   unsafe.Pointer // what mmap returned, for the final munmap
 	rawSz uintptr
 	table *[arenaSlots]atomicSuperslab // by slot; an array, so an in-range offset needs no bounds check
+	slabs *slabMap
 
 	mu        sync.Mutex
 	next      int   // slots below next have been used at least once
@@ -56,12 +57,18 @@ func newArena(max int) (*arena, error) {
 	if err != nil {
 		return nil, err
 	}
+	slabs, err := mapSlabMap()
+	if err != nil {
+		unix.MunmapPtr(raw, size)
+		return nil, err
+	}
 	pad := (SuperslabSize - uintptr(raw)&(SuperslabSize-1)) & (SuperslabSize - 1)
 	return &arena{
 		base:  unsafe.Add(raw, pad),
 		raw:   raw,
 		rawSz: size,
 		table: new([arenaSlots]atomicSuperslab),
+		slabs: slabs,
 		max:   max,
 	}, nil
 }
@@ -101,7 +108,7 @@ func (ar *arena) mapSuperslab(owner *Heap) (*Superslab, error) {
 		ar.freeSlots = append(ar.freeSlots, slot)
 		return nil, err
 	}
-	ss := newSuperslab(addr, slot, owner)
+	ss := newSuperslab(addr, slot, owner, ar.slabs[slot*slabsPerSS:(slot+1)*slabsPerSS])
 	ar.table[slot].Store(ss)
 	ar.mapped++
 	ar.maps++
@@ -133,7 +140,11 @@ func (ar *arena) close() error {
 	for i := range ar.table {
 		ar.table[i].Store(nil)
 	}
-	return unix.MunmapPtr(ar.raw, ar.rawSz)
+	err := unix.MunmapPtr(ar.raw, ar.rawSz)
+	if e := unmapSlabMap(ar.slabs); err == nil {
+		err = e
+	}
+	return err
 }
 
 type atomicSuperslab = atomic.Pointer[Superslab]

@@ -21,7 +21,8 @@ type Heap struct {
 	a         *Allocator
 	ar        *arena
 	arenaBase unsafe.Pointer
-	table     *[arenaSlots]atomicSuperslab
+	slabs     *slabMap
+	key       uint32 // heapKey(id)
 	secret    uint64
 	id        int
 
@@ -42,26 +43,34 @@ type Heap struct {
 // tinyCacheMax bounds HAKMEM_TINY_CACHE_CAP.
 const tinyCacheMax = 4096
 
-// blockStack is a LIFO cache of free blocks; len(buf) is its capacity.
-// It holds addresses as uintptr: the blocks are off the Go heap, so the GC
-// need not scan the cache and pushes need no write barrier.
+// blockStack is a LIFO cache of free blocks. Its slots hold addresses as
+// uintptr: the blocks are off the Go heap, so the GC need not scan the cache
+// and pushes need no write barrier. push and pop index the slots without a
+// bounds check; their callers check full and n > 0.
 type blockStack struct {
-	n   uint32
-	buf []uintptr
+	n, size uint32
+	slots   unsafe.Pointer // [size]uintptr, Go-allocated
 }
 
-func (c *blockStack) full() bool { return c.n >= uint32(len(c.buf)) }
+func newBlockStack(size int) blockStack {
+	return blockStack{size: uint32(size), slots: unsafe.Pointer(unsafe.SliceData(make([]uintptr, size)))}
+}
+
+func (c *blockStack) full() bool { return c.n >= c.size }
+
+// capacity returns how many blocks the stack holds when full.
+func (c *blockStack) capacity() int { return int(c.size) }
 
 // push adds p; the caller has checked full.
 func (c *blockStack) push(p unsafe.Pointer) {
-	c.buf[c.n] = uintptr(p)
+	*(*uintptr)(unsafe.Add(c.slots, uintptr(c.n)*unsafe.Sizeof(uintptr(0)))) = uintptr(p)
 	c.n++
 }
 
 // pop removes and returns the top block; the caller has checked c.n > 0.
 func (c *blockStack) pop() unsafe.Pointer {
 	c.n--
-	return *(*unsafe.Pointer)(unsafe.Pointer(&c.buf[c.n]))
+	return *(*unsafe.Pointer)(unsafe.Add(c.slots, uintptr(c.n)*unsafe.Sizeof(uintptr(0))))
 }
 
 // sliceHeader is the layout of a []byte, used to build a block's slice
@@ -84,7 +93,9 @@ func (h *Heap) tag(p unsafe.Pointer) uint64 { return uint64(uintptr(p)) ^ h.secr
 // package doc for n <= 0 and for what a nil result means.
 func (h *Heap) Alloc(n int) []byte {
 	if uint(n) <= MaxTinySize {
-		cls := tinyClassOf[(uint(n)+7)>>tinyStepShift]
+		// The mask changes nothing (every entry is a tiny class); it lets
+		// the compiler drop the bounds checks below.
+		cls := tinyClassOf[(uint(n)+7)>>tinyStepShift] & (NumTinyClasses - 1)
 		c := &h.tiny[cls]
 		if c.n != 0 {
 			p := c.pop()
@@ -94,7 +105,7 @@ func (h *Heap) Alloc(n int) []byte {
 					h.publish()
 				}
 			}
-			return blockSlice(p, n, classSize[cls])
+			return blockSlice(p, n, 1<<(tinyMinShift+cls))
 		}
 	}
 	return h.allocSlow(n)
@@ -107,23 +118,25 @@ func (h *Heap) Free(b []byte) error {
 	p := unsafe.Pointer(unsafe.SliceData(b))
 	off := uintptr(p) - uintptr(h.arenaBase)
 	if off < arenaReserve {
-		if ss := h.table[off>>superslabShift].Load(); ss != nil && ss.owner == h {
-			sl := &ss.slabs[(off>>slabShift)&(slabsPerSS-1)]
-			if cls := sl.class.Load(); uint32(cls) < NumTinyClasses {
-				boff := off & slabMask
-				c := &h.tiny[cls]
-				sh := sl.shift & 63
-				if boff&(uintptr(1)<<sh-1) == 0 && uint32(boff>>sh) < sl.carved &&
-					*(*uint64)(p) != h.tag(p) && !c.full() {
-					*(*uint64)(p) = h.tag(p)
-					c.push(p)
-					if statsCompiled {
-						if h.st.fastFree[cls]++; h.st.fastFree[cls]%publishInterval == 0 {
-							h.publish()
-						}
+		// One load of p's slab-map entry tells whether p is in one of
+		// this heap's tiny slabs (see slabEntry.key) and how far the slab
+		// is carved. A block start below carved that holds no free tag is
+		// a live block of this heap; anything else takes the slow path,
+		// which validates in full.
+		e := &h.slabs[off>>slabShift]
+		if cls := e.key.Load() - h.key; cls < NumTinyClasses {
+			sh := cls + tinyMinShift
+			c := &h.tiny[cls]
+			if off&(1<<sh-1) == 0 && uint32(off&slabMask)>>sh < e.carved &&
+				*(*uint64)(p) != h.tag(p) && !c.full() {
+				*(*uint64)(p) = h.tag(p)
+				c.push(p)
+				if statsCompiled {
+					if h.st.fastFree[cls]++; h.st.fastFree[cls]%publishInterval == 0 {
+						h.publish()
 					}
-					return nil
 				}
+				return nil
 			}
 		}
 	}
@@ -244,7 +257,7 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 		return h.invalidFree(Unknown, p, "no superslab is mapped there")
 	}
 	sl := &ss.slabs[(off>>slabShift)&(slabsPerSS-1)]
-	cls := int(sl.class.Load())
+	cls := sl.class()
 	if cls < 0 {
 		return h.invalidFree(Unknown, p, "the slab there serves no class")
 	}
@@ -266,7 +279,7 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 		h.freeRemote(ss.owner, p)
 		return nil
 	}
-	if idx >= sl.carved {
+	if idx >= sl.ent.carved {
 		return h.invalidFree(HeaderMissing, p, "the "+ClassName(cls)+" block was never handed out")
 	}
 	*(*uint64)(p) = h.tag(p)
@@ -276,7 +289,7 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 	if cls < NumTinyClasses {
 		c := &h.tiny[cls]
 		if c.full() {
-			h.tinyFlush(cls, len(c.buf)/2)
+			h.tinyFlush(cls, c.capacity()/2)
 			if statsCompiled {
 				h.st.class[cls].FreeFallback++
 			}
@@ -320,13 +333,13 @@ func (h *Heap) takeBack(p unsafe.Pointer) {
 		return
 	}
 	sl := &ss.slabs[(off>>slabShift)&(slabsPerSS-1)]
-	cls := int(sl.class.Load())
+	cls := sl.class()
 	if cls < 0 {
 		h.invalidFree(Unknown, p, "a queued remote free points into an idle slab")
 		return
 	}
 	idx, _ := blockIndex(cls, off&slabMask)
-	if idx >= sl.carved || sl.isFree(idx) {
+	if idx >= sl.ent.carved || sl.isFree(idx) {
 		h.invalidFree(HeaderMissing, p, "a queued remote free is not a live block")
 		return
 	}

@@ -45,6 +45,15 @@ func main() {
 	fmt.Fprintf(&b, "MaxPoolSize = %d\n", poolSizes[len(poolSizes)-1])
 	fmt.Fprintf(&b, "tinyStepShift = %d\n", log2(tinyStep))
 	fmt.Fprintf(&b, "poolStepShift = %d\n", log2(poolStep))
+	// The tiny fast paths compute a class's size as a shift; that needs
+	// the tiny sizes to be consecutive powers of two.
+	for i, s := range tinySizes {
+		if s != tinySizes[0]<<i {
+			log.Fatalf("tiny class %d is %d bytes: the tiny sizes must double from %d", i, s, tinySizes[0])
+		}
+	}
+	fmt.Fprintln(&b, "// tinyMinShift is log2 of C0's size; tiny class c is 1<<(tinyMinShift+c) bytes.")
+	fmt.Fprintf(&b, "tinyMinShift = %d\n", log2(tinySizes[0]))
 	fmt.Fprintln(&b, ")")
 	fmt.Fprintln(&b)
 	fmt.Fprintln(&b, "// classSize is the block size of each small class; tiny classes first.")

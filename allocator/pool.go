@@ -77,7 +77,7 @@ func (h *Heap) v2Refill(pc int) {
 	h.drainRemote()
 	cls := NumTinyClasses + pc
 	c := &h.v2cache[pc]
-	for c.n < uint32(len(c.buf)/2) {
+	for c.n < uint32(c.capacity()/2) {
 		p, _ := h.takeBlock(cls, availKey(cls, true), true, h.v2pages < h.a.cfg.PoolV2Pages)
 		if p == nil {
 			return

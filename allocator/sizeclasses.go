@@ -26,6 +26,8 @@ const (
 	MaxPoolSize    = 65536
 	tinyStepShift  = 3
 	poolStepShift  = 10
+	// tinyMinShift is log2 of C0's size; tiny class c is 1<<(tinyMinShift+c) bytes.
+	tinyMinShift = 3
 )
 
 // classSize is the block size of each small class; tiny classes first.

@@ -60,7 +60,7 @@ func (h *Heap) newSlab(cls int, v2 bool) *slab {
 // it is empty and either its class has another slab with room or the heap
 // is lean (then nothing empty is kept back from the OS).
 func (h *Heap) returnBlock(sl *slab, idx uint32) {
-	key := availKey(int(sl.class.Load()), sl.v2)
+	key := availKey(sl.class(), sl.v2)
 	sl.put(idx)
 	if sl.availIdx < 0 {
 		h.availPush(sl, key)
@@ -77,7 +77,7 @@ func (h *Heap) releaseSlab(sl *slab, key int) {
 	if sl.v2 {
 		h.v2pages--
 	}
-	sl.class.Store(-1)
+	sl.release()
 	h.idle = append(h.idle, sl)
 	ss := sl.ss
 	ss.idle++

@@ -3,12 +3,11 @@ package allocator
 // A Superslab is 2 MiB of mapped memory owned by the heap that mapped it,
 // cut into 32 slabs of 64 KiB. A slab serves one class at a time: a tiny
 // class, or a pool class (then it is a pool "page", v1 or v2). Only the
-// owning heap changes a slab; other heaps read its class (atomically) to
-// validate a pointer before they queue it to the owner.
+// owning heap changes a slab; other heaps read its class (atomically, from
+// the slab map) to validate a pointer before they queue it to the owner.
 
 import (
 	"math/bits"
-	"sync/atomic"
 	"unsafe"
 )
 
@@ -21,31 +20,34 @@ type Superslab struct {
 	idle  int // slabs serving no class; owner-only
 }
 
-func newSuperslab(base unsafe.Pointer, slot int, owner *Heap) *Superslab {
+// newSuperslab describes the superslab mapped at base; ents are its slabs'
+// rows of the slab map.
+func newSuperslab(base unsafe.Pointer, slot int, owner *Heap, ents []slabEntry) *Superslab {
 	ss := &Superslab{base: base, slot: slot, owner: owner, idle: slabsPerSS}
 	for i := range ss.slabs {
 		sl := &ss.slabs[i]
 		sl.ss = ss
 		sl.base = unsafe.Add(base, i<<slabShift)
-		sl.class.Store(-1)
+		sl.ent = &ents[i]
+		sl.ent.key.Store(0)
+		sl.ent.carved = 0
 		sl.availIdx = -1
 	}
 	return ss
 }
 
-// slab is a 64 KiB run of equal-size blocks. Blocks below carved have been
-// handed out at least once; a set bit in free marks one that is back.
+// slab is a 64 KiB run of equal-size blocks. Blocks below ent.carved have
+// been handed out at least once; a set bit in free marks one that is back.
 type slab struct {
-	class atomic.Int32 // -1 while idle; read by other heaps
-	ss    *Superslab
-	base  unsafe.Pointer
+	ent  *slabEntry // its row of the slab map: class and carved
+	ss   *Superslab
+	base unsafe.Pointer
 
 	// owner-only
 	size     uint32 // block size
 	shift    uint8  // log2(size), or 0 when size is not a power of two
 	v2       bool   // a hotbox v2 page
 	nblocks  uint32
-	carved   uint32
 	nfree    uint32 // set bits in free
 	free     []uint64
 	hint     int // first word of free that may have a set bit
@@ -66,7 +68,7 @@ func (sl *slab) assign(class int, v2 bool) {
 	sl.shift = classShift[class]
 	sl.v2 = v2
 	sl.nblocks = SlabSize / sl.size
-	sl.carved, sl.nfree, sl.hint = 0, 0, 0
+	sl.ent.carved, sl.nfree, sl.hint = 0, 0, 0
 	words := int(sl.nblocks+63) / 64
 	if cap(sl.free) >= words {
 		sl.free = sl.free[:words]
@@ -74,8 +76,21 @@ func (sl *slab) assign(class int, v2 bool) {
 	} else {
 		sl.free = make([]uint64, words)
 	}
-	sl.class.Store(int32(class))
+	sl.ent.key.Store(sl.ss.owner.key | uint32(class))
 }
+
+// class returns the class the slab serves, or -1 while it is idle. Any
+// heap may call it.
+func (sl *slab) class() int {
+	k := sl.ent.key.Load()
+	if k == 0 {
+		return -1
+	}
+	return int(k & 0xff)
+}
+
+// release marks the slab idle.
+func (sl *slab) release() { sl.ent.key.Store(0) }
 
 // take returns a free or never-used block, or nil when the slab is full.
 func (sl *slab) take() unsafe.Pointer {
@@ -90,9 +105,9 @@ func (sl *slab) take() unsafe.Pointer {
 			}
 		}
 	}
-	if sl.carved < sl.nblocks {
-		p := unsafe.Add(sl.base, uintptr(sl.carved)*uintptr(sl.size))
-		sl.carved++
+	if sl.ent.carved < sl.nblocks {
+		p := unsafe.Add(sl.base, uintptr(sl.ent.carved)*uintptr(sl.size))
+		sl.ent.carved++
 		return p
 	}
 	return nil
@@ -112,6 +127,6 @@ func (sl *slab) isFree(idx uint32) bool {
 }
 
 // empty reports whether every block ever handed out is back.
-func (sl *slab) empty() bool { return sl.nfree == sl.carved }
+func (sl *slab) empty() bool { return sl.nfree == sl.ent.carved }
 
-func (sl *slab) full() bool { return sl.nfree == 0 && sl.carved == sl.nblocks }
+func (sl *slab) full() bool { return sl.nfree == 0 && sl.ent.carved == sl.nblocks }

@@ -16,7 +16,7 @@ func (h *Heap) tinyRefill(cls int) unsafe.Pointer {
 	h.drainRemote()
 	c := &h.tiny[cls]
 	if c.n == 0 {
-		want := uint32(max(1, len(c.buf)/2))
+		want := uint32(max(1, c.capacity()/2))
 		for c.n < want {
 			p, _ := h.takeBlock(cls, cls, false, true)
 			if p == nil {
