@@ -119,8 +119,11 @@ type publishedStats struct {
 
 // publishInterval is how many inline fast allocs (or frees) of one class a
 // heap runs between publishes: a live Snapshot lags each heap by at most
-// this many operations per class. It is a power of two so the check is a mask.
-const publishInterval = 4096
+// this many operations per class (0.3 ms of random_mixed at 60M ops/s).
+// It is a power of two so the check is a mask. Publishing costs about
+// half a microsecond, mostly atomic stores, so a shorter interval shows up
+// in ops/s: at 4096 it took 0.9% of random_mixed's CPU samples.
+const publishInterval = 16384
 
 // publish copies the heap's counters where Snapshot can read them.
 //
@@ -148,11 +151,16 @@ func (h *Heap) publish() {
 			}
 		}
 	}
+	// An atomic store is a locked exchange on amd64; skip the unchanged.
 	for i, v := range s.path {
-		h.pub.path[i].Store(v)
+		if h.pub.path[i].Load() != v {
+			h.pub.path[i].Store(v)
+		}
 	}
 	for i, v := range s.invalid {
-		h.pub.invalid[i].Store(v)
+		if h.pub.invalid[i].Load() != v {
+			h.pub.invalid[i].Store(v)
+		}
 	}
 	h.flushPending()
 }
