@@ -46,31 +46,41 @@ const tinyCacheMax = 4096
 // blockStack is a LIFO cache of free blocks. Its slots hold addresses as
 // uintptr: the blocks are off the Go heap, so the GC need not scan the cache
 // and pushes need no write barrier. push and pop index the slots without a
-// bounds check; their callers check full and n > 0.
+// bounds check; their callers check full and empty.
+//
+// The stack keeps no depth: it counts its pushes and pops, and the depth is
+// their difference. The tiny fast paths' counters are those same two counts
+// less the slow paths' (heapStats), so counting a fast alloc or free costs
+// nothing beyond the stack's own bookkeeping.
 type blockStack struct {
-	n, size uint32
-	slots   unsafe.Pointer // [size]uintptr, Go-allocated
+	pushes, pops uint64
+	size         uint32
+	slots        unsafe.Pointer // [size]uintptr, Go-allocated
 }
 
 func newBlockStack(size int) blockStack {
 	return blockStack{size: uint32(size), slots: unsafe.Pointer(unsafe.SliceData(make([]uintptr, size)))}
 }
 
-func (c *blockStack) full() bool { return c.n >= c.size }
+// depth returns how many blocks the stack holds.
+func (c *blockStack) depth() uint32 { return uint32(c.pushes - c.pops) }
+
+func (c *blockStack) full() bool  { return c.depth() >= c.size }
+func (c *blockStack) empty() bool { return c.pushes == c.pops }
 
 // capacity returns how many blocks the stack holds when full.
 func (c *blockStack) capacity() int { return int(c.size) }
 
 // push adds p; the caller has checked full.
 func (c *blockStack) push(p unsafe.Pointer) {
-	*(*uintptr)(unsafe.Add(c.slots, uintptr(c.n)*unsafe.Sizeof(uintptr(0)))) = uintptr(p)
-	c.n++
+	*(*uintptr)(unsafe.Add(c.slots, uintptr(c.depth())*unsafe.Sizeof(uintptr(0)))) = uintptr(p)
+	c.pushes++
 }
 
-// pop removes and returns the top block; the caller has checked c.n > 0.
+// pop removes and returns the top block; the caller has checked empty.
 func (c *blockStack) pop() unsafe.Pointer {
-	c.n--
-	return *(*unsafe.Pointer)(unsafe.Add(c.slots, uintptr(c.n)*unsafe.Sizeof(uintptr(0))))
+	c.pops++
+	return *(*unsafe.Pointer)(unsafe.Add(c.slots, uintptr(c.depth())*unsafe.Sizeof(uintptr(0))))
 }
 
 // sliceHeader is the layout of a []byte, used to build a block's slice
@@ -97,13 +107,11 @@ func (h *Heap) Alloc(n int) []byte {
 		// the compiler drop the bounds checks below.
 		cls := tinyClassOf[(uint(n)+7)>>tinyStepShift] & (NumTinyClasses - 1)
 		c := &h.tiny[cls]
-		if c.n != 0 {
+		if !c.empty() {
 			p := c.pop()
 			*(*uint64)(p) = 0
-			if statsCompiled {
-				if h.st.fastAlloc[cls]++; h.st.fastAlloc[cls]%publishInterval == 0 {
-					h.publish()
-				}
+			if statsCompiled && c.pops%publishInterval == 0 {
+				h.publish()
 			}
 			return blockSlice(p, n, 1<<(tinyMinShift+cls))
 		}
@@ -131,10 +139,8 @@ func (h *Heap) Free(b []byte) error {
 				*(*uint64)(p) != h.tag(p) && !c.full() {
 				*(*uint64)(p) = h.tag(p)
 				c.push(p)
-				if statsCompiled {
-					if h.st.fastFree[cls]++; h.st.fastFree[cls]%publishInterval == 0 {
-						h.publish()
-					}
+				if statsCompiled && c.pushes%publishInterval == 0 {
+					h.publish()
 				}
 				return nil
 			}
@@ -296,7 +302,7 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 		} else if statsCompiled {
 			h.st.class[cls].FreeFast++
 		}
-		c.push(p)
+		h.slowPush(cls, p)
 		return nil
 	}
 	h.poolFree(sl, cls, idx, p)
@@ -346,7 +352,7 @@ func (h *Heap) takeBack(p unsafe.Pointer) {
 	switch {
 	case cls < NumTinyClasses:
 		if c := &h.tiny[cls]; !c.full() {
-			c.push(p)
+			h.slowPush(cls, p)
 			return
 		}
 	case sl.v2:

@@ -53,9 +53,9 @@ func (h *Heap) poolV2Alloc(pc, n int) []byte {
 		h.st.path[PathPoolV2Alloc]++
 	}
 	c := &h.v2cache[pc]
-	if c.n == 0 {
+	if c.empty() {
 		h.v2Refill(pc)
-		if c.n == 0 {
+		if c.empty() {
 			if statsCompiled {
 				h.st.class[cls].AllocRefillFail++
 			}
@@ -77,7 +77,7 @@ func (h *Heap) v2Refill(pc int) {
 	h.drainRemote()
 	cls := NumTinyClasses + pc
 	c := &h.v2cache[pc]
-	for c.n < uint32(c.capacity()/2) {
+	for c.depth() < uint32(c.capacity()/2) {
 		p, _ := h.takeBlock(cls, availKey(cls, true), true, h.v2pages < h.a.cfg.PoolV2Pages)
 		if p == nil {
 			return

@@ -97,17 +97,19 @@ func Tier(c int) string {
 	return "large"
 }
 
-// heapStats is written only by its heap, with plain stores. The inline
-// tiny fast paths in Alloc and Free each bump one counter, fastAlloc or
-// fastFree, which stands for both a call and a fast hit; class holds what
-// the slow paths count. publish folds the two together.
+// heapStats is written only by its heap, with plain stores, and only by
+// the slow paths: the inline tiny fast paths write no counter. A tiny
+// class's fast allocs are its cache's pops less slowPop, its fast frees the
+// pushes less slowPush (see blockStack); each stands for both a call and a
+// fast hit. publish folds them into class, which holds what the slow paths
+// count.
 type heapStats struct {
-	fastAlloc [NumTinyClasses]uint64
-	fastFree  [NumTinyClasses]uint64
-	class     [NumClasses]Counters
-	path      [NumPaths]uint64 // slow paths; the tiny fast path's hits are derived in publish
-	invalid   [numInvalidKinds]uint64
-	slowOps   uint64 // calls into allocSlow and freeSmall, to pace publishing
+	slowPush [NumTinyClasses]uint64 // tiny cache pushes by slow paths
+	slowPop  [NumTinyClasses]uint64 // tiny cache pops by slow paths
+	class    [NumClasses]Counters
+	path     [NumPaths]uint64 // slow paths; the tiny fast path's hits are derived in publish
+	invalid  [numInvalidKinds]uint64
+	slowOps  uint64 // calls into allocSlow and freeSmall, to pace publishing
 }
 
 // publishedStats is the last published copy of a heapStats.
@@ -130,19 +132,22 @@ const publishInterval = 16384
 //go:noinline
 func (h *Heap) publish() {
 	s := &h.st
+	var fastAlloc, fastFree [NumTinyClasses]uint64
 	var fast uint64
-	for c := 0; c < NumTinyClasses; c++ {
-		fast += s.fastAlloc[c] + s.fastFree[c]
+	for c := range fastAlloc {
+		fastAlloc[c] = h.tiny[c].pops - s.slowPop[c]
+		fastFree[c] = h.tiny[c].pushes - s.slowPush[c]
+		fast += fastAlloc[c] + fastFree[c]
 	}
 	s.path[PathTinyFast] = fast
 	s.path[PathSlowEntry] = s.slowOps
 	for c := range s.class {
 		v := s.class[c]
 		if c < NumTinyClasses {
-			v.AllocCalls += s.fastAlloc[c]
-			v.AllocFast += s.fastAlloc[c]
-			v.FreeCalls += s.fastFree[c]
-			v.FreeFast += s.fastFree[c]
+			v.AllocCalls += fastAlloc[c]
+			v.AllocFast += fastAlloc[c]
+			v.FreeCalls += fastFree[c]
+			v.FreeFast += fastFree[c]
 		}
 		dst := &h.pub.class[c]
 		for i, x := range v.array() {

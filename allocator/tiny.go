@@ -15,35 +15,52 @@ func (h *Heap) tinyRefill(cls int) unsafe.Pointer {
 	h.flushPending()
 	h.drainRemote()
 	c := &h.tiny[cls]
-	if c.n == 0 {
+	if c.empty() {
 		want := uint32(max(1, c.capacity()/2))
-		for c.n < want {
+		for c.depth() < want {
 			p, _ := h.takeBlock(cls, cls, false, true)
 			if p == nil {
 				break
 			}
-			c.push(p)
+			h.slowPush(cls, p)
 		}
-		if c.n == 0 {
+		if c.empty() {
 			return nil
 		}
 	}
+	if statsCompiled {
+		h.st.slowPop[cls]++
+	}
 	return c.pop()
+}
+
+// slowPush pushes p on class cls's cache for a slow path, which the fast
+// path counters must not count; the caller has checked full.
+func (h *Heap) slowPush(cls int, p unsafe.Pointer) {
+	if statsCompiled {
+		h.st.slowPush[cls]++
+	}
+	h.tiny[cls].push(p)
 }
 
 // tinyFlush returns class cls's cached blocks to their slabs until keep remain.
 //
 //go:noinline
 func (h *Heap) tinyFlush(cls, keep int) {
-	if statsCompiled && int(h.tiny[cls].n) > keep {
-		h.st.path[PathTinyFlush]++
+	c := &h.tiny[cls]
+	if int(c.depth()) <= keep {
+		return
 	}
-	h.flushStack(&h.tiny[cls], keep)
+	if statsCompiled {
+		h.st.path[PathTinyFlush]++
+		h.st.slowPop[cls] += uint64(int(c.depth()) - keep)
+	}
+	h.flushStack(c, keep)
 }
 
 // flushStack returns a cache's blocks to their slabs until keep remain.
 func (h *Heap) flushStack(c *blockStack, keep int) {
-	for int(c.n) > keep {
+	for int(c.depth()) > keep {
 		p := c.pop()
 		ss, off, _ := h.ar.lookup(p)
 		sl := &ss.slabs[(off>>slabShift)&(slabsPerSS-1)]
