@@ -444,6 +444,35 @@ func TestPoolV2StatsAtClose(t *testing.T) {
 	}
 }
 
+// TestLiveSnapshotLagFreeOnly checks that a heap that only frees still
+// publishes: its frees fill the cache, and tinyFlush publishes.
+func TestLiveSnapshotLagFreeOnly(t *testing.T) {
+	if !statsCompiled {
+		t.Skip("counters compiled out")
+	}
+	a := newTestAllocator(t, nil)
+	h := a.NewHeap()
+	const ops = 3 * publishInterval
+	blocks := make([][]byte, ops)
+	for i := range blocks {
+		blocks[i] = h.Alloc(64)
+	}
+	h.Flush()
+	for _, b := range blocks {
+		if err := h.Free(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lag := uint64(publishInterval + a.Config().TinyCacheCap)
+	if tot := a.Snapshot().Totals(); tot.FreeCalls+lag < ops || tot.FreeCalls > ops {
+		t.Errorf("live snapshot shows %d of %d frees (lag allowed %d)", tot.FreeCalls, ops, lag)
+	}
+	h.Flush()
+	if tot := a.Snapshot().Totals(); tot.FreeCalls != ops {
+		t.Errorf("after Flush %d frees, want %d", tot.FreeCalls, ops)
+	}
+}
+
 // TestLiveSnapshotLag checks that a heap publishes without Flush, from the
 // fast and the slow paths alike, at most publishInterval ops behind.
 func TestLiveSnapshotLag(t *testing.T) {

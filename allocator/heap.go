@@ -138,10 +138,10 @@ func (h *Heap) Free(b []byte) error {
 			if off&(1<<sh-1) == 0 && uint32(off&slabMask)>>sh < e.carved &&
 				*(*uint64)(p) != h.tag(p) && !c.full() {
 				*(*uint64)(p) = h.tag(p)
+				// No publish check here: Alloc's is enough for a heap
+				// that also allocates, and one that only frees fills
+				// its cache and publishes from tinyFlush.
 				c.push(p)
-				if statsCompiled && c.pushes%publishInterval == 0 {
-					h.publish()
-				}
 				return nil
 			}
 		}
