@@ -79,8 +79,17 @@ func (c *blockStack) push(p unsafe.Pointer) {
 
 // pop removes and returns the top block; the caller has checked empty.
 func (c *blockStack) pop() unsafe.Pointer {
-	c.pops++
-	return *(*unsafe.Pointer)(unsafe.Add(c.slots, uintptr(c.depth())*unsafe.Sizeof(uintptr(0))))
+	p, _ := c.popCount()
+	return p
+}
+
+// popCount is pop that also returns the pops so far, from a register:
+// read back from c after the block's address is loaded, the compiler
+// reloads it, as an unsafe load may alias it.
+func (c *blockStack) popCount() (unsafe.Pointer, uint64) {
+	pops := c.pops + 1
+	c.pops = pops
+	return *(*unsafe.Pointer)(unsafe.Add(c.slots, uintptr(uint32(c.pushes-pops))*unsafe.Sizeof(uintptr(0)))), pops
 }
 
 // sliceHeader is the layout of a []byte, used to build a block's slice
@@ -108,9 +117,9 @@ func (h *Heap) Alloc(n int) []byte {
 		cls := tinyClassOf[(uint(n)+7)>>tinyStepShift] & (NumTinyClasses - 1)
 		c := &h.tiny[cls]
 		if !c.empty() {
-			p := c.pop()
+			p, pops := c.popCount()
 			*(*uint64)(p) = 0
-			if statsCompiled && c.pops%publishInterval == 0 {
+			if statsCompiled && pops%publishInterval == 0 {
 				h.publish()
 			}
 			return blockSlice(p, n, 1<<(tinyMinShift+cls))
