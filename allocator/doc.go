@@ -10,8 +10,8 @@
 //
 // Slabs are carved out of 2 MiB superslabs mapped inside one reserved address
 // range, so finding a pointer's superslab and slab is a subtraction, a shift
-// and a bounds check (see arena.go). Memory is never owned by the Go GC and is
-// not zeroed.
+// and a bounds check (see arena.go); Free's fast path reads one slab-map entry
+// (slabmap.go). Memory is never owned by the Go GC and is not zeroed.
 //
 // # Ownership
 //
@@ -31,11 +31,14 @@
 //	free_calls  = free_fast + free_remote + free_fallback      (valid frees only)
 //	invalid frees = page_of_fail_header_missing + _out_of_range + _misaligned + _unknown
 //
-// The fast path writes its counters with plain stores into fields the heap
-// owns. The heap publishes them into atomics every publishInterval operations,
-// on each slow-path call and on Flush, so Snapshot never locks the fast path;
-// it is exact once every heap has called Flush. Building with the tag
-// haktop_nostats compiles every counter write out.
+// The inline tiny fast paths write no counter: a class's fast allocs and
+// frees are its cache's pop and push counts less the slow paths' (blockStack).
+// The slow paths write plain counters into fields the heap owns. The heap
+// publishes into atomics every publishInterval fast allocs of a class or
+// slow-path calls, when a flush finds that many frees since the last publish,
+// and on Flush, so Snapshot never locks the fast path; it is exact once every
+// heap has called Flush. Building with the tag haktop_nostats compiles every
+// counter write and publish check out.
 //
 // # Allocation semantics
 //
