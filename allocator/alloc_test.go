@@ -444,59 +444,6 @@ func TestPoolV2StatsAtClose(t *testing.T) {
 	}
 }
 
-// TestLiveSnapshotLagFreeOnly checks that a heap that only frees still
-// publishes: its frees fill the cache, and tinyFlush publishes.
-func TestLiveSnapshotLagFreeOnly(t *testing.T) {
-	if !statsCompiled {
-		t.Skip("counters compiled out")
-	}
-	a := newTestAllocator(t, nil)
-	h := a.NewHeap()
-	const ops = 3 * publishInterval
-	blocks := make([][]byte, ops)
-	for i := range blocks {
-		blocks[i] = h.Alloc(64)
-	}
-	h.Flush()
-	for _, b := range blocks {
-		if err := h.Free(b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	lag := uint64(publishInterval + a.Config().TinyCacheCap)
-	if tot := a.Snapshot().Totals(); tot.FreeCalls+lag < ops || tot.FreeCalls > ops {
-		t.Errorf("live snapshot shows %d of %d frees (lag allowed %d)", tot.FreeCalls, ops, lag)
-	}
-	h.Flush()
-	if tot := a.Snapshot().Totals(); tot.FreeCalls != ops {
-		t.Errorf("after Flush %d frees, want %d", tot.FreeCalls, ops)
-	}
-}
-
-// TestLiveSnapshotLag checks that a heap publishes without Flush, from the
-// fast and the slow paths alike, at most publishInterval ops behind.
-func TestLiveSnapshotLag(t *testing.T) {
-	if !statsCompiled {
-		t.Skip("counters compiled out")
-	}
-	for _, size := range []int{64, 5000} {
-		a := newTestAllocator(t, nil)
-		h := a.NewHeap()
-		const ops = 3 * publishInterval
-		for i := 0; i < ops; i++ {
-			h.Free(h.Alloc(size))
-		}
-		tot := a.Snapshot().Totals()
-		if tot.AllocCalls+publishInterval < ops || tot.AllocCalls > ops {
-			t.Errorf("size %d: live snapshot shows %d of %d allocs", size, tot.AllocCalls, ops)
-		}
-		h.Flush()
-		if tot := a.Snapshot().Totals(); tot.AllocCalls != ops || tot.FreeCalls != ops {
-			t.Errorf("size %d: after Flush %d allocs %d frees, want %d", size, tot.AllocCalls, tot.FreeCalls, ops)
-		}
-	}
-}
-
 func TestReleaseReusesHeaps(t *testing.T) {
 	a := newTestAllocator(t, nil)
 	h1, h2 := a.NewHeap(), a.NewHeap()

@@ -75,10 +75,16 @@ func (a *Allocator) NewHeap() *Heap {
 	}
 	h := &Heap{a: a, ar: a.ar, arenaBase: a.ar.base, slabs: a.ar.slabs, key: heapKey(id), secret: a.secret, id: id}
 	for c := range h.tiny {
-		h.tiny[c] = newBlockStack(a.cfg.TinyCacheCap)
+		h.tiny[c].init(a.cfg.TinyCacheCap)
 	}
 	for i := range h.v2cache {
-		h.v2cache[i] = newBlockStack(poolV2CacheCap)
+		h.v2cache[i].init(poolV2CacheCap)
+	}
+	if statsCompiled {
+		// Idle until it first takes a slow path: Snapshot does not wait
+		// for a heap whose worker has not started.
+		h.pub.idle.Store(true)
+		h.arm()
 	}
 	// Copy-on-append so Snapshot can range over an old slice header unlocked.
 	heaps := make([]*Heap, len(a.heaps), len(a.heaps)+1)

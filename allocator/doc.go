@@ -33,12 +33,13 @@
 //
 // The inline tiny fast paths write no counter: a class's fast allocs and
 // frees are its cache's pop and push counts less the slow paths' (blockStack).
-// The slow paths write plain counters into fields the heap owns. The heap
-// publishes into atomics every publishInterval fast allocs of a class or
-// slow-path calls, when a flush finds that many frees since the last publish,
-// and on Flush, so Snapshot never locks the fast path; it is exact once every
-// heap has called Flush. Building with the tag haktop_nostats compiles every
-// counter write and publish check out.
+// The slow paths write plain counters into fields the heap owns. A heap
+// publishes them into atomics when Snapshot asks (see publish.go) and on
+// Flush; the request reaches it through the tiny caches' limit word, which
+// the fast path reads anyway, so counting costs the fast paths nothing and
+// Snapshot never locks them. Snapshot waits for running heaps' answers, and
+// is exact once every heap has called Flush. Building with the tag
+// haktop_nostats compiles every counter write and the requests out.
 //
 // # Allocation semantics
 //

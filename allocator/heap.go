@@ -13,6 +13,7 @@ package allocator
 
 import (
 	"fmt"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -52,14 +53,22 @@ const tinyCacheMax = 4096
 // their difference. The tiny fast paths' counters are those same two counts
 // less the slow paths' (heapStats), so counting a fast alloc or free costs
 // nothing beyond the stack's own bookkeeping.
+//
+// full compares the depth with limit, not size: limit is size except while
+// a Snapshot request is pending, when it is 0, so the owner's next Free of
+// the class takes the slow path and answers (see publish.go). Reading it is
+// a plain load on amd64; only Snapshot and the owner's slow paths write it.
 type blockStack struct {
 	pushes, pops uint64
+	limit        atomic.Uint32
 	size         uint32
 	slots        unsafe.Pointer // [size]uintptr, Go-allocated
 }
 
-func newBlockStack(size int) blockStack {
-	return blockStack{size: uint32(size), slots: unsafe.Pointer(unsafe.SliceData(make([]uintptr, size)))}
+func (c *blockStack) init(size int) {
+	c.size = uint32(size)
+	c.limit.Store(c.size)
+	c.slots = unsafe.Pointer(unsafe.SliceData(make([]uintptr, size)))
 }
 
 // depth returns how many blocks the stack holds.
@@ -67,6 +76,10 @@ func (c *blockStack) depth() uint32 { return uint32(c.pushes - c.pops) }
 
 func (c *blockStack) full() bool  { return c.depth() >= c.size }
 func (c *blockStack) empty() bool { return c.pushes == c.pops }
+
+// room reports whether Free's fast path may push: the stack is not full
+// and no Snapshot request is pending.
+func (c *blockStack) room() bool { return c.depth() < c.limit.Load() }
 
 // capacity returns how many blocks the stack holds when full.
 func (c *blockStack) capacity() int { return int(c.size) }
@@ -79,17 +92,9 @@ func (c *blockStack) push(p unsafe.Pointer) {
 
 // pop removes and returns the top block; the caller has checked empty.
 func (c *blockStack) pop() unsafe.Pointer {
-	p, _ := c.popCount()
-	return p
-}
-
-// popCount is pop that also returns the pops so far, from a register:
-// read back from c after the block's address is loaded, the compiler
-// reloads it, as an unsafe load may alias it.
-func (c *blockStack) popCount() (unsafe.Pointer, uint64) {
 	pops := c.pops + 1
 	c.pops = pops
-	return *(*unsafe.Pointer)(unsafe.Add(c.slots, uintptr(uint32(c.pushes-pops))*unsafe.Sizeof(uintptr(0)))), pops
+	return *(*unsafe.Pointer)(unsafe.Add(c.slots, uintptr(uint32(c.pushes-pops))*unsafe.Sizeof(uintptr(0))))
 }
 
 // sliceHeader is the layout of a []byte, used to build a block's slice
@@ -117,11 +122,8 @@ func (h *Heap) Alloc(n int) []byte {
 		cls := tinyClassOf[(uint(n)+7)>>tinyStepShift] & (NumTinyClasses - 1)
 		c := &h.tiny[cls]
 		if !c.empty() {
-			p, pops := c.popCount()
+			p := c.pop()
 			*(*uint64)(p) = 0
-			if statsCompiled && pops%publishInterval == 0 {
-				h.publish()
-			}
 			return blockSlice(p, n, 1<<(tinyMinShift+cls))
 		}
 	}
@@ -145,11 +147,8 @@ func (h *Heap) Free(b []byte) error {
 			sh := cls + tinyMinShift
 			c := &h.tiny[cls]
 			if off&(1<<sh-1) == 0 && uint32(off&slabMask)>>sh < e.carved &&
-				*(*uint64)(p) != h.tag(p) && !c.full() {
+				*(*uint64)(p) != h.tag(p) && c.room() {
 				*(*uint64)(p) = h.tag(p)
-				// No publish check here: Alloc's is enough for a heap
-				// that also allocates, and one that only frees fills
-				// its cache and publishes from tinyFlush.
 				c.push(p)
 				return nil
 			}
@@ -175,7 +174,7 @@ func (h *Heap) Flush() {
 		}
 	}
 	if statsCompiled {
-		h.publish()
+		h.quiesce()
 	}
 }
 
@@ -303,6 +302,11 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 	}
 	if cls < NumTinyClasses {
 		c := &h.tiny[cls]
+		if statsCompiled && c.limit.Load() != c.size {
+			// A request's trap that poll did not clear: it was armed
+			// after the request it belongs to was answered.
+			h.answer()
+		}
 		if c.full() {
 			h.tinyFlush(cls, c.capacity()/2)
 			if statsCompiled {
@@ -318,13 +322,11 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 	return nil
 }
 
-// countSlowOp publishes every publishInterval slow-path operations, so a
-// heap whose work never takes the inline fast paths (pool, large) is seen live too.
+// countSlowOp counts a slow-path entry and answers any Snapshot request.
 func (h *Heap) countSlowOp() {
 	if statsCompiled {
-		if h.st.slowOps++; h.st.slowOps%publishInterval == 0 {
-			h.publish()
-		}
+		h.st.slowOps++
+		h.poll()
 	}
 }
 

@@ -6,8 +6,6 @@ package allocator
 // stores (never a read-modify-write), and Snapshot reads those from any
 // goroutine.
 
-import "sync/atomic"
-
 // Counters are one class's counts. See the package doc for their invariants.
 type Counters struct {
 	AllocCalls      uint64 `json:"alloc_calls"`
@@ -106,70 +104,10 @@ func Tier(c int) string {
 type heapStats struct {
 	slowPush [NumTinyClasses]uint64 // tiny cache pushes by slow paths
 	slowPop  [NumTinyClasses]uint64 // tiny cache pops by slow paths
-	pushMark [NumTinyClasses]uint64 // pushes at tinyFlush's last publish
 	class    [NumClasses]Counters
 	path     [NumPaths]uint64 // slow paths; the tiny fast path's hits are derived in publish
 	invalid  [numInvalidKinds]uint64
-	slowOps  uint64 // calls into allocSlow and freeSmall, to pace publishing
-}
-
-// publishedStats is the last published copy of a heapStats.
-type publishedStats struct {
-	class   [NumClasses][numCounters]atomic.Uint64
-	path    [NumPaths]atomic.Uint64
-	invalid [numInvalidKinds]atomic.Uint64
-}
-
-// publishInterval is how many inline fast allocs of one class a heap runs
-// between publishes (Alloc checks; a heap that only frees publishes when a
-// flush finds this many frees since the last): a live Snapshot lags each
-// heap by at most this many operations per class plus a cache's worth (0.3 ms of random_mixed at 60M ops/s).
-// It is a power of two so the check is a mask. Publishing costs about
-// half a microsecond, mostly atomic stores, so a shorter interval shows up
-// in ops/s: at 4096 it took 0.9% of random_mixed's CPU samples.
-const publishInterval = 16384
-
-// publish copies the heap's counters where Snapshot can read them.
-//
-//go:noinline
-func (h *Heap) publish() {
-	s := &h.st
-	var fastAlloc, fastFree [NumTinyClasses]uint64
-	var fast uint64
-	for c := range fastAlloc {
-		fastAlloc[c] = h.tiny[c].pops - s.slowPop[c]
-		fastFree[c] = h.tiny[c].pushes - s.slowPush[c]
-		fast += fastAlloc[c] + fastFree[c]
-	}
-	s.path[PathTinyFast] = fast
-	s.path[PathSlowEntry] = s.slowOps
-	for c := range s.class {
-		v := s.class[c]
-		if c < NumTinyClasses {
-			v.AllocCalls += fastAlloc[c]
-			v.AllocFast += fastAlloc[c]
-			v.FreeCalls += fastFree[c]
-			v.FreeFast += fastFree[c]
-		}
-		dst := &h.pub.class[c]
-		for i, x := range v.array() {
-			if dst[i].Load() != x {
-				dst[i].Store(x)
-			}
-		}
-	}
-	// An atomic store is a locked exchange on amd64; skip the unchanged.
-	for i, v := range s.path {
-		if h.pub.path[i].Load() != v {
-			h.pub.path[i].Store(v)
-		}
-	}
-	for i, v := range s.invalid {
-		if h.pub.invalid[i].Load() != v {
-			h.pub.invalid[i].Store(v)
-		}
-	}
-	h.flushPending()
+	slowOps  uint64 // calls into allocSlow and freeSmall (PathSlowEntry)
 }
 
 // ClassStats is one class row of a Snapshot.
@@ -210,17 +148,23 @@ func (s Snapshot) Totals() Counters {
 	return t
 }
 
-// Snapshot returns the counters every heap has published so far. It is safe
-// from any goroutine while heaps run, and exact once every heap has called Flush.
+// Snapshot returns every heap's counters. It is safe from any goroutine
+// while heaps run: it asks each running heap to publish and waits for the
+// answers (see publish.go), so a running heap's counters are current to
+// within a few operations. A heap that is not running (flushed, blocked,
+// or used by the goroutine calling Snapshot) is shown as of its last
+// publish; once every heap has called Flush, the Snapshot is exact.
 func (a *Allocator) Snapshot() Snapshot {
 	a.mu.Lock()
 	heaps := a.heaps
 	a.mu.Unlock()
+	requestPublish(heaps)
 	return a.snapshotOf(heaps)
 }
 
-// HeapSnapshot returns what heap id (see Heap.ID) has published, and false
-// when there is no such heap. Memory figures are the whole allocator's.
+// HeapSnapshot returns heap id's counters (see Heap.ID), as Snapshot does,
+// and false when there is no such heap. Memory figures are the whole
+// allocator's.
 func (a *Allocator) HeapSnapshot(id int) (Snapshot, bool) {
 	a.mu.Lock()
 	heaps := a.heaps
@@ -228,6 +172,7 @@ func (a *Allocator) HeapSnapshot(id int) (Snapshot, bool) {
 	if id < 0 || id >= len(heaps) {
 		return Snapshot{}, false
 	}
+	requestPublish(heaps[id : id+1])
 	return a.snapshotOf(heaps[id : id+1]), true
 }
 

@@ -56,10 +56,6 @@ func (h *Heap) tinyFlush(cls, keep int) {
 		h.st.slowPop[cls] += uint64(int(c.depth()) - keep)
 	}
 	h.flushStack(c, keep)
-	if statsCompiled && c.pushes-h.st.pushMark[cls] >= publishInterval {
-		h.st.pushMark[cls] = c.pushes
-		h.publish()
-	}
 }
 
 // flushStack returns a cache's blocks to their slabs until keep remain.
