@@ -73,12 +73,12 @@ func (a *Allocator) NewHeap() *Heap {
 	if id >= maxHeaps {
 		panic(fmt.Sprintf("allocator: more than %d heaps", maxHeaps))
 	}
-	h := &Heap{a: a, ar: a.ar, arenaBase: a.ar.base, slabs: a.ar.slabs, key: heapKey(id), secret: a.secret, id: id}
+	h := &Heap{a: a, ar: a.ar, arenaBase: a.ar.base, slabs: unsafe.Pointer(a.ar.slabs), key: heapKey(id), secret: a.secret, id: id}
 	for c := range h.tiny {
-		h.tiny[c].init(a.cfg.TinyCacheCap)
+		h.tiny[c].init(a.cfg.TinyCacheCap, classSize[c])
 	}
 	for i := range h.v2cache {
-		h.v2cache[i].init(poolV2CacheCap)
+		h.v2cache[i].init(poolV2CacheCap, classSize[NumTinyClasses+i])
 	}
 	if statsCompiled {
 		// Idle until it first takes a slow path: Snapshot does not wait

@@ -130,9 +130,11 @@ func BenchmarkRandomMixed(b *testing.B) {
 // blockAt returns a one-byte slice at block address s, for Free. The load
 // through a *unsafe.Pointer turns the uintptr back into a pointer without
 // the uintptr-to-Pointer conversion vet rightly flags for Go memory; the
-// block is off the Go heap, where that concern does not apply.
+// block is off the Go heap, where that concern does not apply. It builds
+// the slice as blockSlice does: unsafe.Slice's nil and length checks would
+// be instructions the C loop's free(slots[idx]) does not run.
 func blockAt(s uintptr) []byte {
-	return unsafe.Slice(*(**byte)(unsafe.Pointer(&s)), 1)
+	return blockSlice(*(*unsafe.Pointer)(unsafe.Pointer(&s)), 1, 1)
 }
 
 func benchHeap(b *testing.B) (*Allocator, *Heap) {

@@ -22,7 +22,7 @@ type Heap struct {
 	a         *Allocator
 	ar        *arena
 	arenaBase unsafe.Pointer
-	slabs     *slabMap
+	slabs     unsafe.Pointer // the arena's *slabMap; unsafe.Pointer so indexing it needs no nil check
 	key       uint32 // heapKey(id)
 	secret    uint64
 	id        int
@@ -61,20 +61,23 @@ const tinyCacheMax = 4096
 type blockStack struct {
 	pushes, pops uint64
 	limit        atomic.Uint32
-	size         uint32
+	size         uint16 // capacity, at most tinyCacheMax
+	mask         uint16 // block size - 1, for Free's alignment check (tiny caches)
 	slots        unsafe.Pointer // [size]uintptr, Go-allocated
 }
 
-func (c *blockStack) init(size int) {
-	c.size = uint32(size)
-	c.limit.Store(c.size)
+// init sizes the stack for size blocks of blockSize bytes.
+func (c *blockStack) init(size, blockSize int) {
+	c.size = uint16(size)
+	c.mask = uint16(blockSize - 1)
+	c.limit.Store(uint32(size))
 	c.slots = unsafe.Pointer(unsafe.SliceData(make([]uintptr, size)))
 }
 
 // depth returns how many blocks the stack holds.
 func (c *blockStack) depth() uint32 { return uint32(c.pushes - c.pops) }
 
-func (c *blockStack) full() bool  { return c.depth() >= c.size }
+func (c *blockStack) full() bool  { return c.depth() >= uint32(c.size) }
 func (c *blockStack) empty() bool { return c.pushes == c.pops }
 
 // room reports whether Free's fast path may push: the stack is not full
@@ -85,16 +88,23 @@ func (c *blockStack) room() bool { return c.depth() < c.limit.Load() }
 func (c *blockStack) capacity() int { return int(c.size) }
 
 // push adds p; the caller has checked full.
-func (c *blockStack) push(p unsafe.Pointer) {
-	*(*uintptr)(unsafe.Add(c.slots, uintptr(c.depth())*unsafe.Sizeof(uintptr(0)))) = uintptr(p)
+func (c *blockStack) push(p unsafe.Pointer) { c.pushAt(c.depth(), p) }
+
+// pushAt is push for a caller that has read the depth d.
+func (c *blockStack) pushAt(d uint32, p unsafe.Pointer) {
+	*(*uintptr)(unsafe.Add(c.slots, uintptr(d)*unsafe.Sizeof(uintptr(0)))) = uintptr(p)
 	c.pushes++
 }
 
 // pop removes and returns the top block; the caller has checked empty.
-func (c *blockStack) pop() unsafe.Pointer {
-	pops := c.pops + 1
-	c.pops = pops
-	return *(*unsafe.Pointer)(unsafe.Add(c.slots, uintptr(uint32(c.pushes-pops))*unsafe.Sizeof(uintptr(0))))
+func (c *blockStack) pop() unsafe.Pointer { return c.popAt(c.depth()) }
+
+// popAt is pop for a caller that has read the depth d (> 0). Passing it in
+// saves the fast path a reload: after the store to pops the compiler
+// cannot tell pushes is unchanged.
+func (c *blockStack) popAt(d uint32) unsafe.Pointer {
+	c.pops++
+	return *(*unsafe.Pointer)(unsafe.Add(c.slots, uintptr(d-1)*unsafe.Sizeof(uintptr(0))))
 }
 
 // sliceHeader is the layout of a []byte, used to build a block's slice
@@ -121,8 +131,8 @@ func (h *Heap) Alloc(n int) []byte {
 		// the compiler drop the bounds checks below.
 		cls := tinyClassOf[(uint(n)+7)>>tinyStepShift] & (NumTinyClasses - 1)
 		c := &h.tiny[cls]
-		if !c.empty() {
-			p := c.pop()
+		if d := c.depth(); d != 0 {
+			p := c.popAt(d)
 			*(*uint64)(p) = 0
 			return blockSlice(p, n, 1<<(tinyMinShift+cls))
 		}
@@ -142,15 +152,17 @@ func (h *Heap) Free(b []byte) error {
 		// is carved. A block start below carved that holds no free tag is
 		// a live block of this heap; anything else takes the slow path,
 		// which validates in full.
-		e := &h.slabs[off>>slabShift]
+		e := (*slabEntry)(unsafe.Add(h.slabs, off>>slabShift*unsafe.Sizeof(slabEntry{})))
 		if cls := e.key.Load() - h.key; cls < NumTinyClasses {
-			sh := cls + tinyMinShift
 			c := &h.tiny[cls]
-			if off&(1<<sh-1) == 0 && uint32(off&slabMask)>>sh < e.carved &&
-				*(*uint64)(p) != h.tag(p) && c.room() {
-				*(*uint64)(p) = h.tag(p)
-				c.push(p)
-				return nil
+			boff := uint32(off) & slabMask
+			d := c.depth()
+			if lim := c.limit.Load(); boff&uint32(c.mask) == 0 && boff < e.carvedEnd && d < lim {
+				if tag := h.tag(p); *(*uint64)(p) != tag {
+					*(*uint64)(p) = tag
+					c.pushAt(d, p)
+					return nil
+				}
 			}
 		}
 	}
@@ -293,7 +305,7 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 		h.freeRemote(ss.owner, p)
 		return nil
 	}
-	if idx >= sl.ent.carved {
+	if uint32(boff) >= sl.ent.carvedEnd {
 		return h.invalidFree(HeaderMissing, p, "the "+ClassName(cls)+" block was never handed out")
 	}
 	*(*uint64)(p) = h.tag(p)
@@ -302,7 +314,7 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 	}
 	if cls < NumTinyClasses {
 		c := &h.tiny[cls]
-		if statsCompiled && c.limit.Load() != c.size {
+		if statsCompiled && c.limit.Load() != uint32(c.size) {
 			// A request's trap that poll did not clear: it was armed
 			// after the request it belongs to was answered.
 			h.answer()
@@ -356,7 +368,7 @@ func (h *Heap) takeBack(p unsafe.Pointer) {
 		return
 	}
 	idx, _ := blockIndex(cls, off&slabMask)
-	if idx >= sl.ent.carved || sl.isFree(idx) {
+	if idx*sl.size >= sl.ent.carvedEnd || sl.isFree(idx) {
 		h.invalidFree(HeaderMissing, p, "a queued remote free is not a live block")
 		return
 	}

@@ -129,8 +129,8 @@ func (h *Heap) answer() {
 // disarm sets every tiny cache's limit back to its size.
 func (h *Heap) disarm() {
 	for c := range h.tiny {
-		if t := &h.tiny[c]; t.limit.Load() != t.size {
-			t.limit.Store(t.size)
+		if t := &h.tiny[c]; t.limit.Load() != uint32(t.size) {
+			t.limit.Store(uint32(t.size))
 		}
 	}
 }

@@ -58,7 +58,7 @@ func TestRequestTrapsTinyFree(t *testing.T) {
 	}
 	warmTiny(h)
 	for c := range h.tiny {
-		if lim, size := h.tiny[c].limit.Load(), h.tiny[c].size; lim != size {
+		if lim, size := h.tiny[c].limit.Load(), uint32(h.tiny[c].size); lim != size {
 			t.Errorf("C%d: limit %d after waking, want the size %d", c, lim, size)
 		}
 	}

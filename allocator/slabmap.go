@@ -3,12 +3,12 @@ package allocator
 // The slab map is the arena's side table: one slabEntry for every 64 KiB
 // slab of the reserved range, in memory mapped beside it. Free's fast path
 // reads the one entry of a pointer's slab to learn whether the pointer is a
-// tiny block of this heap and how many blocks the slab has handed out, so a
+// tiny block of this heap and how far the slab has handed blocks out, so a
 // free costs one load of metadata instead of a walk from the slot table to
 // the Superslab to the slab.
 //
 // The owning heap writes an entry: key when it assigns or releases the
-// slab, carved when it carves blocks. Other heaps read only key, atomically.
+// slab, carvedEnd when it carves blocks. Other heaps read only key, atomically.
 
 import (
 	"sync/atomic"
@@ -25,8 +25,11 @@ type slabEntry struct {
 	// serves a class, and 0 while it is idle. A heap that subtracts its own
 	// heapKey gets a tiny class (< NumTinyClasses) only for its own tiny
 	// slabs: the ownership and tier checks in one compare.
-	key    atomic.Uint32
-	carved uint32 // blocks handed out at least once; owner-only
+	key atomic.Uint32
+	// carvedEnd is the slab offset where the blocks never handed out
+	// begin; owner-only. An offset, not a count, so Free compares a
+	// block's offset with it directly.
+	carvedEnd uint32
 }
 
 // heapKey returns the key bits of heap id: the class fills the low byte.

@@ -30,16 +30,16 @@ func newSuperslab(base unsafe.Pointer, slot int, owner *Heap, ents []slabEntry) 
 		sl.base = unsafe.Add(base, i<<slabShift)
 		sl.ent = &ents[i]
 		sl.ent.key.Store(0)
-		sl.ent.carved = 0
+		sl.ent.carvedEnd = 0
 		sl.availIdx = -1
 	}
 	return ss
 }
 
-// slab is a 64 KiB run of equal-size blocks. Blocks below ent.carved have
-// been handed out at least once; a set bit in free marks one that is back.
+// slab is a 64 KiB run of equal-size blocks. Blocks below ent.carvedEnd
+// have been handed out at least once; a set bit in free marks one that is back.
 type slab struct {
-	ent  *slabEntry // its row of the slab map: class and carved
+	ent  *slabEntry // its row of the slab map: class and carvedEnd
 	ss   *Superslab
 	base unsafe.Pointer
 
@@ -68,7 +68,7 @@ func (sl *slab) assign(class int, v2 bool) {
 	sl.shift = classShift[class]
 	sl.v2 = v2
 	sl.nblocks = SlabSize / sl.size
-	sl.ent.carved, sl.nfree, sl.hint = 0, 0, 0
+	sl.ent.carvedEnd, sl.nfree, sl.hint = 0, 0, 0
 	words := int(sl.nblocks+63) / 64
 	if cap(sl.free) >= words {
 		sl.free = sl.free[:words]
@@ -105,10 +105,9 @@ func (sl *slab) take() unsafe.Pointer {
 			}
 		}
 	}
-	if sl.ent.carved < sl.nblocks {
-		p := unsafe.Add(sl.base, uintptr(sl.ent.carved)*uintptr(sl.size))
-		sl.ent.carved++
-		return p
+	if end := sl.ent.carvedEnd; end < sl.nblocks*sl.size {
+		sl.ent.carvedEnd = end + sl.size
+		return unsafe.Add(sl.base, end)
 	}
 	return nil
 }
@@ -127,6 +126,6 @@ func (sl *slab) isFree(idx uint32) bool {
 }
 
 // empty reports whether every block ever handed out is back.
-func (sl *slab) empty() bool { return sl.nfree == sl.ent.carved }
+func (sl *slab) empty() bool { return sl.nfree*sl.size == sl.ent.carvedEnd }
 
-func (sl *slab) full() bool { return sl.nfree == 0 && sl.ent.carved == sl.nblocks }
+func (sl *slab) full() bool { return sl.nfree == 0 && sl.ent.carvedEnd == sl.nblocks*sl.size }
