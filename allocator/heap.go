@@ -23,7 +23,7 @@ type Heap struct {
 	ar        *arena
 	arenaBase unsafe.Pointer
 	slabs     unsafe.Pointer // the arena's *slabMap; unsafe.Pointer so indexing it needs no nil check
-	key       uint32 // heapKey(id)
+	key       uint32         // heapKey(id)
 	secret    uint64
 	id        int
 
@@ -61,8 +61,8 @@ const tinyCacheMax = 4096
 type blockStack struct {
 	pushes, pops uint64
 	limit        atomic.Uint32
-	size         uint16 // capacity, at most tinyCacheMax
-	mask         uint16 // block size - 1, for Free's alignment check (tiny caches)
+	size         uint16         // capacity, at most tinyCacheMax
+	mask         uint16         // block size - 1, for Free's alignment check (tiny caches)
 	slots        unsafe.Pointer // [size]uintptr, Go-allocated
 }
 

@@ -26,8 +26,10 @@ import (
 
 // publishWait bounds how long Snapshot waits for a running heap to answer.
 // A heap running tiny frees answers in nanoseconds once it is on a CPU; the
-// bound covers one that the Go scheduler has to bring back first.
-const publishWait = 5 * time.Millisecond
+// bound covers one that the Go scheduler has to bring back first (it
+// preempts a running goroutine after 10 ms). A variable so tests can
+// stretch it on a loaded machine or shorten it.
+var publishWait = 20 * time.Millisecond
 
 // publishedStats is the last published copy of a heapStats, and the
 // request words. It sits apart from the owner's fields so a Snapshot's
