@@ -83,8 +83,7 @@ func (a *Allocator) NewHeap() *Heap {
 	if statsCompiled {
 		// Idle until it first takes a slow path: Snapshot does not wait
 		// for a heap whose worker has not started.
-		h.pub.idle.Store(true)
-		h.arm()
+		h.quiesce()
 	}
 	// Copy-on-append so Snapshot can range over an old slice header unlocked.
 	heaps := make([]*Heap, len(a.heaps), len(a.heaps)+1)

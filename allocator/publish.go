@@ -14,9 +14,10 @@ package allocator
 // left a request unanswered for publishWait (blocked, descheduled, or used
 // by Snapshot's own goroutine). The owner clears idle when it next answers.
 //
-// Who writes what: Snapshot writes req, idle (to set it) and the limits (to
-// 0); the owner writes ack, idle (to clear it), the limits (back to size)
-// and the counters.
+// Who writes what: Snapshot writes req, and sets pending, idle and the
+// limits (to 0); the owner writes ack and the counters, and clears pending,
+// idle and the limits (back to size). Flush sets them all, as a request
+// the owner answers when it next runs.
 
 import (
 	"runtime"
@@ -35,10 +36,11 @@ var publishWait = 20 * time.Millisecond
 // request words. It sits apart from the owner's fields so a Snapshot's
 // writes do not invalidate the cache lines the fast paths use.
 type publishedStats struct {
-	req   atomic.Uint64 // requests made
-	ack   atomic.Uint64 // the req value the last publish answered
-	idle  atomic.Bool   // Snapshot does not wait for this heap
-	_     [40]byte
+	req     atomic.Uint64 // requests made
+	ack     atomic.Uint64 // the req value the last publish answered
+	pending atomic.Bool   // answer at the next slow path
+	idle    atomic.Bool   // Snapshot does not wait for this heap
+	_       [40]byte
 	class [NumClasses][numCounters]atomic.Uint64
 	path  [NumPaths]atomic.Uint64
 
@@ -92,7 +94,10 @@ func requestPublish(heaps []*Heap) {
 // request asks h to publish and returns the req value an answer acks.
 func (h *Heap) request() uint64 {
 	r := h.pub.req.Add(1)
-	h.arm() // after the Add: an owner that sees the trap must see the request
+	// After the Add: an owner that sees the flag or the trap must see the
+	// request.
+	h.pub.pending.Store(true)
+	h.arm()
 	return r
 }
 
@@ -107,7 +112,7 @@ func (h *Heap) arm() {
 // poll answers a pending request, or wakes an idle heap. Every slow path
 // calls it, through countSlowOp.
 func (h *Heap) poll() {
-	if statsCompiled && (h.pub.req.Load() != h.pub.ack.Load() || h.pub.idle.Load()) {
+	if statsCompiled && h.pub.pending.Load() {
 		h.answer()
 	}
 }
@@ -117,9 +122,12 @@ func (h *Heap) poll() {
 //
 //go:noinline
 func (h *Heap) answer() {
-	// Limits first: a request made after the req load below arms them
-	// again, so the owner answers it at its next tiny Free.
+	// Clear first: a request made after the req load below sets them
+	// again, so the owner answers it at its next slow path or tiny Free.
 	h.disarm()
+	if h.pub.pending.Load() {
+		h.pub.pending.Store(false)
+	}
 	r := h.pub.req.Load()
 	if h.pub.idle.Load() {
 		h.pub.idle.Store(false)
@@ -145,6 +153,7 @@ func (h *Heap) quiesce() {
 	h.publish()
 	h.pub.ack.Store(r)
 	h.pub.idle.Store(true)
+	h.pub.pending.Store(true)
 	h.arm()
 }
 
