@@ -202,53 +202,44 @@ func (h *Heap) Release() {
 	a.mu.Unlock()
 }
 
+// allocSlow is Alloc's slow path: it only dispatches by size. Each tier's
+// function polls for a Snapshot request, then counts the call; a call
+// here, before the switch, would make every case spill h and n.
+//
 //go:noinline
 func (h *Heap) allocSlow(n int) []byte {
-	h.countSlowOp()
 	switch {
 	case n < 0:
 		return nil
 	case n <= MaxTinySize:
-		cls := int(tinyClassOf[(n+7)>>tinyStepShift])
-		if statsCompiled {
-			h.st.class[cls].AllocCalls++
-		}
-		if p := h.tinyRefill(cls); p != nil {
-			if statsCompiled {
-				h.st.class[cls].AllocRefill++
-				h.st.path[PathTinyRefill]++
-			}
-			*(*uint64)(p) = 0
-			return blockSlice(p, n, classSize[cls])
-		}
-		if statsCompiled {
-			h.st.class[cls].AllocRefillFail++
-		}
-		return h.refillFallback(cls, n)
+		return h.tinyAlloc(n)
 	case n <= MaxPoolSize:
 		pc := int(poolClassOf[(n+1023)>>poolStepShift])
-		if statsCompiled {
-			h.st.class[NumTinyClasses+pc].AllocCalls++
-		}
 		if h.a.cfg.poolV2(pc) {
 			return h.poolV2Alloc(pc, n)
 		}
 		return h.poolV1Alloc(pc, n)
 	default:
-		if statsCompiled {
-			h.st.class[LargeClass].AllocCalls++
-		}
-		b := h.a.largeAlloc(h, n, LargeClass)
-		if statsCompiled {
-			if b != nil {
-				h.st.class[LargeClass].AllocFast++
-			} else {
-				h.st.class[LargeClass].AllocRefillFail++
-				h.st.class[LargeClass].AllocFallback++
-			}
-		}
-		return b
+		return h.largeAllocSlow(n)
 	}
+}
+
+//go:noinline
+func (h *Heap) largeAllocSlow(n int) []byte {
+	if statsCompiled {
+		h.poll()
+		h.st.class[LargeClass].AllocCalls++
+	}
+	b := h.a.largeAlloc(h, n, LargeClass)
+	if statsCompiled {
+		if b != nil {
+			h.st.class[LargeClass].AllocFast++
+		} else {
+			h.st.class[LargeClass].AllocRefillFail++
+			h.st.class[LargeClass].AllocFallback++
+		}
+	}
+	return b
 }
 
 // refillFallback serves a small class whose refill failed from the large
@@ -274,7 +265,9 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 	if p == nil {
 		return nil
 	}
-	h.countSlowOp()
+	if statsCompiled {
+		h.poll()
+	}
 	ss, off, inArena := h.ar.lookup(p)
 	if !inArena {
 		return h.a.largeFree(h, p)
@@ -332,14 +325,6 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 	}
 	h.poolFree(sl, cls, idx, p)
 	return nil
-}
-
-// countSlowOp counts a slow-path entry and answers any Snapshot request.
-func (h *Heap) countSlowOp() {
-	if statsCompiled {
-		h.st.slowOps++
-		h.poll()
-	}
 }
 
 // blockIndex returns the index of the block at slab offset off in class

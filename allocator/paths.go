@@ -66,7 +66,7 @@ var Paths = [NumPaths]Path{
 	{PathLargeMap, "large_map", "large map", fn("(*Allocator).largeAlloc")},
 	{PathLargeUnmap, "large_unmap", "large unmap", fn("(*Allocator).largeFree")},
 	{PathInvalidFree, "invalid_free", "invalid free", fn("(*Heap).invalidFree")},
-	{PathSlowEntry, "slow_entry", "slow-path entry", fn("(*Heap).allocSlow", "(*Heap).freeSmall")},
+	{PathSlowEntry, "slow_entry", "slow-path entry", fn("(*Heap).allocSlow", "(*Heap).freeSmall", "(*Heap).tinyAlloc", "(*Heap).largeAllocSlow")},
 }
 
 func (p PathID) String() string {

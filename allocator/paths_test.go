@@ -14,7 +14,7 @@ func TestPathFuncsExist(t *testing.T) {
 		(*arena).mapSuperslab, (*arena).unmapSuperslab, (*Heap).freeRemote, (*RemoteQueue).push,
 		(*Heap).drainRemote, (*Heap).poolV1Alloc, (*Heap).poolV1Free, (*Heap).poolV2Alloc,
 		(*Heap).poolV2Free, (*Heap).poolV2Fallback, (*Allocator).largeAlloc, (*Allocator).largeFree,
-		(*Heap).invalidFree, (*Heap).allocSlow, (*Heap).freeSmall,
+		(*Heap).invalidFree, (*Heap).allocSlow, (*Heap).freeSmall, (*Heap).tinyAlloc, (*Heap).largeAllocSlow,
 	}
 	real := map[string]bool{}
 	for _, f := range funcs {

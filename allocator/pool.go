@@ -27,6 +27,8 @@ func poolBlock(p unsafe.Pointer, n, cls int) []byte {
 func (h *Heap) poolV1Alloc(pc, n int) []byte {
 	cls := NumTinyClasses + pc
 	if statsCompiled {
+		h.poll()
+		h.st.class[cls].AllocCalls++
 		h.st.path[PathPoolV1Alloc]++
 	}
 	p, fresh := h.takeBlock(cls, cls, false, true)
@@ -50,6 +52,8 @@ func (h *Heap) poolV1Alloc(pc, n int) []byte {
 func (h *Heap) poolV2Alloc(pc, n int) []byte {
 	cls := NumTinyClasses + pc
 	if statsCompiled {
+		h.poll()
+		h.st.class[cls].AllocCalls++
 		h.st.path[PathPoolV2Alloc]++
 	}
 	c := &h.v2cache[pc]

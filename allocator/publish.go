@@ -41,8 +41,8 @@ type publishedStats struct {
 	pending atomic.Bool   // answer at the next slow path
 	idle    atomic.Bool   // Snapshot does not wait for this heap
 	_       [40]byte
-	class [NumClasses][numCounters]atomic.Uint64
-	path  [NumPaths]atomic.Uint64
+	class   [NumClasses][numCounters]atomic.Uint64
+	path    [NumPaths]atomic.Uint64
 
 	invalid [numInvalidKinds]atomic.Uint64
 }
@@ -110,7 +110,8 @@ func (h *Heap) arm() {
 }
 
 // poll answers a pending request, or wakes an idle heap. Every slow path
-// calls it, through countSlowOp.
+// calls it before it counts anything (freeSmall, and each tier's Alloc),
+// so a publish never shows a call without its outcome.
 func (h *Heap) poll() {
 	if statsCompiled && h.pub.pending.Load() {
 		h.answer()
@@ -170,7 +171,16 @@ func (h *Heap) publish() {
 		fast += fastAlloc[c] + fastFree[c]
 	}
 	s.path[PathTinyFast] = fast
-	s.path[PathSlowEntry] = s.slowOps
+	// Every call that reaches a slow path counts once, in class (slow
+	// paths only, so far) or invalid; nothing else does.
+	var slow uint64
+	for c := range s.class {
+		slow += s.class[c].AllocCalls + s.class[c].FreeCalls
+	}
+	for _, n := range s.invalid {
+		slow += n
+	}
+	s.path[PathSlowEntry] = slow
 	for c := range s.class {
 		v := s.class[c]
 		if c < NumTinyClasses {

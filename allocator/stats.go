@@ -107,7 +107,6 @@ type heapStats struct {
 	class    [NumClasses]Counters
 	path     [NumPaths]uint64 // slow paths; the tiny fast path's hits are derived in publish
 	invalid  [numInvalidKinds]uint64
-	slowOps  uint64 // calls into allocSlow and freeSmall (PathSlowEntry)
 }
 
 // ClassStats is one class row of a Snapshot.

@@ -7,6 +7,30 @@ package allocator
 
 import "unsafe"
 
+// tinyAlloc is a tiny Alloc whose class's cache is empty: a refill, or the
+// large tier when no memory can be had.
+//
+//go:noinline
+func (h *Heap) tinyAlloc(n int) []byte {
+	cls := int(tinyClassOf[(n+7)>>tinyStepShift])
+	if statsCompiled {
+		h.poll()
+		h.st.class[cls].AllocCalls++
+	}
+	if p := h.tinyRefill(cls); p != nil {
+		if statsCompiled {
+			h.st.class[cls].AllocRefill++
+			h.st.path[PathTinyRefill]++
+		}
+		*(*uint64)(p) = 0
+		return blockSlice(p, n, classSize[cls])
+	}
+	if statsCompiled {
+		h.st.class[cls].AllocRefillFail++
+	}
+	return h.refillFallback(cls, n)
+}
+
 // tinyRefill fills class cls's cache and returns one block from it, or nil
 // when no memory can be had.
 //
