@@ -79,6 +79,9 @@ func (a *Allocator) NewHeap() *Heap {
 	}
 	for i := range h.v2cache {
 		h.v2cache[i].init(poolV2CacheCap, classSize[NumTinyClasses+i])
+		if a.cfg.poolV2(i) {
+			h.v2mask |= 1 << i
+		}
 	}
 	if statsCompiled {
 		// Idle until it first takes a slow path: Snapshot does not wait

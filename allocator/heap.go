@@ -34,7 +34,8 @@ type Heap struct {
 	avail   [numSmall + NumPoolClasses][]*slab
 	idle    []*slab // slabs serving no class
 	v2cache [NumPoolClasses]blockStack
-	v2pages int // pages hotbox v2 owns, against HAKMEM_POOL_V2_PAGES
+	v2pages int    // pages hotbox v2 owns, against HAKMEM_POOL_V2_PAGES
+	v2mask  uint32 // bit pc set: pool class pc takes the hotbox v2 path (Config.poolV2)
 
 	pending []*remoteBatch // by owner heap id
 	remote  RemoteQueue
@@ -215,7 +216,7 @@ func (h *Heap) allocSlow(n int) []byte {
 		return h.tinyAlloc(n)
 	case n <= MaxPoolSize:
 		pc := int(poolClassOf[(n+1023)>>poolStepShift])
-		if h.a.cfg.poolV2(pc) {
+		if h.v2mask&(1<<pc) != 0 {
 			return h.poolV2Alloc(pc, n)
 		}
 		return h.poolV1Alloc(pc, n)

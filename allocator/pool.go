@@ -123,7 +123,7 @@ func (h *Heap) poolFree(sl *slab, cls int, idx uint32, p unsafe.Pointer) {
 func (h *Heap) poolV1Free(sl *slab, cls int, idx uint32) {
 	if statsCompiled {
 		h.st.path[PathPoolV1Free]++
-		if h.a.cfg.poolV2(cls - NumTinyClasses) {
+		if h.v2mask&(1<<(cls-NumTinyClasses)) != 0 {
 			h.st.class[cls].FreeFallback++
 		} else {
 			h.st.class[cls].FreeFast++
