@@ -33,6 +33,8 @@ type Allocator struct {
 	batches sync.Pool // *remoteBatch
 
 	stderr io.Writer // HAKMEM_POOL_V2_STATS output
+
+	pub publisher // asks heaps to publish while someone reads counters
 }
 
 // New returns an Allocator configured by cfg. A zero Config means DefaultConfig().
@@ -51,6 +53,7 @@ func New(cfg Config) (*Allocator, error) {
 		large:  make(map[uintptr]largeBlock),
 		stderr: os.Stderr,
 	}
+	a.pub.stop = make(chan struct{})
 	a.batches.New = func() any { return new(remoteBatch) }
 	return a, nil
 }
@@ -64,6 +67,9 @@ func (a *Allocator) Config() Config { return a.cfg }
 func (a *Allocator) NewHeap() *Heap {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	// A new worker is about to run, and a sampler about to read it: start
+	// the publisher now, so the first Snapshot is as current as the rest.
+	a.noteRead()
 	if n := len(a.idle); n > 0 {
 		h := a.idle[n-1]
 		a.idle = a.idle[:n-1]
@@ -82,11 +88,6 @@ func (a *Allocator) NewHeap() *Heap {
 		if a.cfg.poolV2(i) {
 			h.v2mask |= 1 << i
 		}
-	}
-	if statsCompiled {
-		// Idle until it first takes a slow path: Snapshot does not wait
-		// for a heap whose worker has not started.
-		h.quiesce()
 	}
 	// Copy-on-append so Snapshot can range over an old slice header unlocked.
 	heaps := make([]*Heap, len(a.heaps), len(a.heaps)+1)
@@ -114,6 +115,8 @@ func (a *Allocator) Close() error {
 	}
 	a.closed = true
 	a.mu.Unlock()
+	close(a.pub.stop)
+	a.pub.done.Wait()
 	if a.cfg.PoolV2Stats {
 		a.printPoolV2Stats(a.stderr)
 	}

@@ -34,12 +34,13 @@
 // The inline tiny fast paths write no counter: a class's fast allocs and
 // frees are its cache's pop and push counts less the slow paths' (blockStack).
 // The slow paths write plain counters into fields the heap owns. A heap
-// publishes them into atomics when Snapshot asks (see publish.go) and on
-// Flush; the request reaches it through the tiny caches' limit word, which
-// the fast path reads anyway, so counting costs the fast paths nothing and
-// Snapshot never locks them. Snapshot waits for running heaps' answers, and
-// is exact once every heap has called Flush. Building with the tag
-// haktop_nostats compiles every counter write and the requests out.
+// publishes them into atomics when asked (see publish.go) and on Flush; the
+// request reaches it through the tiny caches' limit word, which the fast
+// path reads anyway, so counting costs the fast paths nothing and Snapshot
+// never locks them. While Snapshot is being called, the Allocator asks every
+// heap each millisecond, so a running heap's counters are about that old;
+// a Snapshot is exact once every heap has called Flush. Building with the
+// tag haktop_nostats compiles every counter write and the requests out.
 //
 // # Allocation semantics
 //

@@ -187,7 +187,7 @@ func (h *Heap) Flush() {
 		}
 	}
 	if statsCompiled {
-		h.quiesce()
+		h.answer()
 	}
 }
 

@@ -1,45 +1,48 @@
 package allocator
 
 // How a heap's counters reach Snapshot. The owner counts with plain writes
-// (heapStats) and copies them into publishedStats, its atomics, when asked:
-// Snapshot makes a request, and the owner answers from a slow path. The
-// fast paths never check for requests. Instead a request sets every tiny
-// cache's limit to 0 (see blockStack), so the owner's next tiny Free fails
-// its full check and lands in freeSmall, which answers. Any other operation
-// reaches a slow path within a cache's worth of calls (an Alloc-only heap
-// refills, a pool or large call is slow already), and every slow path polls.
+// (heapStats) and copies them into publishedStats, its atomics, when asked.
+// The fast paths never check for a request. Instead a request sets every
+// tiny cache's limit to 0 (see blockStack), so the owner's next tiny Free
+// fails its full check and lands in freeSmall, which answers. Any other
+// operation reaches a slow path within a cache's worth of calls (an
+// Alloc-only heap refills, a pool or large call is slow already), and every
+// slow path polls.
 //
-// Snapshot waits for the heaps that are running. It does not wait for an
-// idle heap: one that has flushed and not taken a slow path since, or that
-// left a request unanswered for publishWait (blocked, descheduled, or used
-// by Snapshot's own goroutine). The owner clears idle when it next answers.
+// Who asks: the Allocator's publisher goroutine, every publishPeriod, for as
+// long as someone has called Snapshot or NewHeap in the last publishLinger. Snapshot
+// itself only reads, so it never waits for a heap: a heap whose goroutine
+// the Snapshot's own goroutine displaced from a CPU could not answer before
+// the scheduler preempted one of them (10 ms). A running heap's counters are
+// therefore about publishPeriod old, and exact once it has called Flush.
 //
-// Who writes what: Snapshot writes req, and sets pending, idle and the
-// limits (to 0); the owner writes ack and the counters, and clears pending,
-// idle and the limits (back to size). Flush sets them all, as a request
-// the owner answers when it next runs.
+// Who writes what: the publisher writes req and sets pending and the limits
+// (to 0); the owner writes ack and the counters, and clears pending and the
+// limits (back to size).
 
 import (
-	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// publishWait bounds how long Snapshot waits for a running heap to answer.
-// A heap running tiny frees answers in nanoseconds once it is on a CPU; the
-// bound covers one that the Go scheduler has to bring back first (it
-// preempts a running goroutine after 10 ms). A variable so tests can
-// stretch it on a loaded machine or shorten it.
-var publishWait = 20 * time.Millisecond
+// publishPeriod is how often the publisher asks every heap to publish.
+// Answering costs a heap about a microsecond, so at 1 ms it is about 0.1%
+// of a heap's time.
+const publishPeriod = time.Millisecond
+
+// publishLinger is how long the publisher keeps asking after the last
+// Snapshot: an allocator nobody reads costs no wakeups. A variable so tests
+// can shorten it.
+var publishLinger = time.Second
 
 // publishedStats is the last published copy of a heapStats, and the
-// request words. It sits apart from the owner's fields so a Snapshot's
+// request words. It sits apart from the owner's fields so the publisher's
 // writes do not invalidate the cache lines the fast paths use.
 type publishedStats struct {
 	req     atomic.Uint64 // requests made
 	ack     atomic.Uint64 // the req value the last publish answered
 	pending atomic.Bool   // answer at the next slow path
-	idle    atomic.Bool   // Snapshot does not wait for this heap
 	_       [40]byte
 	class   [NumClasses][numCounters]atomic.Uint64
 	path    [NumPaths]atomic.Uint64
@@ -47,46 +50,54 @@ type publishedStats struct {
 	invalid [numInvalidKinds]atomic.Uint64
 }
 
-// requestPublish asks every heap to publish and waits, up to publishWait,
-// for the answers of those that are running.
-func requestPublish(heaps []*Heap) {
-	if !statsCompiled {
+// publisher is the Allocator's goroutine that asks heaps to publish.
+type publisher struct {
+	lastRead atomic.Int64 // time of the last Snapshot, in UnixNano
+	running  atomic.Bool
+	stop     chan struct{} // closed by Close
+	done     sync.WaitGroup
+}
+
+// noteRead records a Snapshot (or a NewHeap, whose worker a Snapshot will
+// soon read) and starts the publisher if it is not running. The caller holds a.mu, so Close cannot miss the goroutine.
+func (a *Allocator) noteRead() {
+	if !statsCompiled || a.closed {
 		return
 	}
-	type pending struct {
-		h   *Heap
-		req uint64
+	a.pub.lastRead.Store(time.Now().UnixNano())
+	if a.pub.running.CompareAndSwap(false, true) {
+		a.pub.done.Add(1)
+		go a.publishLoop()
 	}
-	var wait []pending
-	for _, h := range heaps {
-		if r := h.request(); !h.pub.idle.Load() {
-			wait = append(wait, pending{h, r})
-		}
-	}
-	start := time.Now()
-	for spins := 0; ; spins++ {
-		n := 0
-		for _, w := range wait {
-			if w.h.pub.ack.Load() < w.req {
-				wait[n] = w
-				n++
-			}
-		}
-		wait = wait[:n]
-		if len(wait) == 0 {
+}
+
+// publishLoop asks every heap to publish each publishPeriod until Close,
+// or until nobody has called Snapshot for publishLinger.
+func (a *Allocator) publishLoop() {
+	defer a.pub.done.Done()
+	t := time.NewTicker(publishPeriod)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.pub.stop:
+			a.pub.running.Store(false)
 			return
-		}
-		if time.Since(start) > publishWait {
-			for _, w := range wait {
-				w.h.pub.idle.Store(true)
+		case now := <-t.C:
+			if now.UnixNano()-a.pub.lastRead.Load() > int64(publishLinger) {
+				a.pub.running.Store(false)
+				// A Snapshot between the check and the Store saw the
+				// publisher running and started none: take that one on.
+				if time.Now().UnixNano()-a.pub.lastRead.Load() > int64(publishLinger) ||
+					!a.pub.running.CompareAndSwap(false, true) {
+					return
+				}
 			}
-			return
-		}
-		// Yield first: on a busy machine the heap may need this CPU.
-		if spins < 4 {
-			runtime.Gosched()
-		} else {
-			time.Sleep(20 * time.Microsecond)
+			a.mu.Lock()
+			heaps := a.heaps
+			a.mu.Unlock()
+			for _, h := range heaps {
+				h.request()
+			}
 		}
 	}
 }
@@ -109,7 +120,7 @@ func (h *Heap) arm() {
 	}
 }
 
-// poll answers a pending request, or wakes an idle heap. Every slow path
+// poll answers a pending request. Every slow path
 // calls it before it counts anything (freeSmall, and each tier's Alloc),
 // so a publish never shows a call without its outcome.
 func (h *Heap) poll() {
@@ -130,9 +141,6 @@ func (h *Heap) answer() {
 		h.pub.pending.Store(false)
 	}
 	r := h.pub.req.Load()
-	if h.pub.idle.Load() {
-		h.pub.idle.Store(false)
-	}
 	h.publish()
 	h.pub.ack.Store(r)
 }
@@ -144,18 +152,6 @@ func (h *Heap) disarm() {
 			t.limit.Store(uint32(t.size))
 		}
 	}
-}
-
-// quiesce publishes, answers pending requests and marks the heap idle, for
-// Flush: the heap is about to stop, so Snapshot should not wait for it.
-// The limits are armed so the heap's next tiny Free wakes it.
-func (h *Heap) quiesce() {
-	r := h.pub.req.Load()
-	h.publish()
-	h.pub.ack.Store(r)
-	h.pub.idle.Store(true)
-	h.pub.pending.Store(true)
-	h.arm()
 }
 
 // publish copies the heap's counters where Snapshot can read them.

@@ -147,17 +147,18 @@ func (s Snapshot) Totals() Counters {
 	return t
 }
 
-// Snapshot returns every heap's counters. It is safe from any goroutine
-// while heaps run: it asks each running heap to publish and waits for the
-// answers (see publish.go), so a running heap's counters are current to
-// within a few operations. A heap that is not running (flushed, blocked,
-// or used by the goroutine calling Snapshot) is shown as of its last
-// publish; once every heap has called Flush, the Snapshot is exact.
+// Snapshot returns every heap's published counters. It is safe from any
+// goroutine while heaps run and never waits for them: while Snapshot is
+// being called, the Allocator asks every heap to publish each
+// publishPeriod (1 ms), so a running heap's counters are about that old
+// (longer if the scheduler keeps it off a CPU). A heap that has called
+// Flush and not run since is exact, so once every heap has, so is the
+// Snapshot.
 func (a *Allocator) Snapshot() Snapshot {
 	a.mu.Lock()
 	heaps := a.heaps
+	a.noteRead()
 	a.mu.Unlock()
-	requestPublish(heaps)
 	return a.snapshotOf(heaps)
 }
 
@@ -167,11 +168,11 @@ func (a *Allocator) Snapshot() Snapshot {
 func (a *Allocator) HeapSnapshot(id int) (Snapshot, bool) {
 	a.mu.Lock()
 	heaps := a.heaps
+	a.noteRead()
 	a.mu.Unlock()
 	if id < 0 || id >= len(heaps) {
 		return Snapshot{}, false
 	}
-	requestPublish(heaps[id : id+1])
 	return a.snapshotOf(heaps[id : id+1]), true
 }
 
