@@ -55,10 +55,11 @@ const tinyCacheMax = 4096
 // less the slow paths' (heapStats), so counting a fast alloc or free costs
 // nothing beyond the stack's own bookkeeping.
 //
-// full compares the depth with limit, not size: limit is size except while
-// a Snapshot request is pending, when it is 0, so the owner's next Free of
-// the class takes the slow path and answers (see publish.go). Reading it is
-// a plain load on amd64; only Snapshot and the owner's slow paths write it.
+// Free's fast path compares the depth with limit, not size (full does, for
+// the slow paths): limit is size except while a publish request is pending,
+// when it is 0, so the owner's next Free of the class takes the slow path
+// and answers (see publish.go). Reading it is a plain load on amd64; only
+// the publisher and the owner's slow paths write it.
 type blockStack struct {
 	pushes, pops uint64
 	limit        atomic.Uint32
@@ -80,10 +81,6 @@ func (c *blockStack) depth() uint32 { return uint32(c.pushes - c.pops) }
 
 func (c *blockStack) full() bool  { return c.depth() >= uint32(c.size) }
 func (c *blockStack) empty() bool { return c.pushes == c.pops }
-
-// room reports whether Free's fast path may push: the stack is not full
-// and no Snapshot request is pending.
-func (c *blockStack) room() bool { return c.depth() < c.limit.Load() }
 
 // capacity returns how many blocks the stack holds when full.
 func (c *blockStack) capacity() int { return int(c.size) }
@@ -150,7 +147,7 @@ func (h *Heap) Free(b []byte) error {
 	if off < arenaReserve {
 		// One load of p's slab-map entry tells whether p is in one of
 		// this heap's tiny slabs (see slabEntry.key) and how far the slab
-		// is carved. A block start below carved that holds no free tag is
+		// is carved. A block start below carvedEnd that holds no free tag is
 		// a live block of this heap; anything else takes the slow path,
 		// which validates in full.
 		e := (*slabEntry)(unsafe.Add(h.slabs, off>>slabShift*unsafe.Sizeof(slabEntry{})))
@@ -204,7 +201,7 @@ func (h *Heap) Release() {
 }
 
 // allocSlow is Alloc's slow path: it only dispatches by size. Each tier's
-// function polls for a Snapshot request, then counts the call; a call
+// function polls for a publish request, then counts the call; a call
 // here, before the switch, would make every case spill h and n.
 //
 //go:noinline

@@ -253,3 +253,19 @@ func BenchmarkSnapshot(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAnswer measures what answering one request costs a heap: the
+// publish of every counter and the limits put back.
+func BenchmarkAnswer(b *testing.B) {
+	a, err := New(DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	h := a.NewHeap()
+	warmTiny(h)
+	for range b.N {
+		h.request()
+		h.answer()
+	}
+}
