@@ -12,10 +12,10 @@ package allocator
 // Who asks: the Allocator's publisher goroutine, every publishPeriod, for
 // as long as someone has called Snapshot or NewHeap in the last
 // publishLinger. Snapshot itself only reads, so it never waits for a heap:
-// a heap whose goroutine
-// the Snapshot's own goroutine displaced from a CPU could not answer before
-// the scheduler preempted one of them (10 ms). A running heap's counters are
-// therefore about publishPeriod old, and exact once it has called Flush.
+// a heap whose goroutine the Snapshot's own goroutine displaced from a CPU
+// could not answer before the scheduler preempted one of them (10 ms). A
+// running heap's counters are therefore about publishPeriod old, and exact
+// once it has called Flush.
 //
 // Who writes what: the publisher writes req and sets pending and the limits
 // (to 0); the owner writes ack and the counters, and clears pending and the
