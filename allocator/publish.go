@@ -17,9 +17,8 @@ package allocator
 // running heap's counters are therefore about publishPeriod old, and exact
 // once it has called Flush.
 //
-// Who writes what: the publisher writes req and sets pending and the limits
-// (to 0); the owner writes ack and the counters, and clears pending and the
-// limits (back to size).
+// Who writes what: the publisher sets pending and the limits (to 0); the
+// owner writes the counters and clears pending and the limits (back to size).
 
 import (
 	"sync"
@@ -42,10 +41,8 @@ var publishLinger = time.Second
 // request words. It sits apart from the owner's fields so the publisher's
 // writes do not invalidate the cache lines the fast paths use.
 type publishedStats struct {
-	req     atomic.Uint64 // requests made
-	ack     atomic.Uint64 // the req value the last publish answered
-	pending atomic.Bool   // answer at the next slow path
-	_       [40]byte
+	pending atomic.Bool // answer at the next slow path
+	_       [56]byte
 	class   [NumClasses][numCounters]atomic.Uint64
 	path    [NumPaths]atomic.Uint64
 
@@ -105,14 +102,10 @@ func (a *Allocator) publishLoop() {
 	}
 }
 
-// request asks h to publish and returns the req value an answer acks.
-func (h *Heap) request() uint64 {
-	r := h.pub.req.Add(1)
-	// After the Add: an owner that sees the flag or the trap must see the
-	// request.
+// request asks h to publish at its next slow path or tiny Free.
+func (h *Heap) request() {
 	h.pub.pending.Store(true)
 	h.arm()
-	return r
 }
 
 // arm sets every tiny cache's limit to 0, so the owner's next tiny Free
@@ -132,20 +125,17 @@ func (h *Heap) poll() {
 	}
 }
 
-// answer restores the tiny caches' limits, publishes, and acknowledges
-// every request made before it read req.
+// answer restores the tiny caches' limits and publishes.
 //
 //go:noinline
 func (h *Heap) answer() {
-	// Clear first: a request made after the req load below sets them
-	// again, so the owner answers it at its next slow path or tiny Free.
+	// Clear before publishing: a request made meanwhile sets them again,
+	// so the owner answers it at its next slow path or tiny Free.
 	h.disarm()
 	if h.pub.pending.Load() {
 		h.pub.pending.Store(false)
 	}
-	r := h.pub.req.Load()
 	h.publish()
-	h.pub.ack.Store(r)
 }
 
 // disarm sets every tiny cache's limit back to its size.
