@@ -157,9 +157,9 @@ func (e *Engine) onSample(s sampler.Sample) {
 		}
 	}
 	e.windows = n
-	e.history = appendRing(e.history, s.Rates)
-	if s.Epoch == e.epoch {
+	if s.Epoch == e.epoch { // a sample queued before a restart belongs to the old history
 		e.last = s
+		e.history = appendRing(e.history, s.Rates)
 	}
 	if finished(e.run) && e.note == "" {
 		e.note = fmt.Sprintf("run finished: %d cycles; w, + or - starts another", e.run.Cycles())
@@ -294,8 +294,12 @@ func (e *Engine) Apply(c Command) (string, error) {
 		return e.restart(e.currentConfig(), spec, fmt.Sprintf("workers %d -> %d", spec.Workers-c.Arg, spec.Workers))
 	case CmdCycleWorkload:
 		old := e.currentSpec()
-		spec := nextWorkload(old)
-		return e.restart(e.currentConfig(), spec, fmt.Sprintf("workload %s -> %s", old.Name, spec.Name))
+		spec, kept := nextWorkload(old)
+		why := fmt.Sprintf("workload %s -> %s", old.Name, spec.Name)
+		if kept {
+			why += fmt.Sprintf(" on the %d workers you chose", spec.Workers)
+		}
+		return e.restart(e.currentConfig(), spec, why)
 	case CmdWorkerFilter:
 		return e.cycleWorker(), nil
 	case CmdRecord:
@@ -400,6 +404,7 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 		e.cpuAfter = e.coll.Windows() + 1 // the open window straddles the restart
 	}
 	e.worker, e.wHistory, e.wPrev = -1, nil, sampler.Sample{}
+	e.history = nil // a new epoch: the old workload's bars would describe classes it no longer runs
 	e.note = ""
 	e.event(sampler.EventRestart, why, sampler.GatesOf(cfg), epoch, at)
 	e.mu.Unlock()
@@ -409,14 +414,19 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 }
 
 // nextWorkload returns spec moved to the next workload in workload.Names,
-// with that workload's defaults, running until quit.
-func nextWorkload(spec workload.Spec) workload.Spec {
+// with that workload's defaults, running until quit. A worker count the
+// user chose (one that is not the old workload's default) is kept, at
+// least the new workload's own; kept reports that, so the screen says so.
+func nextWorkload(spec workload.Spec) (next workload.Spec, kept bool) {
 	names := workload.Names()
 	i := slices.Index(names, spec.Name)
-	next := workload.DefaultSpec(names[(i+1)%len(names)])
+	next = workload.DefaultSpec(names[(i+1)%len(names)])
 	next.Cycles, next.Duration = 0, 0
-	next.Workers = max(spec.Workers, next.Workers)
-	return next
+	if spec.Workers != workload.DefaultSpec(spec.Name).Workers {
+		next.Workers = max(spec.Workers, next.Workers)
+		kept = true
+	}
+	return next, kept
 }
 
 // toggledValue returns the value g gives gate env next: a bool flips, a

@@ -333,3 +333,43 @@ func skipWithoutCounters(t *testing.T) {
 		t.Skip("counters compiled out (haktop_nostats)")
 	}
 }
+
+// A restart is a new epoch: the history bars of classes the old workload
+// used must not carry over into the new one's frames.
+func TestEngineRestartClearsHistory(t *testing.T) {
+	skipWithoutCounters(t)
+	e := newTestEngine(t, workload.RandomMixed, false)
+	seq := waitFrame(t, e, 0, "C7 busy", func(f Frame) bool { return f.Classes[7].AllocPerSec > 0 }).Seq
+	apply(t, e, Command{Kind: CmdCycleWorkload}) // random_mixed -> tiny_hot: C3 only
+	f := waitFrame(t, e, seq, "tiny_hot running", func(f Frame) bool { return f.Workload == workload.TinyHot && f.OpsPerSec > 0 })
+	for _, c := range f.Classes {
+		if c.Class == "C3" {
+			continue
+		}
+		for i, v := range c.History {
+			if v != 0 {
+				t.Errorf("%s: history[%d] = %v after the switch to tiny_hot, want 0 (stale bars)", c.Class, i, v)
+				break
+			}
+		}
+	}
+}
+
+// w takes the next workload's default workers unless the user chose a
+// count with + or -: larson's 2 workers do not follow into large.
+func TestNextWorkloadWorkers(t *testing.T) {
+	next, kept := nextWorkload(workload.DefaultSpec(workload.Larson))
+	if next.Name != workload.Large || next.Workers != 1 || kept {
+		t.Errorf("larson -> %s with %d workers (kept %v), want large with 1", next.Name, next.Workers, kept)
+	}
+	chosen := workload.DefaultSpec(workload.TinyHot)
+	chosen.Workers = 3
+	next, kept = nextWorkload(chosen)
+	if next.Name != workload.MidPool || next.Workers != 3 || !kept {
+		t.Errorf("tiny_hot on 3 workers -> %s with %d (kept %v), want mid_pool with 3, kept", next.Name, next.Workers, kept)
+	}
+	next, kept = nextWorkload(workload.DefaultSpec(workload.MidPool))
+	if next.Name != workload.Larson || next.Workers != 2 || kept {
+		t.Errorf("mid_pool -> %s with %d (kept %v), want larson with its 2", next.Name, next.Workers, kept)
+	}
+}

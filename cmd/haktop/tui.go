@@ -61,9 +61,14 @@ func init() {
 	commands = append(commands, newReplayCommand)
 }
 
+// hasTerminal reports whether stdin and stdout are terminals.
+func (a *app) hasTerminal() bool {
+	return isTerminal(a.stdout) && term.IsTerminal(int(os.Stdin.Fd()))
+}
+
 // needTerminal returns a usage error unless stdin and stdout are terminals.
 func (a *app) needTerminal() error {
-	if isTerminal(a.stdout) && term.IsTerminal(int(os.Stdin.Fd())) {
+	if a.hasTerminal() {
 		return nil
 	}
 	return usagef("the interactive view needs a terminal on stdin and stdout: use `haktop bench` for a one-shot run (--json for JSON) or `haktop record -o FILE` to record a session")
@@ -100,8 +105,8 @@ func newReplayCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.needTerminal(); err != nil {
-				return err
+			if !a.hasTerminal() {
+				return usagef("replay needs a terminal on stdin and stdout: use `haktop report %s` for the recording's summary (--json for JSON)", args[0])
 			}
 			return tui.Run(cmd.Context(), src, tui.Options{Sort: col, Replay: true, Dark: true}, os.Stdin, a.stdout)
 		},

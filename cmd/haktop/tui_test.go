@@ -42,7 +42,7 @@ func TestTUICommandLine(t *testing.T) {
 		{"", []string{"replay", "--sort", "x", fixture}, 2, `haktop: --sort "x": want one of class, size, alloc, fast, refill, fallback, free, remote` + "\n"},
 		{"", []string{"replay", "/nonexistent.jsonl"}, 1, "haktop: /nonexistent.jsonl: cannot open: no such file or directory\n"},
 		{"", []string{"replay", foreign}, 1, ""},
-		{"", []string{"replay", fixture}, 2, noTTY},
+		{"", []string{"replay", fixture}, 2, "haktop: replay needs a terminal on stdin and stdout: use `haktop report " + fixture + "` for the recording's summary (--json for JSON)\n"},
 	}
 	for _, c := range cases {
 		t.Run(strings.TrimSpace(c.env+" "+strings.Join(c.args, " ")), func(t *testing.T) {
