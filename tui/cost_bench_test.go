@@ -24,6 +24,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/live"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -62,12 +63,12 @@ func benchOps(b *testing.B, spec workload.Spec) float64 {
 
 // tuiOps runs spec under the live screen and returns its ops/s.
 func tuiOps(b *testing.B, spec workload.Spec) float64 {
-	e, err := NewEngine(EngineConfig{Spec: spec, Alloc: allocator.DefaultConfig(), Profile: os.Getenv("HAKTOP_COST_PROFILE") != "0", Dir: b.TempDir()})
+	e, err := live.NewEngine(live.EngineConfig{Spec: spec, Alloc: allocator.DefaultConfig(), Profile: os.Getenv("HAKTOP_COST_PROFILE") != "0", Dir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}
 	if os.Getenv("HAKTOP_COST_SCREEN") == "0" {
-		ops := e.run.Wait().OpsPerSec()
+		ops := e.Wait().OpsPerSec()
 		e.Close()
 		return ops
 	}
@@ -76,7 +77,7 @@ func tuiOps(b *testing.B, spec workload.Spec) float64 {
 		tea.WithFPS(MaxFPS), tea.WithoutSignals())
 	done := make(chan error, 1)
 	go func() { _, err := p.Run(); done <- err }()
-	ops := e.run.Wait().OpsPerSec()
+	ops := e.Wait().OpsPerSec()
 	p.Quit()
 	if err := <-done; err != nil {
 		b.Fatal(err)

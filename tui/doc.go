@@ -1,14 +1,14 @@
 // Package tui is haktop's interactive screen: a Bubble Tea program that shows
-// a live session (Engine) or a recording (Replay) as classes, hot paths and gates.
+// a live session or a recording (package live's Sources) as classes, hot paths and gates.
 //
 // # Structure
 //
-// Data flows one way. A Source (engine.go, replay.go) turns sampler samples,
-// profile attributions and gate verdicts into Frames (frame.go, build.go).
-// The top Model (model.go) pulls a Frame on every tick, at most MaxFPS times
+// Data flows one way. A Source (package live: the Engine or a Replay) turns
+// sampler samples, profile attributions and gate verdicts into Frames; tui
+// names live's types in live.go. The top Model (model.go) pulls a Frame on every tick, at most MaxFPS times
 // a second, hands it to one model per panel (header.go, classes.go,
 // hotpaths.go, gates.go, footer.go) and turns keys (keys.go) into Commands
-// that the Source carries out off the update loop (source.go). The models
+// that the Source carries out off the update loop. The models
 // only render: every style is in styles.go, and nothing below this package
 // is touched except through a Source.
 //

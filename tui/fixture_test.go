@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/live"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -32,7 +33,7 @@ func TestWriteFixture(t *testing.T) {
 	spec := workload.DefaultSpec(workload.RandomMixed)
 	spec.Cycles = 0
 	dir := t.TempDir()
-	e, err := NewEngine(EngineConfig{Spec: spec, Alloc: cfg, Interval: 100 * time.Millisecond, Dir: dir})
+	e, err := live.NewEngine(live.EngineConfig{Spec: spec, Alloc: cfg, Interval: 100 * time.Millisecond, Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,11 @@
 package tui
 
 // Number formatting for narrow cells: rates with SI suffixes, byte sizes in
-// binary units, clock-style durations. Pure functions, shared by the panels.
+// binary units (clocks are textfmt.Clock). Pure functions, shared by the panels.
 
 import (
 	"fmt"
 	"math"
-	"time"
 )
 
 // formatRate returns r per second in at most 6 columns: "0", "812", "12.3k",
@@ -52,16 +51,6 @@ func formatSize(n int) string {
 		return fmt.Sprintf("%dK", n/1024)
 	}
 	return fmt.Sprintf("%d", n)
-}
-
-// formatClock returns d as "mm:ss", or "h:mm:ss" from an hour on.
-func formatClock(d time.Duration) string {
-	d = d.Truncate(time.Second)
-	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
-	if h > 0 {
-		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
-	}
-	return fmt.Sprintf("%02d:%02d", m, s)
 }
 
 // formatPercent returns a 0..1 ratio as "99.8%", or "—" when NaN.

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/haktop/haktop/live"
 	"github.com/haktop/haktop/sampler"
 )
 
@@ -26,7 +27,7 @@ func TestFormat1ReplayGolden(t *testing.T) {
 			if rec.Header.Version != 1 {
 				t.Fatalf("fixture version %d, want 1", rec.Header.Version)
 			}
-			r, err := NewReplay(rec)
+			r, err := live.NewReplay(rec)
 			if err != nil {
 				t.Fatal(err)
 			}

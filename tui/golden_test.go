@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/haktop/haktop/live"
 	"github.com/haktop/haktop/sampler"
 )
 
@@ -79,13 +80,13 @@ func repeat(name string, n int) []string {
 }
 
 // replayModel returns the screen over the fixture recording at w x h.
-func replayModel(t *testing.T, w, h int) (tea.Model, *Replay) {
+func replayModel(t *testing.T, w, h int) (tea.Model, *live.Replay) {
 	t.Helper()
 	rec, err := sampler.Load(fixturePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewReplay(rec)
+	r, err := live.NewReplay(rec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/haktop/haktop/textfmt"
 )
 
 type headerModel struct {
@@ -68,7 +70,7 @@ func (m headerModel) renderLine1() string {
 	parts := []string{
 		s.Title.Render("haktop") + " " + s.HeaderVal.Render(name),
 		s.HeaderVal.Render(fmt.Sprintf("%d", f.Workers)) + " " + s.HeaderKey.Render(workers),
-		s.HeaderVal.Render(formatClock(f.Elapsed)),
+		s.HeaderVal.Render(textfmt.Clock(f.Elapsed)),
 		s.HeaderVal.Render(formatRate(f.OpsPerSec)) + " " + s.HeaderKey.Render("ops/s"),
 		field("RSS", formatBytes(f.RSS)),
 		field("GC", gc),
@@ -89,7 +91,7 @@ func (m headerModel) View() string {
 		if r.Playing {
 			state = "▶"
 		}
-		badges = append(badges, s.Replay.Render(fmt.Sprintf("%s REPLAY %s/%s", state, formatClock(r.At), formatClock(r.Total)))+
+		badges = append(badges, s.Replay.Render(fmt.Sprintf("%s REPLAY %s/%s", state, textfmt.Clock(r.At), textfmt.Clock(r.Total)))+
 			s.HeaderKey.Render(fmt.Sprintf(" sample %d/%d ×%d %s", r.Index+1, r.Count, r.Speed, r.File)))
 		if r.Event != "" {
 			badges = append(badges, s.HeaderKey.Render(r.Event))

@@ -13,17 +13,18 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/haktop/haktop/live"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 )
 
-func loadFixture(t *testing.T) (*sampler.Recording, *Replay) {
+func loadFixture(t *testing.T) (*sampler.Recording, *live.Replay) {
 	t.Helper()
 	rec, err := sampler.Load(fixturePath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewReplay(rec)
+	r, err := live.NewReplay(rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +134,7 @@ func TestReplayGatesFollowRestartEvents(t *testing.T) {
 }
 
 func TestReplayNeedsSamples(t *testing.T) {
-	_, err := NewReplay(&sampler.Recording{Path: "empty.jsonl"})
+	_, err := live.NewReplay(&sampler.Recording{Path: "empty.jsonl"})
 	if err == nil || err.Error() != "empty.jsonl: the recording holds no sample to replay" {
 		t.Errorf("empty recording: %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/haktop/haktop/live"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/tui"
 )
@@ -52,7 +53,7 @@ func init() {
 		if err := a.needTerminal(); err != nil {
 			return err
 		}
-		eng, err := tui.NewEngine(tui.EngineConfig{Spec: spec, Alloc: cfg, Interval: interval, Profile: !noProfile})
+		eng, err := live.NewEngine(live.EngineConfig{Spec: spec, Alloc: cfg, Interval: interval, Profile: !noProfile})
 		if err != nil {
 			return err
 		}
@@ -101,7 +102,7 @@ func newReplayCommand(a *app) *cobra.Command {
 			for _, w := range rec.Warnings {
 				fmt.Fprintf(a.stderr, "haktop: warning: %s\n", w)
 			}
-			src, err := tui.NewReplay(rec)
+			src, err := live.NewReplay(rec)
 			if err != nil {
 				return err
 			}

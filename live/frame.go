@@ -1,9 +1,9 @@
-package tui
+package live
 
 // Frame: the one value every panel renders from. A Source (the live engine or
 // a replayed recording) builds it from sampler and profile data; the models
-// never look further down the stack than this file. Owned by tui; sources
-// fill it, panels only read it.
+// never look further down the stack than this file. Owned by live; sources
+// fill it, tui's panels only read it.
 
 import (
 	"time"

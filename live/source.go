@@ -1,4 +1,4 @@
-package tui
+package live
 
 // Source: the boundary between rendering and doing. The models read frames
 // from a Source and hand it Commands; the live Engine and the Replay are the

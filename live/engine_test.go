@@ -1,4 +1,4 @@
-package tui
+package live
 
 // The live Engine against a real allocator and workload: frames, pause with
 // exact counters, workers, workload cycling, the per-worker filter, gate

@@ -1,4 +1,4 @@
-package tui
+package live
 
 // Frame building: the one place that turns sampler samples, profile
 // attributions and gate verdicts into a Frame. The live Engine and the

@@ -1,4 +1,4 @@
-package tui
+package live
 
 // Replay: a Source that plays a recording (sampler.Load) back through the
 // same frame builder the live engine uses. Playback moves with the screen's
@@ -14,6 +14,7 @@ import (
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/textfmt"
 )
 
 // Replay plays a recording.
@@ -124,7 +125,7 @@ func (r *Replay) Frame() Frame {
 	}
 	for _, e := range r.rec.Events {
 		if e.Elapsed <= s.Elapsed {
-			pos.Event = fmt.Sprintf("%s %s at %s", e.Kind, e.Message, formatClock(e.Elapsed))
+			pos.Event = fmt.Sprintf("%s %s at %s", e.Kind, e.Message, textfmt.Clock(e.Elapsed))
 		}
 	}
 	f := buildFrame(frameInput{

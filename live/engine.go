@@ -1,4 +1,4 @@
-package tui
+package live
 
 // Engine: the live Source. It owns the allocator, the running workload, the
 // sampler, the CPU profile collector and any recording, and it alone changes
@@ -255,6 +255,15 @@ func (e *Engine) build(s sampler.Sample, rates sampler.Rates, history []sampler.
 		gates:   e.alloc.Config().Gates(),
 		ended:   finished(e.run),
 	})
+}
+
+// Wait returns the running workload's result once it finishes (a run
+// with Cycles or Duration set ends by itself); a restart starts another run.
+func (e *Engine) Wait() workload.Result {
+	e.mu.Lock()
+	run := e.run
+	e.mu.Unlock()
+	return run.Wait()
 }
 
 // Frame returns the latest frame with the current status.
