@@ -57,6 +57,10 @@ func gateIndex(g *Gate) int {
 
 // Set sets the gate named env from code. It returns an error naming the
 // variable and the accepted forms when env is unknown or raw is malformed.
+// A value equal to what the gate has when nothing sets it (its preset's
+// value, else its default) keeps that source: it overrides nothing. Setting
+// HAKMEM_PROFILE applies the preset exactly as the environment does: gates
+// an earlier preset set return to their defaults, explicit values stay.
 func (c *Config) Set(env, raw string) error {
 	g := Gates.Lookup(env)
 	if g == nil {
@@ -65,7 +69,21 @@ func (c *Config) Set(env, raw string) error {
 	if !c.ok {
 		*c = DefaultConfig()
 	}
-	return c.set(g, raw, SourceCode)
+	_, canon, err := g.parse(raw)
+	if err != nil {
+		return err
+	}
+	src := SourceCode
+	if v, s := c.unset(g); v == canon {
+		src = s
+	}
+	if err := c.set(g, canon, src); err != nil {
+		return err
+	}
+	if g == profileGate {
+		return c.applyProfile()
+	}
+	return nil
 }
 
 // Value returns the canonical text of the gate named env and its source.

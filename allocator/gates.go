@@ -3,11 +3,14 @@ package allocator
 // The gate registry: every environment variable the allocator reads is
 // declared here, once, with its kind, default, doc and the paths it guards.
 // Nothing else in the module calls os.Getenv for a HAKMEM_* name; haktop's
-// static audit (haktop gates --audit) checks that.
+// static audit (haktop gates --audit) checks that. It also owns how values
+// parse, how presets apply, the cycle of values each gate steps through
+// (Next), and the scan for HAKMEM_* names no gate declares (UnknownGates).
 
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,11 +98,17 @@ func (g *Gate) parse(raw string) (int64, string, error) {
 		}
 		return v, strconv.FormatInt(v, 10), nil
 	case KindMask:
-		v, err := strconv.ParseInt(s, 0, 64)
-		if err != nil || v < 0 || v >= int64(1)<<g.Bits {
+		// Exactly what Accepted says: 0x and hex digits, or decimal digits
+		// (a leading zero is still decimal, not Go's octal).
+		digits, base := s, 10
+		if len(s) > 2 && (s[:2] == "0x" || s[:2] == "0X") {
+			digits, base = s[2:], 16
+		}
+		v, err := strconv.ParseUint(digits, base, 64)
+		if err != nil || v >= uint64(1)<<g.Bits {
 			return bad()
 		}
-		return v, fmt.Sprintf("0x%02X", v), nil
+		return int64(v), maskText(v), nil
 	default:
 		for i, e := range g.Values {
 			if strings.EqualFold(s, e) {
@@ -108,6 +117,63 @@ func (g *Gate) parse(raw string) (int64, string, error) {
 		}
 		return bad()
 	}
+}
+
+// maskText is a mask's canonical text.
+func maskText(v uint64) string { return fmt.Sprintf("0x%02X", v) }
+
+// Next returns the value after current in the gate's cycle, the values the
+// live view's g key steps through (current is canonical text; one the gate
+// does not accept gives the default):
+//   - bool: the other value;
+//   - enum: the next of Values, wrapping;
+//   - mask: the default, every bit, none, then each single bit from bit 0
+//     up, then the default again (a value off that cycle goes to the
+//     default), so each pool class can be tried alone;
+//   - int: the next power of two above current within [Min, Max], then Min
+//     again.
+func (g *Gate) Next(current string) string {
+	v, canon, err := g.parse(current)
+	if err != nil {
+		_, def, _ := g.parse(g.Default)
+		return def
+	}
+	switch g.Kind {
+	case KindBool:
+		return strconv.FormatInt(1-v, 10)
+	case KindEnum:
+		return g.Values[(int(v)+1)%len(g.Values)]
+	case KindMask:
+		_, def, _ := g.parse(g.Default)
+		cycle := []string{def}
+		for _, m := range append([]uint64{1<<g.Bits - 1, 0}, singleBits(g.Bits)...) {
+			if t := maskText(m); !slices.Contains(cycle, t) {
+				cycle = append(cycle, t)
+			}
+		}
+		i := slices.Index(cycle, canon) // -1 off the cycle: 0, the default
+		return cycle[(i+1)%len(cycle)]
+	default: // KindInt
+		next := int64(1)
+		for next <= v {
+			next *= 2
+		}
+		if next < g.Min {
+			next = g.Min
+		}
+		if next > g.Max {
+			next = g.Min
+		}
+		return strconv.FormatInt(next, 10)
+	}
+}
+
+func singleBits(n int) []uint64 {
+	out := make([]uint64, n)
+	for i := range out {
+		out[i] = 1 << i
+	}
+	return out
 }
 
 // GateRegistry is the ordered list of every gate the allocator reads.
@@ -191,8 +257,8 @@ func (r GateRegistry) Guarding(p PathID) []*Gate {
 	return out
 }
 
-// profiles are the HAKMEM_PROFILE presets: gate values applied before the
-// environment, so an explicit variable wins.
+// profiles are the HAKMEM_PROFILE presets: values for the gates that no
+// variable (or Set) gives a value, so an explicit variable wins.
 var profiles = map[string]map[string]string{
 	"default": {},
 	"lean":    {"HAKMEM_SS_MEM_LEAN": "1", "HAKMEM_TINY_CACHE_CAP": "64"},
@@ -217,29 +283,129 @@ func ConfigFromEnv() (Config, error) {
 }
 
 // ConfigFrom returns the Config that lookup selects: registry defaults, then
-// the HAKMEM_PROFILE preset, then each variable lookup finds.
+// each variable lookup finds, then the HAKMEM_PROFILE preset for the gates
+// still at their defaults (an explicit variable wins).
 func ConfigFrom(lookup func(string) (string, bool)) (Config, error) {
 	c := DefaultConfig()
-	prof := Gates.Lookup("HAKMEM_PROFILE")
-	if raw, ok := lookup(prof.Env); ok {
-		if err := c.set(prof, raw, SourceEnv); err != nil {
-			return Config{}, err
-		}
-		for env, v := range profiles[c.Profile] {
-			if err := c.set(Gates.Lookup(env), v, SourceProfile); err != nil {
-				return Config{}, err
-			}
-		}
-	}
 	for _, g := range Gates {
-		if g == prof {
-			continue
-		}
 		if raw, ok := lookup(g.Env); ok {
 			if err := c.set(g, raw, SourceEnv); err != nil {
 				return Config{}, err
 			}
 		}
 	}
+	if err := c.applyProfile(); err != nil {
+		return Config{}, err
+	}
 	return c, nil
+}
+
+// profileGate is the gate that names the preset.
+var profileGate = Gates.Lookup("HAKMEM_PROFILE")
+
+// applyProfile makes the gates follow c.Profile's preset: a gate an earlier
+// preset set returns to its default, then the preset sets every gate still
+// at its default. Gates set by the environment or by code keep their values.
+func (c *Config) applyProfile() error {
+	for i, g := range Gates {
+		if c.sources[i] == SourceProfile {
+			if err := c.set(g, g.Default, SourceDefault); err != nil {
+				return err
+			}
+		}
+	}
+	for env, v := range profiles[c.Profile] {
+		g := Gates.Lookup(env)
+		if c.sources[gateIndex(g)] == SourceDefault {
+			if err := c.set(g, v, SourceProfile); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// unset returns the canonical value gate g has when nothing sets it
+// explicitly, under c's preset, and where that value comes from.
+func (c *Config) unset(g *Gate) (string, Source) {
+	raw, src := g.Default, SourceDefault
+	if v, ok := profiles[c.Profile][g.Env]; ok && g != profileGate {
+		raw, src = v, SourceProfile
+	}
+	_, canon, _ := g.parse(raw)
+	return canon, src
+}
+
+// The unknown-name scan: a HAKMEM_* variable no gate declares is never
+// read, so a misspelt or retired name would silently test nothing.
+
+// LooksLikeGate reports whether an environment variable's name is in the
+// gates' namespace: it starts with HAKMEM_, in any case.
+func LooksLikeGate(name string) bool {
+	return len(name) >= len("HAKMEM_") && strings.EqualFold(name[:len("HAKMEM_")], "HAKMEM_")
+}
+
+// UnknownGate is an environment variable that looks like a gate but is not
+// one the registry declares, so the allocator ignores it.
+type UnknownGate struct {
+	Name    string // as the environment spells it
+	Closest string // the declared gate nearest to Name
+}
+
+// String says that the variable is ignored and which gate was likely meant.
+func (u UnknownGate) String() string {
+	s := u.Name + " is not a gate the allocator reads, so it is ignored: did you mean " + u.Closest + "?"
+	if strings.EqualFold(u.Name, u.Closest) {
+		s += " (gate names are upper case)"
+	}
+	return s
+}
+
+// UnknownGates returns, in environ's order, every variable of environ
+// (NAME=VALUE entries, as os.Environ gives them) that LooksLikeGate but is
+// not declared, each with the declared name closest to it: the same name in
+// another case, else the one at the smallest edit distance (the first in
+// registry order on a tie).
+func UnknownGates(environ []string) []UnknownGate {
+	var out []UnknownGate
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if LooksLikeGate(name) && Gates.Lookup(name) == nil {
+			out = append(out, UnknownGate{Name: name, Closest: Gates.closest(name)})
+		}
+	}
+	return out
+}
+
+// closest returns the declared name nearest to name, case ignored.
+func (r GateRegistry) closest(name string) string {
+	upper := strings.ToUpper(name)
+	best, bestD := "", -1
+	for _, g := range r {
+		if d := editDistance(upper, g.Env); bestD < 0 || d < bestD {
+			best, bestD = g.Env, d
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

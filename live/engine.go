@@ -318,10 +318,11 @@ func (e *Engine) Apply(c Command) (string, error) {
 	case CmdToggleGate:
 		cfg := e.currentConfig()
 		old, _ := cfg.Value(c.Env)
-		next, err := toggledValue(c.Env, old)
-		if err != nil {
-			return "", err
+		g := allocator.Gates.Lookup(c.Env)
+		if g == nil {
+			return "", fmt.Errorf("no gate %q", c.Env)
 		}
+		next := g.Next(old)
 		if err := cfg.Set(c.Env, next); err != nil {
 			return "", err
 		}
@@ -436,31 +437,6 @@ func nextWorkload(spec workload.Spec) (next workload.Spec, kept bool) {
 		kept = true
 	}
 	return next, kept
-}
-
-// toggledValue returns the value g gives gate env next: a bool flips, a
-// mask goes between none and all its bits, an enum moves to its next value.
-func toggledValue(env, value string) (string, error) {
-	g := allocator.Gates.Lookup(env)
-	if g == nil {
-		return "", fmt.Errorf("no gate %q", env)
-	}
-	switch g.Kind {
-	case allocator.KindBool:
-		if value == "1" || value == "true" {
-			return "0", nil
-		}
-		return "1", nil
-	case allocator.KindMask:
-		if v, err := strconv.ParseUint(value, 0, 64); err == nil && v == 0 {
-			return fmt.Sprintf("%#x", uint64(1)<<g.Bits-1), nil
-		}
-		return "0", nil
-	case allocator.KindEnum:
-		i := slices.Index(g.Values, value)
-		return g.Values[(i+1)%len(g.Values)], nil
-	}
-	return "", fmt.Errorf("%s is an %s gate: g toggles bool, mask and enum gates; set %s=N (%s) in the environment instead", env, g.Kind, env, g.Accepted())
 }
 
 func (e *Engine) cycleWorker() string {

@@ -174,26 +174,33 @@ func TestEngineGateToggleIsRecorded(t *testing.T) {
 	}
 }
 
-func TestEngineGateToggleValues(t *testing.T) {
-	for _, c := range []struct{ env, from, to string }{
-		{"HAKMEM_SS_MEM_LEAN", "0", "1"},
-		{"HAKMEM_POOL_V2_STATS", "1", "0"},
-		{"HAKMEM_POOL_V2_CLASSES", "0x7F", "0"},
-		{"HAKMEM_POOL_V2_CLASSES", "0", "0x7f"},
-	} {
-		if got, err := toggledValue(c.env, c.from); err != nil || got != c.to {
-			t.Errorf("%s %s: %q, %v; want %s", c.env, c.from, got, err, c.to)
+// TestEngineGateCycle: g steps a gate through (*allocator.Gate).Next on the
+// running allocator: a mask goes to its next value, not only 0 and all,
+// comes back to the default with source default, and a preset is applied
+// to the gates it sets, as the environment would apply it.
+func TestEngineGateCycle(t *testing.T) {
+	e := newTestEngine(t, workload.TinyHot, false)
+	cfg := func() allocator.Config {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return e.alloc.Config()
+	}
+	for _, want := range []string{"0x00", "0x01", "0x02", "0x04", "0x08", "0x10", "0x20", "0x40", "0x7F"} {
+		apply(t, e, Command{Kind: CmdToggleGate, Env: "HAKMEM_POOL_V2_CLASSES"})
+		v, src := cfg().Value("HAKMEM_POOL_V2_CLASSES")
+		if wantSrc := map[bool]allocator.Source{true: allocator.SourceDefault, false: allocator.SourceCode}[want == "0x7F"]; v != want || src != wantSrc {
+			t.Fatalf("after g: %s (%s), want %s (%s)", v, src, want, wantSrc)
 		}
 	}
-	if _, err := toggledValue("HAKMEM_SS_MAX", "0"); err == nil || !strings.Contains(err.Error(), "HAKMEM_SS_MAX is an int gate") {
-		t.Errorf("int gate: %v", err)
+	if msg := apply(t, e, Command{Kind: CmdToggleGate, Env: "HAKMEM_PROFILE"}); msg != "restarted: HAKMEM_PROFILE default -> lean" {
+		t.Errorf("g on HAKMEM_PROFILE: %q", msg)
 	}
-	if _, err := toggledValue("HAKMEM_NOPE", "0"); err == nil {
+	c := cfg()
+	if v, src := c.Value("HAKMEM_SS_MEM_LEAN"); v != "1" || src != allocator.SourceProfile || !c.SSMemLean || c.TinyCacheCap != 64 {
+		t.Errorf("lean preset not applied: HAKMEM_SS_MEM_LEAN %s (%s), cache cap %d", v, src, c.TinyCacheCap)
+	}
+	if _, err := e.Apply(Command{Kind: CmdToggleGate, Env: "HAKMEM_NOPE"}); err == nil {
 		t.Error("unknown gate accepted")
-	}
-	profiles := allocator.Gates.Lookup("HAKMEM_PROFILE").Values
-	if got, _ := toggledValue("HAKMEM_PROFILE", profiles[len(profiles)-1]); got != profiles[0] {
-		t.Errorf("enum wraps to %q, want %q", got, profiles[0])
 	}
 }
 
