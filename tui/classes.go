@@ -15,6 +15,8 @@ import (
 	"charm.land/bubbles/v2/table"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/haktop/haktop/textfmt"
 )
 
 // SortColumn is a column the classes table can be sorted by.
@@ -151,12 +153,12 @@ func (m *classesModel) render() {
 		cells := table.Row{
 			r.Class,
 			alignRight(formatSize(r.Size), widths[colSize]),
-			alignRight(formatRate(r.AllocPerSec), widths[colAlloc]),
-			alignRight(formatPercent(r.FastRatio), widths[colFast]),
-			alignRight(formatRate(r.RefillPerSec), widths[colRefill]),
-			alignRight(formatRate(r.FallbackPer), widths[colFallback]),
-			alignRight(formatRate(r.FreePerSec), widths[colFree]),
-			alignRight(formatRate(r.RemotePerSec), widths[colRemote]),
+			alignRight(textfmt.Rate(r.AllocPerSec), widths[colAlloc]),
+			alignRight(textfmt.Percent(r.FastRatio), widths[colFast]),
+			alignRight(textfmt.Rate(r.RefillPerSec), widths[colRefill]),
+			alignRight(textfmt.Rate(r.FallbackPer), widths[colFallback]),
+			alignRight(textfmt.Rate(r.FreePerSec), widths[colFree]),
+			alignRight(textfmt.Rate(r.RemotePerSec), widths[colRemote]),
 			drawSparkline(r.History, widths[colSpark], m.styles.RowSpark),
 		}
 		if r.Idle() {

@@ -71,8 +71,8 @@ func (m headerModel) renderLine1() string {
 		s.Title.Render("haktop") + " " + s.HeaderVal.Render(name),
 		s.HeaderVal.Render(fmt.Sprintf("%d", f.Workers)) + " " + s.HeaderKey.Render(workers),
 		s.HeaderVal.Render(textfmt.Clock(f.Elapsed)),
-		s.HeaderVal.Render(formatRate(f.OpsPerSec)) + " " + s.HeaderKey.Render("ops/s"),
-		field("RSS", formatBytes(f.RSS)),
+		s.HeaderVal.Render(textfmt.Rate(f.OpsPerSec)) + " " + s.HeaderKey.Render("ops/s"),
+		field("RSS", textfmt.Bytes(f.RSS)),
 		field("GC", gc),
 	}
 	if room := min(m.width-ansi.StringWidth(strings.Join(parts, sep))-1, 20); room >= 3 {

@@ -16,6 +16,8 @@ import (
 	"charm.land/bubbles/v2/progress"
 	"charm.land/bubbles/v2/table"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/haktop/haktop/textfmt"
 )
 
 const (
@@ -119,7 +121,7 @@ func (m *hotPathsModel) render() {
 			}
 			gate = m.memo.render(string(r.Verdict), m.styles.VerdictStyle(r.Verdict), VerdictSymbol(r.Verdict)+" "+gate)
 		}
-		cells := table.Row{r.Name, cpu, alignRight(formatRate(r.HitsPerSec), widths[hpColHits]), gate}
+		cells := table.Row{r.Name, cpu, alignRight(textfmt.Rate(r.HitsPerSec), widths[hpColHits]), gate}
 		if (math.IsNaN(r.CPUPercent) || r.CPUPercent == 0) && (math.IsNaN(r.HitsPerSec) || r.HitsPerSec == 0) {
 			cells[hpColPath] = m.memo.render("dim", m.styles.Dim, cells[hpColPath])
 			cells[hpColHits] = m.memo.render("dim", m.styles.Dim, cells[hpColHits])
