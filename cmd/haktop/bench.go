@@ -14,13 +14,12 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/progress"
-	"charm.land/lipgloss/v2"
-	"charm.land/lipgloss/v2/table"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/textfmt"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -132,37 +131,16 @@ func drawProgress(raw, styled io.Writer, r *workload.Run, spec workload.Spec) {
 	}
 }
 
-var (
-	headerStyle = lipgloss.NewStyle().Bold(true).Padding(0, 1)
-	cellStyle   = lipgloss.NewStyle().Padding(0, 1)
-	numberStyle = cellStyle.Align(lipgloss.Right)
-)
-
 // benchText renders rep for people: a summary, the classes that saw any
 // call, and the gates not at their defaults.
 func benchText(rep workload.BenchReport) string {
 	var b strings.Builder
-	workers := "workers"
-	if rep.Workers == 1 {
-		workers = "worker"
-	}
-	fmt.Fprintf(&b, "%s: %d %s, %d cycles in %.3f s: %.0f ops/s\n", rep.Workload, rep.Workers, workers, rep.Cycles, rep.Seconds, rep.OpsPerSec)
+	fmt.Fprintf(&b, "%s: %s, %d cycles in %.3f s: %.0f ops/s\n", rep.Workload, textfmt.Count(rep.Workers, "worker"), rep.Cycles, rep.Seconds, rep.OpsPerSec)
 	fmt.Fprintf(&b, "allocs %d, frees %d, drained %d\n\n", rep.Allocs, rep.Frees, rep.Drained)
 	if !rep.StatsCompiled {
 		b.WriteString("counters compiled out (-tags haktop_nostats): no per-class table\n")
 	} else {
-		t := table.New().
-			Border(lipgloss.NormalBorder()).
-			Headers("class", "size", "alloc_calls", "fast %", "refill", "fallback", "free", "remote").
-			StyleFunc(func(row, col int) lipgloss.Style {
-				switch {
-				case row == table.HeaderRow:
-					return headerStyle
-				case col == 0:
-					return cellStyle
-				}
-				return numberStyle
-			})
+		t := textfmt.NewTable(1, "class", "size", "alloc_calls", "fast %", "refill", "fallback", "free", "remote")
 		for _, c := range rep.Classes {
 			if c.AllocCalls == 0 && c.FreeCalls == 0 {
 				continue

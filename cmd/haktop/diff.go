@@ -19,6 +19,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/textfmt"
 )
 
 func init() { commands = append(commands, newDiffCommand) }
@@ -172,7 +173,7 @@ func unfairDifferences(a, b *sampler.Recording) []string {
 				if e.Message != "" {
 					msg = ": " + e.Message
 				}
-				out = append(out, fmt.Sprintf("gates changed during %s at %s%s", r.name, dur(e.Elapsed), msg))
+				out = append(out, fmt.Sprintf("gates changed during %s at %s%s", r.name, textfmt.Duration(e.Elapsed), msg))
 			}
 		}
 	}
@@ -209,12 +210,12 @@ func diffText(doc diffDoc) string {
 	if len(doc.Unfair)+len(doc.Notes) > 0 {
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "A  %s (%s)\nB  %s (%s)\n", doc.Files[0], dur(time.Duration(doc.Seconds[0]*float64(time.Second))),
-		doc.Files[1], dur(time.Duration(doc.Seconds[1]*float64(time.Second))))
-	fmt.Fprintf(&b, "ops/s  A %s  B %s  %s\n", rate(doc.Ops.A), rate(doc.Ops.B), orDash(deltaPct(doc.Ops.A, doc.Ops.B)))
+	fmt.Fprintf(&b, "A  %s (%s)\nB  %s (%s)\n", doc.Files[0], textfmt.Duration(time.Duration(doc.Seconds[0]*float64(time.Second))),
+		doc.Files[1], textfmt.Duration(time.Duration(doc.Seconds[1]*float64(time.Second))))
+	fmt.Fprintf(&b, "ops/s  A %s  B %s  %s\n", textfmt.Rate(doc.Ops.A), textfmt.Rate(doc.Ops.B), orDash(textfmt.Change(doc.Ops.A, doc.Ops.B)))
 
 	b.WriteString("\nclasses (mean rates per second; fast % in points)\n")
-	t := newTable(2, "class", "rate", "A", "B", "delta")
+	t := textfmt.NewTable(2, "class", "rate", "A", "B", "delta")
 	rows := 0
 	for _, c := range doc.Classes {
 		for _, r := range []struct {
@@ -225,9 +226,9 @@ func diffText(doc diffDoc) string {
 				continue
 			}
 			rows++
-			t.Row(c.Class, r.name, rate(r.v.A), rate(r.v.B), deltaPct(r.v.A, r.v.B))
+			t.Row(c.Class, r.name, textfmt.Rate(r.v.A), textfmt.Rate(r.v.B), textfmt.Change(r.v.A, r.v.B))
 			if r.name == "alloc/s" {
-				t.Row(c.Class, "fast %", ratio(c.FastRatio.A), ratio(c.FastRatio.B), signed(c.FastRatio.Points)+" pt")
+				t.Row(c.Class, "fast %", textfmt.Points(c.FastRatio.A), textfmt.Points(c.FastRatio.B), textfmt.Signed(c.FastRatio.Points)+" pt")
 			}
 		}
 	}
@@ -238,14 +239,14 @@ func diffText(doc diffDoc) string {
 	}
 
 	b.WriteString("\npaths (mean hits per second; paths idle in both omitted)\n")
-	pt := newTable(1, "path", "A", "B", "delta")
+	pt := textfmt.NewTable(1, "path", "A", "B", "delta")
 	rows = 0
 	for _, p := range doc.Paths {
 		if p.A == 0 && p.B == 0 {
 			continue
 		}
 		rows++
-		pt.Row(p.ID, rate(p.A), rate(p.B), deltaPct(p.A, p.B))
+		pt.Row(p.ID, textfmt.Rate(p.A), textfmt.Rate(p.B), textfmt.Change(p.A, p.B))
 	}
 	if rows == 0 {
 		b.WriteString("no path hits in either session\n")

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/textfmt"
 )
 
 func init() { commands = append(commands, newExportCommand) }
@@ -29,7 +30,7 @@ func newExportCommand(a *app) *cobra.Command {
 			"  go tool pprof -top -sample_index=alloc_refill paths.pb.gz",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return usagef("export takes one SESSION file: haktop export SESSION -o FILE (got %d argument%s)", len(args), plural(len(args)))
+				return usagef("export takes one SESSION file: haktop export SESSION -o FILE (got %s)", textfmt.Count(len(args), "argument"))
 			}
 			return nil
 		},

@@ -27,6 +27,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/textfmt"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -181,14 +182,10 @@ func gatesRun(ctx context.Context, cfg allocator.Config, spec workload.Spec) (ga
 // NEVER EXECUTED.
 func gatesText(doc gatesDoc) string {
 	var b strings.Builder
-	workers := "workers"
-	if doc.Workers == 1 {
-		workers = "worker"
-	}
-	fmt.Fprintf(&b, "%s: %d %s, %d cycles in %.3f s, %d CPU samples\n", doc.Workload, doc.Workers, workers, doc.Cycles, doc.Seconds, doc.CPUSamples)
+	fmt.Fprintf(&b, "%s: %s, %d cycles in %.3f s, %d CPU samples\n", doc.Workload, textfmt.Count(doc.Workers, "worker"), doc.Cycles, doc.Seconds, doc.CPUSamples)
 	b.WriteString("CPU     " + cpuShares(doc.Attribution, 6) + "\n\n")
 
-	t := newTable(6, "gate", "value", "source", "verdict", "path", "path verdict", "hits", "samples")
+	t := textfmt.NewTable(6, "gate", "value", "source", "verdict", "path", "path verdict", "hits", "samples")
 	for _, g := range doc.Gates {
 		if len(g.Paths) == 0 {
 			t.Row(g.Env, g.Value, g.Source, string(g.Verdict), "-", "", "", "")
@@ -303,8 +300,8 @@ func (a *app) gatesAudit(dir string, asJSON bool) error {
 	for _, r := range undeclared {
 		where = append(where, fmt.Sprintf("%s (%s:%d)", r.Name, r.File, r.Line))
 	}
-	return fmt.Errorf("%d HAKMEM_* read%s not declared in the gate registry (allocator/gates.go): %s",
-		len(undeclared), plural(len(undeclared)), strings.Join(where, ", "))
+	return fmt.Errorf("%s not declared in the gate registry (allocator/gates.go): %s",
+		textfmt.Count(len(undeclared), "HAKMEM_* read"), strings.Join(where, ", "))
 }
 
 // auditText renders the reads one per line, file:line first, then a count.
@@ -334,7 +331,7 @@ func auditText(dir string, reads []profile.EnvRead) string {
 		fmt.Fprintf(tw, "%s:%d:\t%s\t%s\n", r.File, r.Line, call, status)
 	}
 	tw.Flush()
-	fmt.Fprintf(&b, "audited %s: %d HAKMEM_* read%s declared, %d undeclared, %d unresolved\n",
-		dir, declared, plural(declared), undeclared, unresolved)
+	fmt.Fprintf(&b, "audited %s: %s declared, %d undeclared, %d unresolved\n",
+		dir, textfmt.Count(declared, "HAKMEM_* read"), undeclared, unresolved)
 	return b.String()
 }

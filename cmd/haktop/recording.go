@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"time"
 
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/workload"
@@ -62,49 +61,6 @@ func specText(s workload.Spec) string {
 	return out
 }
 
-// rate renders events per second with an SI suffix: 950, 12.3k, 4.56M.
-func rate(v float64) string {
-	switch {
-	case v == 0:
-		return "0"
-	case v < 1000:
-		return strconv.FormatFloat(v, 'f', 0, 64)
-	case v < 1e6:
-		return strconv.FormatFloat(v/1e3, 'f', 1, 64) + "k"
-	case v < 1e9:
-		return strconv.FormatFloat(v/1e6, 'f', 2, 64) + "M"
-	}
-	return strconv.FormatFloat(v/1e9, 'f', 2, 64) + "G"
-}
-
-// ratio renders a 0..1 fraction as a percentage with one decimal.
-func ratio(f float64) string { return strconv.FormatFloat(100*f, 'f', 1, 64) }
-
-// deltaPct renders the change from a to b in percent, "new" when only b is
-// nonzero and "" when both are zero.
-func deltaPct(a, b float64) string {
-	switch {
-	case a == 0 && b == 0:
-		return ""
-	case a == 0:
-		return "new"
-	}
-	return signed(100*(b-a)/a) + "%"
-}
-
-// signed renders v with one decimal and a sign, and a change that rounds
-// to nothing as "0.0" rather than "-0.0".
-func signed(v float64) string {
-	s := strconv.FormatFloat(v, 'f', 1, 64)
-	switch {
-	case s == "0.0" || s == "-0.0":
-		return "0.0"
-	case v > 0:
-		return "+" + s
-	}
-	return s
-}
-
 // pct returns the change from a to b in percent for JSON: null when a is 0.
 func pct(a, b float64) *float64 {
 	if a == 0 {
@@ -115,29 +71,4 @@ func pct(a, b float64) *float64 {
 		return nil
 	}
 	return &v
-}
-
-// bytesText renders a byte count in binary units: 512 B, 3.0 MiB.
-func bytesText(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return strconv.FormatUint(n, 10) + " B"
-	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
-
-// dur renders a duration rounded for people: 1.2s, 350ms.
-func dur(d time.Duration) string {
-	switch {
-	case d >= time.Second:
-		return d.Round(100 * time.Millisecond).String()
-	case d >= time.Millisecond:
-		return d.Round(time.Millisecond).String()
-	}
-	return d.Round(time.Microsecond).String()
 }

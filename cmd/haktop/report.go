@@ -13,14 +13,13 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/lipgloss/v2"
-	"charm.land/lipgloss/v2/table"
 	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/textfmt"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -67,7 +66,7 @@ func fileArgs(command string, n int) cobra.PositionalArgs {
 		if n == 2 {
 			want = "two session files: haktop diff A B [--json]"
 		}
-		return usagef("%s takes %s (got %d argument%s)", command, want, len(args), plural(len(args)))
+		return usagef("%s takes %s (got %s)", command, want, textfmt.Count(len(args), "argument"))
 	}
 }
 
@@ -210,23 +209,6 @@ func reportGates(rec *sampler.Recording, sum sampler.Summary) []reportGate {
 	return out
 }
 
-// newTable returns a table styled like bench's: bold headers, the first
-// textCols columns left-aligned and the rest (numbers) right-aligned.
-func newTable(textCols int, headers ...string) *table.Table {
-	return table.New().
-		Border(lipgloss.NormalBorder()).
-		Headers(headers...).
-		StyleFunc(func(row, col int) lipgloss.Style {
-			switch {
-			case row == table.HeaderRow:
-				return headerStyle
-			case col < textCols:
-				return cellStyle
-			}
-			return numberStyle
-		})
-}
-
 // reportText renders doc for people.
 func reportText(doc reportDoc) string {
 	var b strings.Builder
@@ -241,11 +223,11 @@ func reportText(doc reportDoc) string {
 		Duration: time.Duration(doc.Workload.DurationNS), WS: doc.Workload.WS, Seed: doc.Workload.Seed,
 		Size: doc.Workload.Size, MinSize: doc.Workload.MinSize, MaxSize: doc.Workload.MaxSize}
 	fmt.Fprintf(&b, "workload  %s\n", specText(spec))
-	fmt.Fprintf(&b, "sampling  %d samples every %s covering %s, %d counter epoch%s\n",
-		doc.Samples, dur(time.Duration(doc.IntervalNS)), dur(time.Duration(doc.Seconds*float64(time.Second))), doc.Epochs, plural(doc.Epochs))
-	fmt.Fprintf(&b, "ops       %d: mean %s/s, peak %s/s\n", doc.Ops, rate(doc.OpsPerSec), rate(doc.PeakOpsPerSec))
-	fmt.Fprintf(&b, "process   peak RSS %s, %d GC cycle%s, longest pause %s\n",
-		bytesText(doc.Process.PeakRSSBytes), doc.Process.GCCycles, plural(int(doc.Process.GCCycles)), dur(time.Duration(doc.Process.MaxGCPauseNS)))
+	fmt.Fprintf(&b, "sampling  %d samples every %s covering %s, %s\n",
+		doc.Samples, textfmt.Duration(time.Duration(doc.IntervalNS)), textfmt.Duration(time.Duration(doc.Seconds*float64(time.Second))), textfmt.Count(doc.Epochs, "counter epoch"))
+	fmt.Fprintf(&b, "ops       %d: mean %s/s, peak %s/s\n", doc.Ops, textfmt.Rate(doc.OpsPerSec), textfmt.Rate(doc.PeakOpsPerSec))
+	fmt.Fprintf(&b, "process   peak RSS %s, %s, longest pause %s\n",
+		textfmt.Bytes(doc.Process.PeakRSSBytes), textfmt.Count(int(doc.Process.GCCycles), "GC cycle"), textfmt.Duration(time.Duration(doc.Process.MaxGCPauseNS)))
 	if n := doc.Invalid.Total(); n > 0 {
 		fmt.Fprintf(&b, "invalid   %d invalid frees\n", n)
 	}
@@ -254,7 +236,7 @@ func reportText(doc reportDoc) string {
 	if !doc.StatsCompiled {
 		b.WriteString("counters compiled out (-tags haktop_nostats): no per-class table\n")
 	} else {
-		t := newTable(1, "class", "size", "alloc_calls", "fast %", "refill", "fallback", "free", "remote", "alloc/s", "peak/s")
+		t := textfmt.NewTable(1, "class", "size", "alloc_calls", "fast %", "refill", "fallback", "free", "remote", "alloc/s", "peak/s")
 		rows := 0
 		for _, c := range doc.Classes {
 			if c.AllocCalls == 0 && c.FreeCalls == 0 {
@@ -267,10 +249,10 @@ func reportText(doc reportDoc) string {
 			}
 			fast := "-"
 			if c.AllocCalls > 0 {
-				fast = ratio(c.FastRatio)
+				fast = textfmt.Points(c.FastRatio)
 			}
 			t.Row(c.Class, size, u(c.AllocCalls), fast, u(c.AllocRefill), u(c.AllocFallback), u(c.FreeCalls), u(c.FreeRemote),
-				rate(c.Mean.Calls), rate(c.Peak.Calls))
+				textfmt.Rate(c.Mean.Calls), textfmt.Rate(c.Peak.Calls))
 		}
 		if rows == 0 {
 			b.WriteString("no allocator calls recorded\n")
@@ -280,14 +262,14 @@ func reportText(doc reportDoc) string {
 	}
 
 	b.WriteString("\npaths (hits; hits/s mean and peak)\n")
-	pt := newTable(1, "path", "hits", "hits/s", "peak/s")
+	pt := textfmt.NewTable(1, "path", "hits", "hits/s", "peak/s")
 	for _, p := range doc.Paths {
-		pt.Row(p.ID, u(p.Hits), rate(p.Mean), rate(p.Peak))
+		pt.Row(p.ID, u(p.Hits), textfmt.Rate(p.Mean), textfmt.Rate(p.Peak))
 	}
 	b.WriteString(pt.Render() + "\n")
 
 	b.WriteString("\ngates (at the start of the session; verdicts from its first counter epoch's hits)\n")
-	gt := newTable(4, "gate", "value", "source", "verdict")
+	gt := textfmt.NewTable(4, "gate", "value", "source", "verdict")
 	verdicts := make([]profile.GateVerdict, len(doc.Gates))
 	for i, g := range doc.Gates {
 		gt.Row(g.Env, g.Value, g.Source, string(g.Verdict))
@@ -299,7 +281,7 @@ func reportText(doc reportDoc) string {
 	if len(doc.Events) > 0 {
 		b.WriteString("\nevents\n")
 		for _, e := range doc.Events {
-			fmt.Fprintf(&b, "  %8s  %s (counter epoch %d)", dur(time.Duration(e.ElapsedNS)), e.Kind, e.Epoch)
+			fmt.Fprintf(&b, "  %8s  %s (counter epoch %d)", textfmt.Duration(time.Duration(e.ElapsedNS)), e.Kind, e.Epoch)
 			if e.Message != "" {
 				b.WriteString(": " + e.Message)
 			}
@@ -307,11 +289,4 @@ func reportText(doc reportDoc) string {
 		}
 	}
 	return b.String()
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
