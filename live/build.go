@@ -17,7 +17,7 @@ import (
 )
 
 // HistoryLen is how many samples the sparklines show.
-const HistoryLen = 60
+const HistoryLen = 120
 
 // frameInput is everything one frame is built from.
 type frameInput struct {

@@ -14,8 +14,6 @@ import (
 
 	"charm.land/bubbles/v2/table"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
-
 	"github.com/haktop/haktop/textfmt"
 )
 
@@ -72,9 +70,10 @@ var classMinWidths = []int{6, 5, 8, 7, 9, 11, 7, 9, 4} // room for the ▼ after
 
 type classesModel struct {
 	tablePanel
-	sort SortColumn
-	rows []ClassRow // the frame's rows, in class order
-	memo memo       // renderings of idle cells
+	sort  SortColumn
+	rows  []ClassRow // the frame's rows, in class order
+	shown []string   // the classes on screen, in display order
+	memo  memo       // renderings of idle cells
 }
 
 func newClassesModel(s *Styles, k KeyMap, sort SortColumn) classesModel {
@@ -131,11 +130,13 @@ func (m *classesModel) render() {
 	if m.width == 0 {
 		return
 	}
+	// The cursor stays on its class when the order changes, unless it is
+	// on the first row: then it stays there, so a new sort shows the top.
 	var selected string
-	if r := m.table.SelectedRow(); r != nil {
-		selected = strings.TrimSpace(ansi.Strip(r[colClass]))
+	if m.cursor > 0 && m.cursor < len(m.shown) {
+		selected = m.shown[m.cursor]
 	}
-	widths := fitColumns(m.width, classMinWidths, colSpark, 40)
+	widths := fitColumns(m.width, classMinWidths, nil, colSpark, HistoryLen)
 	cols := make([]table.Column, numClassCols)
 	for i := range cols {
 		title := classTitles[i]
@@ -148,8 +149,10 @@ func (m *classesModel) render() {
 	}
 	rows := m.sortedRows()
 	out := make([]table.Row, len(rows))
+	m.shown = m.shown[:0]
 	cursor := -1
 	for i, r := range rows {
+		m.shown = append(m.shown, r.Class)
 		cells := table.Row{
 			r.Class,
 			alignRight(formatSize(r.Size), widths[colSize]),
@@ -171,8 +174,8 @@ func (m *classesModel) render() {
 		}
 		out[i] = cells
 	}
-	if setTable(&m.table, cols, out, cursor) || m.view == "" {
-		m.view = m.table.View()
+	if m.setTable(cols, out, cursor) || m.view == "" {
+		m.finish()
 	}
 }
 
@@ -184,14 +187,10 @@ func (m *classesModel) cycleSort() {
 
 // Update scrolls the table when the panel has focus.
 func (m classesModel) Update(msg tea.Msg) (classesModel, tea.Cmd) {
-	if !m.focused {
-		return m, nil
+	if k, ok := msg.(tea.KeyPressMsg); ok && m.focused && m.scroll(k) {
+		m.render() // the window moved, and the rows the cursor left and reached restyle
 	}
-	var cmd tea.Cmd
-	m.table, cmd = m.table.Update(msg)
-	m.view = "" // the table may have scrolled
-	m.render()  // restyle the rows the cursor left and reached
-	return m, cmd
+	return m, nil
 }
 
 func (m classesModel) View() string { return m.view }

@@ -54,7 +54,7 @@ func (m *gatesModel) setFrame(f Frame) {
 
 // selected returns the gate under the cursor, and false when there is none.
 func (m gatesModel) selected() (GateRow, bool) {
-	i := m.table.Cursor()
+	i := m.cursor
 	if i < 0 || i >= len(m.gates) {
 		return GateRow{}, false
 	}
@@ -65,7 +65,7 @@ func (m *gatesModel) render() {
 	if m.width == 0 {
 		return
 	}
-	widths := fitColumns(m.width, gateMinWidths, gColVerdict, 0)
+	widths := fitColumns(m.width, gateMinWidths, nil, gColVerdict, 0)
 	cols := make([]table.Column, numGateCols)
 	for i := range cols {
 		cols[i] = table.Column{Title: gateTitles[i], Width: widths[i]}
@@ -82,8 +82,8 @@ func (m *gatesModel) render() {
 		}
 		out[i] = table.Row{g.Env, g.Value, g.Source, verdict}
 	}
-	if setTable(&m.table, cols, out, -1) || m.view == "" {
-		m.view = m.table.View()
+	if m.setTable(cols, out, -1) || m.view == "" {
+		m.finish()
 	}
 }
 
@@ -121,14 +121,10 @@ func plural(n int, one, many string) string {
 
 // Update scrolls the table when the panel has focus.
 func (m gatesModel) Update(msg tea.Msg) (gatesModel, tea.Cmd) {
-	if !m.focused {
-		return m, nil
+	if k, ok := msg.(tea.KeyPressMsg); ok && m.focused && m.scroll(k) {
+		m.render() // the window moved, and the rows the cursor left and reached restyle
 	}
-	var cmd tea.Cmd
-	m.table, cmd = m.table.Update(msg)
-	m.view = "" // the table may have scrolled
-	m.render()  // restyle the rows the cursor left and reached
-	return m, cmd
+	return m, nil
 }
 
 func (m gatesModel) View() string { return m.view }

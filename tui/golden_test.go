@@ -1,7 +1,7 @@
 package tui
 
-// Golden screens: the committed fixture recording replayed at 80x24 and
-// 120x40 and compared byte for byte (styles included) with teatest's golden
+// Golden screens: the committed fixture recording replayed, and the live
+// view over the fake source, at 80x24, 120x40 and 200x60, compared byte for byte (styles included) with teatest's golden
 // helper; a second golden per screen holds the same screen as plain text,
 // for people reading a diff. The model is driven directly, every command run
 // to completion before the next key, and ticks are off, so nothing depends
@@ -94,11 +94,14 @@ func replayModel(t *testing.T, w, h int) (tea.Model, *live.Replay) {
 	return drive(t, m, tea.WindowSizeMsg{Width: w, Height: h}), r
 }
 
+// goldenSizes are the terminal sizes every golden screen is kept at.
+var goldenSizes = []struct {
+	name string
+	w, h int
+}{{"80x24", 80, 24}, {"120x40", 120, 40}, {"200x60", 200, 60}}
+
 func TestGoldenReplay(t *testing.T) {
-	for _, size := range []struct {
-		name string
-		w, h int
-	}{{"80x24", 80, 24}, {"120x40", 120, 40}} {
+	for _, size := range goldenSizes {
 		t.Run(size.name, func(t *testing.T) {
 			m, _ := replayModel(t, size.w, size.h)
 			// Pause playback, then step to sample 23 (2.2 s, past warm-up):
@@ -111,6 +114,19 @@ func TestGoldenReplay(t *testing.T) {
 			// Sorted by alloc/s, with the hot paths panel focused.
 			m = drive(t, m, keys("s", "s", "tab")...)
 			check(t, "sorted_by_alloc", m, size.w, size.h)
+		})
+	}
+}
+
+// The live view over the fake source (fake_test.go): its first screen, then
+// the gates panel focused and scrolled to its last gate.
+func TestGoldenLive(t *testing.T) {
+	for _, size := range goldenSizes {
+		t.Run(size.name, func(t *testing.T) {
+			m, _ := liveModel(t, size.w, size.h)
+			check(t, "first_screen", m, size.w, size.h)
+			m = drive(t, m, append(keys("tab", "tab"), tea.KeyPressMsg{Code: tea.KeyEnd})...).(Model)
+			check(t, "gates_scrolled", m, size.w, size.h)
 		})
 	}
 }

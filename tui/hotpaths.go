@@ -16,6 +16,7 @@ import (
 	"charm.land/bubbles/v2/progress"
 	"charm.land/bubbles/v2/table"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/haktop/haktop/textfmt"
 )
@@ -30,7 +31,10 @@ const (
 
 var hotPathTitles = [numHotPathCols]string{"path", "CPU %", "hits/s", "gate"}
 
-var hotPathMinWidths = []int{16, 13, 7, 19}
+// hotPathMinWidths are the narrowest the columns get. Room beyond them goes
+// first to the path names (whole), then to the CPU bar and hits/s, then to
+// a longer bar, and the rest to the gate column.
+var hotPathMinWidths = []int{16, 9, 6, 19}
 
 type hotPathsModel struct {
 	tablePanel
@@ -87,7 +91,16 @@ func (m *hotPathsModel) render() {
 	if m.width == 0 {
 		return
 	}
-	widths := fitColumns(m.width, hotPathMinWidths, hpColGate, 0)
+	longest, profiled := 0, false
+	for _, r := range m.rows {
+		longest = max(longest, ansi.StringWidth(r.Name))
+		profiled = profiled || !math.IsNaN(r.CPUPercent)
+	}
+	wants := []want{{hpColPath, longest}, {hpColHits, 7}}
+	if profiled { // without a profile the column only says "—"
+		wants = []want{{hpColPath, longest}, {hpColCPU, 13}, {hpColHits, 7}, {hpColCPU, 27}}
+	}
+	widths := fitColumns(m.width, hotPathMinWidths, wants, hpColGate, 0)
 	cols := make([]table.Column, numHotPathCols)
 	for i := range cols {
 		title := hotPathTitles[i]
@@ -128,21 +141,17 @@ func (m *hotPathsModel) render() {
 		}
 		out[i] = cells
 	}
-	if setTable(&m.table, cols, out, -1) || m.view == "" {
-		m.view = m.table.View()
+	if m.setTable(cols, out, -1) || m.view == "" {
+		m.finish()
 	}
 }
 
 // Update scrolls the table when the panel has focus.
 func (m hotPathsModel) Update(msg tea.Msg) (hotPathsModel, tea.Cmd) {
-	if !m.focused {
-		return m, nil
+	if k, ok := msg.(tea.KeyPressMsg); ok && m.focused && m.scroll(k) {
+		m.render() // the window moved, and the rows the cursor left and reached restyle
 	}
-	var cmd tea.Cmd
-	m.table, cmd = m.table.Update(msg)
-	m.view = "" // the table may have scrolled
-	m.render()  // restyle the rows the cursor left and reached
-	return m, cmd
+	return m, nil
 }
 
 func (m hotPathsModel) View() string { return m.view }

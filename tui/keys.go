@@ -15,6 +15,8 @@ type KeyMap struct {
 	Down      key.Binding
 	PageUp    key.Binding
 	PageDown  key.Binding
+	Top       key.Binding
+	Bottom    key.Binding
 	Sort      key.Binding
 
 	// Live session.
@@ -47,6 +49,8 @@ func NewKeyMap(replay bool) KeyMap {
 		Down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		PageUp:    key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
 		PageDown:  key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		Top:       key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first row")),
+		Bottom:    key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last row")),
 		Sort:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 
 		Pause:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "pause")),
@@ -85,7 +89,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 // FullHelp returns the bindings the full help shows, one column per group.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
-		{k.NextPanel, k.PrevPanel, k.Up, k.Down, k.PageUp, k.PageDown},
+		{k.NextPanel, k.PrevPanel, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.Sort, k.Pause, k.Play, k.Back, k.Speed, k.Worker},
 		{k.Workload, k.More, k.Fewer, k.Record, k.Export, k.Gate},
 		{k.Help, k.Quit},

@@ -63,6 +63,7 @@ type Model struct {
 	classes  classesModel
 	hotPaths hotPathsModel
 	gates    gatesModel
+	chart    historyModel
 	footer   footerModel
 
 	focus         panel
@@ -84,6 +85,7 @@ func New(src Source, opts Options) Model {
 		classes:  newClassesModel(s, k, opts.Sort),
 		hotPaths: newHotPathsModel(s, k),
 		gates:    newGatesModel(s, k),
+		chart:    newHistoryModel(s),
 		footer:   newFooterModel(s, k),
 	}
 	m.setFocus(panelClasses)
@@ -214,12 +216,17 @@ func (m Model) send(c Command) tea.Cmd {
 // new data, the header (status, messages) always.
 func (m *Model) setFrame(f Frame) {
 	fresh := f.Seq != m.frame.Seq || m.frame.Classes == nil
+	reshape := len(f.Classes) != len(m.frame.Classes) || len(f.Paths) != len(m.frame.Paths) || len(f.Gates) != len(m.frame.Gates)
 	m.frame = f
 	m.header.setFrame(f)
 	if fresh {
 		m.classes.setFrame(f)
 		m.hotPaths.setFrame(f)
 		m.gates.setFrame(f)
+		m.chart.setFrame(f)
+	}
+	if reshape {
+		m.layout() // the panels' heights follow their row counts
 	}
 }
 
@@ -236,6 +243,7 @@ func (m *Model) restyle(dark bool) {
 	m.classes.memo = memo{} // rendered in the old colours
 	m.hotPaths = newHotPathsModel(m.styles, m.keys)
 	m.footer = newFooterModel(m.styles, m.keys)
+	m.chart.render()
 	m.setFocus(m.focus)
 	m.layout()
 	m.setFrame(m.frame)
@@ -244,8 +252,12 @@ func (m *Model) restyle(dark bool) {
 // sideBySide reports whether hot paths and gates share a row.
 func (m Model) sideBySide() bool { return m.width >= 120 }
 
-// layout sizes the panels for the terminal: the classes table gets up to
-// its 16 rows, the gates table up to its gates, the hot paths the rest.
+// layout sizes the panels for the terminal. Each table asks for its rows
+// plus a title row. From 120 columns the hot paths and the gates share a
+// row. When everything fits, the rows left over go to the ops/s history
+// chart at the bottom; when it does not, the classes get up to half the
+// room (all their rows if the rest still fits) and the others the rest,
+// and panels with hidden rows show their scroll position.
 func (m *Model) layout() {
 	if m.width < MinWidth || m.height < MinHeight {
 		return
@@ -257,14 +269,20 @@ func (m *Model) layout() {
 	const bannerH = 1
 	rest := m.height - m.header.height() - footerH - bannerH
 
-	classRows := len(m.frame.Classes)
-	if classRows == 0 {
-		classRows = 16
+	classNeed := len(m.frame.Classes) + 1
+	if len(m.frame.Classes) == 0 {
+		classNeed = 17
 	}
-	gateRows := max(len(m.frame.Gates), 1)
+	pathNeed := len(m.frame.Paths) + 1
+	gateNeed := max(len(m.frame.Gates), 1) + 1
+	chartH := 0
 	if m.sideBySide() {
-		classesH := min(classRows+1, max(rest/2, rest-(gateRows+1)))
+		lowerNeed := max(pathNeed, gateNeed)
+		classesH := min(classNeed, max(rest/2, rest-lowerNeed))
 		lower := rest - classesH
+		if spare := lower - lowerNeed; spare >= minChartHeight {
+			chartH, lower = spare, lowerNeed
+		}
 		gatesW := 0
 		for _, v := range gateMinWidths {
 			gatesW += v + cellPad
@@ -273,14 +291,28 @@ func (m *Model) layout() {
 		m.classes.setSize(w, classesH)
 		m.hotPaths.setSize(w-gatesW-1, lower)
 		m.gates.setSize(gatesW, lower)
+		m.chart.setSize(w, chartH)
 		return
 	}
-	classesH := min(classRows+1, max(rest/2-1, 6))
+	if spare := rest - classNeed - pathNeed - gateNeed; spare >= 0 {
+		if spare < minChartHeight {
+			pathNeed += spare
+		} else {
+			chartH = spare
+		}
+		m.classes.setSize(w, classNeed)
+		m.hotPaths.setSize(w, pathNeed)
+		m.gates.setSize(w, gateNeed)
+		m.chart.setSize(w, chartH)
+		return
+	}
+	classesH := min(classNeed, max(rest/2-1, 6))
 	lower := rest - classesH
-	gatesH := min(gateRows+1, (lower+1)/2)
+	gatesH := min(gateNeed, (lower+1)/2)
 	m.classes.setSize(w, classesH)
 	m.hotPaths.setSize(w, lower-gatesH)
 	m.gates.setSize(w, gatesH)
+	m.chart.setSize(w, 0)
 }
 
 // View lays the panels out, or says the terminal is too small.
@@ -305,7 +337,12 @@ func (m Model) View() tea.View {
 	}
 	// Every part is already cut to the width; only the height needs a cap
 	// (the full help can be tall).
-	lines := strings.Split(strings.Join([]string{m.header.View(), m.classes.View(), lower, m.gates.banner(m.width), m.footer.View()}, "\n"), "\n")
+	parts := []string{m.header.View(), m.classes.View(), lower}
+	if c := m.chart.View(); c != "" {
+		parts = append(parts, c)
+	}
+	parts = append(parts, m.gates.banner(m.width), m.footer.View())
+	lines := strings.Split(strings.Join(parts, "\n"), "\n")
 	v.SetContent(strings.Join(lines[:min(len(lines), m.height)], "\n"))
 	return v
 }

@@ -77,12 +77,12 @@ func TestFocusCyclesAndScrollsOnlyTheFocusedPanel(t *testing.T) {
 		t.Fatalf("initial focus %d", m.focus)
 	}
 	m = drive(t, m, keys("down", "down")...).(Model)
-	if got := m.classes.table.Cursor(); got != 2 {
+	if got := m.classes.cursor; got != 2 {
 		t.Errorf("classes cursor %d after two downs, want 2", got)
 	}
 	m = drive(t, m, keys("tab", "down")...).(Model)
-	if m.focus != panelHotPaths || m.hotPaths.table.Cursor() != 1 || m.classes.table.Cursor() != 2 {
-		t.Errorf("after tab+down: focus %d, hot paths cursor %d, classes cursor %d", m.focus, m.hotPaths.table.Cursor(), m.classes.table.Cursor())
+	if m.focus != panelHotPaths || m.hotPaths.cursor != 1 || m.classes.cursor != 2 {
+		t.Errorf("after tab+down: focus %d, hot paths cursor %d, classes cursor %d", m.focus, m.hotPaths.cursor, m.classes.cursor)
 	}
 	m = drive(t, m, keys("tab")...).(Model)
 	m = drive(t, m, tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}).(Model)
@@ -249,5 +249,75 @@ func TestIdleClassRowsAreDimmed(t *testing.T) {
 	}
 	if r := m.classes.table.Rows()[1]; r[colSpark] == ansi.Strip(r[colSpark]) {
 		t.Error("the row the cursor left kept its plain sparkline")
+	}
+}
+
+// A panel with hidden rows says how far down it shows and which way the
+// rest is: at 80x24 the gates panel shows 5 of its 8 gates.
+func TestScrollPositionShown(t *testing.T) {
+	m, _ := liveModel(t, 80, 24)
+	lines := splitLines(plain(m))
+	header := func(prefix string) string {
+		for _, l := range lines {
+			if strings.HasPrefix(l, prefix) {
+				return l
+			}
+		}
+		t.Fatalf("no line starting %q in:\n%s", prefix, plain(m))
+		return ""
+	}
+	for prefix, want := range map[string]string{" class": "8/16 ↓", " path ": "4/19 ↓", " gate ": "5/8 ↓"} {
+		if l := header(prefix); !strings.HasSuffix(l, " "+want) {
+			t.Errorf("header %q does not end in %q", l, want)
+		}
+	}
+	m = drive(t, m, keys("tab", "tab")...).(Model)
+	m = drive(t, m, tea.KeyPressMsg{Code: tea.KeyEnd}).(Model)
+	lines = splitLines(plain(m))
+	if l := header(" gate "); !strings.HasSuffix(l, " 8/8 ↑") {
+		t.Errorf("after end: gates header %q, want it to end in 8/8 ↑", l)
+	}
+	if !strings.Contains(plain(m), "HAKMEM_POOL_V2_STATS") {
+		t.Error("end did not scroll to the last gate")
+	}
+	m = drive(t, m, keys(repeat("up", 5)...)...).(Model)
+	lines = splitLines(plain(m))
+	if l := header(" gate "); !strings.HasSuffix(l, " 7/8 ↕") {
+		t.Errorf("five up from the end: gates header %q, want 7/8 ↕", l)
+	}
+	if m.gates.cursor != 2 {
+		t.Errorf("gates cursor %d, want 2", m.gates.cursor)
+	}
+}
+
+// At 200x60 the panels use the room: no run of blank rows, a history wider
+// than 40 columns, and path names whole; at 120x40 too.
+func TestPanelsUseTheRoom(t *testing.T) {
+	for _, size := range [][2]int{{200, 60}, {120, 40}} {
+		m, _ := liveModel(t, size[0], size[1])
+		got := plain(m)
+		if !strings.Contains(got, "tiny refill fail/fallback") {
+			t.Errorf("%dx%d: a path name is cut:\n%s", size[0], size[1], got)
+		}
+		lines := splitLines(got)
+		if len(lines) != size[1] {
+			t.Errorf("%dx%d: %d lines", size[0], size[1], len(lines))
+		}
+		blank := 0
+		for i, l := range lines {
+			if i != 1 && strings.TrimSpace(l) == "" { // line 2 is the status line, empty with nothing to say
+				blank++
+			}
+		}
+		if blank > 0 {
+			t.Errorf("%dx%d: %d blank rows:\n%s", size[0], size[1], blank, got)
+		}
+	}
+	m, _ := liveModel(t, 200, 60)
+	if w := m.classes.table.Columns()[colSpark].Width; w <= 40 {
+		t.Errorf("200x60: the history column is %d wide, want more than 40", w)
+	}
+	if !strings.Contains(plain(m), "ops/s history") {
+		t.Error("200x60: no ops/s history chart in the spare rows")
 	}
 }

@@ -1,17 +1,20 @@
 package tui
 
 // Panel helpers shared by the three table panels (classes, hot paths,
-// gates): building a bubbles table on the screen's key map, restyling it on
-// focus changes, and aligning cells. The panels own their tables; this file
-// owns no state.
+// gates): the cursor and the window of rows on screen with its scroll
+// position, restyling on focus changes, fitting columns to the width and
+// aligning cells. The panels own their tables and rows; tablePanel owns
+// which of them are on screen.
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/table"
+	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -27,8 +30,10 @@ const (
 )
 
 // tablePanel is what the three table panels share: their table, its focus
-// and size, and the table as last rendered. Each panel embeds one and
-// renders its own rows.
+// and size, the cursor and the window of rows on screen, and the table as
+// last rendered. Each panel embeds one and renders its own rows. The panel,
+// not the bubbles table, scrolls: the table is given only the rows in the
+// window, so the panel always knows which rows are hidden and can say so.
 type tablePanel struct {
 	styles  *Styles
 	keys    KeyMap
@@ -37,10 +42,14 @@ type tablePanel struct {
 	view    string // the table as last rendered; View returns it
 	width   int
 	height  int
+
+	cursor int // the selected row, from 0, among all the panel's rows
+	offset int // the first row in the window
+	rows   int // how many rows the panel has
 }
 
 func newTablePanel(s *Styles, k KeyMap) tablePanel {
-	p := tablePanel{styles: s, keys: k, table: newPanelTable(k)}
+	p := tablePanel{styles: s, keys: k, table: table.New()}
 	styleTable(&p.table, s, false)
 	return p
 }
@@ -62,21 +71,78 @@ func (p *tablePanel) resize(w, h int) {
 	p.view = ""
 }
 
-// newPanelTable returns a table that scrolls with the screen's keys only, so
-// keys the table would otherwise claim (space, g, f, b) stay free for the
-// screen.
-func newPanelTable(k KeyMap) table.Model {
-	none := key.NewBinding(key.WithDisabled())
-	return table.New(table.WithKeyMap(table.KeyMap{
-		LineUp:       k.Up,
-		LineDown:     k.Down,
-		PageUp:       k.PageUp,
-		PageDown:     k.PageDown,
-		HalfPageUp:   none,
-		HalfPageDown: none,
-		GotoTop:      key.NewBinding(key.WithKeys("home")),
-		GotoBottom:   key.NewBinding(key.WithKeys("end")),
-	}))
+// window returns how many rows fit under the column titles.
+func (p *tablePanel) window() int { return max(p.height-1, 0) }
+
+// scroll moves the cursor for the scrolling keys and reports whether msg
+// was one; the window follows the cursor.
+func (p *tablePanel) scroll(msg tea.KeyPressMsg) bool {
+	k := p.keys
+	switch {
+	case key.Matches(msg, k.Up):
+		p.cursor--
+	case key.Matches(msg, k.Down):
+		p.cursor++
+	case key.Matches(msg, k.PageUp):
+		p.cursor -= max(p.window(), 1)
+	case key.Matches(msg, k.PageDown):
+		p.cursor += max(p.window(), 1)
+	case key.Matches(msg, k.Top):
+		p.cursor = 0
+	case key.Matches(msg, k.Bottom):
+		p.cursor = p.rows - 1
+	default:
+		return false
+	}
+	p.follow()
+	return true
+}
+
+// follow keeps the cursor on a row and the window around the cursor.
+func (p *tablePanel) follow() {
+	p.cursor = min(max(p.cursor, 0), max(p.rows-1, 0))
+	win := p.window()
+	if p.cursor < p.offset {
+		p.offset = p.cursor
+	}
+	if win > 0 && p.cursor >= p.offset+win {
+		p.offset = p.cursor - win + 1
+	}
+	p.offset = min(max(p.offset, 0), max(p.rows-win, 0))
+}
+
+// position returns the scroll position, e.g. "5/8 ↓" (rows down to the 5th
+// of 8 shown, more below), or "" when every row is on screen.
+func (p *tablePanel) position() string {
+	win := p.window()
+	if p.rows <= win {
+		return ""
+	}
+	last := min(p.offset+win, p.rows)
+	arrow := "↕"
+	switch {
+	case p.offset == 0:
+		arrow = "↓"
+	case last == p.rows:
+		arrow = "↑"
+	}
+	return fmt.Sprintf("%d/%d %s", last, p.rows, arrow)
+}
+
+// finish renders the table and writes the scroll position at the right end
+// of its title row.
+func (p *tablePanel) finish() {
+	v := p.table.View()
+	pos := p.position()
+	if pos == "" {
+		p.view = v
+		return
+	}
+	title, body, _ := strings.Cut(v, "\n")
+	room := p.width - ansi.StringWidth(pos) - 1
+	title = ansi.Truncate(title, room, "")
+	title += strings.Repeat(" ", max(room-ansi.StringWidth(title), 0)) + " " + p.styles.Position.Render(pos)
+	p.view = title + "\n" + body
 }
 
 // styleTable sets t's styles for its focus state: only the focused table
@@ -96,23 +162,20 @@ func styleTable(t *table.Model, s *Styles, focused bool) {
 // cellPad is the space before each cell (see setTable).
 const cellPad = 1
 
-// fitColumns returns widths for columns whose minimum widths are mins so that
-// they fill total cells (cell padding included): the column at grow takes
-// what is left, up to growMax (0: no cap), and gives cells back first when
-// total is short, then the first column does.
-func fitColumns(total int, mins []int, grow, growMax int) []int {
+// fitColumns returns widths for columns that fill total cells (cell padding
+// included). Each column gets at least its minimum in mins; room left over
+// goes to the columns in wants, in the order listed, up to the width each
+// wants, and what is left after that to the column at grow, up to growMax
+// (0: no cap). When total is short of the minimums, the grow column and
+// then the first give cells back (down to 3).
+func fitColumns(total int, mins []int, wants []want, grow, growMax int) []int {
 	w := append([]int(nil), mins...)
 	used := 0
 	for _, v := range w {
 		used += v + cellPad
 	}
-	switch extra := total - used; {
-	case extra > 0:
-		if growMax > 0 {
-			extra = min(extra, growMax-w[grow])
-		}
-		w[grow] += max(extra, 0)
-	case extra < 0:
+	extra := total - used
+	if extra < 0 {
 		short := -extra
 		for _, c := range []int{grow, 0} {
 			give := min(short, w[c]-3)
@@ -121,9 +184,22 @@ func fitColumns(total int, mins []int, grow, growMax int) []int {
 				short -= give
 			}
 		}
+		return w
 	}
+	for _, wt := range wants {
+		add := min(extra, max(wt.width-w[wt.col], 0))
+		w[wt.col] += add
+		extra -= add
+	}
+	if growMax > 0 {
+		extra = min(extra, growMax-w[grow])
+	}
+	w[grow] += max(extra, 0)
 	return w
 }
+
+// want is a column's preferred width, for fitColumns.
+type want struct{ col, width int }
 
 // alignRight pads s on the left to width w. s is plain text of
 // single-cell runes (numbers, "—", titles with "▼"), so runes count cells.
@@ -142,13 +218,15 @@ func titled(name string, sorted bool) string {
 	return name
 }
 
-// setTable gives t new columns and rows and puts its cursor on row cursor
-// (-1: where it was, kept in range). When the table has focus the cursor's
-// row goes in as plain text: a cell's own style ends in a reset, which would
+// setTable gives the panel's table new columns and the rows in the window
+// of rows (every row of the panel), and puts the cursor on row cursor (-1:
+// where it was, kept in range). When the table has focus the cursor's row
+// goes in as plain text: a cell's own style ends in a reset, which would
 // cut the Selected style's highlight short after the first styled cell.
 // Each of SetColumns, SetRows and SetCursor re-renders every row, so only
 // what changed is set. It reports whether anything was.
-func setTable(t *table.Model, cols []table.Column, rows []table.Row, cursor int) bool {
+func (p *tablePanel) setTable(cols []table.Column, rows []table.Row, cursor int) bool {
+	t := &p.table
 	// The cell padding goes into the text: a Cell style with padding costs
 	// as much to render as the rest of the cell.
 	padded := make([]table.Column, len(cols))
@@ -156,32 +234,39 @@ func setTable(t *table.Model, cols []table.Column, rows []table.Row, cursor int)
 		padded[i] = table.Column{Title: " " + c.Title, Width: c.Width + cellPad}
 	}
 	cols = padded
-	for _, r := range rows {
+	oldPos := p.position()
+	p.rows = len(rows)
+	if cursor >= 0 {
+		p.cursor = cursor
+	}
+	p.follow()
+	win := rows[p.offset:min(p.offset+max(p.window(), 1), len(rows))]
+	for _, r := range win {
 		for i := range r {
 			r[i] = " " + r[i]
 		}
 	}
+	at := p.cursor - p.offset
+	if len(win) == 0 {
+		at = -1
+	}
+	if t.Focused() && at >= 0 {
+		plain := make(table.Row, len(win[at]))
+		for i, cell := range win[at] {
+			plain[i] = ansi.Strip(cell)
+		}
+		win[at] = plain
+	}
 	sameCols := slices.Equal(t.Columns(), cols)
+	if sameCols && at == t.Cursor() && oldPos == p.position() && slices.EqualFunc(t.Rows(), win, slices.Equal) {
+		return false // e.g. the gates between verdict changes
+	}
 	if !sameCols {
 		t.SetColumns(cols)
 	}
-	if cursor < 0 {
-		cursor = t.Cursor()
-	}
-	cursor = min(max(cursor, 0), len(rows)-1)
-	if t.Focused() && cursor >= 0 {
-		plain := make(table.Row, len(rows[cursor]))
-		for i, cell := range rows[cursor] {
-			plain[i] = ansi.Strip(cell)
-		}
-		rows[cursor] = plain
-	}
-	if sameCols && cursor == t.Cursor() && slices.EqualFunc(t.Rows(), rows, slices.Equal) {
-		return false // e.g. the gates between verdict changes
-	}
-	t.SetRows(rows)
-	if cursor >= 0 && cursor != t.Cursor() {
-		t.SetCursor(cursor)
+	t.SetRows(win)
+	if at >= 0 && at != t.Cursor() {
+		t.SetCursor(at)
 	}
 	return true
 }

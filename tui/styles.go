@@ -40,8 +40,10 @@ type Styles struct {
 	PanelTitle   lipgloss.Style
 	PanelTitleOn lipgloss.Style // title of the focused panel
 
-	Table table.Styles // classes, hot paths and gates tables
-	Dim   lipgloss.Style
+	Table    table.Styles   // classes, hot paths and gates tables
+	Position lipgloss.Style // a panel's scroll position, "5/8 ↓"
+	Chart    lipgloss.Style // the ops/s history chart's bars
+	Dim      lipgloss.Style
 
 	VerdictActive        lipgloss.Style
 	VerdictOff           lipgloss.Style
@@ -95,6 +97,8 @@ func NewStyles(dark bool) *Styles {
 		Selected: lipgloss.NewStyle().Bold(true).Background(ld(lipgloss.Color("#E4DEFC"), lipgloss.Color("#2A2250"))),
 	}
 	s.Dim = lipgloss.NewStyle().Foreground(s.Muted).Faint(true)
+	s.Position = lipgloss.NewStyle().Foreground(s.Warn)
+	s.Chart = lipgloss.NewStyle().Foreground(s.Good)
 
 	s.VerdictActive = lipgloss.NewStyle().Foreground(s.Good).Bold(true)
 	s.VerdictOff = lipgloss.NewStyle().Foreground(s.Muted)
