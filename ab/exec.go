@@ -8,7 +8,7 @@ package ab
 //
 // Two rules keep the arms comparable:
 //   - Children inherit the parent's environment minus every HAKMEM_*
-//     variable, then get the arm's pairs, so an arm is exactly what its
+//     variable (in any case: Dropped names them), then get the arm's pairs, so an arm is exactly what its
 //     --a/--b says, whatever the calling shell exports.
 //   - When either arm has build tags, both arms are built from the same
 //     source, so the tags are the only build difference (the running
@@ -32,6 +32,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -203,11 +204,23 @@ func decodeReport(what string, out []byte) (workload.BenchReport, error) {
 func childEnv(parent, arm []string) []string {
 	env := make([]string, 0, len(parent)+len(arm))
 	for _, kv := range parent {
-		if !strings.HasPrefix(kv, "HAKMEM_") {
+		if name, _, _ := strings.Cut(kv, "="); !allocator.LooksLikeGate(name) {
 			env = append(env, kv)
 		}
 	}
 	return append(env, arm...)
+}
+
+// Dropped returns the names of the variables of parent (NAME=VALUE entries)
+// that children do not get: every HAKMEM_* name, in any case.
+func Dropped(parent []string) []string {
+	var names []string
+	for _, kv := range parent {
+		if name, _, _ := strings.Cut(kv, "="); allocator.LooksLikeGate(name) {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 func lastLine(s string) string {

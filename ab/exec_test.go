@@ -193,9 +193,13 @@ func TestExecBuildErrors(t *testing.T) {
 }
 
 func TestChildEnv(t *testing.T) {
-	got := childEnv([]string{"PATH=/bin", "HAKMEM_POOL_V2_ENABLED=1", "HOME=/root", "HAKMEM_PROFILE=lean"}, []string{"HAKMEM_SS_MAX=4"})
-	if want := []string{"PATH=/bin", "HOME=/root", "HAKMEM_SS_MAX=4"}; !slices.Equal(got, want) {
+	parent := []string{"PATH=/bin", "HAKMEM_POOL_V2_ENABLED=1", "HOME=/root", "HAKMEM_PROFILE=lean", "hakmem_ss_max=2", "MY_HAKMEM=1"}
+	got := childEnv(parent, []string{"HAKMEM_SS_MAX=4"})
+	if want := []string{"PATH=/bin", "HOME=/root", "MY_HAKMEM=1", "HAKMEM_SS_MAX=4"}; !slices.Equal(got, want) {
 		t.Errorf("childEnv = %q, want %q", got, want)
+	}
+	if got, want := Dropped(parent), []string{"HAKMEM_POOL_V2_ENABLED", "HAKMEM_PROFILE", "hakmem_ss_max"}; !slices.Equal(got, want) {
+		t.Errorf("Dropped = %q, want %q", got, want)
 	}
 }
 

@@ -352,9 +352,16 @@ type UnknownGate struct {
 	Closest string // the declared gate nearest to Name
 }
 
-// String says that the variable is ignored and which gate was likely meant.
+// String names the variable and the gate it likely meant.
 func (u UnknownGate) String() string {
-	s := u.Name + " is not a gate the allocator reads, so it is ignored: did you mean " + u.Closest + "?"
+	return u.Name + " is not a gate the allocator reads: " + u.hint()
+}
+
+// Short is String for a status line: the variable is ignored, and why.
+func (u UnknownGate) Short() string { return u.Name + " ignored: " + u.hint() }
+
+func (u UnknownGate) hint() string {
+	s := "did you mean " + u.Closest + "?"
 	if strings.EqualFold(u.Name, u.Closest) {
 		s += " (gate names are upper case)"
 	}

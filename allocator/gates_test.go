@@ -295,10 +295,11 @@ func TestUnknownGates(t *testing.T) {
 	if strings.Join(got, " ") != want {
 		t.Errorf("UnknownGates = %s\nwant %s", strings.Join(got, " "), want)
 	}
-	if u := UnknownGates([]string{"hakmem_ss_max=4"}); len(u) != 1 || u[0].String() != "hakmem_ss_max is not a gate the allocator reads, so it is ignored: did you mean HAKMEM_SS_MAX? (gate names are upper case)" {
+	if u := UnknownGates([]string{"hakmem_ss_max=4"}); len(u) != 1 || u[0].String() != "hakmem_ss_max is not a gate the allocator reads: did you mean HAKMEM_SS_MAX? (gate names are upper case)" {
 		t.Errorf("lower case: %v", u)
 	}
-	if u := UnknownGates([]string{"HAKMEM_POOL_V2_ENABLE=1"}); len(u) != 1 || u[0].String() != "HAKMEM_POOL_V2_ENABLE is not a gate the allocator reads, so it is ignored: did you mean HAKMEM_POOL_V2_ENABLED?" {
+	if u := UnknownGates([]string{"HAKMEM_POOL_V2_ENABLE=1"}); len(u) != 1 || u[0].String() != "HAKMEM_POOL_V2_ENABLE is not a gate the allocator reads: did you mean HAKMEM_POOL_V2_ENABLED?" ||
+		u[0].Short() != "HAKMEM_POOL_V2_ENABLE ignored: did you mean HAKMEM_POOL_V2_ENABLED?" {
 		t.Errorf("misspelt: %v", u)
 	}
 	if n := len(UnknownGates(nil)); n != 0 {

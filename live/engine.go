@@ -34,6 +34,7 @@ type EngineConfig struct {
 	Window   time.Duration    // CPU profile window; 0 means profile.DefaultWindow
 	Dir      string           // where r and e write their files; "" means the current directory
 	Now      func() time.Time // names the files r and e write; nil means time.Now
+	Warnings []string         // shown in every frame's Status, e.g. HAKMEM_* variables no gate declares
 }
 
 // Engine runs a live session.
@@ -277,6 +278,7 @@ func (e *Engine) Frame() Frame {
 		Worker:    e.worker,
 		Profiling: e.coll != nil,
 		Note:      e.note,
+		Warnings:  e.cfg.Warnings,
 	}
 	if e.recErr != nil {
 		f.Status.Note = "recording failed: " + e.recErr.Error()

@@ -7,6 +7,7 @@ package live
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -378,5 +379,25 @@ func TestNextWorkloadWorkers(t *testing.T) {
 	next, kept = nextWorkload(workload.DefaultSpec(workload.MidPool))
 	if next.Name != workload.Larson || next.Workers != 2 || kept {
 		t.Errorf("mid_pool -> %s with %d (kept %v), want larson with its 2", next.Name, next.Workers, kept)
+	}
+}
+
+// TestEngineWarningsInEveryFrame: the setup warnings the CLI hands over
+// (HAKMEM_* variables no gate declares) stay on screen, restarts included.
+func TestEngineWarningsInEveryFrame(t *testing.T) {
+	spec := workload.DefaultSpec(workload.TinyHot)
+	spec.Cycles = 0
+	warn := []string{"HAKMEM_POOL_V2_ENABLE ignored: did you mean HAKMEM_POOL_V2_ENABLED?"}
+	e, err := NewEngine(EngineConfig{Spec: spec, Alloc: allocator.DefaultConfig(), Interval: 20 * time.Millisecond, Dir: t.TempDir(), Warnings: warn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if got := e.Frame().Status.Warnings; !slices.Equal(got, warn) {
+		t.Errorf("first frame's warnings %q, want %q", got, warn)
+	}
+	apply(t, e, Command{Kind: CmdToggleGate, Env: "HAKMEM_SS_MEM_LEAN"})
+	if got := e.Frame().Status.Warnings; !slices.Equal(got, warn) {
+		t.Errorf("after a restart, warnings %q, want %q", got, warn)
 	}
 }

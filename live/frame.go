@@ -82,7 +82,10 @@ type Status struct {
 	Worker    int    // per-worker filter: heap id shown, or -1 for all workers
 	Profiling bool   // CPU attribution is live (false in replays without profiles)
 	Note      string // what the session wants the user to know, e.g. that the run finished
-	Replay    *ReplayPosition
+	// Warnings are facts about the session's setup that make its readings
+	// mislead, e.g. a HAKMEM_* variable no gate declares; shown all along.
+	Warnings []string
+	Replay   *ReplayPosition
 }
 
 // ReplayPosition says where a replay is in its recording.

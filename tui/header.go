@@ -109,6 +109,9 @@ func (m headerModel) View() string {
 	if st.Worker >= 0 {
 		badges = append(badges, field("showing", fmt.Sprintf("worker %d", st.Worker)))
 	}
+	for _, w := range st.Warnings {
+		badges = append(badges, s.StatusErr.Render("⚠ "+w))
+	}
 	if st.Note != "" {
 		badges = append(badges, s.HeaderKey.Render(st.Note))
 	}

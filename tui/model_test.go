@@ -321,3 +321,18 @@ func TestPanelsUseTheRoom(t *testing.T) {
 		t.Error("200x60: no ops/s history chart in the spare rows")
 	}
 }
+
+// TestSetupWarningsShowInTheHeader: the screen, which owns the terminal
+// while it runs, shows the session's setup warnings (an ignored HAKMEM_*
+// variable) that the CLI also wrote to stderr before it started.
+func TestSetupWarningsShowInTheHeader(t *testing.T) {
+	m, src := liveModel(t, 120, 40)
+	src.mu.Lock()
+	src.frame.Seq++
+	src.frame.Status.Warnings = []string{"HAKMEM_POOL_V2_ENABLE ignored: did you mean HAKMEM_POOL_V2_ENABLED?"}
+	src.mu.Unlock()
+	m = drive(t, m, tickMsg{}).(Model)
+	if got := plain(m); !strings.Contains(got, "⚠ HAKMEM_POOL_V2_ENABLE ignored: did you mean HAKMEM_POOL_V2_ENABLED?") {
+		t.Errorf("warning not on the screen:\n%s", got)
+	}
+}

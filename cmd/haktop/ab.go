@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/progress"
@@ -94,6 +95,9 @@ func newABCommand(a *app) *cobra.Command {
 				defer f.Close()
 			}
 
+			if dropped := ab.Dropped(a.environ()); len(dropped) > 0 {
+				fmt.Fprintf(a.stderr, "haktop: ab: children get no HAKMEM_* from this shell, only --a and --b: dropped %s\n", strings.Join(dropped, ", "))
+			}
 			ctx := cmd.Context()
 			runner, release, err := newABRunner(ctx, armA, armB, ab.ExecOptions{Src: src, BenchArgs: passThrough(wf.fs), Log: a.stderr})
 			if err != nil {

@@ -48,7 +48,7 @@ func newBenchCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := a.allocatorConfig()
+			cfg, _, err := a.allocatorConfig()
 			if err != nil {
 				return err
 			}

@@ -42,8 +42,9 @@ func TestHelpGolden(t *testing.T) {
 
 func TestRootRunHook(t *testing.T) {
 	called := false
+	saved := rootRun // the TUI's, which later tests run
 	rootRun = func(a *app, cmd *cobra.Command, args []string) error { called = true; return errors.New("tui failed") }
-	defer func() { rootRun = nil }()
+	defer func() { rootRun = saved }()
 	code, _, errs := runCLI(t)
 	if !called || code != 1 || errs != "haktop: tui failed\n" {
 		t.Errorf("rootRun: called %v, exit %d, stderr %q", called, code, errs)

@@ -101,11 +101,25 @@ func specError(err error) error {
 
 // allocatorConfig returns the allocator Config the environment selects
 // (HAKMEM_*); a malformed value is a usage error naming the variable, the
-// value and the accepted forms.
-func (a *app) allocatorConfig() (allocator.Config, error) {
+// value and the accepted forms. Every HAKMEM_* variable no gate declares
+// (misspelt, lower case, retired) is a warning on stderr, written before
+// any screen starts, and returned for the screen to show; --strict-gates
+// makes them a usage error instead.
+func (a *app) allocatorConfig() (allocator.Config, []allocator.UnknownGate, error) {
+	unknown := allocator.UnknownGates(a.environ())
+	if a.strictGates && len(unknown) > 0 {
+		msgs := make([]string, len(unknown))
+		for i, u := range unknown {
+			msgs[i] = u.String()
+		}
+		return allocator.Config{}, nil, usagef("%s (--strict-gates)", strings.Join(msgs, "; "))
+	}
+	for _, u := range unknown {
+		fmt.Fprintf(a.stderr, "haktop: warning: %s (ignored; --strict-gates refuses it)\n", u)
+	}
 	cfg, err := allocator.ConfigFrom(a.lookupEnv)
 	if err != nil {
-		return allocator.Config{}, &usageError{err}
+		return allocator.Config{}, nil, &usageError{err}
 	}
-	return cfg, nil
+	return cfg, unknown, nil
 }

@@ -99,7 +99,7 @@ func newGatesCommand(a *app) *cobra.Command {
 			if !wf.fs.Changed("cycles") && !wf.fs.Changed("duration") {
 				spec.Cycles, spec.Duration = 0, gatesDefaultDuration
 			}
-			cfg, err := a.allocatorConfig()
+			cfg, _, err := a.allocatorConfig()
 			if err != nil {
 				return err
 			}

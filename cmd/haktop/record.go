@@ -79,7 +79,7 @@ func newRecordCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := a.allocatorConfig()
+			cfg, _, err := a.allocatorConfig()
 			if err != nil {
 				return err
 			}

@@ -43,6 +43,9 @@ type app struct {
 	// ran is set once a command's RunE starts: an error before that came
 	// from parsing the command line, so it is a usage error.
 	ran bool
+	// strictGates (--strict-gates) makes an undeclared HAKMEM_* variable
+	// an error instead of a warning.
+	strictGates bool
 }
 
 // newApp returns an app over the real process environment.
@@ -118,6 +121,8 @@ func (a *app) rootCommand() *cobra.Command {
 		},
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
+	root.PersistentFlags().BoolVar(&a.strictGates, "strict-gates", false,
+		"refuse to run (exit 2) when the environment has a HAKMEM_* variable no gate declares, instead of warning")
 	if rootFlags != nil {
 		rootFlags(a, root.Flags())
 	}

@@ -46,14 +46,18 @@ func init() {
 		if interval < sampler.MinInterval {
 			return usagef("--interval %v is not valid: want %v or more", interval, sampler.MinInterval)
 		}
-		cfg, err := a.allocatorConfig()
+		cfg, unknown, err := a.allocatorConfig()
 		if err != nil {
 			return err
 		}
 		if err := a.needTerminal(); err != nil {
 			return err
 		}
-		eng, err := live.NewEngine(live.EngineConfig{Spec: spec, Alloc: cfg, Interval: interval, Profile: !noProfile})
+		var warnings []string
+		for _, u := range unknown {
+			warnings = append(warnings, u.Short())
+		}
+		eng, err := live.NewEngine(live.EngineConfig{Spec: spec, Alloc: cfg, Interval: interval, Profile: !noProfile, Warnings: warnings})
 		if err != nil {
 			return err
 		}
