@@ -218,19 +218,27 @@ func BenchmarkSnapshot(b *testing.B) {
 			}
 			defer a.Close()
 			var stop atomic.Bool
-			var wg sync.WaitGroup
+			var wg, running sync.WaitGroup
 			for range workers {
 				h := a.NewHeap()
 				wg.Add(1)
+				running.Add(1)
 				go func() {
 					defer wg.Done()
+					h.Free(h.Alloc(64))
+					running.Done()
 					for !stop.Load() {
 						h.Free(h.Alloc(64))
 					}
 					h.Flush()
 				}()
 			}
-			for a.Snapshot().Classes[3].AllocCalls == 0 {
+			// Every worker is in its loop; with counters compiled in, wait
+			// until they reach Snapshot too. Under haktop_nostats they
+			// never do, and Snapshot's cost is what remains to measure.
+			running.Wait()
+			for a.Snapshot().StatsCompiled && a.Snapshot().Classes[3].AllocCalls == 0 {
+				time.Sleep(100 * time.Microsecond)
 			}
 			// As a sampler does: sleep, then take a Snapshot. Only the
 			// Snapshot is timed (snapshot-ns, and its worst case).
