@@ -128,6 +128,10 @@ type MemoryStats struct {
 	MappedBytes      uint64 `json:"mapped_bytes"` // superslabs plus large blocks
 }
 
+// StatsCompiled is false under the haktop_nostats build tag: every counter
+// stays 0 (Snapshot.StatsCompiled says the same of one snapshot).
+const StatsCompiled = statsCompiled
+
 // Snapshot is a consistent-per-counter copy of every heap's published counters.
 type Snapshot struct {
 	Classes       [NumClasses]ClassStats `json:"classes"`

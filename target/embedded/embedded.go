@@ -1,0 +1,137 @@
+// Package embedded describes haktop's own allocator (package allocator) as a
+// target: its registries as a target.Schema, its Snapshot as a target.Snapshot.
+package embedded
+
+// The only package above allocator/ and workload/ that reads allocator's
+// registries and types; everything else sees the embedded allocator through
+// package target, as it would see any other allocator.
+
+import (
+	"reflect"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
+)
+
+// Name is the embedded target's name in a Schema.
+const Name = "embedded"
+
+// Package is the allocator's import path, as pprof prefixes its functions.
+var Package = reflect.TypeFor[allocator.Allocator]().PkgPath()
+
+// counterRoles gives each allocator.Counters field, in field order (the
+// order its json tags name the columns), its role.
+var counterRoles = [...]target.Role{
+	target.RoleCalls, target.RoleFast, target.RoleRefill, target.RoleRefillFail, target.RoleFallback,
+	target.RoleFree, target.RoleFreeFast, target.RoleRemote, target.RoleFreeFallback,
+}
+
+// NumCounters is how many counters each class row has.
+const NumCounters = len(counterRoles)
+
+// counterNames are allocator.Counters' json tags, in field order.
+var counterNames = func() [NumCounters]string {
+	var out [NumCounters]string
+	t := reflect.TypeFor[allocator.Counters]()
+	if t.NumField() != NumCounters {
+		panic("embedded: allocator.Counters has a field without a role")
+	}
+	for i := range out {
+		out[i] = t.Field(i).Tag.Get("json")
+	}
+	return out
+}()
+
+// gaugeNames are allocator.MemoryStats' json tags, in field order.
+var gaugeNames = func() []string {
+	t := reflect.TypeFor[allocator.MemoryStats]()
+	out := make([]string, t.NumField())
+	for i := range out {
+		out[i] = t.Field(i).Tag.Get("json")
+	}
+	return out
+}()
+
+// Schema describes the embedded allocator running under cfg: every class,
+// counter and path of its registries and every gate with cfg's value.
+func Schema(cfg allocator.Config) target.Schema {
+	s := target.Schema{
+		Target:   Name,
+		Package:  Package,
+		Classes:  make([]target.Class, allocator.NumClasses),
+		Counters: make([]target.Counter, NumCounters),
+		Paths:    make([]target.Path, allocator.NumPaths),
+		Gates:    Gates(cfg),
+		Invalid:  make([]string, 0, 4),
+		Gauges:   gaugeNames,
+		Counted:  allocator.StatsCompiled,
+	}
+	for c := range s.Classes {
+		min := 1
+		if c > 0 {
+			min = allocator.ClassSize(c-1) + 1
+		}
+		if c == allocator.LargeClass {
+			min = allocator.MaxPoolSize + 1
+		}
+		s.Classes[c] = target.Class{Name: allocator.ClassName(c), Min: min, Max: allocator.ClassSize(c), Tier: allocator.Tier(c)}
+	}
+	for k := range s.Counters {
+		s.Counters[k] = target.Counter{Name: counterNames[k], Role: counterRoles[k]}
+	}
+	for p, path := range allocator.Paths {
+		s.Paths[p] = target.Path{ID: path.Key, Name: path.Name, Tier: pathTier(allocator.PathID(p)), Funcs: path.Funcs}
+	}
+	for k := allocator.InvalidKind(0); k <= allocator.Unknown; k++ {
+		s.Invalid = append(s.Invalid, k.Key())
+	}
+	return s
+}
+
+// pathTier returns the tier a path serves, "" for one that serves several.
+func pathTier(p allocator.PathID) string {
+	switch p {
+	case allocator.PathTinyFast, allocator.PathTinyRefill, allocator.PathTinyFlush:
+		return "tiny"
+	case allocator.PathPoolV1Alloc, allocator.PathPoolV1Free, allocator.PathPoolV2Alloc, allocator.PathPoolV2Free, allocator.PathPoolV2Fallback:
+		return "pool"
+	case allocator.PathLargeMap, allocator.PathLargeUnmap:
+		return "large"
+	}
+	return ""
+}
+
+// Gates returns every gate of the registry with its effective value in cfg.
+func Gates(cfg allocator.Config) []target.Gate {
+	values := cfg.Gates()
+	out := make([]target.Gate, len(values))
+	for i, v := range values {
+		decl := allocator.Gates.Lookup(v.Env)
+		paths := make([]string, len(v.Paths))
+		for j, p := range v.Paths {
+			paths[j] = p.String()
+		}
+		out[i] = target.Gate{
+			Env: v.Env, Kind: decl.Kind.String(), Default: decl.Default, Accepted: decl.Accepted(), Values: decl.Values,
+			Value: v.Value, Source: v.Source.String(), Paths: paths, Off: v.Off, Cycle: decl.Next,
+		}
+	}
+	return out
+}
+
+// Snapshot copies a into dst, which must be shaped by a Schema of this
+// package (target.Schema.NewSnapshot); Ops and Proc are left as they are.
+func Snapshot(a *allocator.Snapshot, dst *target.Snapshot) {
+	for c := range a.Classes {
+		k := &a.Classes[c].Counters
+		row := dst.Counters[c*NumCounters : (c+1)*NumCounters : (c+1)*NumCounters]
+		row[0], row[1], row[2], row[3], row[4] = k.AllocCalls, k.AllocFast, k.AllocRefill, k.AllocRefillFail, k.AllocFallback
+		row[5], row[6], row[7], row[8] = k.FreeCalls, k.FreeFast, k.FreeRemote, k.FreeFallback
+	}
+	copy(dst.Paths, a.Paths[:])
+	inv := a.Invalid
+	dst.Invalid[0], dst.Invalid[1], dst.Invalid[2], dst.Invalid[3] = inv.HeaderMissing, inv.OutOfRange, inv.Misaligned, inv.Unknown
+	m := a.Memory
+	copy(dst.Gauges, []uint64{m.SuperslabsMapped, m.SuperslabsPeak, m.SuperslabMaps, m.SuperslabUnmaps, m.LargeBlocks, m.LargeBytes, m.MappedBytes})
+	dst.Heaps = a.Heaps
+}

@@ -1,0 +1,105 @@
+package embedded
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"testing"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/workload"
+)
+
+func TestSchemaDescribesTheRegistries(t *testing.T) {
+	cfg, err := allocator.ConfigFrom(func(k string) (string, bool) {
+		v, ok := map[string]string{"HAKMEM_POOL_V2_ENABLED": "1"}[k]
+		return v, ok
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Schema(cfg)
+	if len(s.Classes) != allocator.NumClasses || len(s.Paths) != int(allocator.NumPaths) || len(s.Gates) != len(allocator.Gates) || len(s.Counters) != 9 {
+		t.Fatalf("%d classes, %d paths, %d gates, %d counters", len(s.Classes), len(s.Paths), len(s.Gates), len(s.Counters))
+	}
+	want := []target.Class{{"C0", 1, 8, "tiny"}, {"C1", 9, 16, "tiny"}, {"C7", 513, 1024, "tiny"}, {"P0", 1025, 2048, "pool"}, {"P6", 49153, 65536, "pool"}, {"L", 65537, 0, "large"}}
+	for _, w := range want {
+		i := slices.IndexFunc(s.Classes, func(c target.Class) bool { return c.Name == w.Name })
+		if i < 0 || s.Classes[i] != w {
+			t.Errorf("class %s: %+v", w.Name, s.Classes[max(i, 0)])
+		}
+	}
+	// The counter names are allocator.Counters' JSON keys, in order.
+	b, _ := json.Marshal(allocator.Counters{AllocCalls: 1})
+	var m map[string]uint64
+	json.Unmarshal(b, &m)
+	for _, name := range s.CounterNames() {
+		if _, ok := m[name]; !ok {
+			t.Errorf("counter %q is not a field of allocator.Counters", name)
+		}
+	}
+	if s.CounterOf(target.RoleCalls) != 0 || s.Counters[s.CounterOf(target.RoleCalls)].Name != "alloc_calls" || s.Counters[s.CounterOf(target.RoleRemote)].Name != "free_remote" {
+		t.Errorf("roles: %+v", s.Counters)
+	}
+	if s.Package != "github.com/haktop/haktop/allocator" || s.Paths[allocator.PathPoolV2Alloc].Funcs[0] != s.Package+".(*Heap).poolV2Alloc" {
+		t.Errorf("package %q, funcs %v", s.Package, s.Paths[allocator.PathPoolV2Alloc].Funcs)
+	}
+	g := s.Gate("HAKMEM_POOL_V2_ENABLED")
+	if g == nil || g.Value != "1" || g.Source != target.SourceEnv || g.Off || g.Kind != target.KindBool || !slices.Equal(g.Paths, []string{"pool_v2_alloc", "pool_v2_free", "pool_v2_fallback"}) {
+		t.Errorf("pool v2 gate %+v", g)
+	}
+	if lean := s.Gate("HAKMEM_SS_MEM_LEAN"); lean == nil || !lean.Off || lean.Source != target.SourceDefault {
+		t.Errorf("lean gate %+v", lean)
+	}
+	// Next is the allocator's own cycle.
+	for _, decl := range allocator.Gates {
+		g := s.Gate(decl.Env)
+		if got, want := g.Next(g.Value), decl.Next(g.Value); got != want {
+			t.Errorf("%s.Next(%q) = %q, allocator says %q", decl.Env, g.Value, got, want)
+		}
+	}
+}
+
+// A real run's counters convert exactly: every cell of the matrix, every
+// path and the totals.
+func TestSnapshotConvertsExactly(t *testing.T) {
+	a, err := allocator.New(allocator.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	spec := workload.DefaultSpec(workload.Larson)
+	spec.Cycles = 200_000
+	run, err := workload.Start(context.Background(), a, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Wait()
+	as := a.Snapshot()
+	s := Schema(a.Config())
+	snap := s.NewSnapshot()
+	Snapshot(&as, &snap)
+	n := len(s.Counters)
+	for c := range as.Classes {
+		k := as.Classes[c].Counters
+		want := []uint64{k.AllocCalls, k.AllocFast, k.AllocRefill, k.AllocRefillFail, k.AllocFallback, k.FreeCalls, k.FreeFast, k.FreeRemote, k.FreeFallback}
+		if got := snap.Row(c, n); !slices.Equal(got, want) {
+			t.Errorf("class %s: %v, want %v", s.Classes[c].Name, got, want)
+		}
+	}
+	if !slices.Equal(snap.Paths, as.Paths[:]) || snap.Heaps != as.Heaps || snap.InvalidTotal() != as.Invalid.Total() {
+		t.Errorf("paths %v want %v, heaps %d want %d", snap.Paths, as.Paths, snap.Heaps, as.Heaps)
+	}
+	var calls, remote uint64
+	for c := range s.Classes {
+		calls += snap.At(c, s.CounterOf(target.RoleCalls), n)
+		remote += snap.At(c, s.CounterOf(target.RoleRemote), n)
+	}
+	if tot := as.Totals(); allocator.StatsCompiled && (calls != tot.AllocCalls || remote != tot.FreeRemote || remote == 0) {
+		t.Errorf("totals: %d calls, %d remote; allocator %d, %d", calls, remote, tot.AllocCalls, tot.FreeRemote)
+	}
+	if snap.Gauges[slices.Index(s.Gauges, "superslabs_mapped")] != as.Memory.SuperslabsMapped {
+		t.Errorf("gauges %v, memory %+v", snap.Gauges, as.Memory)
+	}
+}

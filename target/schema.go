@@ -1,0 +1,137 @@
+package target
+
+// Schema: what a target is made of. It is plain data (it round-trips
+// through JSON in a recording's header), with lookups by role, id and env
+// name. Roles are what the screen and the reports compute with ("fast %" is
+// fast/calls), so a target without a refill counter has no refill column:
+// nothing is shown as 0 that was never measured.
+
+import "slices"
+
+// Role says what a per-class counter counts.
+type Role string
+
+// The roles a counter can have. A schema has at most one counter per role,
+// except RoleOther.
+const (
+	RoleCalls        Role = "calls"         // allocation calls
+	RoleFast         Role = "fast"          // allocations served by the fast path
+	RoleRefill       Role = "refill"        // allocations that refilled a cache
+	RoleRefillFail   Role = "refill_fail"   // refills that failed
+	RoleFallback     Role = "fallback"      // allocations served by a fallback tier
+	RoleFree         Role = "free"          // free calls
+	RoleFreeFast     Role = "free_fast"     // frees taken by the fast path
+	RoleRemote       Role = "remote"        // frees of another heap's block
+	RoleFreeFallback Role = "free_fallback" // frees handed to a fallback tier
+	RoleOther        Role = "other"         // anything else: shown by name only
+)
+
+// Roles lists every role, in the order tables show them.
+var Roles = []Role{RoleCalls, RoleFast, RoleRefill, RoleRefillFail, RoleFallback, RoleFree, RoleFreeFast, RoleRemote, RoleFreeFallback, RoleOther}
+
+// Class is one size class: requests of Min..Max bytes (Max 0: no upper bound).
+type Class struct {
+	Name string `json:"name"` // e.g. "C3", "P0", "L"
+	Min  int    `json:"min"`  // smallest request the class serves
+	Max  int    `json:"max"`  // largest request, the block size; 0 when unbounded
+	Tier string `json:"tier"` // e.g. "tiny", "pool", "large"
+}
+
+// Counter is one per-class counter column.
+type Counter struct {
+	Name string `json:"name"` // e.g. "alloc_calls"
+	Role Role   `json:"role"`
+}
+
+// Path is one code path the target counts hits of.
+type Path struct {
+	ID    string   `json:"id"`              // stable machine name, e.g. "pool_v2_alloc"; recordings store it
+	Name  string   `json:"name"`            // human name, e.g. "pool v2 alloc"
+	Tier  string   `json:"tier,omitempty"`  // the tier it belongs to, when it belongs to one
+	Funcs []string `json:"funcs,omitempty"` // fully qualified functions implementing it, as pprof names them
+}
+
+// Schema describes a target.
+type Schema struct {
+	Target   string    `json:"target"`  // e.g. "embedded"
+	Package  string    `json:"package"` // import path of the target's code, for CPU attribution; "" when none
+	Classes  []Class   `json:"classes"`
+	Counters []Counter `json:"counters"`
+	Paths    []Path    `json:"paths"`
+	Gates    []Gate    `json:"gates"`
+	Invalid  []string  `json:"invalid"` // kinds of invalid free, e.g. "page_of_fail_misaligned"
+	Gauges   []string  `json:"gauges"`  // non-cumulative figures, e.g. "superslabs_mapped"
+	Counted  bool      `json:"counted"` // false when the target's counters are compiled out (all 0)
+}
+
+// CounterOf returns the column of the counter with role r, or -1 when the
+// target has none.
+func (s *Schema) CounterOf(r Role) int {
+	return slices.IndexFunc(s.Counters, func(c Counter) bool { return c.Role == r })
+}
+
+// Has reports whether the target has a counter with role r.
+func (s *Schema) Has(r Role) bool { return s.CounterOf(r) >= 0 }
+
+// CounterNames returns the counters' names in column order.
+func (s *Schema) CounterNames() []string {
+	out := make([]string, len(s.Counters))
+	for i, c := range s.Counters {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// ClassNames returns the classes' names in row order.
+func (s *Schema) ClassNames() []string {
+	out := make([]string, len(s.Classes))
+	for i, c := range s.Classes {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// PathIDs returns the paths' ids in order.
+func (s *Schema) PathIDs() []string {
+	out := make([]string, len(s.Paths))
+	for i, p := range s.Paths {
+		out[i] = p.ID
+	}
+	return out
+}
+
+// PathIndex returns the index of the path with id, or -1.
+func (s *Schema) PathIndex(id string) int {
+	return slices.IndexFunc(s.Paths, func(p Path) bool { return p.ID == id })
+}
+
+// Gate returns the gate named env, or nil.
+func (s *Schema) Gate(env string) *Gate {
+	for i := range s.Gates {
+		if s.Gates[i].Env == env {
+			return &s.Gates[i]
+		}
+	}
+	return nil
+}
+
+// Guarding returns the env names of the gates that guard path id, in gate order.
+func (s *Schema) Guarding(id string) []string {
+	var out []string
+	for _, g := range s.Gates {
+		if slices.Contains(g.Paths, id) {
+			out = append(out, g.Env)
+		}
+	}
+	return out
+}
+
+// NewSnapshot returns a zero Snapshot shaped for s.
+func (s *Schema) NewSnapshot() Snapshot {
+	return Snapshot{
+		Counters: make([]uint64, len(s.Classes)*len(s.Counters)),
+		Paths:    make([]uint64, len(s.Paths)),
+		Invalid:  make([]uint64, len(s.Invalid)),
+		Gauges:   make([]uint64, len(s.Gauges)),
+	}
+}
