@@ -71,6 +71,16 @@ func buildFrame(in frameInput) Frame {
 		if r.Calls == 0 {
 			row.FastRatio = math.NaN() // idle: no ratio, not 0%
 		}
+		// Heaps publish on their own schedules, so a remote free can be
+		// counted before its alloc: a difference below zero is zero.
+		if cs := s.Snap.Classes[c]; cs.AllocCalls > cs.FreeCalls {
+			row.LiveBlocks = cs.AllocCalls - cs.FreeCalls
+		}
+		row.LiveBytes = row.LiveBlocks * uint64(row.Size)
+		if row.Size == 0 { // the large class: blocks of any size, counted by the allocator
+			row.LiveBytes = s.Snap.Memory.LargeBytes
+		}
+		f.LiveBytes += row.LiveBytes
 		for i, h := range in.history {
 			row.History[i] = h.Classes[c].Calls
 		}

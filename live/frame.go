@@ -26,6 +26,7 @@ type Frame struct {
 	OpsHistory []float64 // recent OpsPerSec values, oldest first, for the header sparkline
 
 	RSS       uint64        // resident set size of the process, bytes
+	LiveBytes uint64        // bytes in blocks allocated and not yet freed, every class
 	HeapInUse uint64        // Go heap in use, bytes
 	GCCount   uint32        // Go GC cycles so far
 	GCPause   time.Duration // last Go GC pause
@@ -48,6 +49,8 @@ type ClassRow struct {
 	FallbackPer  float64 // alloc_fallback per second
 	FreePerSec   float64
 	RemotePerSec float64   // free_remote per second
+	LiveBlocks   uint64    // blocks in use: alloc_calls - free_calls so far in the epoch
+	LiveBytes    uint64    // bytes in use: LiveBlocks times the class size (large: the allocator's count)
 	History      []float64 // recent AllocPerSec values, oldest first
 }
 

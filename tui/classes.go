@@ -1,7 +1,8 @@
 package tui
 
 // classesModel: the per-class table (tiny C0..C7, pool P0..P6, large L) with
-// rates, fast-hit ratio and an alloc/s sparkline per row. It owns the sort
+// rates, fast-hit ratio, blocks and bytes in use and an alloc/s sparkline
+// per row. It owns the sort
 // order (s cycles it, --sort picks it at start) and its table's cursor; it
 // renders rows when a frame arrives, so View only joins cached strings.
 
@@ -59,14 +60,20 @@ const (
 	colFallback
 	colFree
 	colRemote
+	colLive
+	colLiveBytes
 	colSpark
 	numClassCols
 )
 
-var classTitles = [numClassCols]string{"class", "size", "alloc/s", "fast %", "refill/s", "fallback/s", "free/s", "remote/s", "alloc/s history"}
+var classTitles = [numClassCols]string{"class", "size", "alloc/s", "fast %", "refill/s", "fallback/s", "free/s", "remote/s", "live", "live bytes", "alloc/s history"}
 
 // classMinWidths are the narrowest the columns get; the sparkline takes the rest.
-var classMinWidths = []int{6, 5, 8, 7, 9, 11, 7, 9, 4} // room for the ▼ after each title
+var classMinWidths = []int{6, 5, 8, 7, 9, 11, 7, 9, 6, 10, 4} // room for the ▼ after each title
+
+// classDropOrder is the order columns leave a terminal too narrow for all
+// of them (80 columns drops the first two); the sorted column stays.
+var classDropOrder = []int{colFallback, colRemote, colRefill}
 
 type classesModel struct {
 	tablePanel
@@ -136,7 +143,21 @@ func (m *classesModel) render() {
 	if m.cursor > 0 && m.cursor < len(m.shown) {
 		selected = m.shown[m.cursor]
 	}
-	widths := fitColumns(m.width, classMinWidths, nil, colSpark, HistoryLen)
+	mins := slices.Clone(classMinWidths)
+	need := 0
+	for _, v := range mins {
+		need += v + cellPad
+	}
+	for _, c := range classDropOrder {
+		if need <= m.width {
+			break
+		}
+		if c != int(m.sort) {
+			need -= mins[c] + cellPad
+			mins[c] = 0
+		}
+	}
+	widths := fitColumns(m.width, mins, nil, colSpark, HistoryLen)
 	cols := make([]table.Column, numClassCols)
 	for i := range cols {
 		title := classTitles[i]
@@ -162,6 +183,8 @@ func (m *classesModel) render() {
 			alignRight(textfmt.Rate(r.FallbackPer), widths[colFallback]),
 			alignRight(textfmt.Rate(r.FreePerSec), widths[colFree]),
 			alignRight(textfmt.Rate(r.RemotePerSec), widths[colRemote]),
+			alignRight(textfmt.Rate(float64(r.LiveBlocks)), widths[colLive]),
+			alignRight(textfmt.Bytes(r.LiveBytes), widths[colLiveBytes]),
 			drawSparkline(r.History, widths[colSpark], m.styles.RowSpark),
 		}
 		if r.Idle() {

@@ -1,7 +1,7 @@
 package tui
 
 // headerModel: the two lines at the top. Line one is the session (workload,
-// workers, elapsed, ops/s with its sparkline, RSS, GC); line two is the mode
+// workers, elapsed, ops/s with its sparkline, RSS, live bytes, GC); line two is the mode
 // (● REC file, paused, replay position, worker filter) and the outcome of the
 // last command. It renders from a Frame and the top model's status text; it
 // has no keys of its own.
@@ -73,7 +73,16 @@ func (m headerModel) renderLine1() string {
 		s.HeaderVal.Render(textfmt.Clock(f.Elapsed)),
 		s.HeaderVal.Render(textfmt.Rate(f.OpsPerSec)) + " " + s.HeaderKey.Render("ops/s"),
 		field("RSS", textfmt.Bytes(f.RSS)),
+		field("live", textfmt.Bytes(f.LiveBytes)),
 		field("GC", gc),
+	}
+	// Too wide: GC goes first (RSS beside live bytes is the point), then
+	// the separators narrow.
+	if ansi.StringWidth(strings.Join(parts, sep)) > m.width {
+		parts = parts[:len(parts)-1]
+	}
+	if ansi.StringWidth(strings.Join(parts, sep)) > m.width {
+		sep = "  "
 	}
 	if room := min(m.width-ansi.StringWidth(strings.Join(parts, sep))-1, 20); room >= 3 {
 		parts[3] += " " + drawSparkline(f.OpsHistory, room, s.Spark)

@@ -11,6 +11,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/haktop/haktop/textfmt"
 )
 
 func liveModel(t *testing.T, w, h int) (Model, *fakeSource) {
@@ -334,5 +336,34 @@ func TestSetupWarningsShowInTheHeader(t *testing.T) {
 	m = drive(t, m, tickMsg{}).(Model)
 	if got := plain(m); !strings.Contains(got, "⚠ HAKMEM_POOL_V2_ENABLE ignored: did you mean HAKMEM_POOL_V2_ENABLED?") {
 		t.Errorf("warning not on the screen:\n%s", got)
+	}
+}
+
+// Blocks and bytes in use per class, and their total beside RSS, so RSS
+// against live bytes shows fragmentation at a glance.
+func TestLiveBlocksAndBytes(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {120, 40}, {200, 60}} {
+		m, src := liveModel(t, size[0], size[1])
+		got := plain(m)
+		f := src.Frame()
+		header := strings.ReplaceAll(splitLines(got)[0], " · ", "  ") // 80 columns drop the dots
+		if want := "RSS 34.0 MiB  live " + textfmt.Bytes(f.LiveBytes); !strings.Contains(header, want) {
+			t.Errorf("%dx%d: header lacks %q:\n%s", size[0], size[1], want, got)
+		}
+		c3 := f.Classes[3]
+		var row string
+		for _, l := range splitLines(got) {
+			if strings.HasPrefix(l, " C3 ") {
+				row = l
+			}
+		}
+		if want := " 300 " + textfmt.Bytes(c3.LiveBytes) + " "; !strings.Contains(strings.Join(strings.Fields(row), " ")+" ", want) {
+			t.Errorf("%dx%d: C3 row %q lacks live blocks and bytes %q", size[0], size[1], row, want)
+		}
+		for _, title := range []string{"live", "live bytes"} {
+			if !strings.Contains(got, " "+title+" ") {
+				t.Errorf("%dx%d: no %q column", size[0], size[1], title)
+			}
+		}
 	}
 }

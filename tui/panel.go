@@ -167,12 +167,15 @@ const cellPad = 1
 // goes to the columns in wants, in the order listed, up to the width each
 // wants, and what is left after that to the column at grow, up to growMax
 // (0: no cap). When total is short of the minimums, the grow column and
-// then the first give cells back (down to 3).
+// then the first give cells back (down to 3). A column whose minimum is 0
+// is hidden: it takes no room, not even its padding.
 func fitColumns(total int, mins []int, wants []want, grow, growMax int) []int {
 	w := append([]int(nil), mins...)
 	used := 0
 	for _, v := range w {
-		used += v + cellPad
+		if v > 0 {
+			used += v + cellPad
+		}
 	}
 	extra := total - used
 	if extra < 0 {
@@ -231,7 +234,10 @@ func (p *tablePanel) setTable(cols []table.Column, rows []table.Row, cursor int)
 	// as much to render as the rest of the cell.
 	padded := make([]table.Column, len(cols))
 	for i, c := range cols {
-		padded[i] = table.Column{Title: " " + c.Title, Width: c.Width + cellPad}
+		padded[i] = table.Column{Title: " " + c.Title}
+		if c.Width > 0 { // the table skips a column of width 0
+			padded[i].Width = c.Width + cellPad
+		}
 	}
 	cols = padded
 	oldPos := p.position()

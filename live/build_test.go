@@ -1,0 +1,37 @@
+package live
+
+// buildFrame's arithmetic on one hand-made sample: live blocks and bytes
+// per class and their total.
+
+import (
+	"testing"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/workload"
+)
+
+func TestBuildFrameLiveBlocksAndBytes(t *testing.T) {
+	var s sampler.Sample
+	c3 := &s.Snap.Classes[3] // C3: 64 B
+	c3.AllocCalls, c3.FreeCalls = 10, 4
+	p0 := &s.Snap.Classes[allocator.NumTinyClasses] // P0: 2 KiB
+	p0.AllocCalls, p0.FreeCalls = 3, 3
+	c1 := &s.Snap.Classes[1] // a remote free published before its alloc: never negative
+	c1.AllocCalls, c1.FreeCalls = 2, 5
+	large := &s.Snap.Classes[allocator.NumClasses-1]
+	large.AllocCalls, large.FreeCalls = 7, 5
+	s.Snap.Memory.LargeBytes = 300000 // large blocks have no class size: the allocator counts their bytes
+	f := buildFrame(frameInput{spec: workload.DefaultSpec(workload.RandomMixed), sample: s, gates: allocator.DefaultConfig().Gates()})
+
+	want := map[string][2]uint64{"C3": {6, 384}, "P0": {0, 0}, "C1": {0, 0}, "L": {2, 300000}}
+	for _, r := range f.Classes {
+		w := want[r.Class]
+		if r.LiveBlocks != w[0] || r.LiveBytes != w[1] {
+			t.Errorf("%s: %d blocks, %d bytes live; want %d, %d", r.Class, r.LiveBlocks, r.LiveBytes, w[0], w[1])
+		}
+	}
+	if f.LiveBytes != 384+300000 {
+		t.Errorf("total live bytes %d, want %d", f.LiveBytes, 384+300000)
+	}
+}
