@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -213,35 +212,11 @@ func appendRing(h []sampler.Rates, r sampler.Rates) []sampler.Rates {
 // profiler, which run unlabelled. It returns nil when the window caught
 // none of those goroutines.
 func workerAttribution(a profile.Attribution, name string, i int) *profile.Attribution {
-	id := strconv.Itoa(i)
-	var out *profile.Attribution
-	for _, w := range a.Workers {
-		if w.Workload != name || (i >= 0 && w.Worker != id) {
-			continue
-		}
-		if out == nil {
-			out = &profile.Attribution{Rows: slices.Clone(w.Rows)}
-		} else if len(w.Rows) == len(out.Rows) {
-			for r := range out.Rows {
-				out.Rows[r].Samples += w.Rows[r].Samples
-				out.Rows[r].CPU += w.Rows[r].CPU
-			}
-		}
-		out.Samples += w.Samples
-		out.CPU += w.CPU
+	worker := ""
+	if i >= 0 {
+		worker = strconv.Itoa(i)
 	}
-	if out == nil || out.Samples == 0 {
-		return nil
-	}
-	for r := range out.Rows {
-		row := &out.Rows[r]
-		if out.CPU > 0 {
-			row.BasisPoints = int64(math.Round(float64(row.CPU) * 10000 / float64(out.CPU)))
-		} else {
-			row.BasisPoints = int64(math.Round(float64(row.Samples) * 10000 / float64(out.Samples)))
-		}
-	}
-	return out
+	return a.ForWorker(name, worker)
 }
 
 // build returns the frame of sample s showing rates; e.mu is held.

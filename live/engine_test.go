@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -399,5 +400,40 @@ func TestEngineWarningsInEveryFrame(t *testing.T) {
 	apply(t, e, Command{Kind: CmdToggleGate, Env: "HAKMEM_SS_MEM_LEAN"})
 	if got := e.Frame().Status.Warnings; !slices.Equal(got, warn) {
 		t.Errorf("after a restart, warnings %q, want %q", got, warn)
+	}
+}
+
+// The per-worker CPU split is rounded by largest remainder, like the whole
+// profile's: three workers' rows whose shares are thirds still add up to
+// exactly 100.00%, for one worker and for all of them.
+func TestWorkerAttributionAddsUpTo100(t *testing.T) {
+	rows := func(cpu ...time.Duration) []profile.Row {
+		out := make([]profile.Row, len(cpu))
+		for i, c := range cpu {
+			out[i] = profile.Row{Key: strconv.Itoa(i), Samples: 1, CPU: c}
+		}
+		return out
+	}
+	a := profile.Attribution{Workers: []profile.WorkerRows{
+		{Workload: "random_mixed", Worker: "0", Samples: 3, CPU: 3, Rows: rows(1, 1, 1)},
+		{Workload: "random_mixed", Worker: "1", Samples: 3, CPU: 6, Rows: rows(2, 2, 2)},
+		{Workload: "random_mixed", Worker: "2", Samples: 3, CPU: 5, Rows: rows(1, 2, 2)},
+		{Workload: "other", Worker: "0", Samples: 3, CPU: 7, Rows: rows(7, 0, 0)},
+	}}
+	for _, worker := range []int{-1, 0, 2} {
+		got := workerAttribution(a, "random_mixed", worker)
+		if got == nil {
+			t.Fatalf("worker %d: no attribution", worker)
+		}
+		var sum int64
+		for _, r := range got.Rows {
+			sum += r.BasisPoints
+		}
+		if sum != 10000 {
+			t.Errorf("worker %d: shares %v add up to %d basis points, want 10000", worker, got.Rows, sum)
+		}
+	}
+	if got := workerAttribution(a, "random_mixed", 0); got.Rows[0].BasisPoints != 3334 || got.Rows[1].BasisPoints != 3333 {
+		t.Errorf("worker 0: %d and %d basis points, want 3334 and 3333", got.Rows[0].BasisPoints, got.Rows[1].BasisPoints)
 	}
 }

@@ -386,3 +386,40 @@ func compareWorker(x, y string) int {
 	}
 	return strings.Compare(x, y)
 }
+
+// ForWorker returns the share of a's samples taken on workload's worker
+// goroutines (the one labelled worker, or every one when worker is ""), its
+// rows rounded by largest remainder like the whole profile's, so they sum
+// to exactly 10000 basis points. It returns nil when no such sample was taken.
+func (a Attribution) ForWorker(workload, worker string) *Attribution {
+	var out *Attribution
+	for _, w := range a.Workers {
+		if w.Workload != workload || (worker != "" && w.Worker != worker) {
+			continue
+		}
+		if out == nil {
+			out = &Attribution{Rows: slices.Clone(w.Rows)}
+		} else if len(w.Rows) == len(out.Rows) {
+			for r := range out.Rows {
+				out.Rows[r].Samples += w.Rows[r].Samples
+				out.Rows[r].CPU += w.Rows[r].CPU
+			}
+		}
+		out.Samples += w.Samples
+		out.CPU += w.CPU
+	}
+	if out == nil || out.Samples == 0 {
+		return nil
+	}
+	weights := make([]int64, len(out.Rows))
+	for r, row := range out.Rows {
+		weights[r] = row.Samples
+		if out.CPU > 0 {
+			weights[r] = int64(row.CPU)
+		}
+	}
+	for r, bp := range basisPoints(weights) {
+		out.Rows[r].BasisPoints = bp
+	}
+	return out
+}
