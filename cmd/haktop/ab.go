@@ -23,8 +23,6 @@ import (
 	"github.com/haktop/haktop/ab"
 )
 
-func init() { commands = append(commands, newABCommand) }
-
 // newABRunner returns the Runner for arms a and b and a function that
 // releases it. Tests replace it to run fakes or a freshly built haktop.
 var newABRunner = func(ctx context.Context, a, b ab.Arm, opt ab.ExecOptions) (ab.Runner, func() error, error) {

@@ -23,8 +23,6 @@ import (
 	"github.com/haktop/haktop/workload"
 )
 
-func init() { commands = append(commands, newBenchCommand) }
-
 // progressMinCycles is the cycle count from which bench shows a progress
 // bar (on a terminal, without --json); --duration runs always get one.
 const progressMinCycles = 50_000_000

@@ -3,14 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/spf13/cobra"
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/workload"
@@ -25,29 +23,15 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 }
 
 func TestHelpGolden(t *testing.T) {
-	for _, args := range [][]string{{"--help"}, {"bench", "--help"}, {}} {
+	for _, args := range [][]string{{"--help"}, {"bench", "--help"}} {
 		name := strings.Join(append([]string{"haktop"}, args...), "_")
 		t.Run(name, func(t *testing.T) {
-			if len(args) == 0 && rootRun != nil {
-				t.Skip("bare haktop runs the TUI (rootRun), not help")
-			}
 			code, out, errs := runCLI(t, args...)
 			if code != 0 || errs != "" {
 				t.Fatalf("exit %d, stderr %q", code, errs)
 			}
 			golden.RequireEqual(t, out)
 		})
-	}
-}
-
-func TestRootRunHook(t *testing.T) {
-	called := false
-	saved := rootRun // the TUI's, which later tests run
-	rootRun = func(a *app, cmd *cobra.Command, args []string) error { called = true; return errors.New("tui failed") }
-	defer func() { rootRun = saved }()
-	code, _, errs := runCLI(t)
-	if !called || code != 1 || errs != "haktop: tui failed\n" {
-		t.Errorf("rootRun: called %v, exit %d, stderr %q", called, code, errs)
 	}
 }
 

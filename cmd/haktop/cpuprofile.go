@@ -15,8 +15,6 @@ import (
 	"github.com/haktop/haktop/profile"
 )
 
-func init() { recordHooks = append(recordHooks, cpuProfileHook) }
-
 func cpuProfileHook(fs *pflag.FlagSet) recordHook {
 	var path string
 	fs.StringVar(&path, "cpuprofile", "", "also write the session's CPU profile (every window merged) to this file, for go tool pprof")

@@ -22,8 +22,6 @@ import (
 	"github.com/haktop/haktop/textfmt"
 )
 
-func init() { commands = append(commands, newDiffCommand) }
-
 func newDiffCommand(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{

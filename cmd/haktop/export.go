@@ -13,8 +13,6 @@ import (
 	"github.com/haktop/haktop/textfmt"
 )
 
-func init() { commands = append(commands, newExportCommand) }
-
 func newExportCommand(a *app) *cobra.Command {
 	var out string
 	cmd := &cobra.Command{

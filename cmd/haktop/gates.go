@@ -31,8 +31,6 @@ import (
 	"github.com/haktop/haktop/workload"
 )
 
-func init() { commands = append(commands, newGatesCommand) }
-
 // gatesDefaultDuration is how long gates runs without --cycles or --duration.
 const gatesDefaultDuration = time.Second
 

@@ -2,9 +2,9 @@ package main
 
 // `haktop record -o FILE`: run a workload like bench while a sampler writes
 // every sample to a session file (sampler's FORMAT), then the footer, also
-// on SIGINT or SIGTERM. Other files extend record without editing this one
-// by appending to recordHooks from their init() (e.g. --cpuprofile): each
-// adds its flags and is told when the session starts and ends.
+// on SIGINT or SIGTERM. Extensions in other files (e.g. --cpuprofile) are
+// listed in recordHooks: each adds its flags and is told when the session
+// starts and ends.
 
 import (
 	"context"
@@ -23,12 +23,10 @@ import (
 	"github.com/haktop/haktop/workload"
 )
 
-func init() { commands = append(commands, newRecordCommand) }
-
 // recordHooks are record's extensions. Each is called once per command
 // construction with record's FlagSet, to register its flags, and returns
 // the hook to run in the session.
-var recordHooks []func(fs *pflag.FlagSet) recordHook
+var recordHooks = []func(fs *pflag.FlagSet) recordHook{cpuProfileHook}
 
 // recordHook is one extension's part in a session. Either func may be nil.
 type recordHook struct {

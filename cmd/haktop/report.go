@@ -23,8 +23,6 @@ import (
 	"github.com/haktop/haktop/workload"
 )
 
-func init() { commands = append(commands, newReportCommand) }
-
 func newReportCommand(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{

@@ -1,9 +1,8 @@
 package main
 
-// The root command and the error-to-exit-code policy. Every subcommand lives
-// in its own file and registers a constructor in `commands` from its init();
-// the TUI sets rootRun from its init() to take over the bare `haktop`.
-// Nothing here knows any subcommand. Exit codes: 0 ok, 1 a failure while
+// The root command, the list of subcommands and the error-to-exit-code
+// policy. Every subcommand lives in its own file; subcommands lists them
+// all, and the bare `haktop` runs the live view (tui.go). Exit codes: 0 ok, 1 a failure while
 // running, 2 bad input (one line on stderr naming the input and the
 // accepted forms).
 
@@ -21,18 +20,6 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 )
-
-// commands holds one constructor per subcommand; each subcommand's file
-// appends its own in init().
-var commands []func(*app) *cobra.Command
-
-// rootRun, when set (by the TUI's init), runs the bare `haktop` command.
-// Until then `haktop` prints its help.
-var rootRun func(a *app, cmd *cobra.Command, args []string) error
-
-// rootFlags, when set (by the TUI's init), registers the bare `haktop`
-// command's own flags; subcommands do not inherit them.
-var rootFlags func(a *app, fs *pflag.FlagSet)
 
 // app is what commands may touch of the outside world; tests replace it.
 type app struct {
@@ -102,6 +89,7 @@ func usagef(format string, args ...any) error {
 }
 
 func (a *app) rootCommand() *cobra.Command {
+	var live liveFlags
 	root := &cobra.Command{
 		Use:   "haktop",
 		Short: "Watch an allocator's code paths and env gates live under load",
@@ -114,28 +102,31 @@ func (a *app) rootCommand() *cobra.Command {
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.ran = true
-			if rootRun != nil {
-				return rootRun(a, cmd, args)
-			}
-			return cmd.Help()
+			return a.runLive(cmd, &live)
 		},
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.PersistentFlags().BoolVar(&a.strictGates, "strict-gates", false,
 		"refuse to run (exit 2) when the environment has a HAKMEM_* variable no gate declares, instead of warning")
-	if rootFlags != nil {
-		rootFlags(a, root.Flags())
-	}
+	live.register(root.Flags())
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(flagError)
-	subs := make([]*cobra.Command, 0, len(commands))
-	for _, mk := range commands {
-		subs = append(subs, a.wrap(mk(a)))
+	subs := a.subcommands()
+	for _, sub := range subs {
+		a.wrap(sub)
 	}
 	sort.Slice(subs, func(i, j int) bool { return subs[i].Name() < subs[j].Name() })
 	root.AddCommand(subs...)
 	return root
+}
+
+// subcommands returns every subcommand; help lists them by name.
+func (a *app) subcommands() []*cobra.Command {
+	return []*cobra.Command{
+		newABCommand(a), newBenchCommand(a), newDiffCommand(a), newExportCommand(a),
+		newGatesCommand(a), newRecordCommand(a), newReplayCommand(a), newReportCommand(a),
+	}
 }
 
 // unknownCommand rejects `haktop WORD` when WORD is no command.

@@ -1,7 +1,6 @@
 package main
 
-// The interactive view: bare `haktop` (through the rootRun and rootFlags
-// hooks in root.go) runs a live session with the same workload flags as
+// The interactive view: bare `haktop` (root.go calls runLive) runs a live session with the same workload flags as
 // bench, and `haktop replay FILE` shows a recording on the same screen. Both
 // refuse to start without a terminal and point at the headless commands.
 // The screen itself lives in tui/; this file only wires flags to it.
@@ -20,50 +19,54 @@ import (
 	"github.com/haktop/haktop/tui"
 )
 
-func init() {
-	var wf workloadFlags
-	var sort string
-	var interval time.Duration
-	var noProfile bool
-	rootFlags = func(a *app, fs *pflag.FlagSet) {
-		wf.register(fs)
-		fs.StringVar(&sort, "sort", "class", "classes table sort column: class, size, alloc, fast, refill, fallback, free, remote")
-		fs.DurationVar(&interval, "interval", sampler.DefaultInterval, "sampling interval")
-		fs.BoolVar(&noProfile, "no-profile", false, "do not profile the CPU (no CPU % per path)")
+// liveFlags are the bare `haktop` command's own flags (subcommands do not
+// inherit them).
+type liveFlags struct {
+	wf        workloadFlags
+	sort      string
+	interval  time.Duration
+	noProfile bool
+}
+
+func (f *liveFlags) register(fs *pflag.FlagSet) {
+	f.wf.register(fs)
+	fs.StringVar(&f.sort, "sort", "class", "classes table sort column: class, size, alloc, fast, refill, fallback, free, remote")
+	fs.DurationVar(&f.interval, "interval", sampler.DefaultInterval, "sampling interval")
+	fs.BoolVar(&f.noProfile, "no-profile", false, "do not profile the CPU (no CPU % per path)")
+}
+
+// runLive runs the bare `haktop`: a live session on the screen.
+func (a *app) runLive(cmd *cobra.Command, f *liveFlags) error {
+	spec, err := f.wf.spec()
+	if err != nil {
+		return err
 	}
-	rootRun = func(a *app, cmd *cobra.Command, args []string) error {
-		spec, err := wf.spec()
-		if err != nil {
-			return err
-		}
-		if !cmd.Flags().Changed("cycles") && !cmd.Flags().Changed("duration") {
-			spec.Cycles = 0 // the live view runs until q unless told otherwise
-		}
-		col, err := tui.ParseSortColumn(sort)
-		if err != nil {
-			return usagef("%v", err)
-		}
-		if interval < sampler.MinInterval {
-			return usagef("--interval %v is not valid: want %v or more", interval, sampler.MinInterval)
-		}
-		cfg, unknown, err := a.allocatorConfig()
-		if err != nil {
-			return err
-		}
-		if err := a.needTerminal(); err != nil {
-			return err
-		}
-		var warnings []string
-		for _, u := range unknown {
-			warnings = append(warnings, u.Short())
-		}
-		eng, err := live.NewEngine(live.EngineConfig{Spec: spec, Alloc: cfg, Interval: interval, Profile: !noProfile, Warnings: warnings})
-		if err != nil {
-			return err
-		}
-		return tui.Run(cmd.Context(), eng, tui.Options{Sort: col, Dark: true}, os.Stdin, a.stdout)
+	if !cmd.Flags().Changed("cycles") && !cmd.Flags().Changed("duration") {
+		spec.Cycles = 0 // the live view runs until q unless told otherwise
 	}
-	commands = append(commands, newReplayCommand)
+	col, err := tui.ParseSortColumn(f.sort)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	if f.interval < sampler.MinInterval {
+		return usagef("--interval %v is not valid: want %v or more", f.interval, sampler.MinInterval)
+	}
+	cfg, unknown, err := a.allocatorConfig()
+	if err != nil {
+		return err
+	}
+	if err := a.needTerminal(); err != nil {
+		return err
+	}
+	var warnings []string
+	for _, u := range unknown {
+		warnings = append(warnings, u.Short())
+	}
+	eng, err := live.NewEngine(live.EngineConfig{Spec: spec, Alloc: cfg, Interval: f.interval, Profile: !f.noProfile, Warnings: warnings})
+	if err != nil {
+		return err
+	}
+	return tui.Run(cmd.Context(), eng, tui.Options{Sort: col, Dark: true}, os.Stdin, a.stdout)
 }
 
 // hasTerminal reports whether stdin and stdout are terminals.

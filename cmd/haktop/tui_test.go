@@ -8,15 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/spf13/cobra"
 )
-
-// tuiRootRun is the hook tui.go installs; other tests replace rootRun and
-// may leave it nil, so these tests put it back.
-var tuiRootRun func(a *app, cmd *cobra.Command, args []string) error
-
-func init() { tuiRootRun = rootRun }
 
 func TestTUICommandLine(t *testing.T) {
 	fixture := filepath.Join("..", "..", "tui", "testdata", "session.jsonl")
@@ -46,7 +38,6 @@ func TestTUICommandLine(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(strings.TrimSpace(c.env+" "+strings.Join(c.args, " ")), func(t *testing.T) {
-			rootRun = tuiRootRun
 			if c.env != "" {
 				name, value, _ := strings.Cut(c.env, "=")
 				t.Setenv(name, value)
