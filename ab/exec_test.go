@@ -90,7 +90,7 @@ func TestExecEndToEnd(t *testing.T) {
 	b := mustArm(t, "B", "HAKMEM_POOL_V2_ENABLED=1", "")
 
 	rep, _ := realCompare(t, a, b, ExecOptions{Self: bin, BenchArgs: []string{"--workload", "tiny_hot", "--cycles", "200000"}}, 3)
-	if rep.Verdict != NOOP || rep.Workload != "tiny_hot" || rep.Cycles != 200000 || len(rep.A.OpsPerSec) != 3 {
+	if rep.Verdict != NoOp || rep.Workload != "tiny_hot" || rep.Cycles != 200000 || len(rep.A.OpsPerSec) != 3 {
 		t.Fatalf("tiny_hot: verdict %s (%s), workload %s, cycles %d, runs %d", rep.Verdict, rep.Reason, rep.Workload, rep.Cycles, len(rep.A.OpsPerSec))
 	}
 	if !strings.Contains(rep.Reason, "pool_v2_alloc, pool_v2_free, pool_v2_fallback had zero hits") {
@@ -98,7 +98,7 @@ func TestExecEndToEnd(t *testing.T) {
 	}
 
 	rep, o := realCompare(t, a, b, ExecOptions{Self: bin, BenchArgs: []string{"--workload=mid_pool", "--cycles=100000"}}, 3)
-	if rep.Verdict == NOOP {
+	if rep.Verdict == NoOp {
 		t.Fatalf("mid_pool: verdict NO-OP (%s)", rep.Reason)
 	}
 	hits := map[string][2]uint64{}

@@ -65,7 +65,7 @@ func WriteText(w io.Writer, rep Report) error {
 	}
 
 	fmt.Fprintf(&b, "\nverdict: %s: %s\n", rep.Verdict, rep.Reason)
-	if rep.Verdict != NOOP {
+	if rep.Verdict != NoOp {
 		fmt.Fprintf(&b, "not NO-OP: %s\n", rep.NoOpReason)
 	}
 	for _, warn := range rep.Warnings {

@@ -15,7 +15,7 @@ func TestPoolV2TinyHotIsNoOp(t *testing.T) {
 	f := newFake(7, "tiny_hot", 0.005)
 	f.work["B"] = 1.02 // drift that a timing-only tool would call NO-GO
 	rep := compare(t, f, a, b, 10)
-	if rep.Verdict != NOOP {
+	if rep.Verdict != NoOp {
 		t.Fatalf("verdict %s (%s), want NO-OP", rep.Verdict, rep.Reason)
 	}
 	if !rep.Delta.Significant || rep.Delta.Percent > -1 {
@@ -42,7 +42,7 @@ func TestPoolV2MidPoolIsNotNoOp(t *testing.T) {
 	a := mustArm(t, "A", "HAKMEM_POOL_V2_ENABLED=0", "")
 	b := mustArm(t, "B", "HAKMEM_POOL_V2_ENABLED=1", "")
 	rep := compare(t, newFake(7, "mid_pool", 0.005), a, b, 10)
-	if rep.Verdict == NOOP {
+	if rep.Verdict == NoOp {
 		t.Fatalf("verdict NO-OP (%s), want a statistical verdict", rep.Reason)
 	}
 	if want := "guarded paths ran: pool_v2_alloc (A 0, B 5000000 hits), pool_v2_free (A 0, B 5000000 hits)"; rep.NoOpReason != want {
@@ -87,7 +87,7 @@ func TestNoOpRule(t *testing.T) {
 			f := newFake(3, "tiny_hot", 0.005)
 			f.noStats["B"] = c.noStatsB
 			rep := compare(t, f, mustArm(t, "A", c.a, c.tagsA), mustArm(t, "B", c.b, c.tagsB), 6)
-			if (rep.Verdict == NOOP) != c.verdictNoOp {
+			if (rep.Verdict == NoOp) != c.verdictNoOp {
 				t.Errorf("verdict %s, want NO-OP: %v", rep.Verdict, c.verdictNoOp)
 			}
 			if rep.NoOpReason != c.reason {

@@ -49,7 +49,7 @@ func TestExecuteInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Verdict != NEUTRAL || !rep.Interrupted || !slices.Contains(rep.Warnings, "interrupted: 2 of 10 runs of A and 2 of 10 runs of B finished") {
+	if rep.Verdict != Neutral || !rep.Interrupted || !slices.Contains(rep.Warnings, "interrupted: 2 of 10 runs of A and 2 of 10 runs of B finished") {
 		t.Errorf("verdict %s, warnings %q", rep.Verdict, rep.Warnings)
 	}
 

@@ -27,10 +27,10 @@ import (
 type Verdict string
 
 const (
-	GO      Verdict = "GO"      // B is faster and the difference is significant
-	NOGO    Verdict = "NO-GO"   // B is slower and the difference is significant
-	NEUTRAL Verdict = "NEUTRAL" // the difference is not significant
-	NOOP    Verdict = "NO-OP"   // the changed gates guard only paths that never ran
+	Go      Verdict = "GO"      // B is faster and the difference is significant
+	NoGo    Verdict = "NO-GO"   // B is slower and the difference is significant
+	Neutral Verdict = "NEUTRAL" // the difference is not significant
+	NoOp    Verdict = "NO-OP"   // the changed gates guard only paths that never ran
 )
 
 // Confidence is the level of every interval in a Report.
@@ -136,18 +136,18 @@ func Analyze(o Outcome) (Report, error) {
 	}
 	switch {
 	case act.noop:
-		rep.Verdict, rep.Reason = NOOP, act.reason
+		rep.Verdict, rep.Reason = NoOp, act.reason
 		if rep.Delta.Significant {
 			rep.Reason += fmt.Sprintf("; the %+.2f%% difference is drift or noise, not the change", rep.Delta.Percent)
 		}
 	case rep.Delta.Significant && rep.Delta.Percent > 0:
-		rep.Verdict = GO
+		rep.Verdict = Go
 		rep.Reason = fmt.Sprintf("B is %.2f%% faster (p=%.3g < %.2g)", rep.Delta.Percent, rep.Delta.P, rep.Delta.Alpha)
 	case rep.Delta.Significant && rep.Delta.Percent < 0:
-		rep.Verdict = NOGO
+		rep.Verdict = NoGo
 		rep.Reason = fmt.Sprintf("B is %.2f%% slower (p=%.3g < %.2g)", -rep.Delta.Percent, rep.Delta.P, rep.Delta.Alpha)
 	default:
-		rep.Verdict = NEUTRAL
+		rep.Verdict = Neutral
 		rep.Reason = fmt.Sprintf("no significant difference (p=%.3g >= %.2g)", rep.Delta.P, rep.Delta.Alpha)
 	}
 	return rep, nil

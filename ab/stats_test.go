@@ -38,9 +38,9 @@ func TestAAIsNeutral(t *testing.T) {
 		f := newFake(uint64(i), "mid_pool", 0.01)
 		rep := compare(t, f, a, b, 10)
 		switch rep.Verdict {
-		case NEUTRAL:
+		case Neutral:
 			neutral++
-		case GO, NOGO:
+		case Go, NoGo:
 		default:
 			t.Fatalf("trial %d: verdict %s (%s), want NEUTRAL, GO or NO-GO", i, rep.Verdict, rep.Reason)
 		}
@@ -62,7 +62,7 @@ func TestMoreWorkIsNoGo(t *testing.T) {
 		f := newFake(seed, "mid_pool", 0.01)
 		f.work["B"] = 1.03
 		rep := compare(t, f, a, b, 10)
-		if rep.Verdict != NOGO {
+		if rep.Verdict != NoGo {
 			t.Fatalf("seed %d: verdict %s (%s), want NO-GO", seed, rep.Verdict, rep.Reason)
 		}
 		if !strings.HasPrefix(rep.Reason, "B is ") || !strings.Contains(rep.Reason, "% slower") {
@@ -74,7 +74,7 @@ func TestMoreWorkIsNoGo(t *testing.T) {
 
 		f = newFake(seed, "mid_pool", 0.01)
 		f.work["A"] = 1.03
-		if rep := compare(t, f, a, b, 10); rep.Verdict != GO {
+		if rep := compare(t, f, a, b, 10); rep.Verdict != Go {
 			t.Fatalf("seed %d: A doing more work: verdict %s (%s), want GO", seed, rep.Verdict, rep.Reason)
 		}
 	}

@@ -159,7 +159,7 @@ func TestABRun(t *testing.T) {
 	if want := `"verdict": "NO-OP",` + "\n"; !strings.Contains(js, want) || strings.Contains(js, `\u003e`) {
 		t.Errorf("--json output lacks %q or escapes '>':\n%s", want, js)
 	}
-	if rep.Verdict != ab.NOOP || len(rep.A.OpsPerSec) != 6 || rep.A.OpsPerSec[0] != 50.2e6 || rep.Paths[0].ID != "pool_v2_alloc" { // the warm-up took 50M
+	if rep.Verdict != ab.NoOp || len(rep.A.OpsPerSec) != 6 || rep.A.OpsPerSec[0] != 50.2e6 || rep.Paths[0].ID != "pool_v2_alloc" { // the warm-up took 50M
 		t.Errorf("--json report: verdict %s, A runs %v, paths %+v", rep.Verdict, rep.A.OpsPerSec, rep.Paths)
 	}
 }
@@ -205,7 +205,7 @@ func TestABRealChildren(t *testing.T) {
 		if err := json.Unmarshal([]byte(js), &rep); err != nil {
 			t.Fatal(err)
 		}
-		if rep.Workload != tc.workload || rep.Cycles != 100000 || (rep.Verdict == ab.NOOP) != tc.noop {
+		if rep.Workload != tc.workload || rep.Cycles != 100000 || (rep.Verdict == ab.NoOp) != tc.noop {
 			t.Errorf("%s: workload %s cycles %d verdict %s (%s): want NO-OP %v", tc.workload, rep.Workload, rep.Cycles, rep.Verdict, rep.Reason, tc.noop)
 		}
 	}
