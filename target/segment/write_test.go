@@ -4,7 +4,6 @@ package segment
 // writer, so the reader's tests and fuzz seeds can build segments with
 // known contents and then damage them field by field.
 
-
 type testTable struct {
 	schema    Schema
 	pid, ppid uint32
@@ -115,7 +114,6 @@ func buildSegment(size int, tables ...testTable) []byte {
 	le.PutUint64(b[hUsed:], off-dataOff)
 	return b
 }
-
 
 // sampleTable is a table with 3 classes, 2 counters, 1 path and 1 gate,
 // and two slots (one live) whose sums the tests know.
