@@ -1,7 +1,7 @@
 package segment
 
 // layout.go owns the Go side of the segment's binary layout (format version
-// 1); target/shim/haktop.h owns the C side, and target/shim's tests compile
+// 1); target/shim/c/haktop.h owns the C side, and target/shim's tests compile
 // that header to check that the two agree, offset by offset.
 //
 // FORMAT (little-endian; every offset inside a table is relative to the

@@ -1,0 +1,510 @@
+/* haktop_shim.c: haktop's LD_PRELOAD shim. It counts, per request-size
+ * class, the calls, frees, bytes and failures of an unmodified program's
+ * allocator, and, when the process has jemalloc's mallctl, publishes
+ * jemalloc's own per-bin statistics, both through haktop's segment
+ * (haktop.h).
+ *
+ * Design.
+ * - Interposition: malloc, free, calloc, realloc, reallocarray,
+ *   posix_memalign, aligned_alloc, memalign, valloc, pvalloc and
+ *   malloc_usable_size each forward to the next definition (dlsym
+ *   RTLD_NEXT: glibc, or the allocator preloaded after the shim).
+ * - Bootstrap: the first call resolves the next definitions. dlsym may
+ *   allocate while doing so (glibc reports a missing symbol in a malloc'd
+ *   buffer); those calls, on the resolving thread, get blocks from a static
+ *   buffer, and free of such a block never reaches the real free. The first
+ *   lookup is an optional symbol (mallctl), so with glibc the bootstrap
+ *   path runs in every process (the error is allocated, then freed by
+ *   dlerror); its counts are in the "haktop-shim" table.
+ * - Counting: the table "requests" has haktop's classes C0..C7, P0..P6, L
+ *   (allocator/sizeclasses.go; a test checks they agree). A call counts in
+ *   the class of its request size; a free counts in the class of the
+ *   block's malloc_usable_size. For every allocator whose size classes
+ *   include haktop's class boundaries (jemalloc, tcmalloc, mimalloc) that is
+ *   the request's class. glibc hands out 8 to 31 bytes more than asked
+ *   (its chunk rounding, and a remainder too small to split stays with the
+ *   block), so a glibc block asked for just below a class boundary may
+ *   free in the next class up: per class glibc's frees are near, summed
+ *   over classes they are exact. realloc
+ *   counts a free of the old block and a call for the new size. The hot
+ *   path is a plain increment of the thread's own slot (haktop.h).
+ * - The shim allocates nothing through the functions it interposes; what
+ *   the C library allocates on the shim's behalf (pthread_create's thread
+ *   descriptor, pthread_atfork's table) is not counted, by pointing the
+ *   thread's slot at its sink meanwhile. Allocations made before the
+ *   shim's constructor (ld.so's and libc's start-up) are not counted.
+ * - fork: the child counts in tables of its own (haktop.h); the jemalloc
+ *   table is not followed into a child. exec: the new image loads the
+ *   shim again and publishes its own tables.
+ * - jemalloc: a thread refreshes jemalloc's stats (the epoch mallctl) every
+ *   250 ms, at once when haktop bumps the segment's request word (a futex),
+ *   and once more at exit, and writes each bin's nrequests (calls),
+ *   nrequests - nfills (fast: requests the thread cache served without a
+ *   fill), nfills (refill), nflushes, nmalloc and ndalloc into the single
+ *   slot of the table "jemalloc", one class per bin.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <linux/futex.h>
+#include <malloc.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "haktop.h"
+
+#define SHIM_TLS __attribute__((tls_model("initial-exec")))
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define EXPORT __attribute__((visibility("default")))
+
+/* ---- request classes: haktop's class table */
+enum { NCLASSES = 16, LARGE = 15 };
+enum { K_CALLS, K_FREES, K_BYTES, K_FAIL, NCOUNTERS };
+static const haktop_class_desc classes[NCLASSES] = {
+	{"C0", 0, 8},          {"C1", 9, 16},         {"C2", 17, 32},        {"C3", 33, 64},
+	{"C4", 65, 128},       {"C5", 129, 256},      {"C6", 257, 512},      {"C7", 513, 1024},
+	{"P0", 1025, 2048},    {"P1", 2049, 4096},    {"P2", 4097, 8192},    {"P3", 8193, 16384},
+	{"P4", 16385, 32768},  {"P5", 32769, 49152},  {"P6", 49153, 65536},  {"L", 65537, UINT64_MAX},
+};
+static const haktop_counter_desc counters[NCOUNTERS] = {
+	{"alloc_calls", HAKTOP_ROLE_CALLS},
+	{"free_calls", HAKTOP_ROLE_FREE},
+	{"alloc_bytes", HAKTOP_ROLE_OTHER},
+	{"alloc_fail", HAKTOP_ROLE_OTHER},
+};
+HAKTOP_TABLE(req, NCLASSES, NCOUNTERS, 0);
+
+/* tiny_lut[(n+7)>>3] and pool_lut[(n+1023)>>10] give the class of n bytes;
+ * built from classes[] so no boundary is typed twice. */
+static uint8_t tiny_lut[1024 / 8 + 1], pool_lut[65536 / 1024 + 1];
+
+static inline unsigned class_of(size_t n) {
+	if (n <= 1024)
+		return tiny_lut[(n + 7) >> 3];
+	if (n <= 65536)
+		return pool_lut[(n + 1023) >> 10];
+	return LARGE;
+}
+
+static unsigned class_scan(uint64_t n) {
+	unsigned k = 0;
+	while (k < LARGE && classes[k].max < n)
+		k++;
+	return k;
+}
+
+/* ---- diagnostics: the bootstrap path's use */
+enum { D_BOOT_ALLOCS, D_BOOT_FREES, D_BOOT_BYTES, NDIAG };
+static const haktop_class_desc diag_classes[1] = {{"shim", 0, 0}};
+static const haktop_counter_desc diag_counters[NDIAG] = {
+	{"bootstrap_allocs", HAKTOP_ROLE_OTHER},
+	{"bootstrap_frees", HAKTOP_ROLE_OTHER},
+	{"bootstrap_bytes", HAKTOP_ROLE_OTHER},
+};
+HAKTOP_TABLE(diag, 1, NDIAG, 0);
+
+/* ---- the next definitions */
+static struct {
+	void *(*malloc)(size_t);
+	void (*free)(void *);
+	void *(*calloc)(size_t, size_t);
+	void *(*realloc)(void *, size_t);
+	void *(*reallocarray)(void *, size_t, size_t);
+	int (*posix_memalign)(void **, size_t, size_t);
+	void *(*aligned_alloc)(size_t, size_t);
+	void *(*memalign)(size_t, size_t);
+	void *(*valloc)(size_t);
+	void *(*pvalloc)(size_t);
+	size_t (*usable)(void *);
+	int (*mallctl)(const char *, void *, size_t *, void *, size_t);
+	int (*mallctlnametomib)(const char *, size_t *, size_t *);
+	int (*mallctlbymib)(const size_t *, size_t, void *, size_t *, void *, size_t);
+} next;
+
+static _Atomic int resolve_state; /* 0 not begun, 1 resolving, 2 resolved */
+static _Thread_local int resolving SHIM_TLS;
+
+/* ---- bootstrap buffer: blocks carry their size in the 16 bytes before */
+static _Alignas(64) unsigned char boot_buf[64 << 10];
+static _Atomic size_t boot_used;
+static _Atomic uint64_t boot_allocs, boot_bytes;
+
+static inline int is_boot(const void *p) {
+	return (const unsigned char *)p >= boot_buf && (const unsigned char *)p < boot_buf + sizeof boot_buf;
+}
+
+static void *boot_alloc(size_t n, size_t align) {
+	if (align < 16)
+		align = 16;
+	size_t used = atomic_load(&boot_used), start, end;
+	do {
+		start = (used + 16 + align - 1) / align * align;
+		end = start + n;
+		if (n > sizeof boot_buf || end > sizeof boot_buf) {
+			errno = ENOMEM;
+			return NULL;
+		}
+	} while (!atomic_compare_exchange_weak(&boot_used, &used, end));
+	memcpy(boot_buf + start - 16, &n, sizeof n);
+	atomic_fetch_add(&boot_allocs, 1);
+	atomic_fetch_add(&boot_bytes, n);
+	return boot_buf + start;
+}
+
+static size_t boot_size(const void *p) {
+	size_t n;
+	memcpy(&n, (const unsigned char *)p - 16, sizeof n);
+	return n;
+}
+
+static _Atomic uint64_t boot_frees; /* before the diag table is published */
+
+static void boot_free(void) {
+	if (atomic_load_explicit(&diag.state, memory_order_acquire) == HAKTOP__PUBLISHED)
+		HAKTOP_COUNT(diag, 0, D_BOOT_FREES);
+	else
+		atomic_fetch_add(&boot_frees, 1);
+}
+
+static void die(const char *what) {
+	static const char msg[] = "haktop shim: cannot find the next ";
+	(void)!write(2, msg, sizeof msg - 1);
+	(void)!write(2, what, strlen(what));
+	(void)!write(2, "\n", 1);
+	abort();
+}
+
+/* resolve finds the next definitions once; it returns 0 when the caller is
+ * the resolving thread itself (inside dlsym) and must use the bootstrap
+ * buffer. */
+static int resolve(void) {
+	int st = atomic_load_explicit(&resolve_state, memory_order_acquire);
+	if (st == 2)
+		return 1;
+	if (resolving)
+		return 0;
+	int expect = 0;
+	if (!atomic_compare_exchange_strong(&resolve_state, &expect, 1)) {
+		while (atomic_load_explicit(&resolve_state, memory_order_acquire) != 2)
+			sched_yield();
+		return 1;
+	}
+	resolving = 1;
+	/* An optional symbol first: when it is missing, dlsym allocates the
+	 * error, and that goes to the bootstrap buffer. */
+	next.mallctl = (int (*)(const char *, void *, size_t *, void *, size_t))dlsym(RTLD_DEFAULT, "mallctl");
+	/* Take the error back, so the program's own dlerror() never sees it:
+	 * the second call frees the message, a bootstrap block. */
+	(void)dlerror();
+	(void)dlerror();
+#define NEXT(f, name)                                   \
+	do {                                            \
+		void *sym_ = dlsym(RTLD_NEXT, name);    \
+		memcpy(&next.f, &sym_, sizeof sym_);    \
+	} while (0)
+	NEXT(malloc, "malloc");
+	NEXT(free, "free");
+	NEXT(calloc, "calloc");
+	NEXT(realloc, "realloc");
+	NEXT(reallocarray, "reallocarray");
+	NEXT(posix_memalign, "posix_memalign");
+	NEXT(aligned_alloc, "aligned_alloc");
+	NEXT(memalign, "memalign");
+	NEXT(valloc, "valloc");
+	NEXT(pvalloc, "pvalloc");
+	NEXT(usable, "malloc_usable_size");
+#undef NEXT
+	if (!next.malloc || !next.free || !next.calloc || !next.realloc || !next.usable)
+		die("malloc, free, calloc, realloc or malloc_usable_size");
+	if (!next.posix_memalign || !next.memalign)
+		die("posix_memalign or memalign");
+	for (size_t i = 0; i < sizeof tiny_lut; i++)
+		tiny_lut[i] = (uint8_t)class_scan(i * 8);
+	for (size_t i = 0; i < sizeof pool_lut; i++)
+		pool_lut[i] = (uint8_t)class_scan(i * 1024);
+	resolving = 0;
+	atomic_store_explicit(&resolve_state, 2, memory_order_release);
+	return 1;
+}
+
+#define SLOT() HAKTOP__SLOT(req)
+
+static inline void count_alloc(void *p, size_t n) {
+	req_haktop_slot *s = SLOT();
+	unsigned k = class_of(n);
+	if (p) {
+		s->c[k][K_CALLS]++;
+		s->c[k][K_BYTES] += n;
+	} else {
+		s->c[k][K_FAIL]++;
+	}
+}
+
+static inline void count_free(size_t usable) { SLOT()->c[class_of(usable)][K_FREES]++; }
+
+EXPORT void *malloc(size_t n) {
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2) && !resolve())
+		return boot_alloc(n, 16);
+	void *p = next.malloc(n);
+	count_alloc(p, n);
+	return p;
+}
+
+EXPORT void free(void *p) {
+	if (!p)
+		return;
+	if (UNLIKELY(is_boot(p))) {
+		boot_free();
+		return;
+	}
+	size_t u = next.usable(p);
+	next.free(p);
+	count_free(u);
+}
+
+EXPORT void *calloc(size_t n, size_t m) {
+	size_t size;
+	int over = __builtin_mul_overflow(n, m, &size);
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2) && !resolve()) {
+		if (over) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		return boot_alloc(size, 16); /* the buffer is zero and never reused */
+	}
+	void *p = next.calloc(n, m);
+	count_alloc(p, over ? SIZE_MAX : size);
+	return p;
+}
+
+/* resize is realloc and reallocarray after the size is known. */
+static void *resize(void *p, size_t n, size_t m, int array) {
+	size_t size;
+	int over = __builtin_mul_overflow(n, m, &size);
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2) && !resolve()) {
+		void *q = over ? NULL : boot_alloc(size, 16);
+		if (q && p)
+			memcpy(q, p, is_boot(p) && boot_size(p) < size ? boot_size(p) : size);
+		return q;
+	}
+	if (UNLIKELY(p && is_boot(p))) {
+		if (over) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		void *q = malloc(size);
+		if (q)
+			memcpy(q, p, boot_size(p) < size ? boot_size(p) : size);
+		return q;
+	}
+	if (!p) {
+		void *q = array && next.reallocarray ? next.reallocarray(NULL, n, m) : over ? NULL : next.realloc(NULL, size);
+		if (over && !q)
+			errno = ENOMEM;
+		count_alloc(q, over ? SIZE_MAX : size);
+		return q;
+	}
+	if (over) {
+		errno = ENOMEM;
+		count_alloc(NULL, SIZE_MAX);
+		return NULL;
+	}
+	size_t u = next.usable(p);
+	void *q = array && next.reallocarray ? next.reallocarray(p, n, m) : next.realloc(p, size);
+	if (q || size == 0)
+		count_free(u); /* realloc(p, 0) may free p and return NULL */
+	if (q || size != 0)
+		count_alloc(q, size);
+	return q;
+}
+
+EXPORT void *realloc(void *p, size_t n) { return resize(p, n, 1, 0); }
+EXPORT void *reallocarray(void *p, size_t n, size_t m) { return resize(p, n, m, 1); }
+
+EXPORT int posix_memalign(void **out, size_t align, size_t n) {
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2) && !resolve()) {
+		*out = boot_alloc(n, align);
+		return *out ? 0 : ENOMEM;
+	}
+	int r = next.posix_memalign(out, align, n);
+	count_alloc(r == 0 ? *out : NULL, n);
+	return r;
+}
+
+static void *aligned(void *(*f)(size_t, size_t), size_t align, size_t n) {
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2) && !resolve())
+		return boot_alloc(n, align);
+	void *p = (f ? f : next.memalign)(align, n);
+	count_alloc(p, n);
+	return p;
+}
+
+EXPORT void *aligned_alloc(size_t align, size_t n) { return aligned(next.aligned_alloc, align, n); }
+EXPORT void *memalign(size_t align, size_t n) { return aligned(next.memalign, align, n); }
+
+EXPORT void *valloc(size_t n) {
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2) && !resolve())
+		return boot_alloc(n, 4096);
+	void *p = next.valloc ? next.valloc(n) : next.memalign((size_t)sysconf(_SC_PAGESIZE), n);
+	count_alloc(p, n);
+	return p;
+}
+
+EXPORT void *pvalloc(size_t n) {
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2) && !resolve())
+		return boot_alloc((n + page - 1) / page * page, page);
+	void *p = next.pvalloc ? next.pvalloc(n) : next.memalign(page, (n + page - 1) / page * page);
+	count_alloc(p, n);
+	return p;
+}
+
+EXPORT size_t malloc_usable_size(void *p) {
+	if (!p)
+		return 0;
+	if (is_boot(p))
+		return boot_size(p);
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2))
+		resolve();
+	return next.usable(p);
+}
+
+/* ---- jemalloc's per-bin statistics */
+enum { JM_MAX_BINS = 64 };
+enum { J_REQUESTS, J_FAST, J_FILLS, J_FLUSHES, J_NMALLOC, J_NDALLOC, JM_NCOUNTERS };
+static const haktop_counter_desc jm_counters[JM_NCOUNTERS] = {
+	{"nrequests", HAKTOP_ROLE_CALLS}, {"fast", HAKTOP_ROLE_FAST},       {"nfills", HAKTOP_ROLE_REFILL},
+	{"nflushes", HAKTOP_ROLE_OTHER},  {"nmalloc", HAKTOP_ROLE_OTHER},   {"ndalloc", HAKTOP_ROLE_OTHER},
+};
+HAKTOP_TABLE(jm, JM_MAX_BINS, JM_NCOUNTERS, 0);
+static haktop_class_desc jm_classes[JM_MAX_BINS];
+static char jm_names[JM_MAX_BINS][24];
+static unsigned jm_nbins;
+static jm_haktop_slot *jm_slot;
+static pthread_mutex_t jm_mu = PTHREAD_MUTEX_INITIALIZER;
+/* mibs of stats.arenas.<all>.bins.<j>.{nrequests,nfills,nflushes,nmalloc,ndalloc} */
+static size_t jm_mib[5][6], jm_miblen[5];
+static const char *const jm_stat[5] = {"nrequests", "nfills", "nflushes", "nmalloc", "ndalloc"};
+
+static void utoa(char *dst, unsigned long v) {
+	char tmp[24];
+	int n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n)
+		*dst++ = tmp[--n];
+	*dst = 0;
+}
+
+static void jm_refresh(void) {
+	pthread_mutex_lock(&jm_mu);
+	uint64_t epoch = 1;
+	size_t sz = sizeof epoch;
+	if (jm_slot && next.mallctl("epoch", &epoch, &sz, &epoch, sz) == 0) {
+		for (unsigned j = 0; j < jm_nbins; j++) {
+			uint64_t v[5] = {0};
+			for (int k = 0; k < 5; k++) {
+				size_t mib[6], len = jm_miblen[k];
+				memcpy(mib, jm_mib[k], sizeof mib);
+				mib[4] = j;
+				sz = sizeof v[k];
+				if (next.mallctlbymib(mib, len, &v[k], &sz, NULL, 0) != 0)
+					v[k] = 0;
+			}
+			jm_slot->c[j][J_REQUESTS] = v[0];
+			jm_slot->c[j][J_FAST] = v[0] > v[1] ? v[0] - v[1] : 0;
+			jm_slot->c[j][J_FILLS] = v[1];
+			jm_slot->c[j][J_FLUSHES] = v[2];
+			jm_slot->c[j][J_NMALLOC] = v[3];
+			jm_slot->c[j][J_NDALLOC] = v[4];
+		}
+	}
+	pthread_mutex_unlock(&jm_mu);
+}
+
+static void *jm_refresher(void *arg) {
+	(void)arg;
+	req_haktop_tls = &req_haktop_sink; /* what mallctl allocates is jemalloc's, not the program's */
+	unsigned char *seg = haktop__seg;
+	_Atomic uint32_t *request = haktop__a32(seg, HAKTOP_H_REQUEST);
+	for (;;) {
+		uint32_t r = atomic_load(request);
+		jm_refresh();
+		atomic_store(haktop__a32(jm.region, HAKTOP_T_REFRESHED), r);
+		struct timespec ts = {0, 250 * 1000 * 1000};
+		syscall(SYS_futex, (void *)request, FUTEX_WAIT, r, &ts, NULL, 0);
+	}
+	return NULL;
+}
+
+/* jm_start describes jemalloc's bins as a table and starts the refresher. */
+static void jm_start(void) {
+	unsigned nbins = 0;
+	size_t sz = sizeof nbins;
+	if (next.mallctl("arenas.nbins", &nbins, &sz, NULL, 0) != 0 || nbins == 0)
+		return;
+	if (nbins > JM_MAX_BINS)
+		nbins = JM_MAX_BINS;
+	next.mallctlnametomib = (int (*)(const char *, size_t *, size_t *))dlsym(RTLD_DEFAULT, "mallctlnametomib");
+	next.mallctlbymib = (int (*)(const size_t *, size_t, void *, size_t *, void *, size_t))dlsym(RTLD_DEFAULT, "mallctlbymib");
+	if (!next.mallctlnametomib || !next.mallctlbymib)
+		return;
+	for (int k = 0; k < 5; k++) {
+		char name[64] = "stats.arenas.0.bins.0.";
+		strcat(name, jm_stat[k]);
+		jm_miblen[k] = 6;
+		if (next.mallctlnametomib(name, jm_mib[k], &jm_miblen[k]) != 0 || jm_miblen[k] != 6)
+			return;
+		jm_mib[k][2] = 4096; /* MALLCTL_ARENAS_ALL: merged over arenas */
+	}
+	uint64_t prev = 0;
+	for (unsigned j = 0; j < nbins; j++) {
+		char name[48] = "arenas.bin.";
+		utoa(name + strlen(name), j);
+		strcat(name, ".size");
+		size_t size = 0;
+		sz = sizeof size;
+		if (next.mallctl(name, &size, &sz, NULL, 0) != 0)
+			return;
+		utoa(jm_names[j], size);
+		jm_classes[j] = (haktop_class_desc){jm_names[j], prev + 1, size};
+		prev = size;
+	}
+	jm_nbins = nbins;
+	jm.nclasses = nbins;
+	jm.follow_fork = 0;
+	HAKTOP_SLOTS(jm, 1);
+	HAKTOP_PUBLISH(jm, "jemalloc", jm_classes, jm_counters, NULL, NULL, 0);
+	if (atomic_load(&jm.state) != HAKTOP__PUBLISHED)
+		return;
+	jm_slot = (jm_haktop_slot *)haktop__claim(&jm);
+	pthread_attr_t attr;
+	pthread_t tid;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_create(&tid, &attr, jm_refresher, NULL);
+	pthread_attr_destroy(&attr);
+}
+
+__attribute__((constructor)) static void shim_start(void) {
+	resolve();
+	req_haktop_slot *saved = req_haktop_tls;
+	req_haktop_tls = &req_haktop_sink; /* libc's allocations on the shim's behalf */
+	HAKTOP_PUBLISH(req, "requests", classes, counters, NULL, NULL, 0);
+	HAKTOP_PUBLISH(diag, "haktop-shim", diag_classes, diag_counters, NULL, NULL, 0);
+	HAKTOP_ADD(diag, 0, D_BOOT_ALLOCS, atomic_load(&boot_allocs));
+	HAKTOP_ADD(diag, 0, D_BOOT_BYTES, atomic_load(&boot_bytes));
+	HAKTOP_ADD(diag, 0, D_BOOT_FREES, atomic_load(&boot_frees));
+	if (next.mallctl)
+		jm_start();
+	req_haktop_tls = saved;
+}
+
+__attribute__((destructor)) static void shim_stop(void) {
+	if (jm_slot)
+		jm_refresh();
+}

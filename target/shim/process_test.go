@@ -1,0 +1,114 @@
+package shim
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target/segment"
+)
+
+var (
+	c4 = requestClass(100)
+	c5 = requestClass(200)
+	p2 = requestClass(5000)
+)
+
+// TestThreadsCountExactly starts threads at once and one after another,
+// more of them than the table has slots: every thread's calls are counted,
+// and slots of threads that ended are reused.
+func TestThreadsCountExactly(t *testing.T) {
+	prog := program(t, "threads.c")
+	for _, a := range allocators {
+		t.Run(a.name, func(t *testing.T) {
+			needLib(t, a.lib, a.pkg)
+			const p, s, n = 8, 300, 1000
+			out, snap := run(t, a.lib, nil, prog, fmt.Sprint(p), fmt.Sprint(s), fmt.Sprint(n))
+			if want := fmt.Sprintf("threads=%d blocks=%d\n", p+s, (p+s)*n); out != want {
+				t.Fatalf("threads printed %q, want %q", out, want)
+			}
+			req := onlyTable(t, snap, "requests", 0)
+			calls, freed := column(t, req, "alloc_calls"), column(t, req, "free_calls")
+			for _, c := range []int{c4, p2} {
+				if calls[c] != (p+s)*n || freed[c] != (p+s)*n {
+					t.Errorf("%s: %d calls %d frees, want %d each", allocator.ClassName(c), calls[c], freed[c], (p+s)*n)
+				}
+			}
+			if req.Lost != 0 || req.Slots >= p+s || req.Slots < 2 {
+				t.Errorf("%d slots claimed and %d threads lost for %d threads: want slots reused and none lost", req.Slots, req.Lost, p+s+1)
+			}
+		})
+	}
+}
+
+// TestForkChildHasItsOwnTables forks while a second thread counts: the
+// parent's table holds exactly the parent's calls, the child's copy
+// (tagged with the parent's pid) exactly the child's, and the image the
+// child execs publishes tables of its own.
+func TestForkChildHasItsOwnTables(t *testing.T) {
+	prog := program(t, "fork.c")
+	for _, a := range allocators {
+		t.Run(a.name, func(t *testing.T) {
+			needLib(t, a.lib, a.pkg)
+			out, snap := run(t, a.lib, nil, prog)
+			var parent, child, status int
+			if _, err := fmt.Sscanf(out, "parent=%d child=%d status=%d", &parent, &child, &status); err != nil || status != 0 {
+				t.Fatalf("fork printed %q (%v)", out, err)
+			}
+			var mine, copied, execd []*segment.Table
+			for i := range snap.Tables {
+				tb := &snap.Tables[i]
+				if tb.Schema.Name != "requests" {
+					continue
+				}
+				switch {
+				case tb.PID == parent:
+					mine = append(mine, tb)
+				case tb.PID == child && tb.PPID == parent:
+					copied = append(copied, tb)
+				case tb.PID == child && tb.PPID == 0:
+					execd = append(execd, tb)
+				}
+			}
+			if len(mine) != 1 || len(copied) != 1 || len(execd) != 1 {
+				t.Fatalf("requests tables: %d of the parent, %d fork copies, %d of the exec'd image; want 1 each", len(mine), len(copied), len(execd))
+			}
+			pc, pf := column(t, mine[0], "alloc_calls"), column(t, mine[0], "free_calls")
+			cc, cf := column(t, copied[0], "alloc_calls"), column(t, copied[0], "free_calls")
+			check := func(who string, got, want uint64) {
+				if got != want {
+					t.Errorf("%s: %d, want %d", who, got, want)
+				}
+			}
+			check("parent C4 calls", pc[c4], 1000+500)
+			check("parent C4 frees", pf[c4], 500)
+			check("parent C5 calls", pc[c5], 200*100)
+			check("parent C5 frees", pf[c5], 200*100)
+			check("parent P2 calls", pc[p2], 0)
+			check("child C4 calls", cc[c4], 0)
+			check("child C4 frees", cf[c4], 500)
+			check("child C5 calls", cc[c5], 0)
+			check("child P2 calls", cc[p2], 3000)
+			check("child P2 frees", cf[p2], 3000)
+		})
+	}
+}
+
+// TestBootstrap: resolving the next malloc looks up mallctl first; where
+// it is missing (glibc), dlsym allocates its error message while the next
+// malloc is still unknown, so those calls take bootstrap blocks, and the
+// program runs. Under jemalloc mallctl is found and nothing is needed.
+func TestBootstrap(t *testing.T) {
+	prog := program(t, "random_mixed.c")
+	out, snap := run(t, "", nil, prog, "1000", "64", "7")
+	if !strings.HasPrefix(out, "ops_per_sec=") {
+		t.Fatalf("random_mixed printed %q", out)
+	}
+	diag := onlyTable(t, snap, "haktop-shim", 0)
+	allocs, frees := diag.Counts[0][diag.Schema.Counter("bootstrap_allocs")], diag.Counts[0][diag.Schema.Counter("bootstrap_frees")]
+	t.Logf("bootstrap: %d allocs, %d bytes, %d frees", allocs, diag.Counts[0][diag.Schema.Counter("bootstrap_bytes")], frees)
+	if allocs == 0 || frees == 0 {
+		t.Errorf("bootstrap: %d allocs and %d frees under glibc, want the missing-symbol lookup's error allocated and freed", allocs, frees)
+	}
+}
