@@ -8,6 +8,7 @@ package sampler
 import (
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/haktop/haktop/allocator"
@@ -79,33 +80,49 @@ func NewHeader(spec workload.Spec, a *allocator.Allocator, interval time.Duratio
 	}
 }
 
-// Version returns haktop's version as the build recorded it: the main
-// module's version, then the VCS revision (and "+dirty") when stamped.
-func Version() string {
-	bi, ok := debug.ReadBuildInfo()
+// Version returns haktop's version as the build recorded it, the one string
+// `haktop --version` prints and every recording's header holds: the module
+// version Go stamped (a pseudo-version such as v0.0.0-20261201184310-
+// 0828fb860f25+dirty already names the commit), a tag with its revision, or,
+// for a build that stamped a VCS revision but no version, the pseudo-version
+// Go would have made from it. "(devel)" only when the build knows no revision.
+func Version() string { return versionOf(debug.ReadBuildInfo()) }
+
+func versionOf(bi *debug.BuildInfo, ok bool) string {
 	if !ok {
 		return "unknown"
 	}
-	v := bi.Main.Version
-	if v == "" {
-		v = "(devel)"
-	}
-	var rev, dirty string
+	var rev, at string
+	dirty := false
 	for _, s := range bi.Settings {
 		switch s.Key {
 		case "vcs.revision":
 			rev = s.Value
+		case "vcs.time":
+			at = s.Value
 		case "vcs.modified":
-			if s.Value == "true" {
-				dirty = "+dirty"
-			}
+			dirty = s.Value == "true"
 		}
 	}
 	if len(rev) > 12 {
-		rev = rev[:12]
+		rev = rev[:12] // as pseudo-versions abbreviate it
 	}
-	if rev != "" {
-		v += " " + rev + dirty
+	v := bi.Main.Version
+	switch {
+	case v != "" && v != "(devel)":
+		if rev != "" && !strings.Contains(v, rev) {
+			v += " (" + rev + ")"
+		}
+	case rev == "":
+		return "(devel)"
+	default:
+		v = rev
+		if t, err := time.Parse(time.RFC3339, at); err == nil {
+			v = "v0.0.0-" + t.UTC().Format("20060102150405") + "-" + rev
+		}
+	}
+	if dirty && !strings.Contains(v, "+dirty") {
+		v += "+dirty"
 	}
 	return v
 }

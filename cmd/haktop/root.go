@@ -19,6 +19,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
+
+	"github.com/haktop/haktop/sampler"
 )
 
 // app is what commands may touch of the outside world; tests replace it.
@@ -100,12 +102,17 @@ func (a *app) rootCommand() *cobra.Command {
 		Args:          unknownCommand,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// --version prints sampler.Version, the string every recording's
+		// header holds.
+		Version: sampler.Version(),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.ran = true
 			return a.runLive(cmd, &live)
 		},
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetVersionTemplate("haktop {{.Version}}\n")
+	root.Flags().Bool("version", false, "print haktop's version (module version and VCS revision) and exit")
 	root.PersistentFlags().BoolVar(&a.strictGates, "strict-gates", false,
 		"refuse to run (exit 2) when the environment has a HAKMEM_* variable no gate declares, instead of warning")
 	live.register(root.Flags())
