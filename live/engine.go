@@ -304,8 +304,23 @@ func (e *Engine) Apply(c Command) (string, error) {
 			return "", err
 		}
 		return e.restart(cfg, e.currentSpec(), fmt.Sprintf("%s %s -> %s", c.Env, old, next))
+	case CmdSetGate:
+		cfg := e.currentConfig()
+		old, _ := cfg.Value(c.Env)
+		if err := cfg.Set(c.Env, c.Value); err != nil {
+			return "", err
+		}
+		next, _ := cfg.Value(c.Env)
+		return e.restart(cfg, e.currentSpec(), fmt.Sprintf("%s %s -> %s", c.Env, old, next))
 	}
 	return "", ErrNotSupported("that key in a live session")
+}
+
+// CheckGate returns the error setting gate env to value would give, naming
+// the accepted forms, or nil.
+func (e *Engine) CheckGate(env, value string) error {
+	cfg := e.currentConfig()
+	return cfg.Set(env, value)
 }
 
 func (e *Engine) isClosed() bool {

@@ -437,3 +437,31 @@ func TestWorkerAttributionAddsUpTo100(t *testing.T) {
 		t.Errorf("worker 0: %d and %d basis points, want 3334 and 3333", got.Rows[0].BasisPoints, got.Rows[1].BasisPoints)
 	}
 }
+
+// v's command: an int gate set to a typed value restarts on it; a bad
+// value is refused with the accepted forms and nothing restarts.
+func TestEngineSetGate(t *testing.T) {
+	e := newTestEngine(t, workload.TinyHot, false)
+	if msg := apply(t, e, Command{Kind: CmdSetGate, Env: "HAKMEM_TINY_CACHE_CAP", Value: "64"}); msg != "restarted: HAKMEM_TINY_CACHE_CAP 512 -> 64" {
+		t.Errorf("set: %q", msg)
+	}
+	e.mu.Lock()
+	c := e.alloc.Config()
+	epoch := e.epoch
+	e.mu.Unlock()
+	if v, src := c.Value("HAKMEM_TINY_CACHE_CAP"); v != "64" || src != allocator.SourceCode || c.TinyCacheCap != 64 {
+		t.Errorf("after set: %s (%s), cap %d", v, src, c.TinyCacheCap)
+	}
+	const bad = `HAKMEM_TINY_CACHE_CAP="7" is not valid: want an integer from 8 to `
+	if err := e.CheckGate("HAKMEM_TINY_CACHE_CAP", "7"); err == nil || !strings.HasPrefix(err.Error(), bad) {
+		t.Errorf("CheckGate 7: %v", err)
+	}
+	if _, err := e.Apply(Command{Kind: CmdSetGate, Env: "HAKMEM_TINY_CACHE_CAP", Value: "7"}); err == nil || !strings.HasPrefix(err.Error(), bad) {
+		t.Errorf("set 7: %v", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.epoch != epoch {
+		t.Error("a refused value restarted the allocator")
+	}
+}

@@ -32,15 +32,24 @@ const (
 	CmdRecord                           // r: start or stop recording
 	CmdExport                           // e: write a CPU profile and a counter profile
 	CmdToggleGate                       // g: Env names the gate
+	CmdSetGate                          // v: Env names the gate, Value is the typed value
 	CmdSeek                             // ←/→: Arg is the change in samples
 	CmdSpeed                            // 1/2/4/8: Arg is the speed
 )
 
 // Command is one request from the keys to the Source.
 type Command struct {
-	Kind CommandKind
-	Arg  int
-	Env  string
+	Kind  CommandKind
+	Arg   int
+	Env   string
+	Value string
+}
+
+// GateChecker is implemented by sources whose gates can be set to a typed
+// value (CmdSetGate): CheckGate returns the gate parser's error for value,
+// naming the accepted forms, or nil. The screen checks as the user types.
+type GateChecker interface {
+	CheckGate(env, value string) error
 }
 
 // errNotSupported is what a source answers to a command it has no meaning for.

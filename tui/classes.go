@@ -77,10 +77,11 @@ var classDropOrder = []int{colFallback, colRemote, colRefill}
 
 type classesModel struct {
 	tablePanel
-	sort  SortColumn
-	rows  []ClassRow // the frame's rows, in class order
-	shown []string   // the classes on screen, in display order
-	memo  memo       // renderings of idle cells
+	hideIdle bool // i: classes with no allocs, no frees and no live blocks are left out
+	sort     SortColumn
+	rows     []ClassRow // the frame's rows, in class order
+	shown    []string   // the classes on screen, in display order
+	memo     memo       // renderings of idle cells
 }
 
 func newClassesModel(s *Styles, k KeyMap, sort SortColumn) classesModel {
@@ -102,10 +103,35 @@ func (m *classesModel) setFrame(f Frame) {
 	m.render()
 }
 
+// idleClass reports whether i leaves r out: no traffic and nothing in use.
+func idleClass(r ClassRow) bool { return r.Idle() && r.LiveBlocks == 0 }
+
+func (m *classesModel) setHideIdle(on bool) {
+	m.hideIdle = on
+	m.render()
+}
+
+// count returns how many rows the panel shows.
+func (m classesModel) count() int {
+	if !m.hideIdle {
+		return len(m.rows)
+	}
+	n := 0
+	for _, r := range m.rows {
+		if !idleClass(r) {
+			n++
+		}
+	}
+	return n
+}
+
 // sortedRows returns the rows in display order: class order for class and
 // size, otherwise busiest first, ties in class order.
 func (m classesModel) sortedRows() []ClassRow {
 	rows := slices.Clone(m.rows)
+	if m.hideIdle {
+		rows = slices.DeleteFunc(rows, idleClass)
+	}
 	if m.sort == SortClass || m.sort == SortSize {
 		return rows // class order is size order
 	}

@@ -42,6 +42,13 @@ func (f *fakeSource) Apply(c Command) (string, error) {
 
 func (f *fakeSource) Close() error { f.closed = true; return nil }
 
+// CheckGate checks a typed gate value with the allocator's own parser, as
+// the live Engine does.
+func (f *fakeSource) CheckGate(env, value string) error {
+	cfg := allocator.DefaultConfig()
+	return cfg.Set(env, value)
+}
+
 func (f *fakeSource) sent() []Command {
 	f.mu.Lock()
 	defer f.mu.Unlock()

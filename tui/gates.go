@@ -7,6 +7,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/table"
 	tea "charm.land/bubbletea/v2"
@@ -59,6 +60,27 @@ func (m gatesModel) selected() (GateRow, bool) {
 		return GateRow{}, false
 	}
 	return m.gates[i], true
+}
+
+// find returns the index of the first gate whose name holds text, in any
+// case, or -1; "" matches none.
+func (m gatesModel) find(text string) int {
+	if text == "" {
+		return -1
+	}
+	for i, g := range m.gates {
+		if strings.Contains(strings.ToLower(g.Env), strings.ToLower(text)) {
+			return i
+		}
+	}
+	return -1
+}
+
+// jump puts the cursor on gate i and scrolls it into view.
+func (m *gatesModel) jump(i int) {
+	m.cursor = i
+	m.follow()
+	m.render()
 }
 
 func (m *gatesModel) render() {

@@ -22,8 +22,9 @@ type headerModel struct {
 	frame  Frame
 	line1  string // the session line, rendered when the frame or width changes
 
-	message string // outcome of the last command
-	failed  bool   // the last command failed
+	message  string // outcome of the last command
+	failed   bool   // the last command failed
+	hideIdle bool   // i is on: the panels leave idle rows out
 }
 
 func newHeaderModel(s *Styles) headerModel { return headerModel{styles: s} }
@@ -117,6 +118,9 @@ func (m headerModel) View() string {
 	}
 	if st.Worker >= 0 {
 		badges = append(badges, field("showing", fmt.Sprintf("worker %d", st.Worker)))
+	}
+	if m.hideIdle {
+		badges = append(badges, s.HeaderKey.Render("idle rows hidden (i shows them)"))
 	}
 	for _, w := range st.Warnings {
 		badges = append(badges, s.StatusErr.Render("⚠ "+w))

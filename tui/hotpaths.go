@@ -18,6 +18,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/textfmt"
 )
 
@@ -38,9 +39,10 @@ var hotPathMinWidths = []int{16, 9, 6, 19}
 
 type hotPathsModel struct {
 	tablePanel
-	bar  progress.Model
-	rows []PathRow
-	memo memo // renderings of gate labels and idle cells
+	hideIdle bool // i: paths with no CPU and no hits are left out, unless their verdict warns
+	bar      progress.Model
+	rows     []PathRow
+	memo     memo // renderings of gate labels and idle cells
 }
 
 func newHotPathsModel(s *Styles, k KeyMap) hotPathsModel {
@@ -68,10 +70,39 @@ func (m *hotPathsModel) setFrame(f Frame) {
 	m.render()
 }
 
+// idlePath reports whether i leaves r out: no CPU, no hits, and no verdict
+// that warns (a gated path that never ran is the point of the screen).
+func idlePath(r PathRow) bool {
+	quiet := func(v float64) bool { return math.IsNaN(v) || v == 0 }
+	return quiet(r.CPUPercent) && quiet(r.HitsPerSec) && r.Verdict != profile.NeverExecuted && r.Verdict != profile.Inconsistent
+}
+
+func (m *hotPathsModel) setHideIdle(on bool) {
+	m.hideIdle = on
+	m.render()
+}
+
+// count returns how many rows the panel shows.
+func (m hotPathsModel) count() int {
+	if !m.hideIdle {
+		return len(m.rows)
+	}
+	n := 0
+	for _, r := range m.rows {
+		if !idlePath(r) {
+			n++
+		}
+	}
+	return n
+}
+
 // sortedRows returns the paths busiest first: by CPU share, then hit rate,
 // ties in registry order.
 func (m hotPathsModel) sortedRows() []PathRow {
 	rows := slices.Clone(m.rows)
+	if m.hideIdle {
+		rows = slices.DeleteFunc(rows, idlePath)
+	}
 	num := func(v float64) float64 {
 		if math.IsNaN(v) {
 			return -1

@@ -18,6 +18,13 @@ type KeyMap struct {
 	Top       key.Binding
 	Bottom    key.Binding
 	Sort      key.Binding
+	HideIdle  key.Binding
+	Find      key.Binding
+	Redraw    key.Binding
+
+	// The find and value prompts.
+	Accept key.Binding
+	Cancel key.Binding
 
 	// Live session.
 	Pause    key.Binding
@@ -28,6 +35,7 @@ type KeyMap struct {
 	Record   key.Binding
 	Export   key.Binding
 	Gate     key.Binding
+	SetGate  key.Binding
 
 	// Replay.
 	Play    key.Binding
@@ -52,6 +60,12 @@ func NewKeyMap(replay bool) KeyMap {
 		Top:       key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first row")),
 		Bottom:    key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last row")),
 		Sort:      key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
+		HideIdle:  key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "hide idle")),
+		Find:      key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "find gate")),
+		Redraw:    key.NewBinding(key.WithKeys("ctrl+l"), key.WithHelp("ctrl+l", "redraw")),
+
+		Accept: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "accept")),
+		Cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 
 		Pause:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "pause")),
 		Workload: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "workload")),
@@ -61,6 +75,7 @@ func NewKeyMap(replay bool) KeyMap {
 		Record:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "record")),
 		Export:   key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export pprof")),
 		Gate:     key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "toggle gate")),
+		SetGate:  key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "set gate")),
 
 		Play:    key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "play")),
 		Back:    key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/→", "seek")),
@@ -70,7 +85,7 @@ func NewKeyMap(replay bool) KeyMap {
 		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
 		Quit: key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 	}
-	live := []*key.Binding{&k.Pause, &k.Workload, &k.More, &k.Fewer, &k.Worker, &k.Record, &k.Export, &k.Gate}
+	live := []*key.Binding{&k.Pause, &k.Workload, &k.More, &k.Fewer, &k.Worker, &k.Record, &k.Export, &k.Gate, &k.SetGate}
 	replayOnly := []*key.Binding{&k.Play, &k.Back, &k.Forward, &k.Speed}
 	for _, b := range live {
 		b.SetEnabled(!replay)
@@ -83,15 +98,15 @@ func NewKeyMap(replay bool) KeyMap {
 
 // ShortHelp returns the bindings the one-line footer shows.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Pause, k.Play, k.Back, k.Speed, k.Sort, k.Record, k.Gate, k.NextPanel, k.Quit, k.Help}
+	return []key.Binding{k.Pause, k.Play, k.Back, k.Speed, k.Sort, k.Record, k.Gate, k.NextPanel, k.Quit, k.Help, k.SetGate, k.Find, k.HideIdle}
 }
 
 // FullHelp returns the bindings the full help shows, one column per group.
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.NextPanel, k.PrevPanel, k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
-		{k.Sort, k.Pause, k.Play, k.Back, k.Speed, k.Worker},
-		{k.Workload, k.More, k.Fewer, k.Record, k.Export, k.Gate},
-		{k.Help, k.Quit},
+		{k.Sort, k.HideIdle, k.Pause, k.Play, k.Back, k.Speed, k.Worker},
+		{k.Workload, k.More, k.Fewer, k.Record, k.Export, k.Gate, k.SetGate, k.Find},
+		{k.Redraw, k.Help, k.Quit},
 	}
 }

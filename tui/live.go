@@ -27,6 +27,7 @@ const (
 	CmdRecord        = live.CmdRecord
 	CmdExport        = live.CmdExport
 	CmdToggleGate    = live.CmdToggleGate
+	CmdSetGate       = live.CmdSetGate
 	CmdSeek          = live.CmdSeek
 	CmdSpeed         = live.CmdSpeed
 )

@@ -14,6 +14,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/haktop/haktop/live"
 )
 
 // Screen limits.
@@ -65,6 +67,11 @@ type Model struct {
 	gates    gatesModel
 	chart    historyModel
 	footer   footerModel
+	prompt   promptModel // the find or value prompt, over the status line while open
+
+	hideIdle   bool  // i: idle classes and paths are left out
+	findCursor int   // the gates cursor when / opened, for esc
+	findFocus  panel // the focus when / opened
 
 	focus         panel
 	width, height int
@@ -146,9 +153,37 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // focused panel.
 func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := m.keys
+	if m.prompt.open() {
+		return m.handlePromptKey(msg)
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return m, tea.Quit
+	case key.Matches(msg, k.Redraw):
+		return m, tea.ClearScreen
+	case key.Matches(msg, k.HideIdle):
+		m.hideIdle = !m.hideIdle
+		m.classes.setHideIdle(m.hideIdle)
+		m.hotPaths.setHideIdle(m.hideIdle)
+		m.header.hideIdle = m.hideIdle
+		m.layout()
+		return m, nil
+	case key.Matches(msg, k.Find):
+		m.findCursor, m.findFocus = m.gates.cursor, m.focus
+		m.prompt = openPrompt(m.styles, promptFind, "find gate: ", "", nil)
+		return m, nil
+	case key.Matches(msg, k.SetGate):
+		g, ok := m.gates.selected()
+		if !ok {
+			return m, nil
+		}
+		var check func(string) error
+		if c, ok := m.src.(live.GateChecker); ok {
+			check = func(v string) error { return c.CheckGate(g.Env, v) }
+		}
+		m.prompt = openPrompt(m.styles, promptSetGate, "set "+g.Env+" = ", g.Value, check)
+		m.prompt.env = g.Env
+		return m, nil
 	case key.Matches(msg, k.Help):
 		m.footer.toggleFull()
 		m.layout()
@@ -202,6 +237,49 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
+// handlePromptKey gives keys to the open prompt: esc closes it (a find puts
+// the cursor back), enter accepts it (a value only when the source's parser
+// does), and every other key edits the text; a find moves the gates cursor
+// to the first gate whose name holds the text.
+func (m Model) handlePromptKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Cancel):
+		if m.prompt.kind == promptFind {
+			m.gates.jump(m.findCursor)
+			m.setFocus(m.findFocus)
+		}
+		m.prompt = promptModel{}
+		return m, nil
+	case key.Matches(msg, k.Accept):
+		switch m.prompt.kind {
+		case promptFind:
+			if m.prompt.err == "" {
+				m.setFocus(panelGates)
+			}
+		case promptSetGate:
+			if m.prompt.err != "" {
+				return m, nil // the error and the accepted forms stay on screen
+			}
+			c := Command{Kind: CmdSetGate, Env: m.prompt.env, Value: m.prompt.value()}
+			m.prompt = promptModel{}
+			return m, m.send(c)
+		}
+		m.prompt = promptModel{}
+		return m, nil
+	}
+	m.prompt = m.prompt.update(msg)
+	if m.prompt.kind == promptFind {
+		text := m.prompt.value()
+		if i := m.gates.find(text); i >= 0 {
+			m.gates.jump(i)
+		} else if text != "" {
+			m.prompt.err = fmt.Sprintf("no gate matches %q", text)
+		}
+	}
+	return m, nil
+}
+
 // send returns a tea.Cmd that carries out c on the Source off the update
 // loop and reports the outcome.
 func (m Model) send(c Command) tea.Cmd {
@@ -216,7 +294,7 @@ func (m Model) send(c Command) tea.Cmd {
 // new data, the header (status, messages) always.
 func (m *Model) setFrame(f Frame) {
 	fresh := f.Seq != m.frame.Seq || m.frame.Classes == nil
-	reshape := len(f.Classes) != len(m.frame.Classes) || len(f.Paths) != len(m.frame.Paths) || len(f.Gates) != len(m.frame.Gates)
+	before := m.rowCounts()
 	m.frame = f
 	m.header.setFrame(f)
 	if fresh {
@@ -225,7 +303,7 @@ func (m *Model) setFrame(f Frame) {
 		m.gates.setFrame(f)
 		m.chart.setFrame(f)
 	}
-	if reshape {
+	if m.rowCounts() != before {
 		m.layout() // the panels' heights follow their row counts
 	}
 }
@@ -249,6 +327,11 @@ func (m *Model) restyle(dark bool) {
 	m.setFrame(m.frame)
 }
 
+// rowCounts returns how many rows each table panel has to show.
+func (m Model) rowCounts() [numPanels]int {
+	return [numPanels]int{m.classes.count(), m.hotPaths.count(), len(m.gates.gates)}
+}
+
 // sideBySide reports whether hot paths and gates share a row.
 func (m Model) sideBySide() bool { return m.width >= 120 }
 
@@ -269,12 +352,13 @@ func (m *Model) layout() {
 	const bannerH = 1
 	rest := m.height - m.header.height() - footerH - bannerH
 
-	classNeed := len(m.frame.Classes) + 1
+	counts := m.rowCounts()
+	classNeed := max(counts[panelClasses], 1) + 1
 	if len(m.frame.Classes) == 0 {
 		classNeed = 17
 	}
-	pathNeed := len(m.frame.Paths) + 1
-	gateNeed := max(len(m.frame.Gates), 1) + 1
+	pathNeed := max(counts[panelHotPaths], 1) + 1
+	gateNeed := max(counts[panelGates], 1) + 1
 	chartH := 0
 	if m.sideBySide() {
 		lowerNeed := max(pathNeed, gateNeed)
@@ -337,7 +421,12 @@ func (m Model) View() tea.View {
 	}
 	// Every part is already cut to the width; only the height needs a cap
 	// (the full help can be tall).
-	parts := []string{m.header.View(), m.classes.View(), lower}
+	header := m.header.View()
+	if m.prompt.open() { // the prompt takes the status line's place
+		line1, _, _ := strings.Cut(header, "\n")
+		header = line1 + "\n" + ansi.Truncate(m.prompt.View(m.styles), m.width, "…")
+	}
+	parts := []string{header, m.classes.View(), lower}
 	if c := m.chart.View(); c != "" {
 		parts = append(parts, c)
 	}

@@ -48,7 +48,7 @@ func TestLiveKeysSendCommands(t *testing.T) {
 func TestReplayKeysSendCommands(t *testing.T) {
 	src := newFakeSource()
 	m := drive(t, New(src, Options{Replay: true, Tick: -1}), tea.WindowSizeMsg{Width: 80, Height: 24})
-	drive(t, m, keys("space", "right", "left", "4", "r", "g", "w", "+", "t", "e")...)
+	drive(t, m, keys("space", "right", "left", "4", "r", "g", "w", "+", "t", "e", "v")...)
 	want := []Command{
 		{Kind: CmdTogglePause},
 		{Kind: CmdSeek, Arg: 1},
@@ -365,5 +365,97 @@ func TestLiveBlocksAndBytes(t *testing.T) {
 				t.Errorf("%dx%d: no %q column", size[0], size[1], title)
 			}
 		}
+	}
+}
+
+// ctrl+l redraws the whole screen, as in every terminal program.
+func TestRedrawKey(t *testing.T) {
+	m, _ := liveModel(t, 80, 24)
+	_, cmd := m.Update(tea.KeyPressMsg{Code: 'l', Mod: tea.ModCtrl})
+	if cmd == nil {
+		t.Fatal("ctrl+l: no command")
+	}
+	if got, want := reflect.TypeOf(cmd()), reflect.TypeOf(tea.ClearScreen()); got != want {
+		t.Errorf("ctrl+l sends %v, want %v (a full redraw)", got, want)
+	}
+}
+
+// i hides the idle classes and paths (a path whose gate it never ran
+// under stays: that is the warning), and i again shows them.
+func TestHideIdle(t *testing.T) {
+	m, _ := liveModel(t, 120, 40)
+	m = drive(t, m, keys("i")...).(Model)
+	got := plain(m)
+	for _, idle := range []string{" C0 ", " P0 ", " L ", " superslab map ", " large unmap "} {
+		if strings.Contains(got, idle) {
+			t.Errorf("i: idle row %q still shown", idle)
+		}
+	}
+	for _, busy := range []string{" C1 ", " C7 ", " tiny fast ", " workload ", " pool v2 alloc ", "idle rows hidden"} {
+		if !strings.Contains(got, busy) {
+			t.Errorf("i: %q not shown:\n%s", busy, got)
+		}
+	}
+	if m.classes.total != 7 {
+		t.Errorf("classes panel has %d rows with idle hidden, want 7", m.classes.total)
+	}
+	m = drive(t, m, keys("i")...).(Model)
+	if got := plain(m); !strings.Contains(got, " C0 ") || !strings.Contains(got, " superslab map ") || strings.Contains(got, "idle rows hidden") {
+		t.Errorf("second i does not show the idle rows again:\n%s", got)
+	}
+}
+
+// / jumps to a gate as its name is typed; enter keeps it and focuses the
+// gates panel, esc puts the cursor back, and a name no gate has says so.
+func TestFindGate(t *testing.T) {
+	m, _ := liveModel(t, 80, 24)
+	m = drive(t, m, keys(append([]string{"/"}, strings.Split("pages", "")...)...)...).(Model)
+	if got := plain(m); !strings.Contains(got, "find gate: pages") {
+		t.Errorf("the find prompt is not on screen:\n%s", got)
+	}
+	if g, _ := m.gates.selected(); g.Env != "HAKMEM_POOL_V2_PAGES" {
+		t.Errorf("typing pages selects %s", g.Env)
+	}
+	m = drive(t, m, tea.KeyPressMsg{Code: tea.KeyEnter}).(Model)
+	got := plain(m)
+	if m.focus != panelGates || strings.Contains(got, "find gate:") || !strings.Contains(got, "HAKMEM_POOL_V2_PAGES") {
+		t.Errorf("after enter: focus %d, screen:\n%s", m.focus, got)
+	}
+
+	m = drive(t, m, keys("/", "z", "z")...).(Model)
+	if got := plain(m); !strings.Contains(got, `no gate matches "zz"`) {
+		t.Errorf("no match not said:\n%s", got)
+	}
+	m = drive(t, m, tea.KeyPressMsg{Code: tea.KeyEscape}).(Model)
+	if g, _ := m.gates.selected(); g.Env != "HAKMEM_POOL_V2_PAGES" || strings.Contains(plain(m), "find gate:") {
+		t.Errorf("esc: selected %s, prompt still shown: %v", g.Env, strings.Contains(plain(m), "find gate:"))
+	}
+}
+
+// v sets the gate under the cursor to a typed value, checked by the
+// source's parser as it is typed; a bad value shows the accepted forms and
+// is not sent.
+func TestSetGateValue(t *testing.T) {
+	m, src := liveModel(t, 120, 40)
+	m = drive(t, m, keys("tab", "tab", "down", "down", "down", "v")...).(Model) // HAKMEM_SS_MAX
+	if got := plain(m); !strings.Contains(got, "set HAKMEM_SS_MAX = 0") {
+		t.Fatalf("the value prompt is not on screen:\n%s", got)
+	}
+	m = drive(t, m, append([]tea.Msg{tea.KeyPressMsg{Code: tea.KeyBackspace}}, keys("x", "1")...)...).(Model)
+	m = drive(t, m, tea.KeyPressMsg{Code: tea.KeyEnter}).(Model)
+	if got := plain(m); !strings.Contains(got, `HAKMEM_SS_MAX="x1" is not valid: want an integer from 0 to 1048576`) {
+		t.Errorf("a bad value does not show the accepted forms:\n%s", got)
+	}
+	if n := len(src.sent()); n != 0 {
+		t.Fatalf("a bad value was sent: %+v", src.sent())
+	}
+	m = drive(t, m, tea.KeyPressMsg{Code: tea.KeyBackspace}, tea.KeyPressMsg{Code: tea.KeyBackspace}).(Model)
+	m = drive(t, m, append(keys("6", "4"), tea.KeyPressMsg{Code: tea.KeyEnter})...).(Model)
+	want := []Command{{Kind: CmdSetGate, Env: "HAKMEM_SS_MAX", Value: "64"}}
+	if got := src.sent(); !reflect.DeepEqual(got, want) {
+		t.Errorf("sent %+v, want %+v", got, want)
+	}
+	if got := plain(m); strings.Contains(got, "set HAKMEM_SS_MAX") {
+		t.Errorf("the prompt stays after enter:\n%s", got)
 	}
 }

@@ -45,7 +45,7 @@ type tablePanel struct {
 
 	cursor int // the selected row, from 0, among all the panel's rows
 	offset int // the first row in the window
-	rows   int // how many rows the panel has
+	total  int // how many rows the panel has
 }
 
 func newTablePanel(s *Styles, k KeyMap) tablePanel {
@@ -90,7 +90,7 @@ func (p *tablePanel) scroll(msg tea.KeyPressMsg) bool {
 	case key.Matches(msg, k.Top):
 		p.cursor = 0
 	case key.Matches(msg, k.Bottom):
-		p.cursor = p.rows - 1
+		p.cursor = p.total - 1
 	default:
 		return false
 	}
@@ -100,7 +100,7 @@ func (p *tablePanel) scroll(msg tea.KeyPressMsg) bool {
 
 // follow keeps the cursor on a row and the window around the cursor.
 func (p *tablePanel) follow() {
-	p.cursor = min(max(p.cursor, 0), max(p.rows-1, 0))
+	p.cursor = min(max(p.cursor, 0), max(p.total-1, 0))
 	win := p.window()
 	if p.cursor < p.offset {
 		p.offset = p.cursor
@@ -108,25 +108,25 @@ func (p *tablePanel) follow() {
 	if win > 0 && p.cursor >= p.offset+win {
 		p.offset = p.cursor - win + 1
 	}
-	p.offset = min(max(p.offset, 0), max(p.rows-win, 0))
+	p.offset = min(max(p.offset, 0), max(p.total-win, 0))
 }
 
 // position returns the scroll position, e.g. "5/8 ↓" (rows down to the 5th
 // of 8 shown, more below), or "" when every row is on screen.
 func (p *tablePanel) position() string {
 	win := p.window()
-	if p.rows <= win {
+	if p.total <= win {
 		return ""
 	}
-	last := min(p.offset+win, p.rows)
+	last := min(p.offset+win, p.total)
 	arrow := "↕"
 	switch {
 	case p.offset == 0:
 		arrow = "↓"
-	case last == p.rows:
+	case last == p.total:
 		arrow = "↑"
 	}
-	return fmt.Sprintf("%d/%d %s", last, p.rows, arrow)
+	return fmt.Sprintf("%d/%d %s", last, p.total, arrow)
 }
 
 // finish renders the table and writes the scroll position at the right end
@@ -241,7 +241,7 @@ func (p *tablePanel) setTable(cols []table.Column, rows []table.Row, cursor int)
 	}
 	cols = padded
 	oldPos := p.position()
-	p.rows = len(rows)
+	p.total = len(rows)
 	if cursor >= 0 {
 		p.cursor = cursor
 	}
