@@ -6,6 +6,8 @@ package allocator
 // names, so each function is marked //go:noinline or is small enough that
 // pprof reports it as an inline frame of its caller.
 
+import "reflect"
+
 // PathID identifies a code path. IDs are stable: recordings store them.
 type PathID int
 
@@ -38,12 +40,14 @@ type Path struct {
 	Funcs []string // fully qualified Go functions, as pprof names them
 }
 
-const pkgPath = "github.com/haktop/haktop/allocator."
+// PkgPath is this package's import path, as pprof prefixes its functions
+// ("github.com/haktop/haktop/allocator.(*Heap).Alloc"); the compiler owns it.
+var PkgPath = reflect.TypeFor[Allocator]().PkgPath()
 
 func fn(names ...string) []string {
 	out := make([]string, len(names))
 	for i, n := range names {
-		out[i] = pkgPath + n
+		out[i] = PkgPath + "." + n
 	}
 	return out
 }

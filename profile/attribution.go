@@ -30,6 +30,7 @@ import (
 	pprofile "github.com/google/pprof/profile"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/workload"
 )
 
 // Keys of the rows that are not allocator paths.
@@ -39,12 +40,6 @@ const (
 	KeyRuntime        = "runtime/GC"
 )
 
-// Label keys the workloads set on their goroutines (runtime/pprof.Do).
-const (
-	LabelWorkload = "workload"
-	LabelWorker   = "worker"
-)
-
 // TopN is how many functions a row lists by flat and by cum cost.
 const TopN = 5
 
@@ -52,7 +47,7 @@ const TopN = 5
 const NoPath allocator.PathID = -1
 
 // allocatorPkg is the package whose non-path frames go to allocator/other.
-const allocatorPkg = "github.com/haktop/haktop/allocator"
+var allocatorPkg = allocator.PkgPath
 
 // FuncCost is one function's cost within a row.
 type FuncCost struct {
@@ -202,7 +197,7 @@ func Attribute(p *pprofile.Profile) Attribution {
 			}
 		}
 		row, depth := classify(stack)
-		wk := [2]string{label(s, LabelWorkload), label(s, LabelWorker)}
+		wk := [2]string{label(s, workload.LabelWorkload), label(s, workload.LabelWorker)}
 		w := workers[wk]
 		if w == nil {
 			w = new(tally)

@@ -7,14 +7,15 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/workload"
 )
 
 // handProfile is a profile with one sample per bucket rule, inline frames
 // and two labelled workers.
 func handProfile(t *testing.T) *builder {
 	b := newBuilder()
-	w0 := []string{LabelWorkload, "random_mixed", LabelWorker, "0"}
-	w1 := []string{LabelWorkload, "random_mixed", LabelWorker, "1"}
+	w0 := []string{workload.LabelWorkload, "random_mixed", workload.LabelWorker, "0"}
+	w1 := []string{workload.LabelWorkload, "random_mixed", workload.LabelWorker, "1"}
 	run := b.loc(wl + "runRandomMixed")
 	goexit := b.loc("runtime.goexit")
 	// takeBlock inlined into tinyRefill, under allocSlow <- Alloc inlined into the loop.

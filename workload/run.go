@@ -26,6 +26,13 @@ const (
 	stateStopped
 )
 
+// The pprof label keys every worker goroutine carries (runtime/pprof.Do):
+// its workload's name and its index. profile splits CPU samples by them.
+const (
+	LabelWorkload = "workload"
+	LabelWorker   = "worker"
+)
+
 // Run is a started workload. Its methods are safe from any goroutine.
 type Run struct {
 	spec    Spec
@@ -140,7 +147,7 @@ func Start(ctx context.Context, a *allocator.Allocator, s Spec) (*Run, error) {
 	for _, w := range r.workers {
 		go func() {
 			defer wg.Done()
-			labels := pprof.Labels("workload", s.Name, "worker", strconv.Itoa(w.index))
+			labels := pprof.Labels(LabelWorkload, s.Name, LabelWorker, strconv.Itoa(w.index))
 			pprof.Do(ctx, labels, func(context.Context) { w.work() })
 		}()
 	}

@@ -17,7 +17,7 @@ import (
 const Name = "embedded"
 
 // Package is the allocator's import path, as pprof prefixes its functions.
-var Package = reflect.TypeFor[allocator.Allocator]().PkgPath()
+var Package = allocator.PkgPath
 
 // counterRoles gives each allocator.Counters field, in field order (the
 // order its json tags name the columns), its role.
