@@ -460,14 +460,14 @@ func (e *Engine) toggleRecording() (string, error) {
 		return "", err
 	}
 	e.rec, e.recPath, e.recErr = rec, path, nil
-	e.unsink = e.smp.AddSink(func(s sampler.Sample) {
-		if err := rec.Record(s); err != nil {
-			e.mu.Lock()
-			if e.recErr == nil {
-				e.recErr = err
-			}
-			e.mu.Unlock()
+	// The recording starts at zero now: its clock and counters are
+	// measured from this moment, not from the session's start.
+	e.unsink = e.smp.AddRecorder(rec, func(err error) {
+		e.mu.Lock()
+		if e.recErr == nil {
+			e.recErr = err
 		}
+		e.mu.Unlock()
 	})
 	return "recording to " + path, nil
 }

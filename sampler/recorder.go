@@ -1,7 +1,9 @@
 package sampler
 
 // Recorder writes one session to one file: the header at Create, a line
-// per Record or Event, the footer at Close. Every line reaches the OS
+// per Record or Event, the footer at Close. A recording started partway
+// through a session (Sampler.AddRecorder) is written as if the session had
+// begun then: rebase subtracts the moment it started. Every line reaches the OS
 // before the call returns (through a gzip Flush for .gz files), so a
 // process killed at any moment leaves a prefix Session can read. A mutex
 // lets the sampler's sink and the UI's event calls share one Recorder.
@@ -32,6 +34,7 @@ type Recorder struct {
 	events  int
 	last    Sample
 	totals  totalsAcc
+	base    *Sample // set by startAt: what Record and Event subtract
 }
 
 var errClosed = errors.New("recorder is closed")
@@ -74,11 +77,23 @@ func (r *Recorder) Records() int {
 	return r.records
 }
 
+// startAt makes the recording start at base, a session's state at the
+// moment recording began (Sampler.AddRecorder): every later sample and
+// event is written relative to it.
+func (r *Recorder) startAt(base Sample) {
+	r.mu.Lock()
+	r.base = &base
+	r.mu.Unlock()
+}
+
 // Record appends a sample. It returns the first write error the Recorder
 // met, now or earlier.
 func (r *Recorder) Record(s Sample) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.base != nil {
+		s = rebase(*r.base, s)
+	}
 	if err := r.writeLine(encodeSample(s)); err != nil {
 		return err
 	}
@@ -92,6 +107,10 @@ func (r *Recorder) Record(s Sample) error {
 func (r *Recorder) Event(e Event) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if b := r.base; b != nil {
+		e.Elapsed = max(0, e.Elapsed-b.Elapsed)
+		e.Epoch = max(0, e.Epoch-b.Epoch)
+	}
 	if err := r.writeLine(wireEvent{Type: typeEvent, ElapsedNS: int64(e.Elapsed), Kind: e.Kind, Epoch: e.Epoch, Message: e.Message, Gates: e.Gates}); err != nil {
 		return err
 	}
@@ -165,4 +184,37 @@ func (r *Recorder) writeLine(v any) error {
 	}
 	r.records++
 	return nil
+}
+
+// rebase returns s, a sample taken after base in the same session, as a
+// recording that began at base sees it: seq, elapsed time and epochs
+// count from base, and in base's epoch every cumulative counter (classes,
+// paths, invalid frees, ops, superslab maps and unmaps) counts from
+// base's value. Gauges (memory mapped now, heaps, the process) are kept.
+func rebase(base, s Sample) Sample {
+	s.Seq -= base.Seq + 1
+	s.Elapsed -= base.Elapsed
+	if s.Epoch != base.Epoch { // a later epoch started from zero after base
+		s.EpochStart -= base.Elapsed
+		s.Epoch -= base.Epoch
+		return s
+	}
+	s.Epoch, s.EpochStart = 0, 0
+	s.Ops = max(0, s.Ops-base.Ops)
+	for c := range s.Snap.Classes {
+		cols, from := counterRow(&s.Snap.Classes[c].Counters), counterRow(&base.Snap.Classes[c].Counters)
+		for k := range cols {
+			*cols[k] = delta(*from[k], *cols[k])
+		}
+	}
+	for p := range s.Snap.Paths {
+		s.Snap.Paths[p] = delta(base.Snap.Paths[p], s.Snap.Paths[p])
+	}
+	v, w := &s.Snap.Invalid, base.Snap.Invalid
+	v.HeaderMissing, v.OutOfRange = delta(w.HeaderMissing, v.HeaderMissing), delta(w.OutOfRange, v.OutOfRange)
+	v.Misaligned, v.Unknown = delta(w.Misaligned, v.Misaligned), delta(w.Unknown, v.Unknown)
+	m, n := &s.Snap.Memory, base.Snap.Memory
+	m.SuperslabMaps, m.SuperslabUnmaps = delta(n.SuperslabMaps, m.SuperslabMaps), delta(n.SuperslabUnmaps, m.SuperslabUnmaps)
+	s.Rates = Rates{} // a reader derives them again from the rebased counters
+	return s
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -273,7 +274,8 @@ func TestBadFilesAreErrors(t *testing.T) {
 	good := filepath.Join(dir, "good.jsonl")
 	writeSession(t, good)
 	raw, _ := os.ReadFile(good)
-	header := bytes.SplitAfter(raw, []byte("\n"))[0]
+	lines := bytes.SplitAfter(raw, []byte("\n"))
+	header := lines[0]
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	zw.Write([]byte("PK\x03\x04 a zip in a gzip\n"))
@@ -307,6 +309,13 @@ func TestBadFilesAreErrors(t *testing.T) {
 		{"footer-count", rewrite(t, good, 3, nil), "record 14: corrupt: the footer counts 12 samples and 1 events, the file holds 11 and 1"},
 		{"bad-event", rewrite(t, good, 7, []byte(`{"type":"event","kind":""}`+"\n")), `record 8: corrupt event: kind "", elapsed_ns 0, epoch 0`},
 		{"huge-line", bytes.Repeat([]byte("{"), maxRecordBytes+10), "record 1: longer than 4194304 bytes: not a haktop recording line"},
+		{"counter-back", rewrite(t, good, 2, setCounter(t, lines[2], 0, 0, 0)),
+			"record 3: corrupt: class C0 alloc_calls goes back from 7 to 0 within counter epoch 0 (counters only grow until a restart)"},
+		// A spike to 2^64-1 is the rate of 7.4e19/s report once printed: the next sample gives it away.
+		{"counter-spike", rewrite(t, good, 2, setCounter(t, lines[2], 1, 5, math.MaxUint64)),
+			"record 4: corrupt: class C1 free_calls goes back from 18446744073709551615 to 40 within counter epoch 0 (counters only grow until a restart)"},
+		{"footer-totals", rewrite(t, good, 13, setCounter(t, lines[13], 11, 0, math.MaxUint64)),
+			"record 15: corrupt: the footer's totals differ from the sum of the samples' counters"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, tc.name)
@@ -410,4 +419,89 @@ func marshalLines(vs ...any) ([]byte, error) {
 		buf.WriteByte('\n')
 	}
 	return buf.Bytes(), nil
+}
+
+// TestRecordingStartsAtZero starts a recording partway through a session,
+// as the live view's r does: its clock, counters, seq and epochs start at
+// zero at that moment, and a later restart stays relative to it.
+func TestRecordingStartsAtZero(t *testing.T) {
+	s, f := newFake(t, Options{})
+	for range 3 { // before the recording: 3 samples, 300 allocs of C7 in total
+		f.step(100*time.Millisecond, 7, 100, 90, 100, allocator.PathTinyFast, 90)
+		s.SampleNow()
+	}
+	f.snap.Invalid.Unknown, f.snap.Memory.SuperslabMaps, f.snap.Memory.SuperslabsMapped = 2, 5, 5
+	f.step(50*time.Millisecond, 7, 10, 10, 0, allocator.PathTinyFast, 10) // after the last sample, before r
+	path := filepath.Join(t.TempDir(), "r.jsonl")
+	rec, err := Create(path, testHeader())
+	if err != nil {
+		t.Fatal(err)
+	}
+	remove := s.AddRecorder(rec, func(err error) { t.Error(err) })
+	f.step(100*time.Millisecond, 7, 40, 30, 20, allocator.PathTinyFast, 30)
+	f.snap.Invalid.Unknown, f.snap.Memory.SuperslabMaps = 3, 6
+	s.SampleNow()
+	f.snap, f.ops = allocator.Snapshot{}, 0
+	epoch, at := s.Restart(f.source, f.opsFn)
+	if err := rec.Event(Event{Elapsed: at, Kind: EventRestart, Epoch: epoch, Message: "workers 1 -> 2"}); err != nil {
+		t.Fatal(err)
+	}
+	f.step(200*time.Millisecond, 3, 8, 8, 8, allocator.PathTinyFast, 8)
+	s.SampleNow()
+	remove()
+	if err := rec.Close(Footer{Reason: "stopped"}); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Samples) != 2 || len(got.Events) != 1 {
+		t.Fatalf("%d samples and %d events, want 2 and 1", len(got.Samples), len(got.Events))
+	}
+	first, second, ev := got.Samples[0], got.Samples[1], got.Events[0]
+	c7 := first.Snap.Classes[7].Counters
+	if first.Seq != 0 || first.Elapsed != 100*time.Millisecond || first.Epoch != 0 || first.EpochStart != 0 || first.Ops != 60 {
+		t.Errorf("first sample: seq %d, elapsed %v, epoch %d from %v, ops %d; want 0, 100ms, 0 from 0s, 60",
+			first.Seq, first.Elapsed, first.Epoch, first.EpochStart, first.Ops)
+	}
+	if c7.AllocCalls != 40 || c7.AllocFast != 30 || c7.AllocRefill != 10 || c7.FreeCalls != 20 || first.Snap.Paths[allocator.PathTinyFast] != 30 {
+		t.Errorf("first sample C7 %+v, tiny_fast %d: want the 40 allocs, 30 fast, 20 frees and 30 hits after r", c7, first.Snap.Paths[allocator.PathTinyFast])
+	}
+	if first.Snap.Invalid.Unknown != 1 || first.Snap.Memory.SuperslabMaps != 1 || first.Snap.Memory.SuperslabsMapped != 5 {
+		t.Errorf("first sample: %d unknown frees, %d superslab maps, %d mapped; want 1, 1 (since r) and 5 (a gauge)",
+			first.Snap.Invalid.Unknown, first.Snap.Memory.SuperslabMaps, first.Snap.Memory.SuperslabsMapped)
+	}
+	if second.Seq != 1 || second.Epoch != 1 || second.EpochStart != 100*time.Millisecond || second.Elapsed != 300*time.Millisecond ||
+		second.Snap.Classes[3].AllocCalls != 8 || second.Ops != 16 {
+		t.Errorf("second sample: seq %d, epoch %d from %v, elapsed %v, C3 allocs %d, ops %d; want 1, 1 from 100ms, 300ms, 8, 16",
+			second.Seq, second.Epoch, second.EpochStart, second.Elapsed, second.Snap.Classes[3].AllocCalls, second.Ops)
+	}
+	if ev.Elapsed != 100*time.Millisecond || ev.Epoch != 1 {
+		t.Errorf("restart event at %v in epoch %d, want 100ms and 1", ev.Elapsed, ev.Epoch)
+	}
+	tot := got.Footer.Totals
+	if tot.Classes[7].AllocCalls != 40 || tot.Classes[3].AllocCalls != 8 || tot.Ops != 76 || got.Footer.Elapsed != 300*time.Millisecond {
+		t.Errorf("footer: C7 %d, C3 %d allocs, ops %d, elapsed %v; want 40, 8, 76, 300ms",
+			tot.Classes[7].AllocCalls, tot.Classes[3].AllocCalls, tot.Ops, got.Footer.Elapsed)
+	}
+	if r := first.Rates.Classes[7].Calls; r != 400 {
+		t.Errorf("first sample's C7 rate %v/s, want 400/s (40 allocs in the 100ms since r)", r)
+	}
+}
+
+// setCounter returns the sample line with class row c's counter k set to v.
+func setCounter(t *testing.T, line []byte, c, k int, v uint64) []byte {
+	t.Helper()
+	var w wireSample
+	if err := json.Unmarshal(line, &w); err != nil || w.Type != typeSample {
+		t.Fatalf("not a sample line (%v): %s", err, line)
+	}
+	w.Classes[c][k] = v
+	out, err := json.Marshal(w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(out, '\n')
 }

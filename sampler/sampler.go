@@ -204,11 +204,16 @@ func (s *Sampler) Subscribe(buf int) (<-chan Sample, func()) {
 // function that removes the sink.
 func (s *Sampler) AddSink(fn func(Sample)) (remove func()) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addSinkLocked(fn)
+}
+
+// addSinkLocked registers fn; s.mu is held.
+func (s *Sampler) addSinkLocked(fn func(Sample)) (remove func()) {
 	id := s.subID
 	s.subID++
 	s.sinks[id] = fn
 	s.sinkOrder = append(s.sinkOrder, id)
-	s.mu.Unlock()
 	return func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -223,6 +228,32 @@ func (s *Sampler) AddSink(fn func(Sample)) (remove func()) {
 			}
 		}
 	}
+}
+
+// AddRecorder starts rec's recording now: under one hold of the lock it
+// reads the counters as they stand (the baseline) and registers a sink
+// that hands rec every later sample, so nothing is lost or counted twice
+// between the two. rec then writes samples and events relative to the
+// baseline: its clock, counters, ops, seq and epochs start at zero, as if
+// the session had begun at this call. onErr, when not nil, gets each
+// write error. It returns a function that removes the sink.
+func (s *Sampler) AddRecorder(rec *Recorder, onErr func(error)) (remove func()) {
+	s.mu.Lock()
+	base := Sample{
+		Seq:        s.seq - 1, // the last sample taken before the recording
+		Elapsed:    s.now().Sub(s.start),
+		Epoch:      s.epoch,
+		EpochStart: s.epochStart,
+		Snap:       s.src(),
+		Ops:        s.ops(),
+	}
+	rec.startAt(base)
+	defer s.mu.Unlock()
+	return s.addSinkLocked(func(smp Sample) {
+		if err := rec.Record(smp); err != nil && onErr != nil {
+			onErr(err)
+		}
+	})
 }
 
 // Drops returns how many samples subscribers have missed because their
