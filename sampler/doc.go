@@ -40,11 +40,14 @@
 //
 // Counters and ops are cumulative within an epoch and start from zero when
 // "epoch" changes, at "epoch_start_ns"; rates are deltas between
-// consecutive samples of one epoch, or from zero at the epoch start. Readers
+// consecutive samples of one epoch, or from zero at the epoch start. A
+// recording started partway through a session (the live view's r) starts
+// its clock, seq, epochs and counters at zero at that moment. Readers
 // map classes, counters and paths by name, so files outlive registry growth.
 // The writer flushes every line to the OS (gzip: a sync flush), so a killed
 // recorder leaves a readable prefix: a truncated last line or a missing
 // footer is a warning; anything else malformed is an error naming the file
-// and the record. A new version number marks any change old readers would
+// and the record, among it a cumulative counter that falls within an epoch
+// and a footer whose totals are not the sum of the samples'. A new version number marks any change old readers would
 // misread.
 package sampler

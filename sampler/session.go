@@ -54,6 +54,7 @@ type Session struct {
 	samples  int
 	events   int
 	prev     Sample
+	totals   totalsAcc // of the samples read, to check the footer's
 	footer   *Footer
 	warnings []string
 	done     bool
@@ -336,6 +337,10 @@ func (s *Session) decodeSample(num int, line []byte) (Record, error) {
 			return Record{}, s.fail(num, "corrupt: elapsed time goes back from %v to %v", p.Elapsed, smp.Elapsed)
 		case smp.Epoch < p.Epoch:
 			return Record{}, s.fail(num, "corrupt: counter epoch goes back from %d to %d", p.Epoch, smp.Epoch)
+		case smp.Epoch == p.Epoch:
+			if what, from, to, back := wentBack(p, smp); back {
+				return Record{}, s.fail(num, "corrupt: %s goes back from %d to %d within counter epoch %d (counters only grow until a restart)", what, from, to, smp.Epoch)
+			}
 		}
 	}
 	if smp.Seq < 0 || smp.Epoch < 0 || smp.EpochStart < 0 || smp.EpochStart > smp.Elapsed {
@@ -344,6 +349,7 @@ func (s *Session) decodeSample(num int, line []byte) (Record, error) {
 	smp.Rates = RatesBetween(s.prev, smp)
 	s.prev = smp
 	s.samples++
+	s.totals.observe(smp)
 	return Record{Num: num, Kind: KindSample, Sample: smp}, nil
 }
 
@@ -374,6 +380,9 @@ func (s *Session) decodeFooter(num int, line []byte) error {
 	}
 	if err := s.decodePaths(num, w.Paths, &f.Totals.Paths); err != nil {
 		return err
+	}
+	if want := s.totals.totals(); f.Totals != want {
+		return s.fail(num, "corrupt: the footer's totals differ from the sum of the samples' counters")
 	}
 	s.footer = &f
 	return nil
@@ -418,4 +427,39 @@ func Load(path string) (*Recording, error) {
 	}
 	r.Warnings = s.Warnings()
 	return r, nil
+}
+
+// wentBack returns the first cumulative counter of b, a sample of a's
+// epoch, that is lower than in a: a corrupt sample, since counters only
+// grow within an epoch. Gauges (memory mapped now, heaps) may fall.
+func wentBack(a, b Sample) (what string, from, to uint64, back bool) {
+	if b.Ops < a.Ops {
+		return "ops", uint64(a.Ops), uint64(max(b.Ops, 0)), true
+	}
+	for c := range b.Snap.Classes {
+		x, y := counterRow(&a.Snap.Classes[c].Counters), counterRow(&b.Snap.Classes[c].Counters)
+		for k := range y {
+			if *y[k] < *x[k] {
+				return "class " + allocator.ClassName(c) + " " + counterNames[k], *x[k], *y[k], true
+			}
+		}
+	}
+	for p := range b.Snap.Paths {
+		if b.Snap.Paths[p] < a.Snap.Paths[p] {
+			return "path " + allocator.PathID(p).String() + " hits", a.Snap.Paths[p], b.Snap.Paths[p], true
+		}
+	}
+	x, y := a.Snap.Invalid, b.Snap.Invalid
+	for _, v := range []struct {
+		name     string
+		from, to uint64
+	}{
+		{"page_of_fail_header_missing", x.HeaderMissing, y.HeaderMissing}, {"page_of_fail_out_of_range", x.OutOfRange, y.OutOfRange},
+		{"page_of_fail_misaligned", x.Misaligned, y.Misaligned}, {"page_of_fail_unknown", x.Unknown, y.Unknown},
+	} {
+		if v.to < v.from {
+			return v.name, v.from, v.to, true
+		}
+	}
+	return "", 0, 0, false
 }
