@@ -18,13 +18,17 @@ import (
 const Dash = "—"
 
 // Rate returns r events per second in at most 6 columns: "0", "812",
-// "12.3k", "71.2M", "1.2G"; Dash when r is NaN (no data).
+// "12.3k", "71.2M", "1.2G"; Dash when r is NaN (no data). Only a zero rate
+// is "0": one that would round to it is "<1", so a change from it (diff's
+// -100.0%) never reads as a change from nothing.
 func Rate(r float64) string {
 	switch {
 	case math.IsNaN(r):
 		return Dash
-	case r < 0.5:
+	case r == 0:
 		return "0"
+	case r < 1:
+		return "<1"
 	case r < 1000:
 		return strconv.FormatFloat(r, 'f', 0, 64)
 	case r < 1e6:

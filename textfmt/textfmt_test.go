@@ -22,7 +22,7 @@ func TestClock(t *testing.T) {
 
 func TestNumbers(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
-		{Rate(math.NaN()), "—"}, {Rate(0.4), "0"}, {Rate(812.4), "812"}, {Rate(999.6), "1000"},
+		{Rate(math.NaN()), "—"}, {Rate(0), "0"}, {Rate(0.4), "<1"}, {Rate(0.5), "<1"}, {Rate(0.99), "<1"}, {Rate(1), "1"}, {Rate(812.4), "812"}, {Rate(999.6), "1000"},
 		{Rate(12_345), "12.3k"}, {Rate(4_564_000), "4.6M"}, {Rate(71_240_000), "71.2M"}, {Rate(1.25e9), "1.2G"},
 		{Bytes(512), "512 B"}, {Bytes(12 << 10), "12.0 KiB"}, {Bytes(34_200_000), "32.6 MiB"}, {Bytes(3 << 40), "3.0 TiB"},
 		{Size(8), "8"}, {Size(1024), "1024"}, {Size(2048), "2K"}, {Size(3000), "3000"}, {Size(65536), "64K"},

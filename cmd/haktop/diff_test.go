@@ -3,9 +3,15 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/workload"
 )
 
 func TestDiffGolden(t *testing.T) {
@@ -58,5 +64,40 @@ func TestDiffFlagsEveryDifference(t *testing.T) {
 	}
 	if same := newDiff(mustLoad(t, filepath.Join(dir, a)), mustLoad(t, filepath.Join(dir, a))); len(same.Unfair) != 0 || len(same.Notes) != 0 || *same.Ops.Delta != 0 {
 		t.Errorf("a vs a: unfair %q, notes %q, ops delta %v", same.Unfair, same.Notes, *same.Ops.Delta)
+	}
+}
+
+// TestDiffSmallRates: A's C3 makes 3 allocs in 10 s (0.3/s), B's none. The
+// row must not read "0 0 -100.0%": A's rate prints as "<1".
+func TestDiffSmallRates(t *testing.T) {
+	dir := t.TempDir()
+	for name, calls := range map[string]uint64{"a.jsonl": 3, "b.jsonl": 0} {
+		h := sampler.Header{Start: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), Interval: 10 * time.Second, StatsCompiled: true,
+			Workload: workload.DefaultSpec(workload.TinyHot), Gates: sampler.GatesOf(allocator.DefaultConfig())}
+		rec, err := sampler.Create(filepath.Join(dir, name), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var snap allocator.Snapshot
+		snap.Classes[3].AllocCalls, snap.Classes[3].AllocFast, snap.Classes[4].AllocCalls = calls, calls, 100
+		if err := rec.Record(sampler.Sample{Elapsed: 10 * time.Second, Ops: int64(calls + 100), Snap: snap}); err != nil {
+			t.Fatal(err)
+		}
+		if err := rec.Close(sampler.Footer{Reason: "done"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errs := runIn(t, dir, "diff", "a.jsonl", "b.jsonl")
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	var row string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "C3") && strings.Contains(l, "alloc/s") {
+			row = strings.Join(strings.Fields(strings.ReplaceAll(l, "│", " ")), " ")
+		}
+	}
+	if row != "C3 alloc/s <1 0 -100.0%" {
+		t.Errorf("C3 alloc/s row %q, want %q\n%s", row, "C3 alloc/s <1 0 -100.0%", out)
 	}
 }
