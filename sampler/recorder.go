@@ -25,7 +25,7 @@ type Recorder struct {
 	path string
 
 	mu      sync.Mutex
-	f       *os.File
+	f       io.WriteCloser
 	gz      *gzip.Writer // nil unless path ends in .gz
 	w       io.Writer
 	err     error // sticky: the first write error, or errClosed
@@ -46,8 +46,17 @@ func Create(path string, h Header) (*Recorder, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recording: %w", err)
 	}
-	r := &Recorder{path: path, f: f, w: f}
-	if strings.HasSuffix(path, ".gz") {
+	return NewRecorder(path, f, strings.HasSuffix(path, ".gz"), h)
+}
+
+// NewRecorder writes h to f, gzip-compressed when gz is set, and returns the
+// Recorder that appends the session to it; name is what its errors call f.
+// Close closes f. Create is NewRecorder on a file it creates; callers that
+// open the file themselves (e.g. refusing to overwrite one) or write to
+// stdout use NewRecorder.
+func NewRecorder(name string, f io.WriteCloser, gz bool, h Header) (*Recorder, error) {
+	r := &Recorder{path: name, f: f, w: f}
+	if gz {
 		r.gz = gzip.NewWriter(f)
 		r.w = r.gz
 	}

@@ -10,8 +10,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -51,6 +54,7 @@ func newRecordCommand(a *app) *cobra.Command {
 	var (
 		wf       workloadFlags
 		out      string
+		force    bool
 		interval time.Duration
 		hooks    []recordHook
 	)
@@ -59,16 +63,19 @@ func newRecordCommand(a *app) *cobra.Command {
 		Short: "Run a workload and record its counters over time to a session file",
 		Long: "record runs a workload like bench, sampling the allocator's counters every --interval\n" +
 			"into FILE: a header (machine, workload, every gate), one line per sample with the raw\n" +
-			"counters, and a footer with totals. A name ending in .gz is gzip-compressed. Each line\n" +
-			"is flushed as it is written, so a killed run leaves a readable prefix; Ctrl-C or\n" +
-			"SIGTERM ends the run and still writes the footer. Read it with report, diff or replay.",
+			"counters, and a footer with totals. A name ending in .gz is gzip-compressed. An existing\n" +
+			"FILE is refused unless --force is given; -o - writes the session to stdout (the summary\n" +
+			"line then goes to stderr). Each line is flushed as it is written, so a killed run leaves\n" +
+			"a readable prefix; Ctrl-C or SIGTERM ends the run and still writes the footer. Read it\n" +
+			"with report, diff or replay.",
 		Example: "  haktop record -o session.jsonl\n" +
 			"  haktop record -o mid.jsonl.gz --workload mid_pool --duration 30s --interval 100ms\n" +
+			"  haktop record -o - --duration 5s | gzip > s.jsonl.gz\n" +
 			"  HAKMEM_POOL_V2_ENABLED=1 haktop record -o v2.jsonl --workload mid_pool --cycles 0   # until Ctrl-C",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
-				return usagef("--out is required: give the session file to write, e.g. -o session.jsonl (a .gz name compresses)")
+				return usagef("--out is required: give the session file to write, e.g. -o session.jsonl (a .gz name compresses), or - for stdout")
 			}
 			if interval < sampler.MinInterval {
 				return usagef("--interval %v is not valid: want a duration of at least %v, like 100ms or 1s", interval, sampler.MinInterval)
@@ -83,11 +90,12 @@ func newRecordCommand(a *app) *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return a.record(ctx, spec, cfg, out, interval, hooks)
+			return a.record(ctx, spec, cfg, out, force, interval, hooks)
 		},
 	}
 	wf.register(cmd.Flags())
-	cmd.Flags().StringVarP(&out, "out", "o", "", "session file to write (required); a name ending in .gz is gzip-compressed")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "session file to write (required), never over an existing one without --force; a name ending in .gz is gzip-compressed; - writes to stdout")
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite the -o file if it exists")
 	cmd.Flags().DurationVar(&interval, "interval", sampler.DefaultInterval, fmt.Sprintf("time between samples, at least %v", sampler.MinInterval))
 	for _, mk := range recordHooks {
 		hooks = append(hooks, mk(cmd.Flags()))
@@ -98,13 +106,17 @@ func newRecordCommand(a *app) *cobra.Command {
 // record runs one session and prints where it went. A signal (ctx done)
 // ends the workload early; the session is still completed and it is not an
 // error.
-func (a *app) record(ctx context.Context, spec workload.Spec, cfg allocator.Config, out string, interval time.Duration, hooks []recordHook) error {
+func (a *app) record(ctx context.Context, spec workload.Spec, cfg allocator.Config, out string, force bool, interval time.Duration, hooks []recordHook) error {
 	al, err := allocator.New(cfg)
 	if err != nil {
 		return err
 	}
 	defer al.Close()
-	rec, err := sampler.Create(out, sampler.NewHeader(spec, al, interval))
+	f, err := a.openSession(out, force)
+	if err != nil {
+		return err
+	}
+	rec, err := sampler.NewRecorder(out, f, out != "-" && strings.HasSuffix(out, ".gz"), sampler.NewHeader(spec, al, interval))
 	if err != nil {
 		return err
 	}
@@ -161,7 +173,38 @@ func (a *app) record(ctx context.Context, spec workload.Spec, cfg allocator.Conf
 	if err := errors.Join(writeErr, closeErr, res.Err, hookErr); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "recorded %d samples of %s over %s to %s (%d records; %s)\n",
-		final.Seq+1, spec.Name, final.Elapsed.Round(time.Millisecond), out, rec.Records(), reason)
+	// With -o - the session is stdout, so the summary goes to stderr.
+	summary, where := a.stdout, out
+	if out == "-" {
+		summary, where = a.stderr, "stdout"
+	}
+	fmt.Fprintf(summary, "recorded %d samples of %s over %s to %s (%d records; %s)\n",
+		final.Seq+1, spec.Name, final.Elapsed.Round(time.Millisecond), where, rec.Records(), reason)
 	return nil
 }
+
+// openSession opens record's -o target: stdout for "-", else a new file,
+// or an existing one truncated only with force. An existing file without
+// force is a usage error, and nothing is written to it.
+func (a *app) openSession(out string, force bool) (io.WriteCloser, error) {
+	if out == "-" {
+		return nopCloser{a.stdout}, nil
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if force {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(out, flags, 0o666) // as os.Create
+	if errors.Is(err, fs.ErrExist) {
+		return nil, usagef("-o %s: the file exists: give --force to overwrite it, or another name", out)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("recording: %w", err)
+	}
+	return f, nil
+}
+
+// nopCloser lets the Recorder close stdout's writer without closing stdout.
+type nopCloser struct{ io.Writer }
+
+func (nopCloser) Close() error { return nil }

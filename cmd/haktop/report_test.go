@@ -92,7 +92,7 @@ func TestRecordingCommandErrors(t *testing.T) {
 		{[]string{"report", "junk.txt"}, 1, `haktop: junk.txt: not a haktop session recording (its first line is not a "haktop-session" header)`},
 		{[]string{"diff", a, "junk.txt"}, 1, `haktop: junk.txt: not a haktop session recording (its first line is not a "haktop-session" header)`},
 		{[]string{"report", "newer.jsonl"}, 1, "haktop: newer.jsonl: record 1: written in format version 9; this haktop reads versions 1 to 1: use a newer haktop"},
-		{[]string{"record"}, 2, "haktop: --out is required: give the session file to write, e.g. -o session.jsonl (a .gz name compresses)"},
+		{[]string{"record"}, 2, "haktop: --out is required: give the session file to write, e.g. -o session.jsonl (a .gz name compresses), or - for stdout"},
 		{[]string{"record", "-o", "x.jsonl", "--interval", "5ms"}, 2, "haktop: --interval 5ms is not valid: want a duration of at least 10ms, like 100ms or 1s"},
 		{[]string{"record", "-o", "x.jsonl", "--ws", "0"}, 2, "haktop: --ws 0 is not valid: want an integer from 1 to 16777216"},
 		{[]string{"record", "-o", "no/such/dir/x.jsonl", "--cycles", "10"}, 1, "haktop: recording: open no/such/dir/x.jsonl: no such file or directory"},
