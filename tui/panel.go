@@ -37,7 +37,7 @@ const (
 type tablePanel struct {
 	styles  *Styles
 	keys    KeyMap
-	table   table.Model
+	table   rowTable
 	focused bool
 	view    string // the table as last rendered; View returns it
 	width   int
@@ -49,7 +49,7 @@ type tablePanel struct {
 }
 
 func newTablePanel(s *Styles, k KeyMap) tablePanel {
-	p := tablePanel{styles: s, keys: k, table: table.New()}
+	p := tablePanel{styles: s, keys: k, table: newRowTable()}
 	styleTable(&p.table, s, false)
 	return p
 }
@@ -147,7 +147,7 @@ func (p *tablePanel) finish() {
 
 // styleTable sets t's styles for its focus state: only the focused table
 // shows its cursor row and an accented header.
-func styleTable(t *table.Model, s *Styles, focused bool) {
+func styleTable(t *rowTable, s *Styles, focused bool) {
 	ts := s.Table
 	if focused {
 		ts.Header = ts.Header.Foreground(s.Accent)
