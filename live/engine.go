@@ -66,6 +66,7 @@ type Engine struct {
 	cpuAfter int // windows up to this one began before the epoch: cpu leaves them out
 	rec      *sampler.Recorder
 	recPath  string
+	written  []string // every file the session wrote, in order, for Files
 	unsink   func()
 	recErr   error
 	note     string // e.g. why profiling is off, or that the run finished
@@ -460,6 +461,7 @@ func (e *Engine) toggleRecording() (string, error) {
 		return "", err
 	}
 	e.rec, e.recPath, e.recErr = rec, path, nil
+	e.wrote(path)
 	// The recording starts at zero now: its clock and counters are
 	// measured from this moment, not from the session's start.
 	e.unsink = e.smp.AddRecorder(rec, func(err error) {
@@ -505,6 +507,9 @@ func (e *Engine) export() (string, error) {
 	if err := profile.WriteFile(counters, profile.CounterProfile(cs)); err != nil {
 		return "", err
 	}
+	e.mu.Lock()
+	e.wrote(counters)
+	e.mu.Unlock()
 	if e.coll == nil {
 		return "wrote " + counters + " (no CPU profile: profiling is off)", nil
 	}
@@ -521,7 +526,25 @@ func (e *Engine) export() (string, error) {
 		os.Remove(cpuPath)
 		return "", fmt.Errorf("exporting the CPU profile: %w (wrote %s)", err, counters)
 	}
+	e.mu.Lock()
+	e.wrote(cpuPath)
+	e.mu.Unlock()
 	return "wrote " + cpuPath + " and " + counters, nil
+}
+
+// wrote notes path among the files the session wrote, once; e.mu is held.
+func (e *Engine) wrote(path string) {
+	if !slices.Contains(e.written, path) {
+		e.written = append(e.written, path)
+	}
+}
+
+// Files returns every file the session wrote (recordings, exports), in the
+// order they were first written; the CLI names them after the screen.
+func (e *Engine) Files() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.written)
 }
 
 // Close ends the session: it finalises any recording, stops the profiler

@@ -465,3 +465,28 @@ func TestEngineSetGate(t *testing.T) {
 		t.Error("a refused value restarted the allocator")
 	}
 }
+
+// Files lists every file r and e wrote, once each, in order.
+func TestEngineFilesWritten(t *testing.T) {
+	e := newTestEngine(t, workload.TinyHot, false)
+	waitFrame(t, e, 0, "a first frame", func(Frame) bool { return true })
+	if got := e.Files(); len(got) != 0 {
+		t.Fatalf("files before any: %v", got)
+	}
+	apply(t, e, Command{Kind: CmdRecord})
+	apply(t, e, Command{Kind: CmdExport})
+	apply(t, e, Command{Kind: CmdExport}) // the same second: the same file again
+	apply(t, e, Command{Kind: CmdRecord})
+	want := []string{
+		filepath.Join(e.cfg.Dir, "haktop-session-20260102-150405.jsonl"),
+		filepath.Join(e.cfg.Dir, "haktop-counters-20260102-150405.pb.gz"),
+	}
+	if got := e.Files(); !slices.Equal(got, want) {
+		t.Errorf("files %v, want %v", got, want)
+	}
+	for _, f := range want {
+		if _, err := os.Stat(f); err != nil {
+			t.Error(err)
+		}
+	}
+}

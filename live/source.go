@@ -45,6 +45,13 @@ type Command struct {
 	Value string
 }
 
+// FileLister is implemented by sources that write files (recordings,
+// exports): Files returns their paths, in the order they were first
+// written, so the CLI can name them once the screen is gone.
+type FileLister interface {
+	Files() []string
+}
+
 // GateChecker is implemented by sources whose gates can be set to a typed
 // value (CmdSetGate): CheckGate returns the gate parser's error for value,
 // naming the accepted forms, or nil. The screen checks as the user types.

@@ -1,16 +1,19 @@
 package tui
 
-// headerModel: the two lines at the top. Line one is the session (workload,
-// workers, elapsed, ops/s with its sparkline, RSS, live bytes, GC); line two is the mode
-// (● REC file, paused, replay position, worker filter) and the outcome of the
-// last command. It renders from a Frame and the top model's status text; it
-// has no keys of its own.
+// headerModel: the lines at the top. Line one is the session (workload,
+// workers, elapsed, ops/s with its sparkline, RSS, live bytes, GC); then the
+// status line: the mode (● REC file, paused, replay position, worker
+// filter, idle rows hidden) and the outcome of the last command, which goes
+// after MessageTTL, or the open prompt in their place. The status line
+// never cuts a file name: it shortens directories, then wraps. It renders
+// from a Frame and the top model's status text; it has no keys of its own.
 
 import (
 	"fmt"
 	"strings"
 	"time"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/haktop/haktop/textfmt"
@@ -22,9 +25,12 @@ type headerModel struct {
 	frame  Frame
 	line1  string // the session line, rendered when the frame or width changes
 
-	message  string // outcome of the last command
-	failed   bool   // the last command failed
-	hideIdle bool   // i is on: the panels leave idle rows out
+	message   string    // outcome of the last command
+	failed    bool      // the last command failed
+	expires   time.Time // when message goes
+	hideIdle  bool      // i is on: the panels leave idle rows out
+	prompt    string    // the open prompt's input, rendered, in the status line's place
+	promptErr string    // why the prompt's text is not accepted
 }
 
 func newHeaderModel(s *Styles) headerModel { return headerModel{styles: s} }
@@ -44,11 +50,24 @@ func (m *headerModel) setWidth(w int) {
 	m.line1 = m.renderLine1()
 }
 
-func (m *headerModel) setMessage(text string, failed bool) {
-	m.message, m.failed = text, failed
+// setMessage shows text on the status line until expires.
+func (m *headerModel) setMessage(text string, failed bool, expires time.Time) {
+	m.message, m.failed, m.expires = text, failed, expires
 }
 
-func (m headerModel) height() int { return 2 }
+// expire clears the message once its time is up.
+func (m *headerModel) expire(now time.Time) {
+	if m.message != "" && !now.Before(m.expires) {
+		m.message = ""
+	}
+}
+
+// height returns the header's rows: the session line and the status
+// line's one or more.
+func (m headerModel) height() int { return 1 + len(m.statusLines()) }
+
+// maxStatusLines is how many rows the status line may wrap to.
+const maxStatusLines = 3
 
 // renderLine1 returns the session line; the ops/s sparkline gets the room
 // the fields leave, up to 20 cells.
@@ -92,49 +111,200 @@ func (m headerModel) renderLine1() string {
 }
 
 func (m headerModel) View() string {
+	return m.line1 + "\n" + strings.Join(m.statusLines(), "\n")
+}
+
+// span is a run of status text in one style; badge is a status item of
+// one or more spans. The status line is built from them, not from rendered
+// strings, so it can wrap between words with every word in its own style.
+type span struct {
+	style lipgloss.Style
+	text  string
+	raw   bool // text is rendered already (the prompt's input): one word, no style
+}
+
+type badge []span
+
+// render returns the badges on one line, two spaces apart.
+func renderBadges(badges []badge) string {
+	var b strings.Builder
+	for i, bd := range badges {
+		if i > 0 {
+			b.WriteString("  ")
+		}
+		for _, sp := range bd {
+			if sp.raw {
+				b.WriteString(sp.text)
+			} else {
+				b.WriteString(sp.style.Render(sp.text))
+			}
+		}
+	}
+	return b.String()
+}
+
+// wrapBadges returns the badges on lines of at most width cells, broken at
+// spaces only (a file name such as haktop-session-1.jsonl stays on one
+// line); a word wider than a line is cut into line-wide pieces.
+func wrapBadges(badges []badge, width int) []string {
+	var lines []string
+	var cur strings.Builder
+	used := 0
+	flush := func() {
+		lines = append(lines, cur.String())
+		cur.Reset()
+		used = 0
+	}
+	add := func(word string, style lipgloss.Style, raw bool, gap int) {
+		w := ansi.StringWidth(word)
+		if used > 0 && used+gap+w > width {
+			flush()
+			gap = 0
+		}
+		if used == 0 {
+			gap = 0
+		}
+		cur.WriteString(strings.Repeat(" ", gap))
+		for w > width && !raw { // longer than a line: cut it, the rest goes on
+			cur.WriteString(style.Render(ansi.Truncate(word, width-used-gap, "")))
+			word = ansi.TruncateLeft(word, width-used-gap, "")
+			w = ansi.StringWidth(word)
+			flush()
+			gap = 0
+		}
+		if raw {
+			cur.WriteString(word)
+		} else {
+			cur.WriteString(style.Render(word))
+		}
+		used += gap + w
+	}
+	for i, bd := range badges {
+		gap := 2 // between badges
+		if i == 0 {
+			gap = 0
+		}
+		for _, sp := range bd {
+			if sp.raw {
+				add(sp.text, sp.style, true, gap)
+				gap = 0
+				continue
+			}
+			words := strings.Split(sp.text, " ")
+			for j, word := range words {
+				if j > 0 {
+					gap = 1
+				}
+				if word == "" {
+					continue
+				}
+				add(word, sp.style, false, gap)
+				gap = 0
+			}
+			if strings.HasSuffix(sp.text, " ") {
+				gap = 1
+			}
+		}
+	}
+	if used > 0 || len(lines) == 0 {
+		flush()
+	}
+	return lines
+}
+
+// statusLines returns the status line, fitted to the width without cutting
+// a file name: as it is if it fits, else with every path's directory
+// shortened to "…/" (the file name kept whole), else wrapped at spaces
+// onto up to maxStatusLines rows.
+func (m headerModel) statusLines() []string {
+	badges := m.status(false)
+	if line := renderBadges(badges); ansi.StringWidth(line) <= m.width || m.width <= 0 {
+		return []string{line}
+	}
+	badges = m.status(true)
+	if line := renderBadges(badges); ansi.StringWidth(line) <= m.width {
+		return []string{line}
+	}
+	lines := wrapBadges(badges, m.width)
+	if len(lines) > maxStatusLines {
+		lines = lines[:maxStatusLines]
+		lines[maxStatusLines-1] = ansi.Truncate(lines[maxStatusLines-1], m.width-1, "") + "…"
+	}
+	return lines
+}
+
+// shortPaths returns text with the directory of every word that holds a
+// path separator shortened to "…/".
+func shortPaths(text string) string {
+	words := strings.Split(text, " ")
+	for i, w := range words {
+		if j := strings.LastIndexByte(w, '/'); j >= 0 && j < len(w)-1 && w != "…/"+w[j+1:] {
+			words[i] = "…/" + w[j+1:]
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// status returns the status line's badges, with paths shortened when
+// short; while a prompt is open, the prompt and its error instead.
+func (m headerModel) status(short bool) []badge {
 	s, f := m.styles, m.frame
-	field := func(k, v string) string { return s.HeaderKey.Render(k) + " " + s.HeaderVal.Render(v) }
-	var badges []string
+	if m.prompt != "" {
+		out := []badge{{{text: m.prompt, raw: true}}}
+		if m.promptErr != "" {
+			out = append(out, badge{{style: s.StatusErr, text: m.promptErr}})
+		}
+		return out
+	}
+	path := func(p string) string {
+		if short {
+			return shortPaths(p)
+		}
+		return p
+	}
+	one := func(style lipgloss.Style, text string) badge { return badge{{style: style, text: text}} }
+	var badges []badge
 	st := f.Status
 	if r := st.Replay; r != nil {
 		state := "❚❚"
 		if r.Playing {
 			state = "▶"
 		}
-		badges = append(badges, s.Replay.Render(fmt.Sprintf("%s REPLAY %s/%s", state, textfmt.Clock(r.At), textfmt.Clock(r.Total)))+
-			s.HeaderKey.Render(fmt.Sprintf(" sample %d/%d ×%d %s", r.Index+1, r.Count, r.Speed, r.File)))
+		badges = append(badges, badge{
+			{style: s.Replay, text: fmt.Sprintf("%s REPLAY %s/%s", state, textfmt.Clock(r.At), textfmt.Clock(r.Total))},
+			{style: s.HeaderKey, text: fmt.Sprintf(" sample %d/%d ×%d %s", r.Index+1, r.Count, r.Speed, path(r.File))},
+		})
 		if r.Event != "" {
-			badges = append(badges, s.HeaderKey.Render(r.Event))
+			badges = append(badges, one(s.HeaderKey, r.Event))
 		}
 		if r.Warning != "" {
-			badges = append(badges, s.StatusErr.Render(r.Warning))
+			badges = append(badges, one(s.StatusErr, r.Warning))
 		}
 	}
 	if st.Recording != "" {
-		badges = append(badges, s.Rec.Render("● REC")+" "+s.HeaderVal.Render(st.Recording))
+		badges = append(badges, badge{{style: s.Rec, text: "● REC"}, {style: s.HeaderVal, text: " " + path(st.Recording)}})
 	}
 	if st.Paused {
-		badges = append(badges, s.Paused.Render("❚❚ PAUSED"))
+		badges = append(badges, one(s.Paused, "❚❚ PAUSED"))
 	}
 	if st.Worker >= 0 {
-		badges = append(badges, field("showing", fmt.Sprintf("worker %d", st.Worker)))
+		badges = append(badges, badge{{style: s.HeaderKey, text: "showing "}, {style: s.HeaderVal, text: fmt.Sprintf("worker %d", st.Worker)}})
 	}
 	if m.hideIdle {
-		badges = append(badges, s.HeaderKey.Render("idle rows hidden (i shows them)"))
+		badges = append(badges, one(s.HeaderKey, "idle rows hidden (i shows them)"))
 	}
 	for _, w := range st.Warnings {
-		badges = append(badges, s.StatusErr.Render("⚠ "+w))
+		badges = append(badges, one(s.StatusErr, "⚠ "+w))
 	}
 	if st.Note != "" {
-		badges = append(badges, s.HeaderKey.Render(st.Note))
+		badges = append(badges, one(s.HeaderKey, st.Note))
 	}
 	if m.message != "" {
 		style := s.StatusOK
 		if m.failed {
 			style = s.StatusErr
 		}
-		badges = append(badges, style.Render(m.message))
+		badges = append(badges, one(style, path(m.message)))
 	}
-	line2 := strings.Join(badges, "  ")
-	return m.line1 + "\n" + ansi.Truncate(line2, m.width, "…")
+	return badges
 }

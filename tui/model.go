@@ -26,14 +26,17 @@ const (
 	MaxFPS = 10
 	// DefaultTick is how often the model pulls a frame from its Source.
 	DefaultTick = time.Second / MaxFPS
+	// MessageTTL is how long a command's outcome stays on the status line.
+	MessageTTL = 5 * time.Second
 )
 
 // Options configure a Model.
 type Options struct {
-	Sort   SortColumn    // the classes table's initial sort
-	Replay bool          // use the replay key map (seek, speed) instead of the live one
-	Tick   time.Duration // frame pull interval; 0 means DefaultTick, < 0 means no ticks (tests drive them)
-	Dark   bool          // assume a dark background until the terminal answers
+	Sort   SortColumn       // the classes table's initial sort
+	Replay bool             // use the replay key map (seek, speed) instead of the live one
+	Tick   time.Duration    // frame pull interval; 0 means DefaultTick, < 0 means no ticks (tests drive them)
+	Dark   bool             // assume a dark background until the terminal answers
+	Now    func() time.Time // the clock messages expire by; nil means time.Now
 }
 
 // Ticker is implemented by sources whose state moves with the screen's
@@ -86,6 +89,9 @@ func New(src Source, opts Options) Model {
 	if tick == 0 {
 		tick = DefaultTick
 	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
 	m := Model{
 		src: src, opts: opts, tick: tick, styles: s, dark: opts.Dark, keys: k,
 		header:   newHeaderModel(s),
@@ -131,16 +137,21 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if t, ok := m.src.(Ticker); ok {
 			t.Tick(m.tick)
 		}
+		h := m.header.height()
+		m.header.expire(m.opts.Now())
 		m.setFrame(m.src.Frame())
+		m.fitHeader(h)
 		return m, m.nextTick()
 
 	case resultMsg:
+		h := m.header.height()
 		if msg.err != nil {
-			m.header.setMessage(msg.err.Error(), true)
+			m.header.setMessage(msg.err.Error(), true, m.opts.Now().Add(MessageTTL))
 		} else {
-			m.header.setMessage(msg.text, false)
+			m.header.setMessage(msg.text, false, m.opts.Now().Add(MessageTTL))
 		}
 		m.setFrame(m.src.Frame())
+		m.fitHeader(h)
 		return m, nil
 
 	case tea.KeyPressMsg:
@@ -149,9 +160,24 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// handleKey maps a key to a screen action or a Command, or passes it to the
-// focused panel.
+// handleKey routes a key (routeKey) and fits the layout to the header,
+// whose status line the prompt may have taken.
 func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+	h := m.header.height()
+	next, cmd := m.routeKey(msg)
+	// The prompt, open or not, takes the status line's place.
+	m = next
+	m.header.prompt, m.header.promptErr = "", ""
+	if m.prompt.open() {
+		m.header.prompt, m.header.promptErr = m.prompt.input.View(), m.prompt.err
+	}
+	m.fitHeader(h)
+	return m, cmd
+}
+
+// routeKey maps a key to a screen action or a Command, or passes it to the
+// open prompt or the focused panel.
+func (m Model) routeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	k := m.keys
 	if m.prompt.open() {
 		return m.handlePromptKey(msg)
@@ -241,7 +267,7 @@ func (m Model) handleKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 // the cursor back), enter accepts it (a value only when the source's parser
 // does), and every other key edits the text; a find moves the gates cursor
 // to the first gate whose name holds the text.
-func (m Model) handlePromptKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
+func (m Model) handlePromptKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 	k := m.keys
 	switch {
 	case key.Matches(msg, k.Cancel):
@@ -280,6 +306,14 @@ func (m Model) handlePromptKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
+// fitHeader lays the panels out again when the header is no longer was
+// rows tall (the status line wrapped or unwrapped).
+func (m *Model) fitHeader(was int) {
+	if m.header.height() != was {
+		m.layout()
+	}
+}
+
 // send returns a tea.Cmd that carries out c on the Source off the update
 // loop and reports the outcome.
 func (m Model) send(c Command) tea.Cmd {
@@ -297,6 +331,7 @@ func (m *Model) setFrame(f Frame) {
 	before := m.rowCounts()
 	m.frame = f
 	m.header.setFrame(f)
+	m.hints(f.Status)
 	if fresh {
 		m.classes.setFrame(f)
 		m.hotPaths.setFrame(f)
@@ -325,6 +360,25 @@ func (m *Model) restyle(dark bool) {
 	m.setFocus(m.focus)
 	m.layout()
 	m.setFrame(m.frame)
+}
+
+// hints makes the footer's space hint say what space does now: pause or
+// resume a live session, pause or play a replay.
+func (m *Model) hints(st Status) {
+	if r := st.Replay; r != nil {
+		help := "play"
+		if r.Playing {
+			help = "pause"
+		}
+		m.keys.Play.SetHelp("space", help)
+	} else {
+		help := "pause"
+		if st.Paused {
+			help = "resume"
+		}
+		m.keys.Pause.SetHelp("space", help)
+	}
+	m.footer.keys = m.keys
 }
 
 // rowCounts returns how many rows each table panel has to show.
@@ -421,12 +475,7 @@ func (m Model) View() tea.View {
 	}
 	// Every part is already cut to the width; only the height needs a cap
 	// (the full help can be tall).
-	header := m.header.View()
-	if m.prompt.open() { // the prompt takes the status line's place
-		line1, _, _ := strings.Cut(header, "\n")
-		header = line1 + "\n" + ansi.Truncate(m.prompt.View(m.styles), m.width, "…")
-	}
-	parts := []string{header, m.classes.View(), lower}
+	parts := []string{m.header.View(), m.classes.View(), lower}
 	if c := m.chart.View(); c != "" {
 		parts = append(parts, c)
 	}

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -458,4 +459,77 @@ func TestSetGateValue(t *testing.T) {
 	if got := plain(m); strings.Contains(got, "set HAKMEM_SS_MAX") {
 		t.Errorf("the prompt stays after enter:\n%s", got)
 	}
+}
+
+// File names on the status line are never cut: the directory shortens
+// first, then the line wraps, and the screen still fits the terminal.
+func TestStatusKeepsFileNamesWhole(t *testing.T) {
+	const name = "haktop-session-20261201-183000.jsonl"
+	long := "/home/someone/projects/allocator-experiments/runs/" + name
+	for _, size := range [][2]int{{80, 24}, {120, 40}} {
+		m, src := liveModel(t, size[0], size[1])
+		src.mu.Lock()
+		src.frame.Seq++
+		src.frame.Status.Recording = long
+		src.mu.Unlock()
+		m = drive(t, m, tickMsg{}, resultMsg{text: "recording to " + long}).(Model)
+		got := plain(m)
+		if n := strings.Count(got, name); n != 2 {
+			t.Errorf("%dx%d: the file name shows whole %d times, want 2 (REC and the message):\n%s", size[0], size[1], n, got)
+		}
+		lines := splitLines(m.View().Content)
+		if len(lines) != size[1] {
+			t.Errorf("%dx%d: %d lines", size[0], size[1], len(lines))
+		}
+		for i, l := range lines {
+			if w := ansi.StringWidth(l); w > size[0] {
+				t.Errorf("%dx%d: line %d is %d wide", size[0], size[1], i+1, w)
+			}
+		}
+		if !strings.Contains(got, " C0 ") || !strings.HasPrefix(splitLines(got)[len(lines)-1], "space pause") {
+			t.Errorf("%dx%d: the panels or the footer lost their place:\n%s", size[0], size[1], got)
+		}
+	}
+}
+
+// A command's outcome shows for a few seconds, then the status line is
+// free again.
+func TestMessagesExpire(t *testing.T) {
+	now := time.Date(2026, 12, 1, 18, 0, 0, 0, time.UTC)
+	src := newFakeSource()
+	m := drive(t, New(src, Options{Tick: -1, Dark: true, Now: func() time.Time { return now }}), tea.WindowSizeMsg{Width: 120, Height: 40})
+	m = drive(t, m, resultMsg{text: "wrote haktop-cpu-1.pb.gz"})
+	now = now.Add(MessageTTL - time.Second)
+	m = drive(t, m, tickMsg{})
+	if !strings.Contains(plain(m), "wrote haktop-cpu-1.pb.gz") {
+		t.Fatal("the message went before its time")
+	}
+	now = now.Add(2 * time.Second)
+	m = drive(t, m, tickMsg{})
+	if strings.Contains(plain(m), "wrote haktop-cpu-1.pb.gz") {
+		t.Error("the message stays after MessageTTL")
+	}
+}
+
+// The footer's space hint says what space does now.
+func TestHintsFollowTheState(t *testing.T) {
+	m, src := liveModel(t, 120, 40)
+	footer := func(m tea.Model) string { l := splitLines(plain(m)); return l[len(l)-1] }
+	if f := footer(m); !strings.HasPrefix(f, "space pause") {
+		t.Errorf("running: footer %q", f)
+	}
+	m = drive(t, m, keys("space")...).(Model) // the fake source pauses
+	if f := footer(m); !strings.HasPrefix(f, "space resume") {
+		t.Errorf("paused: footer %q", f)
+	}
+	_, r := loadFixture(t)
+	rm := drive(t, New(r, Options{Replay: true, Tick: -1, Dark: true}), tea.WindowSizeMsg{Width: 120, Height: 40})
+	if f := footer(rm); !strings.HasPrefix(f, "space pause") {
+		t.Errorf("replay playing: footer %q", f)
+	}
+	rm = drive(t, rm, keys("space")...)
+	if f := footer(rm); !strings.HasPrefix(f, "space play") {
+		t.Errorf("replay paused: footer %q", f)
+	}
+	_ = src
 }

@@ -65,13 +65,3 @@ func (p *promptModel) checked() {
 }
 
 func (p promptModel) value() string { return p.input.Value() }
-
-// View returns the prompt line: the label, the text and, when the text is
-// not accepted, why.
-func (p promptModel) View(s *Styles) string {
-	v := p.input.View()
-	if p.err != "" {
-		v += "  " + s.StatusErr.Render(p.err)
-	}
-	return v
-}
