@@ -61,6 +61,10 @@ type Engine struct {
 	history  []sampler.Rates // whole-allocator rates, oldest first
 	wHistory []sampler.Rates // the filtered worker's rates
 	wPrev    sampler.Sample  // the filtered worker's previous heap sample
+	// ranRates are the rates last shown while the run was running, for the
+	// current view (all heaps or the filtered worker): a finished run keeps
+	// showing them instead of the zeros of its idle allocator.
+	ranRates *sampler.Rates
 	cpu      [allocator.NumPaths]int64
 	windows  int // profile windows already seen
 	cpuAfter int // windows up to this one began before the epoch: cpu leaves them out
@@ -158,11 +162,14 @@ func (e *Engine) onSample(s sampler.Sample) {
 		}
 	}
 	e.windows = n
+	ended := finished(e.run)
 	if s.Epoch == e.epoch { // a sample queued before a restart belongs to the old history
 		e.last = s
-		e.history = appendRing(e.history, s.Rates)
+		if !ended { // an ended run's idle intervals are not its history
+			e.history = appendRing(e.history, s.Rates)
+		}
 	}
-	if finished(e.run) && e.note == "" {
+	if ended && e.note == "" {
 		e.note = fmt.Sprintf("run finished: %d cycles; w, + or - starts another", e.run.Cycles())
 	}
 	if e.paused {
@@ -172,14 +179,27 @@ func (e *Engine) onSample(s sampler.Sample) {
 		return // queued before a restart: the gates and heaps it would be shown with are gone
 	}
 	rates, history := s.Rates, e.history
+	cur := s
 	if e.worker >= 0 {
-		cur := s
 		cur.Snap, _ = e.alloc.HeapSnapshot(e.run.HeapID(e.worker))
 		cur.Ops = e.run.WorkerCycles(e.worker)
 		rates = sampler.RatesBetween(e.wPrev, cur)
 		e.wPrev = cur
-		e.wHistory = appendRing(e.wHistory, rates)
+		if !ended {
+			e.wHistory = appendRing(e.wHistory, rates)
+		}
 		history = e.wHistory
+	}
+	switch {
+	case !ended:
+		e.ranRates = &rates
+	case e.ranRates != nil:
+		rates = *e.ranRates
+	default: // it ended before this view showed a rate: the run's own mean
+		res := e.run.Wait()
+		cur.Elapsed = cur.EpochStart + res.Elapsed
+		rates = sampler.RatesBetween(sampler.Sample{}, cur)
+		e.ranRates = &rates
 	}
 	if attr != nil {
 		attr = workerAttribution(*attr, e.spec.Name, e.worker)
@@ -406,7 +426,7 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 	if e.coll != nil {
 		e.cpuAfter = e.coll.Windows() + 1 // the open window straddles the restart
 	}
-	e.worker, e.wHistory, e.wPrev = -1, nil, sampler.Sample{}
+	e.worker, e.wHistory, e.wPrev, e.ranRates = -1, nil, sampler.Sample{}, nil
 	e.history = nil // a new epoch: the old workload's bars would describe classes it no longer runs
 	e.note = ""
 	e.event(sampler.EventRestart, why, sampler.GatesOf(cfg), epoch, at)
@@ -439,7 +459,7 @@ func (e *Engine) cycleWorker() string {
 	if e.worker >= e.spec.Workers {
 		e.worker = -1
 	}
-	e.wHistory, e.wPrev = nil, sampler.Sample{}
+	e.wHistory, e.wPrev, e.ranRates = nil, sampler.Sample{}, nil
 	return "" // the header's "showing worker N" says it
 }
 

@@ -43,7 +43,7 @@ func newGatesCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gates [--audit [DIR]]",
 		Short: "Show whether each env gate's code paths actually run (or audit env reads)",
-		Long: "gates runs a workload briefly (1s unless --cycles or --duration is given) on an\n" +
+		Long: "gates runs a workload briefly (1s unless --cycles N > 0 or --duration is given) on an\n" +
 			"allocator configured by the HAKMEM_* environment, with the CPU profiler on, and prints\n" +
 			"every gate with its value, its source and a verdict per path it guards:\n" +
 			"  OFF             the gate's value (or another gate's) switches the path off\n" +
@@ -94,8 +94,12 @@ func newGatesCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if !wf.fs.Changed("cycles") && !wf.fs.Changed("duration") {
+			switch {
+			case !wf.fs.Changed("cycles") && !wf.fs.Changed("duration"):
 				spec.Cycles, spec.Duration = 0, gatesDefaultDuration
+			case spec.Cycles == 0 && spec.Duration == 0:
+				// 0 means "until Ctrl-C" to bench and record; gates ends by itself, as ab does.
+				return usagef("--cycles 0 is not valid for gates, which runs briefly: want --cycles N (N > 0) or --duration D, or neither for %v", gatesDefaultDuration)
 			}
 			cfg, _, err := a.allocatorConfig()
 			if err != nil {

@@ -30,6 +30,9 @@ type liveFlags struct {
 
 func (f *liveFlags) register(fs *pflag.FlagSet) {
 	f.wf.register(fs)
+	// The view runs until you quit, not for a workload's default cycles.
+	fs.Lookup("cycles").Usage = "stop the workload after this many allocator calls across workers (default: run until you quit with q); the view stays up with the run's last rates"
+	fs.Lookup("duration").Usage = "stop the workload after this long, e.g. 30s (default: run until you quit)"
 	fs.StringVar(&f.sort, "sort", "class", "classes table sort column: class, size, alloc, fast, refill, fallback, free, remote")
 	fs.DurationVar(&f.interval, "interval", sampler.DefaultInterval, "sampling interval")
 	fs.BoolVar(&f.noProfile, "no-profile", false, "do not profile the CPU (no CPU % per path)")
