@@ -8,9 +8,11 @@ package live
 // models never see any of this, only Frames.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -34,6 +36,10 @@ type EngineConfig struct {
 	Dir      string           // where r and e write their files; "" means the current directory
 	Now      func() time.Time // names the files r and e write; nil means time.Now
 	Warnings []string         // shown in every frame's Status, e.g. HAKMEM_* variables no gate declares
+	// StatsOut gets the last allocator's HAKMEM_POOL_V2_STATS dump at
+	// Close, when the screen is gone (the command passes stderr); nil
+	// appends it to the session's stats file like every earlier one.
+	StatsOut io.Writer
 }
 
 // Engine runs a live session.
@@ -51,6 +57,8 @@ type Engine struct {
 
 	mu       sync.Mutex // guards everything below; held briefly
 	alloc    *allocator.Allocator
+	stats    *bytes.Buffer // alloc's HAKMEM_POOL_V2_STATS dump, written at its Close
+	statsAt  string        // the session's stats file, once a dump was saved
 	run      *workload.Run
 	spec     workload.Spec
 	paused   bool
@@ -90,7 +98,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if err := cfg.Spec.Validate(); err != nil {
 		return nil, err
 	}
-	a, err := allocator.New(cfg.Alloc)
+	a, stats, err := newAllocator(cfg.Alloc)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +117,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		a.Close()
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, started: cfg.Now(), ctx: ctx, cancel: cancel, smp: smp, alloc: a, run: run, spec: cfg.Spec, worker: -1}
+	e := &Engine{cfg: cfg, started: cfg.Now(), ctx: ctx, cancel: cancel, smp: smp, alloc: a, stats: stats, run: run, spec: cfg.Spec, worker: -1}
 	if cfg.Profile {
 		coll, err := profile.NewCollector(cfg.Window)
 		if err == nil {
@@ -403,12 +411,12 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 	if err := spec.Validate(); err != nil {
 		return "", err
 	}
-	a, err := allocator.New(cfg)
+	a, stats, err := newAllocator(cfg)
 	if err != nil {
 		return "", err
 	}
 	e.mu.Lock()
-	oldRun, oldAlloc := e.run, e.alloc
+	oldRun, oldAlloc, oldStats := e.run, e.alloc, e.stats
 	e.mu.Unlock()
 	oldRun.Stop()
 	oldRun.Wait()
@@ -420,7 +428,7 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 	epoch, at := e.smp.Restart(a.Snapshot, run.Cycles)
 
 	e.mu.Lock()
-	e.alloc, e.run, e.spec, e.epoch = a, run, spec, epoch
+	e.alloc, e.stats, e.run, e.spec, e.epoch = a, stats, run, spec, epoch
 	e.paused = false
 	e.cpu = [allocator.NumPaths]int64{}
 	if e.coll != nil {
@@ -433,7 +441,49 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 	e.mu.Unlock()
 
 	oldAlloc.Close()
-	return "restarted: " + why, nil
+	msg := "restarted: " + why
+	if oldStats.Len() > 0 {
+		path, err := e.saveStats(oldStats, "the allocator before "+why)
+		if err != nil {
+			return msg, fmt.Errorf("%s, but the old allocator's HAKMEM_POOL_V2_STATS dump is lost: %w", msg, err)
+		}
+		msg += "; HAKMEM_POOL_V2_STATS dump of the old allocator in " + path
+	}
+	return msg, nil
+}
+
+// newAllocator returns an allocator whose HAKMEM_POOL_V2_STATS dump goes
+// to the returned buffer: nothing may write to the terminal under the
+// screen, and the engine decides where the dump goes.
+func newAllocator(cfg allocator.Config) (*allocator.Allocator, *bytes.Buffer, error) {
+	a, err := allocator.New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	var buf bytes.Buffer
+	a.SetStatsOutput(&buf)
+	return a, &buf, nil
+}
+
+// saveStats appends a closed allocator's stats dump, under a line saying
+// which allocator it was, to the session's stats file
+// (haktop-poolv2-stats-TIME.txt, one per session) and returns its path.
+func (e *Engine) saveStats(dump *bytes.Buffer, which string) (string, error) {
+	e.mu.Lock()
+	if e.statsAt == "" {
+		e.statsAt = e.stamp("poolv2-stats", ".txt")
+	}
+	path := e.statsAt
+	e.mu.Unlock()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return "", err
+	}
+	_, err = fmt.Fprintf(f, "# %s\n%s", which, dump.Bytes())
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return path, err
 }
 
 // nextWorkload returns spec moved to the next workload in workload.Names,
@@ -584,7 +634,7 @@ func (e *Engine) Close() error {
 		}
 	}
 	e.closed = true
-	run, a := e.run, e.alloc
+	run, a, stats := e.run, e.alloc, e.stats
 	e.mu.Unlock()
 
 	if e.coll != nil {
@@ -598,5 +648,14 @@ func (e *Engine) Close() error {
 	e.unsub()
 	e.loop.Wait()
 	errs = append(errs, a.Close())
+	if stats.Len() > 0 {
+		var err error
+		if e.cfg.StatsOut != nil {
+			_, err = e.cfg.StatsOut.Write(stats.Bytes())
+		} else {
+			_, err = e.saveStats(stats, "the allocator at quit")
+		}
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }

@@ -65,7 +65,8 @@ func (a *app) runLive(cmd *cobra.Command, f *liveFlags) error {
 	for _, u := range unknown {
 		warnings = append(warnings, u.Short())
 	}
-	eng, err := live.NewEngine(live.EngineConfig{Spec: spec, Alloc: cfg, Interval: f.interval, Profile: !f.noProfile, Warnings: warnings})
+	eng, err := live.NewEngine(live.EngineConfig{Spec: spec, Alloc: cfg, Interval: f.interval, Profile: !f.noProfile, Warnings: warnings,
+		StatsOut: a.stderr}) // the last HAKMEM_POOL_V2_STATS dump, once the screen is gone
 	if err != nil {
 		return err
 	}
