@@ -105,18 +105,24 @@ func needLib(t testing.TB, lib, pkg string) {
 // after it exits.
 func run(t testing.TB, preload string, env []string, prog string, args ...string) (string, *segment.Snapshot) {
 	t.Helper()
+	libs := theShim(t)
+	if preload != "" {
+		libs += " " + preload
+	}
+	return runEnv(t, append([]string{"LD_PRELOAD=" + libs}, env...), prog, args...)
+}
+
+// runEnv runs prog with a fresh segment and env added to the environment.
+func runEnv(t testing.TB, env []string, prog string, args ...string) (string, *segment.Snapshot) {
+	t.Helper()
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	seg, err := segment.Create(0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer seg.Close()
-	libs := theShim(t)
-	if preload != "" {
-		libs += " " + preload
-	}
 	cmd := exec.Command(prog, args...)
-	cmd.Env = append(append(os.Environ(), seg.Env(), "LD_PRELOAD="+libs), env...)
+	cmd.Env = append(append(os.Environ(), seg.Env()), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -133,7 +133,7 @@ static _Atomic size_t boot_used;
 static _Atomic uint64_t boot_allocs, boot_bytes;
 
 static inline int is_boot(const void *p) {
-	return (const unsigned char *)p >= boot_buf && (const unsigned char *)p < boot_buf + sizeof boot_buf;
+	return (uintptr_t)p - (uintptr_t)boot_buf < sizeof boot_buf; /* one compare */
 }
 
 static void *boot_alloc(size_t n, size_t align) {
