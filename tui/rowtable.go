@@ -137,12 +137,10 @@ func fitCell(s string, w int) string {
 }
 
 // cutPad fits a body line to the body's width: cut when wider, else padded
-// with spaces; lineWidth is the line's width when it holds every column.
+// with spaces. lineWidth is the line's width: every cell was fitted to its
+// column's width exactly, and the cursor row's style adds no cells.
 func cutPad(line string, lineWidth, w int) string {
 	n := lineWidth
-	if strings.IndexByte(line, '\x1b') >= 0 || n > w {
-		n = ansi.StringWidth(line)
-	}
 	if n > w {
 		line = ansi.Cut(line, 0, w)
 		n = ansi.StringWidth(line)
