@@ -39,6 +39,7 @@ import (
 	pprofile "github.com/google/pprof/profile"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target/embedded"
 )
 
 // CounterSet is what a counter profile is built from.
@@ -74,11 +75,9 @@ const (
 	numSampleTypes
 )
 
-// CounterSampleTypes are the sample type names of a counter profile, by index.
-var CounterSampleTypes = [numSampleTypes]string{
-	"alloc_calls", "alloc_fast", "alloc_refill", "alloc_refill_fail", "alloc_fallback",
-	"free_calls", "free_fast", "free_remote", "free_fallback", "path_hits",
-}
+// CounterSampleTypes are the sample type names of a counter profile, by
+// index: the counters' names (target/embedded's, in the st* order) and path_hits.
+var CounterSampleTypes = [numSampleTypes]string(append(embedded.CounterNames[:stPathHits:stPathHits], "path_hits"))
 
 // counterPaths returns, for class c, the path of each group of counters:
 // fast (alloc_fast, free_fast), refill, fallback, free_remote, free_fallback.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -22,14 +23,11 @@ const (
 	typeFooter = "footer"
 )
 
-// counterNames names the columns of a class row, in allocator.Counters
-// field order (a test checks them against its json tags).
-var counterNames = [...]string{
-	"alloc_calls", "alloc_fast", "alloc_refill", "alloc_refill_fail", "alloc_fallback",
-	"free_calls", "free_fast", "free_remote", "free_fallback",
-}
+// counterNames names the columns of a class row: allocator.Counters' json
+// tags, in field order, as target/embedded reads them.
+var counterNames = embedded.CounterNames
 
-const numCounters = len(counterNames)
+const numCounters = embedded.NumCounters
 
 // counterRow returns c's counters in counterNames order.
 func counterRow(c *allocator.Counters) [numCounters]*uint64 {

@@ -29,8 +29,9 @@ var counterRoles = [...]target.Role{
 // NumCounters is how many counters each class row has.
 const NumCounters = len(counterRoles)
 
-// counterNames are allocator.Counters' json tags, in field order.
-var counterNames = func() [NumCounters]string {
+// CounterNames are the counters' names: allocator.Counters' json tags, in
+// field order. Every list of counter names above the allocator is this one.
+var CounterNames = func() [NumCounters]string {
 	var out [NumCounters]string
 	t := reflect.TypeFor[allocator.Counters]()
 	if t.NumField() != NumCounters {
@@ -77,7 +78,7 @@ func Schema(cfg allocator.Config) target.Schema {
 		s.Classes[c] = target.Class{Name: allocator.ClassName(c), Min: min, Max: allocator.ClassSize(c), Tier: allocator.Tier(c)}
 	}
 	for k := range s.Counters {
-		s.Counters[k] = target.Counter{Name: counterNames[k], Role: counterRoles[k]}
+		s.Counters[k] = target.Counter{Name: CounterNames[k], Role: counterRoles[k]}
 	}
 	for p, path := range allocator.Paths {
 		s.Paths[p] = target.Path{ID: path.Key, Name: path.Name, Tier: pathTier(allocator.PathID(p)), Funcs: path.Funcs}
