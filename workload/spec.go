@@ -6,6 +6,7 @@ package workload
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -91,8 +92,27 @@ func fieldErr(field string, v any, want string, args ...any) error {
 	return &FieldError{Field: field, Value: fmt.Sprint(v), Want: fmt.Sprintf(want, args...)}
 }
 
-// usesWS reports whether workload name reads Spec.WS.
-func usesWS(name string) bool { return name != TinyHot }
+// users lists, for each Spec field that not every workload reads (by its
+// flag-style name), the workloads that read it, in display order. Validate
+// and the CLI's flag help both read it.
+var users = map[string][]string{
+	"ws":       {RandomMixed, MidPool, Larson, Large},
+	"seed":     {RandomMixed, MidPool, Larson, Large}, // tiny_hot draws no random numbers
+	"size":     {TinyHot},
+	"min-size": {RandomMixed},
+	"max-size": {RandomMixed},
+}
+
+// Users returns the workloads that read the Spec field named field
+// (flag-style: ws, seed, size, min-size, max-size), in display order, or
+// nil for a field every workload reads.
+func Users(field string) []string { return append([]string(nil), users[field]...) }
+
+// Uses reports whether workload name reads the Spec field named field.
+func Uses(name, field string) bool {
+	u, partial := users[field]
+	return !partial || slices.Contains(u, name)
+}
 
 // Validate returns nil, or a *FieldError naming the first bad field, its
 // value and the accepted forms. Fields a workload does not use must be zero,
@@ -121,21 +141,21 @@ func (s Spec) Validate() error {
 	if s.Duration < 0 {
 		return fieldErr("duration", s.Duration, "0 or a positive duration like 30s or 2m")
 	}
-	if usesWS(s.Name) {
+	if Uses(s.Name, "ws") {
 		if s.WS < 1 || s.WS > MaxWS {
 			return fieldErr("ws", s.WS, "an integer from 1 to %d", MaxWS)
 		}
 	} else if s.WS != 0 {
 		return fieldErr("ws", s.WS, "0: %s does not use a working set", s.Name)
 	}
-	if s.Name == TinyHot {
+	if Uses(s.Name, "size") {
 		if s.Size < 1 || s.Size > LargeMax {
 			return fieldErr("size", s.Size, "a block size from 1 to %d bytes", LargeMax)
 		}
 	} else if s.Size != 0 {
 		return fieldErr("size", s.Size, "0: only tiny_hot uses a fixed size")
 	}
-	if s.Name != RandomMixed {
+	if !Uses(s.Name, "min-size") {
 		if s.MinSize != 0 {
 			return fieldErr("min-size", s.MinSize, "0: only random_mixed clamps sizes")
 		}

@@ -123,11 +123,11 @@ func TestABRun(t *testing.T) {
 	a := newApp(&out, &errb)
 	a.stderrIsTTY = func() bool { return true }
 	code := a.run([]string{"ab", "--a", "HAKMEM_POOL_V2_ENABLED=0", "--b", "HAKMEM_POOL_V2_ENABLED=1", "--runs", "6",
-		"--workload", "tiny_hot", "--cycles", "1000000", "--seed", "5", "--benchfmt", bench})
+		"--workload", "tiny_hot", "--cycles", "1000000", "--size", "128", "--benchfmt", bench})
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
-	if want := []string{"--cycles=1000000", "--seed=5", "--workload=tiny_hot"}; !slices.Equal(f.opts.BenchArgs, want) {
+	if want := []string{"--cycles=1000000", "--size=128", "--workload=tiny_hot"}; !slices.Equal(f.opts.BenchArgs, want) {
 		t.Errorf("children get %q, want %q", f.opts.BenchArgs, want)
 	}
 	if f.calls["A"] != 7 || f.calls["B"] != 7 || f.release != 1 {

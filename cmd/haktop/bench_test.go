@@ -45,7 +45,7 @@ func TestUsageErrors(t *testing.T) {
 		{"", []string{"bench", "--ws", "0"}, "haktop: --ws 0 is not valid: want an integer from 1 to 16777216"},
 		{"", []string{"bench", "--workers", "-1"}, "haktop: --workers -1 is not valid: want an integer from 1 to 1024"},
 		{"", []string{"bench", "--workload", "larson", "--workers", "1"}, "haktop: --workers 1 is not valid: want an integer from 2 to 1024 (larson hands blocks to a consumer on another worker's heap)"},
-		{"", []string{"bench", "--workload", "tiny_hot", "--ws", "64"}, "haktop: --ws 64 is not valid: want 0: tiny_hot does not use a working set"},
+		{"", []string{"bench", "--workload", "tiny_hot", "--ws", "64"}, "haktop: --ws 64 is not valid: want 8192 (its default) or 0: tiny_hot does not use --ws"},
 		{"", []string{"bench", "--cycles", "10", "--duration", "1s"}, "haktop: --cycles 10 and --duration 1s are exclusive: give one of them"},
 		{"", []string{"bench", "--duration", "0s"}, "haktop: --duration 0s is not valid: want a positive duration like 500ms, 30s or 2m"},
 		{"", []string{"bench", "--duration", "soon"}, `haktop: --duration "soon" is not valid: want a duration like 500ms, 30s or 2m`},
