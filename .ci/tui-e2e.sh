@@ -3,8 +3,8 @@
 # detached tmux (its own server socket, 120x40), sends keys and reads the
 # screen with capture-pane like a user would. Checks: class rows C0..C7,
 # the gates panel with a verdict, space pausing (the clock stops) and
-# resuming, a resize below 80x24 and back, and q giving the shell prompt
-# back. Installs tmux if it is missing. Called by .ci/run; runs alone too.
+# resuming, a resize below 80x24 and back, q giving the shell prompt
+# back, an undeclared HAKMEM_* shown on the screen and g cycling a mask. Installs tmux if it is missing. Called by .ci/run; runs alone too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -84,5 +84,27 @@ echo "-- q restores the shell prompt"
 t send-keys -t e2e q
 wait_for '^e2e\$ ?$' 15
 screen | grep -q 'HAKMEM_TINY_CACHE_CAP' && fail "the TUI's screen is still showing after q"
+
+echo "-- an undeclared HAKMEM_* is named on stderr before the screen and shown on it"
+t send-keys -t e2e "clear; HAKMEM_POOL_V2_ENABLE=1 ./haktop --workload tiny_hot --interval 100ms" Enter
+wait_for '⚠ HAKMEM_POOL_V2_ENABLE ignored: did you mean HAKMEM_POOL_V2_ENABLED\?' 30
+
+echo "-- g steps a mask through each class and back to its default, source and all"
+t send-keys -t e2e Tab Tab # classes -> paths -> gates
+for _ in 1 2 3 4 5; do t send-keys -t e2e Down; done # HAKMEM_PROFILE .. HAKMEM_POOL_V2_CLASSES
+t send-keys -t e2e g
+wait_for 'HAKMEM_POOL_V2_CLASSES 0x7F -> 0x00'
+wait_for 'HAKMEM_POOL_V2_CLASSES +0x00 +code '
+t send-keys -t e2e g
+wait_for 'HAKMEM_POOL_V2_CLASSES +0x01 +code '
+for _ in 1 2 3 4 5 6 7; do t send-keys -t e2e g; sleep 0.3; done
+wait_for 'HAKMEM_POOL_V2_CLASSES 0x40 -> 0x7F'
+wait_for 'HAKMEM_POOL_V2_CLASSES +0x7F +default '
+
+echo "-- after q the warning is still on the normal screen"
+t send-keys -t e2e q
+wait_for '^e2e\$ ?$' 15
+screen | grep -q '^haktop: warning: HAKMEM_POOL_V2_ENABLE is not a gate the allocator reads' \
+  || fail "the stderr warning is not on the normal screen after q"
 
 echo "tui e2e: ok"
