@@ -23,23 +23,27 @@ func WriteText(w io.Writer, rep Report) error {
 	if rep.Workers == 1 {
 		workers = "worker"
 	}
-	fmt.Fprintf(&b, "haktop ab: %s, %d %s, %d cycles; %d runs per arm, interleaved A B A B after one warm-up each\n\n",
+	fmt.Fprintf(&b, "haktop ab: %s, %d %s, %d cycles; %d runs per arm, interleaved A B A B after one warm-up each\n",
 		rep.Workload, rep.Workers, workers, rep.Cycles, rep.Planned)
+	if rep.Auto != nil {
+		fmt.Fprintf(&b, "%s\ndesign: %s\n", PlanLine(*rep.Auto), rep.Design)
+	}
+	b.WriteString("\n")
 
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "arm\tops/s median\tmean ± stdev\tCV\truns\tconfig")
 	for _, s := range []ArmStats{rep.A, rep.B} {
-		fmt.Fprintf(tw, "%s\t%s ± %s\t%s ± %s\t%.2f%%\t%d\t%s\n", s.Name,
-			benchunit.Scale(s.Median, benchunit.Decimal), medianRange(s),
+		fmt.Fprintf(tw, "%s\t%s\t%s ± %s\t%.2f%%\t%d\t%s\n", s.Name, medianCell(s),
 			benchunit.Scale(s.Mean, benchunit.Decimal), benchunit.Scale(s.Stdev, benchunit.Decimal),
 			s.CV*100, len(s.OpsPerSec), armLabel(s))
 	}
 	tw.Flush()
 
 	d := rep.Delta
-	ci := "no 95% CI: too few runs"
+	level := fmt.Sprintf("%.3g%% CI", d.CILevel*100)
+	ci := "no " + level + ": too few runs"
 	if d.CI {
-		ci = fmt.Sprintf("95%% CI %+.2f%% .. %+.2f%%", d.CILo, d.CIHi)
+		ci = fmt.Sprintf("%s %+.2f%% .. %+.2f%%", level, d.CILo, d.CIHi)
 	}
 	fmt.Fprintf(&b, "\nB vs A: %+.2f%% (%s), p=%.3f n=%d+%d\n", d.Percent, ci, d.P, len(rep.A.OpsPerSec), len(rep.B.OpsPerSec))
 
@@ -65,8 +69,14 @@ func WriteText(w io.Writer, rep Report) error {
 	}
 
 	fmt.Fprintf(&b, "\nverdict: %s: %s\n", rep.Verdict, rep.Reason)
-	if rep.Verdict != NoOp {
+	if rep.Verdict != NoOp && !rep.AA {
 		fmt.Fprintf(&b, "not NO-OP: %s\n", rep.NoOpReason)
+	}
+	if m := rep.Resolution.MDEPercent; m != nil && rep.Verdict == NoOp {
+		fmt.Fprintf(&b, "timing: this run resolves changes of %.2f%% or more (%.0f%% power), but no change can come from paths that never ran\n", *m, Power*100)
+	}
+	if p := rep.Resolution.Expect; p != nil {
+		fmt.Fprintf(&b, "expect %+.2f%%: %s\n", p.ExpectPercent, expectLine(*p, len(rep.A.OpsPerSec), len(rep.B.OpsPerSec)))
 	}
 	for _, warn := range rep.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", warn)
@@ -75,13 +85,35 @@ func WriteText(w io.Writer, rep Report) error {
 	return err
 }
 
-// medianRange returns the half-width of s's median interval as a percent of
-// the median, benchstat's "± 2%", or "∞" when there is no interval.
-func medianRange(s ArmStats) string {
+// medianCell returns s's median and the half-width of its interval as a
+// percent of the median, benchstat's "12.3M ± 2%", or the median and "no CI"
+// when the runs are too few for an interval.
+func medianCell(s ArmStats) string {
+	m := benchunit.Scale(s.Median, benchunit.Decimal)
 	if !s.MedianCI {
-		return "∞"
+		return m + " (no CI)"
 	}
-	return benchmath.Summary{Center: s.Median, Lo: s.MedianLo, Hi: s.MedianHi}.PctRangeString()
+	return m + " ± " + benchmath.Summary{Center: s.Median, Lo: s.MedianLo, Hi: s.MedianHi}.PctRangeString()
+}
+
+// PlanLine says what --runs auto planned, and when the cap is below the need.
+func PlanLine(au AutoPlan) string {
+	p := au.Plan
+	head := fmt.Sprintf("plan: after a pilot of %d runs per arm at CV %.2f%% (both arms' runs pooled), ", au.PilotRuns, p.CV*100)
+	if p.Capped {
+		return head + fmt.Sprintf("%+.2f%% needs about %d runs per arm for %.0f%% power, more than --max-runs %d; running %d, which resolve %.2f%%",
+			p.ExpectPercent, p.Needed, Power*100, p.MaxRuns, p.Runs, p.MDEPercent)
+	}
+	return head + fmt.Sprintf("%d runs per arm detect %+.2f%% with %.0f%% power (they resolve %.2f%%)", p.Runs, p.ExpectPercent, Power*100, p.MDEPercent)
+}
+
+// expectLine says what --expect needs, against the m and n runs made.
+func expectLine(p RunsPlan, m, n int) string {
+	if p.Capped {
+		return fmt.Sprintf("at CV %.2f%% it needs about %d runs per arm for %.0f%% power, more than --max-runs %d (which resolve %.2f%%); this run has %s",
+			p.CV*100, p.Needed, Power*100, p.MaxRuns, p.MDEPercent, runsPair(m, n))
+	}
+	return fmt.Sprintf("at CV %.2f%% it needs %d runs per arm for %.0f%% power; this run has %s", p.CV*100, p.Needed, Power*100, runsPair(m, n))
 }
 
 func armLabel(s ArmStats) string {
@@ -90,9 +122,15 @@ func armLabel(s ArmStats) string {
 
 // WriteBenchfmt writes o's measured runs in the Go benchmark format, A's
 // runs then B's, under the file configuration line "arm: A" or "arm: B", as
-// ns/op and ops/s (with "Unit ops/s better=higher"). `benchstat -col arm FILE`
+// ns/op and ops/s (with "Unit ops/s better=higher"), after the lines
+// "mde: X%" and "mde-power: 80%" with rep's minimum detectable effect ("mde:
+// none" when the runs cannot reach significance). `benchstat -col arm FILE`
 // compares them. It returns the first write error.
-func WriteBenchfmt(w io.Writer, o Outcome) error {
+func WriteBenchfmt(w io.Writer, o Outcome, rep Report) error {
+	mde := "none"
+	if m := rep.Resolution.MDEPercent; m != nil {
+		mde = fmt.Sprintf("%.2f%%", *m)
+	}
 	bw := benchfmt.NewWriter(w)
 	meta := &benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: "ops/s", Key: "better"}, OrigUnit: "ops/s", Value: "higher"}
 	if err := bw.Write(meta); err != nil {
@@ -101,9 +139,13 @@ func WriteBenchfmt(w io.Writer, o Outcome) error {
 	for _, arm := range []Arm{o.A, o.B} {
 		for _, r := range o.Measured(arm.Name) {
 			res := &benchfmt.Result{
-				Config: []benchfmt.Config{{Key: "arm", Value: []byte(arm.Name), File: true}},
-				Name:   benchfmt.Name(fmt.Sprintf("Haktop/workload=%s/workers=%d", r.Workload, r.Workers)),
-				Iters:  int(r.Cycles),
+				Config: []benchfmt.Config{
+					{Key: "mde", Value: []byte(mde), File: true},
+					{Key: "mde-power", Value: []byte(fmt.Sprintf("%.0f%%", Power*100)), File: true},
+					{Key: "arm", Value: []byte(arm.Name), File: true},
+				},
+				Name:  benchfmt.Name(fmt.Sprintf("Haktop/workload=%s/workers=%d", r.Workload, r.Workers)),
+				Iters: int(r.Cycles),
 				Values: []benchfmt.Value{
 					{Value: 1 / r.OpsPerSec, Unit: "sec/op", OrigValue: 1e9 / r.OpsPerSec, OrigUnit: "ns/op"},
 					{Value: r.OpsPerSec, Unit: "ops/s"},

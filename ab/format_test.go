@@ -106,8 +106,12 @@ func TestWriteTextGoldenWarnings(t *testing.T) {
 // run's arm and ops/s exactly.
 func TestWriteBenchfmtRoundTrip(t *testing.T) {
 	o := goldenOutcome(t)
+	rep, err := Analyze(o)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
-	if err := WriteBenchfmt(&buf, o); err != nil {
+	if err := WriteBenchfmt(&buf, o, rep); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "noop.bench", buf.Bytes())
@@ -125,6 +129,9 @@ func TestWriteBenchfmtRoundTrip(t *testing.T) {
 		case *benchfmt.SyntaxError:
 			t.Fatal(rec)
 		}
+	}
+	if want := fmt.Sprintf("mde: %.2f%%\nmde-power: 80%%\narm: A\n", *rep.Resolution.MDEPercent); !strings.Contains(buf.String(), want) {
+		t.Errorf("benchfmt file lacks the config lines %q", want)
 	}
 	if r.Units().GetBetter("ops/s") != 1 {
 		t.Errorf("ops/s is not marked better=higher")
@@ -157,8 +164,12 @@ func TestBenchstatReadsBenchfmt(t *testing.T) {
 		t.Skip("no go toolchain")
 	}
 	path := filepath.Join(t.TempDir(), "ab.bench")
+	rep, err := Analyze(goldenOutcome(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
-	if err := WriteBenchfmt(&buf, goldenOutcome(t)); err != nil {
+	if err := WriteBenchfmt(&buf, goldenOutcome(t), rep); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
@@ -167,10 +178,6 @@ func TestBenchstatReadsBenchfmt(t *testing.T) {
 	out, err := exec.Command(goBin, "run", "golang.org/x/perf/cmd/benchstat", "-col", "arm", path).CombinedOutput()
 	if err != nil {
 		t.Fatalf("benchstat: %v\n%s", err, out)
-	}
-	rep, err := Analyze(goldenOutcome(t))
-	if err != nil {
-		t.Fatal(err)
 	}
 	want := fmt.Sprintf("%s ± 1%%   %s ± 1%%  %+.2f%% (p=%.3f n=6)", benchunit.Scale(rep.A.Median, benchunit.Decimal),
 		benchunit.Scale(rep.B.Median, benchunit.Decimal), rep.Delta.Percent, rep.Delta.P)

@@ -49,8 +49,9 @@ func TestExecuteInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Verdict != Neutral || !rep.Interrupted || !slices.Contains(rep.Warnings, "interrupted: 2 of 10 runs of A and 2 of 10 runs of B finished") {
-		t.Errorf("verdict %s, warnings %q", rep.Verdict, rep.Warnings)
+	// 2 runs each can never reach p < 0.05: UNDECIDED, not NEUTRAL.
+	if rep.Verdict != Undecided || rep.Reason != "cannot decide with 2 runs per arm: the Mann-Whitney test cannot reach p < 0.05 with fewer than 4 runs per arm" || !rep.Interrupted || !slices.Contains(rep.Warnings, "interrupted: 2 of 10 runs of A and 2 of 10 runs of B finished") {
+		t.Errorf("verdict %s (%s), warnings %q", rep.Verdict, rep.Reason, rep.Warnings)
 	}
 
 	// Interrupted during the warm-ups: nothing to compare, said plainly.

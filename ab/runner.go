@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -21,15 +22,11 @@ type Runner interface {
 }
 
 // checkReport returns an error when r cannot be a report of a finished run
-// of arm: no throughput, or a gate value other than the one the arm set (the
-// environment did not reach the child).
-func checkReport(r workload.BenchReport, arm Arm) error {
+// of an arm whose configuration is cfg: no throughput, or a gate value other
+// than the one the arm set (the environment did not reach the child).
+func checkReport(r workload.BenchReport, cfg allocator.Config) error {
 	if !(r.OpsPerSec > 0) {
 		return fmt.Errorf("child reported ops_per_sec %v: want a positive number", r.OpsPerSec)
-	}
-	cfg, err := arm.Config()
-	if err != nil {
-		return err
 	}
 	for _, g := range r.Gates {
 		want, _ := cfg.Value(g.Env)

@@ -10,7 +10,14 @@ package ab
 // Mann-Whitney test, taken on log(ops/s) so it reads as a ratio: the sorted
 // pairwise differences log(b_j) - log(a_i), cut at the U distribution's
 // alpha/2 critical value. It excludes 0 when, and essentially only when, the
-// test rejects, so the interval and the verdict do not contradict each other.
+// test rejects, so the interval and the verdict do not contradict each other;
+// it is taken at the level the verdict's look tests at (95% for a fixed
+// design).
+//
+// Beside the verdict every Report says what the run could resolve: its
+// minimum detectable effect at the measured CV (power.go). Runs too few to
+// ever reach p < Alpha are UNDECIDED, never NEUTRAL; arms with the same
+// configuration are an A/A run, whose delta is noise by construction.
 
 import (
 	"fmt"
@@ -31,6 +38,8 @@ const (
 	NoGo    Verdict = "NO-GO"   // B is slower and the difference is significant
 	Neutral Verdict = "NEUTRAL" // the difference is not significant
 	NoOp    Verdict = "NO-OP"   // the changed gates guard only paths that never ran
+	// Undecided: the runs are too few for the test to ever reach p < Alpha.
+	Undecided Verdict = "UNDECIDED"
 )
 
 // Confidence is the level of every interval in a Report.
@@ -60,14 +69,28 @@ type ArmStats struct {
 // Delta compares B's median with A's.
 type Delta struct {
 	Percent float64 `json:"percent"` // (median B / median A - 1) * 100
-	// CILo and CIHi bound the 95% interval of the change in percent; CI is
-	// false when the runs are too few for one (fewer than 4 per arm).
+	// CILo and CIHi bound the interval of the change in percent at level
+	// CILevel (1 - Alpha); CI is false when the runs are too few for one.
 	CI          bool    `json:"ci"`
+	CILevel     float64 `json:"ci_level"`
 	CILo        float64 `json:"ci_lo"`
 	CIHi        float64 `json:"ci_hi"`
 	P           float64 `json:"p"`     // Mann-Whitney U p-value
-	Alpha       float64 `json:"alpha"` // significance threshold
+	Alpha       float64 `json:"alpha"` // significance threshold of the look that decided
 	Significant bool    `json:"significant"`
+}
+
+// Resolution is what a comparison could detect.
+type Resolution struct {
+	Power float64 `json:"power"` // the detection probability MDEPercent is for
+	CV    float64 `json:"cv"`    // PooledCV of the arms' CVs
+	// MDEPercent is the smallest change of the median the design detects
+	// with probability Power at CV; null when the runs can never reach
+	// significance.
+	MDEPercent *float64 `json:"mde_percent"`
+	// Expect is the plan for --expect at CV, for the design that ran (nil
+	// without --expect).
+	Expect *RunsPlan `json:"expect"`
 }
 
 // Report is the analysed result of a comparison.
@@ -76,10 +99,15 @@ type Report struct {
 	Workers     int            `json:"workers"`
 	Cycles      int64          `json:"cycles"`
 	Planned     int            `json:"planned_runs"` // per arm
+	Design      Design         `json:"design"`
+	Auto        *AutoPlan      `json:"auto"` // --runs auto's pilot, plan and early stop; null otherwise
 	Interrupted bool           `json:"interrupted"`
+	StoppedAt   int            `json:"stopped_early_at"` // runs per arm after which an early-stop look rejected; 0: ran to the end
+	AA          bool           `json:"aa_run"`           // A and B are the same configuration
 	A           ArmStats       `json:"a"`
 	B           ArmStats       `json:"b"`
 	Delta       Delta          `json:"delta"`
+	Resolution  Resolution     `json:"resolution"`
 	Verdict     Verdict        `json:"verdict"`
 	Reason      string         `json:"reason"`
 	Changes     []GateChange   `json:"changed_gates"`
@@ -94,14 +122,32 @@ func Analyze(o Outcome) (Report, error) {
 	if len(runsA) == 0 || len(runsB) == 0 {
 		return Report{}, fmt.Errorf("no measured run finished for both arms (A %d, B %d): nothing to compare", len(runsA), len(runsB))
 	}
-	rep := Report{Planned: o.Planned, Interrupted: o.Interrupted, Warnings: []string{}}
+	design := o.design()
+	rep := Report{Planned: o.Planned, Design: design, Auto: o.Auto, Interrupted: o.Interrupted, StoppedAt: o.StoppedAt, Warnings: []string{}}
 	first := runsA[0]
 	rep.Workload, rep.Workers, rep.Cycles = first.Workload, first.Workers, first.Cycles
 	if o.Interrupted {
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("interrupted: %d of %d runs of A and %d of %d runs of B finished", len(runsA), o.Planned, len(runsB), o.Planned))
 	}
 
+	// The look that decides: the early-stop look that rejected, else the
+	// final one; an interrupted run tests what finished at the final level.
+	look := design.Final()
+	if o.StoppedAt > 0 {
+		for _, l := range design.Looks {
+			if l.RunsA == o.StoppedAt {
+				look = l
+			}
+		}
+	}
+	resolved := design
+	if len(runsA) != look.RunsA || len(runsB) != look.RunsB {
+		look.RunsA, look.RunsB = len(runsA), len(runsB)
+		resolved = Design{Looks: []Look{look}}
+	}
+
 	thresholds := benchmath.DefaultThresholds
+	thresholds.CompareAlpha = look.Alpha
 	sa := benchmath.NewSample(opsPerSec(runsA), &thresholds)
 	sb := benchmath.NewSample(opsPerSec(runsB), &thresholds)
 	rep.A = armStats(o.A, runsA, sa, &rep.Warnings)
@@ -110,6 +156,7 @@ func Analyze(o Outcome) (Report, error) {
 	cmp := benchmath.AssumeNothing.Compare(sa, sb)
 	rep.Delta = Delta{
 		Percent:     (rep.B.Median/rep.A.Median - 1) * 100,
+		CILevel:     1 - look.Alpha,
 		P:           cmp.P,
 		Alpha:       cmp.Alpha,
 		Significant: cmp.P < cmp.Alpha,
@@ -117,10 +164,21 @@ func Analyze(o Outcome) (Report, error) {
 	for _, w := range cmp.Warnings {
 		rep.Warnings = append(rep.Warnings, "delta: "+w.Error())
 	}
-	if lo, hi, ok := shiftInterval(sa.Values, sb.Values, 1-Confidence); ok {
+	if lo, hi, ok := shiftInterval(sa.Values, sb.Values, look.Alpha); ok {
 		rep.Delta.CI = true
 		rep.Delta.CILo = (math.Exp(lo) - 1) * 100
 		rep.Delta.CIHi = (math.Exp(hi) - 1) * 100
+	}
+
+	rep.Resolution = Resolution{Power: Power, CV: PooledCV(rep.A.CV, rep.B.CV)}
+	decidable := CanDecide(len(runsA), len(runsB))
+	if decidable {
+		mde := MDEPercent(resolved, rep.Resolution.CV)
+		rep.Resolution.MDEPercent = &mde
+	}
+	if o.Expect > 0 {
+		plan := Plan(o.Expect, rep.Resolution.CV, max(o.MaxRuns, MinRuns()), design.Sequential())
+		rep.Resolution.Expect = &plan
 	}
 
 	act, err := gateActivity(o.A, o.B, runsA, runsB)
@@ -134,21 +192,50 @@ func Analyze(o Outcome) (Report, error) {
 	if rep.Paths == nil {
 		rep.Paths = []PathActivity{}
 	}
+	rep.AA = len(act.changes) == 0 && o.A.Tags == o.B.Tags
+	cmpOp := ">="
+	if rep.Delta.Significant {
+		cmpOp = "<"
+	}
+	observed := fmt.Sprintf("(p=%.3g %s %.3g)", rep.Delta.P, cmpOp, rep.Delta.Alpha)
 	switch {
 	case act.noop:
 		rep.Verdict, rep.Reason = NoOp, act.reason
 		if rep.Delta.Significant {
 			rep.Reason += fmt.Sprintf("; the %+.2f%% difference is drift or noise, not the change", rep.Delta.Percent)
 		}
+	case !decidable:
+		rep.Verdict = Undecided
+		rep.Reason = fmt.Sprintf("cannot decide with %s: the Mann-Whitney test cannot reach p < %.2g with fewer than %d runs per arm",
+			runsPair(len(runsA), len(runsB)), Alpha, MinRuns())
+	case rep.AA:
+		rep.Verdict = Neutral
+		rep.Reason = fmt.Sprintf("A/A run: A and B run the same configuration, so any delta is noise; here %+.2f%% %s", rep.Delta.Percent, observed)
+		if rep.Delta.Significant {
+			rep.Reason += fmt.Sprintf(", a false positive (expected in %.0f%% of A/A runs) or drift between runs", rep.Delta.Alpha*100)
+		}
 	case rep.Delta.Significant && rep.Delta.Percent > 0:
 		rep.Verdict = Go
-		rep.Reason = fmt.Sprintf("B is %.2f%% faster (p=%.3g < %.2g)", rep.Delta.Percent, rep.Delta.P, rep.Delta.Alpha)
+		rep.Reason = fmt.Sprintf("B is %.2f%% faster %s", rep.Delta.Percent, observed)
 	case rep.Delta.Significant && rep.Delta.Percent < 0:
 		rep.Verdict = NoGo
-		rep.Reason = fmt.Sprintf("B is %.2f%% slower (p=%.3g < %.2g)", -rep.Delta.Percent, rep.Delta.P, rep.Delta.Alpha)
+		rep.Reason = fmt.Sprintf("B is %.2f%% slower %s", -rep.Delta.Percent, observed)
 	default:
 		rep.Verdict = Neutral
-		rep.Reason = fmt.Sprintf("no significant difference (p=%.3g >= %.2g)", rep.Delta.P, rep.Delta.Alpha)
+		rep.Reason = "no significant difference " + observed
+	}
+	if m := rep.Resolution.MDEPercent; m != nil && rep.Verdict != NoOp {
+		rep.Reason += fmt.Sprintf("; this run resolves changes of %.2f%% or more (%.0f%% power)", *m, Power*100)
+		if rep.Verdict == Neutral && !rep.AA {
+			if math.Abs(rep.Delta.Percent) < *m {
+				rep.Reason += fmt.Sprintf("; the observed %+.2f%% is below it", rep.Delta.Percent)
+			} else {
+				rep.Reason += fmt.Sprintf("; the observed %+.2f%% is not below it, but the runs overlap too much to call it", rep.Delta.Percent)
+			}
+		}
+	}
+	if o.StoppedAt > 0 {
+		rep.Reason += fmt.Sprintf("; stopped early after %d of %d planned runs per arm", o.StoppedAt, o.Planned)
 	}
 	return rep, nil
 }
@@ -223,14 +310,20 @@ func criticalRank(m, n int, alpha float64) int {
 	return c
 }
 
-// exactCritical is criticalRank from the exact U distribution.
+// exactCritical is criticalRank from the exact U distribution, by bisection
+// (the CDF grows with c).
 func exactCritical(m, n int, alpha float64) int {
 	d := stats.UDist{N1: m, N2: n}
-	c := 0
-	for c < m*n/2 && d.CDF(float64(c)) <= alpha/2 {
-		c++
+	lo, hi := 0, m*n/2 // the answer is in [lo, hi]
+	for lo < hi {
+		c := (lo + hi + 1) / 2
+		if d.CDF(float64(c-1)) <= alpha/2 {
+			lo = c
+		} else {
+			hi = c - 1
+		}
 	}
-	return c
+	return lo
 }
 
 // normalCritical is criticalRank from the normal approximation of U, with a

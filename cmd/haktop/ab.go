@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,7 +39,9 @@ func newABCommand(a *app) *cobra.Command {
 		wf                workloadFlags
 		specA, specB      string
 		tagsA, tagsB      string
-		runs              int
+		runsFlag          string
+		expect            float64
+		maxRuns           int
 		asJSON            bool
 		benchfmtPath, src string
 	)
@@ -49,11 +52,18 @@ func newABCommand(a *app) *cobra.Command {
 			"each (discarded), then A B A B … interleaved, --runs each. It reports each arm's median,\n" +
 			"mean ± stdev and CV of ops/s, the delta of the medians with a 95% confidence interval and\n" +
 			"a Mann-Whitney p-value, and a verdict:\n" +
-			"  GO       B is faster, significantly (p < 0.05)\n" +
-			"  NO-GO    B is slower, significantly\n" +
-			"  NEUTRAL  no significant difference\n" +
-			"  NO-OP    every path guarded by the gates that differ had zero hits in both arms,\n" +
-			"           so the change cannot matter (the paths are named)\n" +
+			"  GO         B is faster, significantly (p < 0.05)\n" +
+			"  NO-GO      B is slower, significantly\n" +
+			"  NEUTRAL    no significant difference (or an A/A run: the arms are the same)\n" +
+			"  NO-OP      every path guarded by the gates that differ had zero hits in both arms,\n" +
+			"             so the change cannot matter (the paths are named)\n" +
+			"  UNDECIDED  too few runs finished for the test to ever reach p < 0.05\n" +
+			"Beside the verdict it prints the minimum detectable effect: the smallest change of the\n" +
+			"median these runs detect with 80% power at their CV, simulated with the same test.\n" +
+			"--expect PCT says how many runs PCT needs; --runs auto runs that many (at most\n" +
+			"--max-runs), planned after a pilot of 4 runs per arm, and stops early when an\n" +
+			"interim look is significant at p < 0.002 (the final look tests at 0.05 minus the\n" +
+			"interim looks' 0.002 each, so the false-positive rate stays at most 5%).\n" +
 			"Arms whose build tags differ are never NO-OP by gates alone. Children get no HAKMEM_*\n" +
 			"variable from this shell: each arm is exactly its --a/--b. An arm with --tags-* is built\n" +
 			"with go build -tags (both arms are then built from --src, default the module around the\n" +
@@ -61,6 +71,7 @@ func newABCommand(a *app) *cobra.Command {
 			"--benchfmt writes Go benchmark format; compare it with `benchstat -col arm FILE`.",
 		Example: "  haktop ab --a 'HAKMEM_POOL_V2_ENABLED=0' --b 'HAKMEM_POOL_V2_ENABLED=1' --workload mid_pool\n" +
 			"  haktop ab --a '' --b 'HAKMEM_TINY_CACHE_CAP=2048' --workload tiny_hot --runs 20 --cycles 5000000\n" +
+			"  haktop ab --a 'HAKMEM_POOL_V2_ENABLED=0' --b 'HAKMEM_POOL_V2_ENABLED=1' --workload mid_pool --expect 1 --runs auto\n" +
 			"  haktop ab --tags-b haktop_nostats --workload random_mixed --json\n" +
 			"  haktop ab --a 'HAKMEM_PROFILE=lean' --b 'HAKMEM_PROFILE=speed' --benchfmt ab.bench",
 		Args: cobra.NoArgs,
@@ -73,8 +84,9 @@ func newABCommand(a *app) *cobra.Command {
 			if err != nil {
 				return &usageError{err}
 			}
-			if runs < 1 {
-				return usagef("--runs %d is not valid: want a positive number of measured runs per arm", runs)
+			opt, err := abRunsOptions(runsFlag, expect, maxRuns, cmd.Flags().Changed("expect"))
+			if err != nil {
+				return err
 			}
 			spec, err := wf.spec()
 			if err != nil {
@@ -102,11 +114,17 @@ func newABCommand(a *app) *cobra.Command {
 				return err
 			}
 			defer release()
-			opt := ab.Options{Runs: runs}
+			var bar *abProgress
 			if a.stderrIsTTY() {
-				bar := newABProgress(a.stderr, colorprofile.NewWriter(a.stderr, a.environ()), 2+2*runs)
+				bar = newABProgress(a.stderr, colorprofile.NewWriter(a.stderr, a.environ()), 2+2*opt.Runs)
 				opt.Progress = bar.update
 				defer bar.clear()
+			}
+			opt.OnPlan = func(p ab.AutoPlan) {
+				if bar != nil {
+					bar.clear()
+				}
+				fmt.Fprintf(a.stderr, "haktop ab: %s\n", ab.PlanLine(p))
 			}
 			o, err := ab.Execute(ctx, runner, armA, armB, opt)
 			if err != nil {
@@ -117,7 +135,7 @@ func newABCommand(a *app) *cobra.Command {
 				return err
 			}
 			if bench != nil {
-				if err := ab.WriteBenchfmt(bench, o); err != nil {
+				if err := ab.WriteBenchfmt(bench, o, rep); err != nil {
 					return fmt.Errorf("--benchfmt %s: %v", benchfmtPath, err)
 				}
 				if err := bench.Close(); err != nil {
@@ -141,7 +159,9 @@ func newABCommand(a *app) *cobra.Command {
 	fs.StringVar(&specB, "b", "", "arm B's gates, like --a")
 	fs.StringVar(&tagsA, "tags-a", "", "go build tags for arm A, e.g. haktop_nostats (needs a Go toolchain)")
 	fs.StringVar(&tagsB, "tags-b", "", "go build tags for arm B")
-	fs.IntVar(&runs, "runs", ab.DefaultRuns, "measured runs per arm, after one warm-up each")
+	fs.StringVar(&runsFlag, "runs", strconv.Itoa(ab.DefaultRuns), "measured runs `N` per arm after one warm-up each (4 or more), or auto: planned for --expect")
+	fs.Float64Var(&expect, "expect", 0, "the change `PCT` in percent you hope to detect, e.g. 1 or 0.5: the report says how many runs it needs")
+	fs.IntVar(&maxRuns, "max-runs", ab.DefaultMaxRuns, "the most runs per arm --runs auto plans")
 	fs.BoolVar(&asJSON, "json", false, "print the report as one JSON object")
 	fs.StringVar(&benchfmtPath, "benchfmt", "", "also write the runs to `FILE` in Go benchmark format (benchstat -col arm FILE)")
 	fs.StringVar(&src, "src", "", "haktop module source `DIR` to build tagged arms from (default: the module around the working directory)")
@@ -151,6 +171,36 @@ func newABCommand(a *app) *cobra.Command {
 	wf.register(wfs)
 	fs.AddFlagSet(wfs)
 	return cmd
+}
+
+// abRunsOptions returns the protocol options that --runs, --expect and
+// --max-runs ask for, or a usage error naming the bad value.
+func abRunsOptions(runs string, expect float64, maxRuns int, expectSet bool) (ab.Options, error) {
+	minRuns := ab.MinRuns()
+	if expectSet && !(expect > 0 && expect < 100) {
+		return ab.Options{}, usagef("--expect %v is not valid: want the change to detect in percent, above 0 and below 100, e.g. 1 or 0.5", expect)
+	}
+	if maxRuns < minRuns {
+		return ab.Options{}, usagef("--max-runs %d is too few: want %d or more runs per arm, the fewest with which the test can reach p < %.2g", maxRuns, minRuns, ab.Alpha)
+	}
+	opt := ab.Options{ExpectPercent: expect, MaxRuns: maxRuns}
+	if strings.EqualFold(runs, "auto") {
+		if !expectSet {
+			return ab.Options{}, usagef("--runs auto needs --expect PCT, the change to plan the runs for, e.g. --expect 1")
+		}
+		opt.Auto, opt.Runs = true, minRuns
+		return opt, nil
+	}
+	n, err := strconv.Atoi(runs)
+	if err != nil {
+		return ab.Options{}, usagef("--runs %q is not valid: want a number of runs per arm (%d or more) or auto", runs, minRuns)
+	}
+	if n < minRuns {
+		return ab.Options{}, usagef("--runs %d is too few: the Mann-Whitney test cannot reach p < %.2g with fewer than %d runs per arm; want --runs %d or more, or --runs auto --expect PCT",
+			n, ab.Alpha, minRuns, minRuns)
+	}
+	opt.Runs = n
+	return opt, nil
 }
 
 // passThrough returns the workload flags given on the command line, as

@@ -92,8 +92,13 @@ func TestABUsageErrors(t *testing.T) {
 		{[]string{"ab", "--b", "HAKMEM_POOL_V2_ENABLED=on"}, `haktop: --b: HAKMEM_POOL_V2_ENABLED="on" is not valid: want 0, 1, true or false`},
 		{[]string{"ab", "--b", "HAKMEM_NOPE=1"}, "haktop: --b: HAKMEM_NOPE is not a gate the allocator reads: want one of HAKMEM_PROFILE, HAKMEM_TINY_CACHE_CAP, HAKMEM_SS_MEM_LEAN, HAKMEM_SS_MAX, HAKMEM_POOL_V2_ENABLED, HAKMEM_POOL_V2_CLASSES, HAKMEM_POOL_V2_PAGES, HAKMEM_POOL_V2_STATS"},
 		{[]string{"ab", "--tags-a", "no-stats"}, `haktop: --tags-a: "no-stats" is not a build tag: want comma-separated tags of letters, digits, _ and ., e.g. haktop_nostats`},
-		{[]string{"ab", "--runs", "0"}, "haktop: --runs 0 is not valid: want a positive number of measured runs per arm"},
-		{[]string{"ab", "--runs", "many"}, `haktop: --runs "many" is not valid: want an integer`},
+		{[]string{"ab", "--runs", "0"}, "haktop: --runs 0 is too few: the Mann-Whitney test cannot reach p < 0.05 with fewer than 4 runs per arm; want --runs 4 or more, or --runs auto --expect PCT"},
+		{[]string{"ab", "--runs", "3"}, "haktop: --runs 3 is too few: the Mann-Whitney test cannot reach p < 0.05 with fewer than 4 runs per arm; want --runs 4 or more, or --runs auto --expect PCT"},
+		{[]string{"ab", "--runs", "many"}, `haktop: --runs "many" is not valid: want a number of runs per arm (4 or more) or auto`},
+		{[]string{"ab", "--runs", "auto"}, "haktop: --runs auto needs --expect PCT, the change to plan the runs for, e.g. --expect 1"},
+		{[]string{"ab", "--expect", "0"}, "haktop: --expect 0 is not valid: want the change to detect in percent, above 0 and below 100, e.g. 1 or 0.5"},
+		{[]string{"ab", "--expect", "1%"}, `haktop: --expect "1%" is not valid: want a number`},
+		{[]string{"ab", "--runs", "auto", "--expect", "1", "--max-runs", "3"}, "haktop: --max-runs 3 is too few: want 4 or more runs per arm, the fewest with which the test can reach p < 0.05"},
 		{[]string{"ab", "--cycles", "0"}, "haktop: --cycles 0 is not valid for ab: a child would run until stopped; want --cycles N or --duration D"},
 		{[]string{"ab", "--workload", "nope"}, `haktop: --workload "nope" is not valid: want one of random_mixed, tiny_hot, mid_pool, larson, large`},
 		{[]string{"ab", "--benchfmt", "/nonexistent-dir/x.bench"}, "haktop: --benchfmt /nonexistent-dir/x.bench: open /nonexistent-dir/x.bench: no such file or directory: want a file path ab can write"},
@@ -164,6 +169,40 @@ func TestABRun(t *testing.T) {
 	}
 }
 
+// --runs auto plans after the pilot, says so on stderr at once, and the
+// report holds the plan; --expect with fixed runs says what it needs.
+func TestABAuto(t *testing.T) {
+	f := useFixedRunner(t)
+	code, js, errs := runCLI(t, "ab", "--a", "HAKMEM_SS_MAX=0", "--b", "HAKMEM_SS_MAX=100", "--runs", "auto", "--expect", "1", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	var rep ab.Report
+	if err := json.Unmarshal([]byte(js), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Auto == nil || rep.Auto.PilotRuns != 4 || rep.Auto.Plan.Runs != rep.Planned || rep.Planned < 4 ||
+		rep.Resolution.MDEPercent == nil || rep.Resolution.Expect == nil || !rep.Design.Sequential() && rep.Planned >= 8 {
+		t.Fatalf("report: auto %+v planned %d design %+v resolution %+v", rep.Auto, rep.Planned, rep.Design, rep.Resolution)
+	}
+	if runs := len(rep.A.OpsPerSec); f.calls["A"] != runs+1 || (runs != rep.Planned && rep.StoppedAt != runs) {
+		t.Errorf("A ran %d times for %d measured runs, planned %d, stopped at %d", f.calls["A"], runs, rep.Planned, rep.StoppedAt)
+	}
+	if want := "haktop ab: " + ab.PlanLine(*rep.Auto) + "\n"; errs != want {
+		t.Errorf("stderr %q, want %q", errs, want)
+	}
+
+	f.calls = map[string]int{}
+	code, out, errs := runCLI(t, "ab", "--a", "HAKMEM_SS_MAX=0", "--b", "HAKMEM_SS_MAX=100", "--runs", "5", "--expect", "0.1", "--max-runs", "20")
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	if !strings.Contains(out, "\nexpect +0.10%: at CV ") || !strings.Contains(out, "runs per arm for 80% power, more than --max-runs 20 (which resolve ") ||
+		!strings.Contains(out, "this run has 5 runs per arm\n") {
+		t.Errorf("--expect with --runs 5:\n%s", out)
+	}
+}
+
 // SIGINT stops the comparison and reports what finished.
 func TestABInterrupt(t *testing.T) {
 	f := useFixedRunner(t)
@@ -197,7 +236,7 @@ func TestABRealChildren(t *testing.T) {
 		noop     bool
 	}{{"tiny_hot", true}, {"mid_pool", false}} {
 		code, js, errs := runCLI(t, "ab", "--a", "HAKMEM_POOL_V2_ENABLED=0", "--b", "HAKMEM_POOL_V2_ENABLED=1",
-			"--workload", tc.workload, "--cycles", "100000", "--runs", "2", "--json")
+			"--workload", tc.workload, "--cycles", "100000", "--runs", "4", "--json")
 		if code != 0 || errs != "" {
 			t.Fatalf("%s: exit %d, stderr %q", tc.workload, code, errs)
 		}
