@@ -127,8 +127,8 @@ func TestABRun(t *testing.T) {
 	var out, errb bytes.Buffer
 	a := newApp(&out, &errb)
 	a.stderrIsTTY = func() bool { return true }
-	code := a.run([]string{"ab", "--a", "HAKMEM_POOL_V2_ENABLED=0", "--b", "HAKMEM_POOL_V2_ENABLED=1", "--runs", "6",
-		"--workload", "tiny_hot", "--cycles", "1000000", "--size", "128", "--benchfmt", bench})
+	code := exitCode(&errb, a.run([]string{"ab", "--a", "HAKMEM_POOL_V2_ENABLED=0", "--b", "HAKMEM_POOL_V2_ENABLED=1", "--runs", "6",
+		"--workload", "tiny_hot", "--cycles", "1000000", "--size", "128", "--benchfmt", bench}))
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}

@@ -18,7 +18,7 @@ import (
 func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code = run(args, &out, &errb)
+	code = exitCode(&errb, run(&out, &errb, args))
 	return code, out.String(), errb.String()
 }
 
@@ -198,7 +198,7 @@ func TestBenchProgress(t *testing.T) {
 		if tc.json {
 			args = append(args, "--json")
 		}
-		if code := a.run(args); code != 0 {
+		if code := exitCode(&errb, a.run(args)); code != 0 {
 			t.Fatalf("%v: exit %d: %s", args, code, errb.String())
 		}
 		gotBar := strings.Contains(errb.String(), "/350ms") && strings.Contains(errb.String(), "%")

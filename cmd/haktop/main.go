@@ -4,4 +4,5 @@ package main
 
 import "os"
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+// main only wraps run: the exit status policy is exitCode's (root.go).
+func main() { os.Exit(exitCode(os.Stderr, run(os.Stdout, os.Stderr, os.Args[1:]))) }

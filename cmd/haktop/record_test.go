@@ -86,7 +86,7 @@ func TestRecordSignalWritesFooter(t *testing.T) {
 	if args := os.Getenv(recordChildEnv); args != "" {
 		var argv []string
 		json.Unmarshal([]byte(args), &argv)
-		os.Exit(run(argv, os.Stdout, os.Stderr))
+		os.Exit(exitCode(os.Stderr, run(os.Stdout, os.Stderr, argv)))
 	}
 	if testing.Short() {
 		t.Skip("starts a child process")

@@ -2,9 +2,10 @@ package main
 
 // The root command, the list of subcommands and the error-to-exit-code
 // policy. Every subcommand lives in its own file; subcommands lists them
-// all, and the bare `haktop` runs the live view (tui.go). Exit codes: 0 ok, 1 a failure while
-// running, 2 bad input (one line on stderr naming the input and the
-// accepted forms).
+// all, and the bare `haktop` runs the live view (tui.go). main wraps
+// run(w, wErr, args) error; exitCode prints its error and picks the exit
+// status: 0 ok, 1 a failure while running, 2 bad input (one line on stderr
+// naming the input and the accepted forms).
 
 import (
 	"context"
@@ -53,12 +54,13 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// run executes the command line args and returns the process exit code.
-func run(args []string, stdout, stderr io.Writer) int {
-	return newApp(stdout, stderr).run(args)
+// run executes the command line args with w as stdout and wErr as stderr.
+// The error, if any, is what exitCode prints and maps to the exit status.
+func run(w, wErr io.Writer, args []string) error {
+	return newApp(w, wErr).run(args)
 }
 
-func (a *app) run(args []string) int {
+func (a *app) run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	root := a.rootCommand()
@@ -67,13 +69,24 @@ func (a *app) run(args []string) int {
 	}
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	var ue *usageError
+	if err != nil && !a.ran && !errors.As(err, &ue) {
+		err = &usageError{err} // it came from parsing the command line
+	}
+	return err
+}
+
+// exitCode writes err, if any, as one line on wErr and returns the exit
+// status: 0 for nil, 2 for bad input (a usageError), 1 for a failure while
+// running.
+func exitCode(wErr io.Writer, err error) int {
 	if err == nil {
 		return 0
 	}
 	msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
-	fmt.Fprintf(a.stderr, "haktop: %s\n", msg)
+	fmt.Fprintf(wErr, "haktop: %s\n", msg)
 	var ue *usageError
-	if !a.ran || errors.As(err, &ue) {
+	if errors.As(err, &ue) {
 		return 2
 	}
 	return 1
