@@ -7,8 +7,10 @@
 // sampler samples, profile attributions and gate verdicts into Frames; tui
 // names live's types in live.go. The top Model (model.go) pulls a Frame on every tick, at most MaxFPS times
 // a second, hands it to one model per panel (header.go, classes.go,
-// hotpaths.go, gates.go, footer.go) and turns keys (keys.go) into Commands
-// that the Source carries out off the update loop. The models
+// hotpaths.go, gates.go, chart.go, footer.go; panel.go is what the tables
+// share, their scrolling window included) and turns keys (keys.go, and the
+// text prompt of prompt.go) into Commands that the Source carries out off
+// the update loop. The models
 // only render: every style is in styles.go, and nothing below this package
 // is touched except through a Source.
 //

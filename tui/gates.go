@@ -2,8 +2,9 @@ package tui
 
 // gatesModel: every env gate with its effective value, where the value came
 // from, and profile/'s verdict in colour with a symbol, plus the banner that
-// warns when gated paths never ran. Its cursor picks the gate g toggles; the
-// toggle itself is a Command the top model sends to the Source.
+// warns when gated paths never ran. Its cursor picks the gate g toggles and
+// v sets, and / moves it to a gate by name (find, jump); the toggle and the
+// value are Commands the top model sends to the Source.
 
 import (
 	"fmt"

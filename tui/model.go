@@ -1,9 +1,11 @@
 package tui
 
 // Model: the top Bubble Tea model. It routes messages to the panel models,
-// lays them out, turns keys into Commands for the Source, and pulls a new
-// Frame on every tick (at most 10 per second). It never touches allocator,
-// workload or sampler state itself.
+// lays them out in the room the terminal has, turns keys into Commands for
+// the Source (through the prompt for / and v), owns the screen-only state
+// (idle rows hidden, the status message's expiry, the hints that follow
+// the state), and pulls a new Frame on every tick (at most 10 per second).
+// It never touches allocator, workload or sampler state itself.
 
 import (
 	"fmt"
