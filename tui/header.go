@@ -69,40 +69,50 @@ func (m headerModel) height() int { return 1 + len(m.statusLines()) }
 // maxStatusLines is how many rows the status line may wrap to.
 const maxStatusLines = 3
 
-// renderLine1 returns the session line; the ops/s sparkline gets the room
-// the fields leave, up to 20 cells.
+// renderLine1 returns the session line. When it is too wide, it gives up,
+// in order, the GC pause, the workload's parameters, the GC count and the
+// dots between fields; RSS beside live bytes stays. The ops/s sparkline
+// gets the room left, up to 20 cells.
 func (m headerModel) renderLine1() string {
 	s, f := m.styles, m.frame
 	field := func(k, v string) string { return s.HeaderKey.Render(k) + " " + s.HeaderVal.Render(v) }
-	sep := s.HeaderKey.Render(" · ")
 	workers := "workers"
 	if f.Workers == 1 {
 		workers = "worker"
 	}
-	name := f.Workload
-	if f.Params != "" && m.width >= 120 {
-		name += " " + f.Params
+	line := func(params, gc, pause bool, sep string) []string {
+		name := f.Workload
+		if params && f.Params != "" {
+			name += " " + f.Params
+		}
+		parts := []string{
+			s.Title.Render("haktop") + " " + s.HeaderVal.Render(name),
+			s.HeaderVal.Render(fmt.Sprintf("%d", f.Workers)) + " " + s.HeaderKey.Render(workers),
+			s.HeaderVal.Render(textfmt.Clock(f.Elapsed)),
+			s.HeaderVal.Render(textfmt.Rate(f.OpsPerSec)) + " " + s.HeaderKey.Render("ops/s"),
+			field("RSS", textfmt.Bytes(f.RSS)),
+			field("live", textfmt.Bytes(f.LiveBytes)),
+		}
+		if gc {
+			v := fmt.Sprintf("%d", f.GCCount)
+			if pause && f.GCPause > 0 {
+				v += fmt.Sprintf(" (%s)", f.GCPause.Round(time.Microsecond))
+			}
+			parts = append(parts, field("GC", v))
+		}
+		return parts
 	}
-	gc := fmt.Sprintf("%d", f.GCCount)
-	if m.width >= 120 && f.GCPause > 0 {
-		gc += fmt.Sprintf(" (%s)", f.GCPause.Round(time.Microsecond))
-	}
-	parts := []string{
-		s.Title.Render("haktop") + " " + s.HeaderVal.Render(name),
-		s.HeaderVal.Render(fmt.Sprintf("%d", f.Workers)) + " " + s.HeaderKey.Render(workers),
-		s.HeaderVal.Render(textfmt.Clock(f.Elapsed)),
-		s.HeaderVal.Render(textfmt.Rate(f.OpsPerSec)) + " " + s.HeaderKey.Render("ops/s"),
-		field("RSS", textfmt.Bytes(f.RSS)),
-		field("live", textfmt.Bytes(f.LiveBytes)),
-		field("GC", gc),
-	}
-	// Too wide: GC goes first (RSS beside live bytes is the point), then
-	// the separators narrow.
-	if ansi.StringWidth(strings.Join(parts, sep)) > m.width {
-		parts = parts[:len(parts)-1]
-	}
-	if ansi.StringWidth(strings.Join(parts, sep)) > m.width {
-		sep = "  "
+	dots := s.HeaderKey.Render(" · ")
+	sep := dots
+	var parts []string
+	for _, try := range []struct {
+		params, gc, pause bool
+		sep               string
+	}{{true, true, true, dots}, {true, true, false, dots}, {false, true, false, dots}, {false, false, false, dots}, {false, false, false, "  "}} {
+		parts, sep = line(try.params, try.gc, try.pause, try.sep), try.sep
+		if ansi.StringWidth(strings.Join(parts, sep)) <= m.width {
+			break
+		}
 	}
 	if room := min(m.width-ansi.StringWidth(strings.Join(parts, sep))-1, 20); room >= 3 {
 		parts[3] += " " + drawSparkline(f.OpsHistory, room, s.Spark)
