@@ -65,9 +65,10 @@ func newABCommand(a *app) *cobra.Command {
 			"interim look is significant at p < 0.002 (the final look tests at 0.05 minus the\n" +
 			"interim looks' 0.002 each, so the false-positive rate stays at most 5%).\n" +
 			"Arms whose build tags differ are never NO-OP by gates alone. Children get no HAKMEM_*\n" +
-			"variable from this shell: each arm is exactly its --a/--b. An arm with --tags-* is built\n" +
-			"with go build -tags (both arms are then built from --src, default the module around the\n" +
-			"working directory). Ctrl-C stops and reports the runs that finished.\n" +
+			"variable from this shell (stderr names the ones dropped): each arm is exactly its --a/--b.\n" +
+			"An arm with --tags-* is built with go build -tags (both arms are then built from --src,\n" +
+			"default the module around the working directory). Ctrl-C stops and reports the runs\n" +
+			"that finished.\n" +
 			"--benchfmt writes Go benchmark format; compare it with `benchstat -col arm FILE`.",
 		Example: "  haktop ab --a 'HAKMEM_POOL_V2_ENABLED=0' --b 'HAKMEM_POOL_V2_ENABLED=1' --workload mid_pool\n" +
 			"  haktop ab --a '' --b 'HAKMEM_TINY_CACHE_CAP=2048' --workload tiny_hot --runs 20 --cycles 5000000\n" +
