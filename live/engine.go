@@ -474,6 +474,7 @@ func (e *Engine) saveStats(dump *bytes.Buffer, which string) (string, error) {
 		e.statsAt = e.stamp("poolv2-stats", ".txt")
 	}
 	path := e.statsAt
+	e.wrote(path)
 	e.mu.Unlock()
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {

@@ -44,6 +44,9 @@ func TestEngineStatsDumpNeverReachesTheTerminal(t *testing.T) {
 	if want := "restarted: HAKMEM_POOL_V2_STATS 1 -> 0; HAKMEM_POOL_V2_STATS dump of the old allocator in " + file; msg != want {
 		t.Errorf("status %q, want %q", msg, want)
 	}
+	if got := e.Files(); len(got) != 1 || got[0] != file {
+		t.Errorf("Files() = %q, want the stats file", got)
+	}
 	dump, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
