@@ -200,7 +200,11 @@ func (e *Engine) onSample(s sampler.Sample) {
 	}
 	switch {
 	case !ended:
-		e.ranRates = &rates
+		// Not an interval without ops: the last one before the end may be
+		// the workers' final drain, after their loops stopped.
+		if active(rates, s.Snap.StatsCompiled) {
+			e.ranRates = &rates
+		}
 	case e.ranRates != nil:
 		rates = *e.ranRates
 	default: // it ended before this view showed a rate: the run's own mean
@@ -215,6 +219,20 @@ func (e *Engine) onSample(s sampler.Sample) {
 	seq := e.frame.Seq + 1
 	e.frame = e.build(s, rates, history, attr)
 	e.frame.Seq = seq
+}
+
+// active reports whether rates saw the workload run: ops, and allocator
+// calls where counters are compiled in (the two are published apart).
+func active(r sampler.Rates, statsCompiled bool) bool {
+	if r.OpsPerSec == 0 {
+		return false
+	}
+	for _, c := range r.Classes {
+		if c.Calls > 0 {
+			return true
+		}
+	}
+	return !statsCompiled
 }
 
 // finished reports whether run's workers are all done.
@@ -371,11 +389,11 @@ func (e *Engine) currentConfig() allocator.Config {
 }
 
 // event notes e in the recording, if one is running; e.mu is held.
-func (e *Engine) event(kind, msg string, gates []sampler.Gate, epoch int, at time.Duration) {
+func (e *Engine) event(ev sampler.Event) {
 	if e.rec == nil {
 		return
 	}
-	if err := e.rec.Event(sampler.Event{Elapsed: at, Kind: kind, Epoch: epoch, Message: msg, Gates: gates}); err != nil && e.recErr == nil {
+	if err := e.rec.Event(ev); err != nil && e.recErr == nil {
 		e.recErr = err
 	}
 }
@@ -397,10 +415,10 @@ func (e *Engine) togglePause() (string, error) {
 	defer e.mu.Unlock()
 	e.paused = !paused
 	if e.paused {
-		e.event(sampler.EventPause, "", nil, last.Epoch, last.Elapsed)
+		e.event(sampler.Event{Kind: sampler.EventPause, Epoch: last.Epoch, Elapsed: last.Elapsed})
 		return "paused: workload parked, view frozen", nil
 	}
-	e.event(sampler.EventResume, "", nil, last.Epoch, last.Elapsed)
+	e.event(sampler.Event{Kind: sampler.EventResume, Epoch: last.Epoch, Elapsed: last.Elapsed})
 	return "resumed", nil
 }
 
@@ -437,7 +455,9 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 	e.worker, e.wHistory, e.wPrev, e.ranRates = -1, nil, sampler.Sample{}, nil
 	e.history = nil // a new epoch: the old workload's bars would describe classes it no longer runs
 	e.note = ""
-	e.event(sampler.EventRestart, why, sampler.GatesOf(cfg), epoch, at)
+	// The workload goes with the gates, so a reader splits the session
+	// where w, + or - changed it (sampler.SegmentsOf).
+	e.event(sampler.Event{Kind: sampler.EventRestart, Epoch: epoch, Elapsed: at, Message: why, Gates: sampler.GatesOf(cfg), Workload: &spec})
 	e.mu.Unlock()
 
 	oldAlloc.Close()

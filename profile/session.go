@@ -13,6 +13,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/textfmt"
 )
 
 // WarmUp is how long a run must have gone on before a path with no hits
@@ -87,11 +88,22 @@ func RecordingVerdicts(rec *sampler.Recording) []GateVerdict {
 
 // RecordingProfile returns the counter profile (CounterProfile) of rec's
 // final counters: each epoch's last sample, mapped with that epoch's own
-// gates, summed. It returns an error when rec has no samples.
+// gates, summed. When the workload changed during the session
+// (sampler.SegmentsOf), every sample carries the label SegmentLabel
+// ("1: random_mixed, 1 worker"), so the workloads are never summed into
+// one sample. It returns an error when rec has no samples.
 func RecordingProfile(rec *sampler.Recording) (*pprofile.Profile, error) {
 	eps := epochs(rec)
 	if len(eps) == 0 {
 		return nil, fmt.Errorf("profile: %s has no samples: no counters to export", rec.Path)
+	}
+	segment := map[int]string{} // epoch -> label, when there are segments
+	if segs := sampler.SegmentsOf(rec); len(segs) > 1 {
+		for i, sg := range segs {
+			for ep := sg.FirstEpoch; ep <= sg.LastEpoch; ep++ {
+				segment[ep] = SegmentName(i, sg)
+			}
+		}
 	}
 	var ps []*pprofile.Profile
 	var covered time.Duration
@@ -101,7 +113,13 @@ func RecordingProfile(rec *sampler.Recording) (*pprofile.Profile, error) {
 			cs.Classes[c] = ep.last.Snap.Classes[c].Counters
 		}
 		covered += ep.last.Elapsed - ep.last.EpochStart
-		ps = append(ps, CounterProfile(cs))
+		p := CounterProfile(cs)
+		if name, ok := segment[ep.last.Epoch]; ok {
+			for _, smp := range p.Sample {
+				smp.Label = map[string][]string{SegmentLabel: {name}}
+			}
+		}
+		ps = append(ps, p)
 	}
 	p := ps[0]
 	if len(ps) > 1 {
@@ -113,6 +131,15 @@ func RecordingProfile(rec *sampler.Recording) (*pprofile.Profile, error) {
 	}
 	p.DurationNanos = covered.Nanoseconds()
 	return p, nil
+}
+
+// SegmentLabel is the pprof label that tells a recording's workload
+// segments apart in its counter profile (go tool pprof -tagfocus).
+const SegmentLabel = "segment"
+
+// SegmentName is segment i's label value: "1: random_mixed, 2 workers".
+func SegmentName(i int, sg sampler.Segment) string {
+	return fmt.Sprintf("%d: %s, %s", i+1, sg.Workload.Name, textfmt.Count(sg.Workload.Workers, "worker"))
 }
 
 // poolV2Recorded returns the pool classes hotbox v2 served under recorded gates.

@@ -33,7 +33,7 @@
 //	        "proc" {rss_bytes, num_gc, last_pause_ns, heap_inuse_bytes}.
 //	event   "elapsed_ns", "kind" (restart, pause, resume, note; readers skip
 //	        others), "epoch" (in force after the event), "message", and for
-//	        a restart the new "gates".
+//	        a restart the new "gates" and "workload" (as in the header).
 //	footer  last: "end", "reason", "elapsed_ns", "samples", "events",
 //	        "drops", and totals over every epoch: "ops", "classes", "paths",
 //	        "invalid".

@@ -106,12 +106,13 @@ type wireProc struct {
 }
 
 type wireEvent struct {
-	Type      string `json:"type"`
-	ElapsedNS int64  `json:"elapsed_ns"`
-	Kind      string `json:"kind"`
-	Epoch     int    `json:"epoch"`
-	Message   string `json:"message,omitempty"`
-	Gates     []Gate `json:"gates,omitempty"`
+	Type      string    `json:"type"`
+	ElapsedNS int64     `json:"elapsed_ns"`
+	Kind      string    `json:"kind"`
+	Epoch     int       `json:"epoch"`
+	Message   string    `json:"message,omitempty"`
+	Gates     []Gate    `json:"gates,omitempty"`
+	Workload  *wireSpec `json:"workload,omitempty"` // restarts: the workload from now on
 }
 
 type wireFooter struct {

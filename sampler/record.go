@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/workload"
 )
 
 // RecordKind tells what a Record holds.
@@ -28,7 +29,7 @@ type Record struct {
 
 // Event kinds haktop writes. Readers must skip kinds they do not know.
 const (
-	EventRestart = "restart" // the allocator restarted: Gates holds its new gates, counters restart at zero
+	EventRestart = "restart" // the allocator restarted: Gates and Workload hold what runs now, counters restart at zero
 	EventPause   = "pause"   // the workload paused
 	EventResume  = "resume"  // the workload resumed
 	EventNote    = "note"    // free text in Message
@@ -41,6 +42,9 @@ type Event struct {
 	Epoch   int    // the counter epoch in force after the event (see Sample.Epoch)
 	Message string // e.g. "HAKMEM_POOL_V2_ENABLED 0 -> 1"
 	Gates   []Gate // for EventRestart: every gate's value from now on
+	// Workload, for EventRestart, is the workload from now on (w, + and -
+	// change it); nil in recordings from before it was written.
+	Workload *workload.Spec
 }
 
 // Footer closes a recording.

@@ -120,7 +120,12 @@ func (r *Recorder) Event(e Event) error {
 		e.Elapsed = max(0, e.Elapsed-b.Elapsed)
 		e.Epoch = max(0, e.Epoch-b.Epoch)
 	}
-	if err := r.writeLine(wireEvent{Type: typeEvent, ElapsedNS: int64(e.Elapsed), Kind: e.Kind, Epoch: e.Epoch, Message: e.Message, Gates: e.Gates}); err != nil {
+	we := wireEvent{Type: typeEvent, ElapsedNS: int64(e.Elapsed), Kind: e.Kind, Epoch: e.Epoch, Message: e.Message, Gates: e.Gates}
+	if e.Workload != nil {
+		w := toWireSpec(*e.Workload)
+		we.Workload = &w
+	}
+	if err := r.writeLine(we); err != nil {
 		return err
 	}
 	r.events++

@@ -362,7 +362,12 @@ func (s *Session) decodeEvent(num int, line []byte) (Record, error) {
 		return Record{}, s.fail(num, "corrupt event: kind %q, elapsed_ns %d, epoch %d", w.Kind, w.ElapsedNS, w.Epoch)
 	}
 	s.events++
-	return Record{Num: num, Kind: KindEvent, Event: Event{Elapsed: time.Duration(w.ElapsedNS), Kind: w.Kind, Epoch: w.Epoch, Message: w.Message, Gates: w.Gates}}, nil
+	ev := Event{Elapsed: time.Duration(w.ElapsedNS), Kind: w.Kind, Epoch: w.Epoch, Message: w.Message, Gates: w.Gates}
+	if w.Workload != nil {
+		spec := w.Workload.spec()
+		ev.Workload = &spec
+	}
+	return Record{Num: num, Kind: KindEvent, Event: ev}, nil
 }
 
 func (s *Session) decodeFooter(num int, line []byte) error {

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/textfmt"
+	"github.com/haktop/haktop/workload"
 )
 
 func newDiffCommand(a *app) *cobra.Command {
@@ -30,7 +32,8 @@ func newDiffCommand(a *app) *cobra.Command {
 		Long: "diff reads two session files written by record and prints, per size class and per\n" +
 			"code path, the mean rates in A and B and the change from A to B in percent. Lines\n" +
 			"starting \"unfair comparison\" come first: every gate whose value differs, every\n" +
-			"workload parameter that differs, and any gate changed during a session.\n" +
+			"workload parameter that differs, any gate or workload changed during a session, and\n" +
+			"sessions whose workload segments differ.\n" +
 			"Exit status: 0 ok, 1 a file is not a readable session, 2 bad arguments.",
 		Example: "  haktop diff v1.jsonl v2.jsonl\n  haktop diff base.jsonl.gz new.jsonl.gz --json",
 		Args:    fileArgs("diff", 2),
@@ -161,21 +164,56 @@ func unfairDifferences(a, b *sampler.Recording) []string {
 			out = append(out, fmt.Sprintf("workload --%s is %s in A, %s in B", pa[i].Name, pa[i].Value, pb[i].Value))
 		}
 	}
-	for _, r := range []struct {
+	segs := [2][]sampler.Segment{sampler.SegmentsOf(a), sampler.SegmentsOf(b)}
+	for i, r := range []struct {
 		name string
 		rec  *sampler.Recording
 	}{{"A", a}, {"B", b}} {
+		gates := r.rec.Header.Gates
 		for _, e := range r.rec.Events {
-			if e.Kind == sampler.EventRestart {
-				msg := ""
-				if e.Message != "" {
-					msg = ": " + e.Message
-				}
-				out = append(out, fmt.Sprintf("gates changed during %s at %s%s", r.name, textfmt.Duration(e.Elapsed), msg))
+			if e.Kind != sampler.EventRestart {
+				continue
 			}
+			same := slices.EqualFunc(gates, e.Gates, func(x, y sampler.Gate) bool { return x.Env == y.Env && x.Value == y.Value })
+			gates = e.Gates
+			if same && e.Workload != nil {
+				continue // a workload change: its segment says so below
+			}
+			msg := ""
+			if e.Message != "" {
+				msg = ": " + e.Message
+			}
+			out = append(out, fmt.Sprintf("gates changed during %s at %s%s", r.name, textfmt.Duration(e.Elapsed), msg))
+		}
+		if s := segs[i]; len(s) > 1 {
+			out = append(out, fmt.Sprintf("the workload changed during %s (%s: %s): its means mix workloads; haktop report shows each segment",
+				r.name, textfmt.Count(len(s), "segment"), segmentsText(s)))
+		}
+	}
+	workloads := func(s sampler.Segment) workload.Spec { return s.Workload }
+	if len(segs[0]) > 1 || len(segs[1]) > 1 {
+		if !slices.Equal(mapSlice(segs[0], workloads), mapSlice(segs[1], workloads)) {
+			out = append(out, "A and B ran different workload segments: compare them one by one (haktop report)")
 		}
 	}
 	return out
+}
+
+func mapSlice[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
+
+// segmentsText lists segments' workloads and when each began.
+func segmentsText(segs []sampler.Segment) string {
+	parts := make([]string, len(segs))
+	for i, s := range segs {
+		parts[i] = specText(s.Workload) + " from " + textfmt.Duration(s.Start)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // machineDifferences notes how the two sessions' machines and builds differ.

@@ -6,10 +6,12 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/textfmt"
 )
 
@@ -49,6 +51,14 @@ func newExportCommand(a *app) *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, "wrote %s: %d samples of %d counters; rank paths with: go tool pprof -top -sample_index=alloc_refill %s\n",
 				out, len(p.Sample), len(p.SampleType), out)
+			if segs := sampler.SegmentsOf(rec); len(segs) > 1 {
+				names := make([]string, len(segs))
+				for i, sg := range segs {
+					names[i] = profile.SegmentName(i, sg)
+				}
+				fmt.Fprintf(a.stdout, "note: the workload changed during the session; each sample is labelled %s=SEGMENT (%s): pick one with -tagfocus %s=1, as summing them mixes workloads\n",
+					profile.SegmentLabel, strings.Join(names, "; "), profile.SegmentLabel)
+			}
 			return nil
 		},
 	}

@@ -31,7 +31,9 @@ func newReportCommand(a *app) *cobra.Command {
 		Long: "report reads a session file written by record (plain or .gz) and prints, per size\n" +
 			"class, the counter totals, the fast-hit ratio and the mean and peak alloc rates; per\n" +
 			"code path, its hits and hit rates; and every gate with its value and source.\n" +
-			"A session cut short is reported up to its last whole record, with a warning.\n" +
+			"A session across a workload change (w, + or - in the live view) is reported per\n" +
+			"segment, each workload with its own totals. A session cut short is reported up to\n" +
+			"its last whole record, with a warning.\n" +
 			"Exit status: 0 ok, 1 the file is not a readable session, 2 bad arguments.",
 		Example: "  haktop report session.jsonl\n  haktop report session.jsonl.gz --json",
 		Args:    fileArgs("report", 1),
@@ -98,6 +100,30 @@ type reportDoc struct {
 	Gates         []reportGate      `json:"gates"`
 	Events        []reportEvent     `json:"events"`
 	Process       reportProcess     `json:"process"`
+	// MixedWorkloads is true when the workload changed during the session
+	// (w, + or - in the live view): the session-wide totals above add up
+	// different workloads, and Segments holds each one's own.
+	MixedWorkloads bool            `json:"mixed_workloads,omitempty"`
+	Segments       []reportSegment `json:"segments,omitempty"`
+}
+
+// reportSegment is one workload's part of a session (sampler.SegmentsOf),
+// with its own totals and rates.
+type reportSegment struct {
+	Workload reportSpec `json:"workload"`
+	// WorkloadRecorded is false when a restart into the segment did not
+	// record its workload (an older haktop): it may mix workloads.
+	WorkloadRecorded bool          `json:"workload_recorded"`
+	FirstEpoch       int           `json:"first_epoch"`
+	LastEpoch        int           `json:"last_epoch"`
+	StartNS          int64         `json:"start_ns"`
+	EndNS            int64         `json:"end_ns"`
+	Seconds          float64       `json:"seconds"` // the time its counters cover
+	Ops              int64         `json:"ops"`
+	OpsPerSec        float64       `json:"ops_per_sec"`
+	PeakOpsPerSec    float64       `json:"peak_ops_per_sec"`
+	Classes          []reportClass `json:"classes"`
+	Paths            []reportPath  `json:"paths"`
 }
 
 type reportSpec struct {
@@ -177,6 +203,36 @@ func newReport(rec *sampler.Recording) reportDoc {
 	if n := len(rec.Samples); n > 0 {
 		doc.Process.HeapInUseBytes = rec.Samples[n-1].Proc.HeapInUse
 	}
+	doc.Classes, doc.Paths = reportClasses(sum), reportPaths(sum)
+	segs := sampler.SegmentsOf(rec)
+	unrecorded := false
+	for _, sg := range segs {
+		unrecorded = unrecorded || !sg.Known
+	}
+	if len(segs) > 1 || unrecorded {
+		doc.MixedWorkloads = len(segs) > 1
+		for _, sg := range segs {
+			ss := sg.Summary
+			doc.Segments = append(doc.Segments, reportSegment{
+				Workload: toReportSpec(sg.Workload), WorkloadRecorded: sg.Known, FirstEpoch: sg.FirstEpoch, LastEpoch: sg.LastEpoch,
+				StartNS: int64(sg.Start), EndNS: int64(sg.End), Seconds: ss.Covered.Seconds(),
+				Ops: ss.Totals.Ops, OpsPerSec: ss.OpsPerSec, PeakOpsPerSec: ss.PeakOpsPerSec,
+				Classes: reportClasses(ss), Paths: reportPaths(ss),
+			})
+		}
+	}
+	if unrecorded {
+		doc.Warnings = append(doc.Warnings, rec.Path+": its restarts do not record their workload (written by an older haktop): if w, + or - was pressed, its totals mix workloads")
+	}
+	for _, e := range rec.Events {
+		doc.Events = append(doc.Events, reportEvent{ElapsedNS: int64(e.Elapsed), Kind: e.Kind, Epoch: e.Epoch, Message: e.Message, Gates: e.Gates})
+	}
+	return doc
+}
+
+// reportClasses returns sum's class rows: totals, fast-hit ratio, rates.
+func reportClasses(sum sampler.Summary) []reportClass {
+	out := make([]reportClass, 0, len(sum.Classes))
 	for c := range sum.Classes {
 		k := sum.Totals.Classes[c]
 		rc := reportClass{Class: allocator.ClassName(c), Size: allocator.ClassSize(c), Tier: allocator.Tier(c), Counters: k,
@@ -184,15 +240,18 @@ func newReport(rec *sampler.Recording) reportDoc {
 		if k.AllocCalls > 0 {
 			rc.FastRatio = float64(k.AllocFast) / float64(k.AllocCalls)
 		}
-		doc.Classes = append(doc.Classes, rc)
+		out = append(out, rc)
 	}
+	return out
+}
+
+// reportPaths returns sum's path rows.
+func reportPaths(sum sampler.Summary) []reportPath {
+	out := make([]reportPath, 0, len(sum.Paths))
 	for p, ps := range sum.Paths {
-		doc.Paths = append(doc.Paths, reportPath{ID: allocator.Paths[p].Key, Name: allocator.Paths[p].Name, PathSummary: ps})
+		out = append(out, reportPath{ID: allocator.Paths[p].Key, Name: allocator.Paths[p].Name, PathSummary: ps})
 	}
-	for _, e := range rec.Events {
-		doc.Events = append(doc.Events, reportEvent{ElapsedNS: int64(e.Elapsed), Kind: e.Kind, Epoch: e.Epoch, Message: e.Message, Gates: e.Gates})
-	}
-	return doc
+	return out
 }
 
 // reportGates returns the gates section: every gate's value and source at
@@ -217,10 +276,7 @@ func reportText(doc reportDoc) string {
 	fmt.Fprintf(&b, "session   %s (format %d, %s)\n", doc.File, doc.FormatVersion, state)
 	fmt.Fprintf(&b, "recorded  %s by haktop %s, %s on %s/%s, %d CPUs, GOMAXPROCS %d\n",
 		doc.Start.UTC().Format(time.RFC3339), doc.Haktop, doc.GoVersion, doc.OS, doc.Arch, doc.CPUs, doc.GOMAXPROCS)
-	spec := workload.Spec{Name: doc.Workload.Name, Workers: doc.Workload.Workers, Cycles: doc.Workload.Cycles,
-		Duration: time.Duration(doc.Workload.DurationNS), WS: doc.Workload.WS, Seed: doc.Workload.Seed,
-		Size: doc.Workload.Size, MinSize: doc.Workload.MinSize, MaxSize: doc.Workload.MaxSize}
-	fmt.Fprintf(&b, "workload  %s\n", specText(spec))
+	fmt.Fprintf(&b, "workload  %s\n", specText(fromReportSpec(doc.Workload)))
 	fmt.Fprintf(&b, "sampling  %d samples every %s covering %s, %s\n",
 		doc.Samples, textfmt.Duration(time.Duration(doc.IntervalNS)), textfmt.Duration(time.Duration(doc.Seconds*float64(time.Second))), textfmt.Count(doc.Epochs, "counter epoch"))
 	fmt.Fprintf(&b, "ops       %d: mean %s/s, peak %s/s\n", doc.Ops, textfmt.Rate(doc.OpsPerSec), textfmt.Rate(doc.PeakOpsPerSec))
@@ -230,41 +286,35 @@ func reportText(doc reportDoc) string {
 		fmt.Fprintf(&b, "invalid   %d invalid frees\n", n)
 	}
 
-	b.WriteString("\nclasses (totals over the session; alloc/s mean and peak)\n")
-	if !doc.StatsCompiled {
-		b.WriteString("counters compiled out (-tags haktop_nostats): no per-class table\n")
-	} else {
-		t := textfmt.NewTable(1, "class", "size", "alloc_calls", "fast %", "refill", "fallback", "free", "remote", "alloc/s", "peak/s")
-		rows := 0
-		for _, c := range doc.Classes {
-			if c.AllocCalls == 0 && c.FreeCalls == 0 {
-				continue
-			}
-			rows++
-			size := strconv.Itoa(c.Size)
-			if c.Class == "L" {
-				size = ">" + strconv.Itoa(allocator.MaxPoolSize)
-			}
-			fast := "-"
-			if c.AllocCalls > 0 {
-				fast = textfmt.Points(c.FastRatio)
-			}
-			t.Row(c.Class, size, u(c.AllocCalls), fast, u(c.AllocRefill), u(c.AllocFallback), u(c.FreeCalls), u(c.FreeRemote),
-				textfmt.Rate(c.Mean.Calls), textfmt.Rate(c.Peak.Calls))
-		}
-		if rows == 0 {
-			b.WriteString("no allocator calls recorded\n")
-		} else {
-			b.WriteString(t.Render() + "\n")
+	if doc.MixedWorkloads {
+		fmt.Fprintf(&b, "segments  %s: the workload changed during the session (w, + or -), so the ops above add up\n"+
+			"          different workloads; classes and paths follow per segment, each with its own totals\n", textfmt.Count(len(doc.Segments), "workload segment"))
+	}
+	for _, sg := range doc.Segments {
+		if !sg.WorkloadRecorded {
+			b.WriteString("warning   the restarts in this session do not record their workload (an older haktop):\n" +
+				"          if w, + or - was pressed, the totals below mix workloads\n")
+			break
 		}
 	}
-
-	b.WriteString("\npaths (hits; hits/s mean and peak)\n")
-	pt := textfmt.NewTable(1, "path", "hits", "hits/s", "peak/s")
-	for _, p := range doc.Paths {
-		pt.Row(p.ID, u(p.Hits), textfmt.Rate(p.Mean), textfmt.Rate(p.Peak))
+	if !doc.MixedWorkloads {
+		b.WriteString("\nclasses (totals over the session; alloc/s mean and peak)\n")
+		writeClassesText(&b, doc.StatsCompiled, doc.Classes)
+		b.WriteString("\npaths (hits; hits/s mean and peak)\n")
+		writePathsText(&b, doc.Paths)
 	}
-	b.WriteString(pt.Render() + "\n")
+	for i, sg := range doc.Segments {
+		if !doc.MixedWorkloads {
+			break // a single segment is the session: shown above
+		}
+		fmt.Fprintf(&b, "\nsegment %d of %d: %s, counter epochs %d-%d, %s to %s: %d ops, mean %s/s, peak %s/s\n",
+			i+1, len(doc.Segments), specText(fromReportSpec(sg.Workload)), sg.FirstEpoch, sg.LastEpoch,
+			textfmt.Duration(time.Duration(sg.StartNS)), textfmt.Duration(time.Duration(sg.EndNS)), sg.Ops, textfmt.Rate(sg.OpsPerSec), textfmt.Rate(sg.PeakOpsPerSec))
+		b.WriteString("classes (totals over the segment; alloc/s mean and peak)\n")
+		writeClassesText(&b, doc.StatsCompiled, sg.Classes)
+		b.WriteString("paths (hits; hits/s mean and peak)\n")
+		writePathsText(&b, sg.Paths)
+	}
 
 	b.WriteString("\ngates (at the start of the session; verdicts from its first counter epoch's hits)\n")
 	gt := textfmt.NewTable(4, "gate", "value", "source", "verdict")
@@ -287,4 +337,49 @@ func reportText(doc reportDoc) string {
 		}
 	}
 	return b.String()
+}
+
+func fromReportSpec(r reportSpec) workload.Spec {
+	return workload.Spec{Name: r.Name, Workers: r.Workers, Cycles: r.Cycles, Duration: time.Duration(r.DurationNS),
+		WS: r.WS, Seed: r.Seed, Size: r.Size, MinSize: r.MinSize, MaxSize: r.MaxSize}
+}
+
+// writeClassesText renders the class rows that saw calls.
+func writeClassesText(b *strings.Builder, statsCompiled bool, classes []reportClass) {
+	if !statsCompiled {
+		b.WriteString("counters compiled out (-tags haktop_nostats): no per-class table\n")
+		return
+	}
+	t := textfmt.NewTable(1, "class", "size", "alloc_calls", "fast %", "refill", "fallback", "free", "remote", "alloc/s", "peak/s")
+	rows := 0
+	for _, c := range classes {
+		if c.AllocCalls == 0 && c.FreeCalls == 0 {
+			continue
+		}
+		rows++
+		size := strconv.Itoa(c.Size)
+		if c.Class == "L" {
+			size = ">" + strconv.Itoa(allocator.MaxPoolSize)
+		}
+		fast := "-"
+		if c.AllocCalls > 0 {
+			fast = textfmt.Points(c.FastRatio)
+		}
+		t.Row(c.Class, size, u(c.AllocCalls), fast, u(c.AllocRefill), u(c.AllocFallback), u(c.FreeCalls), u(c.FreeRemote),
+			textfmt.Rate(c.Mean.Calls), textfmt.Rate(c.Peak.Calls))
+	}
+	if rows == 0 {
+		b.WriteString("no allocator calls recorded\n")
+		return
+	}
+	b.WriteString(t.Render() + "\n")
+}
+
+// writePathsText renders every path's hits and hit rates.
+func writePathsText(b *strings.Builder, paths []reportPath) {
+	pt := textfmt.NewTable(1, "path", "hits", "hits/s", "peak/s")
+	for _, p := range paths {
+		pt.Row(p.ID, u(p.Hits), textfmt.Rate(p.Mean), textfmt.Rate(p.Peak))
+	}
+	b.WriteString(pt.Render() + "\n")
 }
