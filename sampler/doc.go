@@ -19,13 +19,19 @@
 // in ".gz"; readers detect gzip by its magic bytes). Every line is a record,
 // numbered from 1, with a "type":
 //
-//	header  always record 1: "format":"haktop-session", "version" (this is 1),
+//	header  always record 1: "format":"haktop-session", "version" (this is 2),
 //	        "start", "haktop", "go", "os", "arch", "cpus", "gomaxprocs",
 //	        "interval_ns", "stats_compiled", "workload" {name, workers, cycles,
-//	        duration_ns, ws, seed, size, min_size, max_size}, "gates"
-//	        [{env, value, source, paths, off}], and the layout of every
-//	        sample: "classes" (row names C0..L), "counters" (column names
-//	        alloc_calls..free_fallback) and "paths" (path keys).
+//	        duration_ns, ws, seed, size, min_size, max_size}, and "schema",
+//	        the observed target (package target's Schema): "target",
+//	        "package", "classes" [{name, min, max, tier}] (the rows of every
+//	        sample), "counters" [{name, role}] (the columns of each row),
+//	        "paths" [{id, name, tier, funcs}] (the hits of every sample),
+//	        "gates" [{env, kind, default, accepted, values, value, source,
+//	        paths, off}] (their values at the start), "invalid", "gauges",
+//	        "counted". Version 1 had no schema: it listed "gates" [{env,
+//	        value, source, paths, off}] and the names "classes", "counters"
+//	        and "paths"; readers build its schema from those names.
 //	sample  "seq", "elapsed_ns", "epoch", "epoch_start_ns", "ops", "heaps",
 //	        "classes" (one row of raw cumulative counters per header class,
 //	        in header counter order), "paths" (hits per header path),

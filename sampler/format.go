@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
@@ -56,10 +57,15 @@ type wireHeader struct {
 	IntervalNS    int64     `json:"interval_ns"`
 	StatsCompiled bool      `json:"stats_compiled"`
 	Workload      wireSpec  `json:"workload"`
-	Gates         []Gate    `json:"gates"`
-	Classes       []string  `json:"classes"`  // row names of every sample's "classes"
-	Counters      []string  `json:"counters"` // column names of each row
-	Paths         []string  `json:"paths"`    // path keys of every sample's "paths"
+	// Format 2: the target's schema, whose classes, counters and paths
+	// name the rows, columns and hits of every sample, and whose gates hold
+	// their values at the start.
+	Schema *target.Schema `json:"schema,omitempty"`
+	// Format 1 only: the gates and the names of the rows, columns and hits.
+	Gates    []Gate   `json:"gates,omitempty"`
+	Classes  []string `json:"classes,omitempty"`
+	Counters []string `json:"counters,omitempty"`
+	Paths    []string `json:"paths,omitempty"`
 }
 
 type wireSpec struct {

@@ -8,17 +8,20 @@ package sampler
 import (
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
 // The recording format this package writes, and the newest it reads.
 const (
 	FormatName    = "haktop-session"
-	FormatVersion = 1
+	FormatVersion = 2 // 2: the header holds the target's schema; 1 listed names only
 )
 
 // Header describes a recorded session.
@@ -35,6 +38,10 @@ type Header struct {
 	StatsCompiled bool          // false under the haktop_nostats build tag: every counter is 0
 	Workload      workload.Spec
 	Gates         []Gate // every gate's effective value at the start
+	// Schema describes the target the session observed: its classes,
+	// counters, paths and gates (with the values in Gates). A format-1 file
+	// has none; the reader builds it from the names the file lists.
+	Schema target.Schema
 }
 
 // Gate is one gate's effective value, as a recording stores it.
@@ -77,7 +84,75 @@ func NewHeader(spec workload.Spec, a *allocator.Allocator, interval time.Duratio
 		StatsCompiled: a.Snapshot().StatsCompiled,
 		Workload:      spec,
 		Gates:         GatesOf(a.Config()),
+		Schema:        embedded.Schema(a.Config()),
 	}
+}
+
+// schema returns the schema h's recording describes itself with: h.Schema,
+// or, when the caller left it empty, the embedded allocator's with h.Gates'
+// values.
+func (h Header) schema() target.Schema {
+	if h.Schema.Target != "" {
+		return h.Schema
+	}
+	s := embedded.Schema(allocator.DefaultConfig())
+	s.Counted = h.StatsCompiled
+	for i := range s.Gates {
+		for _, g := range h.Gates {
+			if g.Env == s.Gates[i].Env {
+				s.Gates[i].Value, s.Gates[i].Source, s.Gates[i].Off = g.Value, g.Source, g.Off
+			}
+		}
+	}
+	return s
+}
+
+// gatesOfSchema returns the gates of s as a recording's Gates.
+func gatesOfSchema(s target.Schema) []Gate {
+	out := make([]Gate, len(s.Gates))
+	for i, g := range s.Gates {
+		out[i] = Gate{Env: g.Env, Value: g.Value, Source: g.Source, Paths: append([]string{}, g.Paths...), Off: g.Off}
+	}
+	return out
+}
+
+// schemaOfV1 returns the schema of a format-1 header, which named its
+// classes, counters and paths and recorded the embedded allocator's gates:
+// what this build's embedded schema knows of each name, and a bare entry
+// (role "other") for a name it does not.
+func schemaOfV1(classes, counters, paths []string, gates []Gate, counted bool) target.Schema {
+	local := embedded.Schema(allocator.DefaultConfig())
+	s := target.Schema{Target: local.Target, Package: local.Package, Invalid: local.Invalid, Gauges: local.Gauges, Counted: counted}
+	for _, n := range classes {
+		c := target.Class{Name: n}
+		if i := slices.IndexFunc(local.Classes, func(l target.Class) bool { return l.Name == n }); i >= 0 {
+			c = local.Classes[i]
+		}
+		s.Classes = append(s.Classes, c)
+	}
+	for _, n := range counters {
+		c := target.Counter{Name: n, Role: target.RoleOther}
+		if i := slices.IndexFunc(local.Counters, func(l target.Counter) bool { return l.Name == n }); i >= 0 {
+			c = local.Counters[i]
+		}
+		s.Counters = append(s.Counters, c)
+	}
+	for _, n := range paths {
+		p := target.Path{ID: n, Name: n}
+		if i := local.PathIndex(n); i >= 0 {
+			p = local.Paths[i]
+		}
+		s.Paths = append(s.Paths, p)
+	}
+	for _, g := range gates {
+		tg := target.Gate{Env: g.Env}
+		if l := local.Gate(g.Env); l != nil {
+			tg = *l
+		}
+		tg.Value, tg.Source, tg.Paths, tg.Off = g.Value, g.Source, append([]string{}, g.Paths...), g.Off
+		s.Gates = append(s.Gates, tg)
+	}
+	return s
 }
 
 // Version returns haktop's version as the build recorded it, the one string

@@ -64,11 +64,9 @@ func NewRecorder(name string, f io.WriteCloser, gz bool, h Header) (*Recorder, e
 		Type: typeHeader, Format: FormatName, Version: FormatVersion, Start: h.Start,
 		Haktop: h.Haktop, GoVersion: h.GoVersion, OS: h.OS, Arch: h.Arch, CPUs: h.CPUs, GOMAXPROCS: h.GOMAXPROCS,
 		IntervalNS: int64(h.Interval), StatsCompiled: h.StatsCompiled, Workload: toWireSpec(h.Workload),
-		Gates: h.Gates, Classes: localClasses(), Counters: counterNames[:], Paths: localPaths(),
 	}
-	if wh.Gates == nil {
-		wh.Gates = []Gate{}
-	}
+	schema := h.schema()
+	wh.Schema = &schema
 	if err := r.writeLine(wh); err != nil {
 		f.Close()
 		return nil, err

@@ -10,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -96,6 +98,16 @@ func filled(s Sample) Sample {
 	return s
 }
 
+// recorded returns s as a recording stores it: the adapter's gate cycles
+// are code, not data, and do not travel.
+func recorded(s target.Schema) target.Schema {
+	s.Gates = slices.Clone(s.Gates)
+	for i := range s.Gates {
+		s.Gates[i].Cycle = nil
+	}
+	return s
+}
+
 func TestRoundTrip(t *testing.T) {
 	for _, name := range []string{"s.jsonl", "s.jsonl.gz"} {
 		t.Run(name, func(t *testing.T) {
@@ -114,6 +126,7 @@ func TestRoundTrip(t *testing.T) {
 			}
 			wh := want.header
 			wh.Format, wh.Version = FormatName, FormatVersion
+			wh.Schema = recorded(wh.schema())
 			if !reflect.DeepEqual(rec.Header, wh) {
 				t.Errorf("header\n got %+v\nwant %+v", rec.Header, wh)
 			}
@@ -294,9 +307,9 @@ func TestBadFilesAreErrors(t *testing.T) {
 		{"other-json", []byte(`{"type":"header","format":"pprof"}` + "\n"), `not a haktop session recording (its first line is not a "haktop-session" header)`},
 		{"gzip-of-other", gz.Bytes(), `not a haktop session recording (its first line is not a "haktop-session" header)`},
 		{"bad-gzip", []byte{0x1f, 0x8b, 0, 0}, "not a readable gzip file: unexpected EOF"},
-		{"newer", replaceHeader(`"version":1`, `"version":2`), "record 1: written in format version 2; this haktop reads versions 1 to 1: use a newer haktop"},
-		{"version-0", replaceHeader(`"version":1`, `"version":0`), "record 1: bad header: format version 0, want 1 to 1"},
-		{"no-layout", replaceHeader(`"classes":`, `"klasses":`), `record 1: bad header: it must list "classes", "counters" and "paths"`},
+		{"newer", replaceHeader(`"version":2`, `"version":3`), "record 1: written in format version 3; this haktop reads versions 1 to 2: use a newer haktop"},
+		{"version-0", replaceHeader(`"version":2`, `"version":0`), "record 1: bad header: format version 0, want 1 to 2"},
+		{"no-layout", replaceHeader(`"classes":`, `"klasses":`), `record 1: bad header: its "schema" must list "classes", "counters" and "paths"`},
 		{"header-cut", header[:len(header)/2], "record 1: the header is truncated: the recording holds nothing readable"},
 		{"corrupt-middle", rewrite(t, good, 3, []byte("{\"type\":\"sample\",\"seq\":2,\"elapsed_ns\":\x00}\n")), "record 4: corrupt: invalid character '\\x00' looking for beginning of value"},
 		{"garbage-middle", rewrite(t, good, 4, []byte("garbage\n")), "record 5: corrupt: invalid character 'g' looking for beginning of value"},
@@ -504,4 +517,54 @@ func setCounter(t *testing.T, line []byte, c, k int, v uint64) []byte {
 		t.Fatal(err)
 	}
 	return append(out, '\n')
+}
+
+// A format-1 file (committed in testdata/format1, written before headers
+// held a schema) gets the schema its names describe: the embedded
+// allocator's classes with their sizes, counters with their roles, paths
+// and gates, the gates at the file's values.
+func TestFormat1SchemaFromNames(t *testing.T) {
+	rec, err := Load(filepath.Join("..", "testdata", "format1", "gate_toggle.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rec.Header.Schema
+	if rec.Header.Version != 1 || s.Target != "embedded" || len(s.Classes) != 16 || len(s.Counters) != 9 || len(s.Paths) != 17 || len(s.Gates) != 8 {
+		t.Fatalf("version %d, schema %s with %d classes, %d counters, %d paths, %d gates",
+			rec.Header.Version, s.Target, len(s.Classes), len(s.Counters), len(s.Paths), len(s.Gates))
+	}
+	if c := s.Classes[8]; c != (target.Class{Name: "P0", Min: 1025, Max: 2048, Tier: "pool"}) {
+		t.Errorf("class 8: %+v", c)
+	}
+	if s.CounterOf(target.RoleRemote) != 7 || s.Counters[7].Name != "free_remote" {
+		t.Errorf("counters %+v", s.Counters)
+	}
+	g := s.Gate("HAKMEM_POOL_V2_ENABLED")
+	if g == nil || g.Kind != target.KindBool || g.Value != "0" || g.Source != target.SourceDefault || !g.Off || g.Next("0") != "1" {
+		t.Errorf("pool v2 gate %+v", g)
+	}
+	if !reflect.DeepEqual(gatesOfSchema(s), rec.Header.Gates) {
+		t.Errorf("schema gates %+v\nheader gates %+v", gatesOfSchema(s), rec.Header.Gates)
+	}
+}
+
+// A format-2 header holds the schema and no separate name lists.
+func TestFormat2HeaderHoldsTheSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	writeSession(t, path)
+	raw, _ := os.ReadFile(path)
+	first, _, _ := bytes.Cut(raw, []byte("\n"))
+	var h map[string]json.RawMessage
+	if err := json.Unmarshal(first, &h); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"classes", "counters", "paths", "gates"} {
+		if _, ok := h[k]; ok {
+			t.Errorf("format-2 header has %q beside its schema", k)
+		}
+	}
+	var s target.Schema
+	if err := json.Unmarshal(h["schema"], &s); err != nil || s.Target != "embedded" || len(s.Classes) != 16 {
+		t.Errorf("schema %+v, %v", s, err)
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
 )
 
 // maxRecordBytes bounds one line; a sample line is a few KiB.
@@ -147,10 +148,22 @@ func (s *Session) readHeader() error {
 		return s.fail(1, "written in format version %d; this haktop reads versions 1 to %d: use a newer haktop", h.Version, FormatVersion)
 	case h.Version < 1:
 		return s.fail(1, "bad header: format version %d, want 1 to %d", h.Version, FormatVersion)
-	case len(h.Classes) == 0 || len(h.Counters) == 0 || len(h.Paths) == 0:
+	case h.Version == 1 && (len(h.Classes) == 0 || len(h.Counters) == 0 || len(h.Paths) == 0):
 		return s.fail(1, "bad header: it must list \"classes\", \"counters\" and \"paths\"")
+	case h.Version >= 2 && (h.Schema == nil || len(h.Schema.Classes) == 0 || len(h.Schema.Counters) == 0 || len(h.Schema.Paths) == 0):
+		return s.fail(1, "bad header: its \"schema\" must list \"classes\", \"counters\" and \"paths\"")
 	case h.IntervalNS < 0:
 		return s.fail(1, "bad header: negative interval_ns %d", h.IntervalNS)
+	}
+	var schema target.Schema
+	if h.Version == 1 {
+		schema = schemaOfV1(h.Classes, h.Counters, h.Paths, h.Gates, h.StatsCompiled)
+	} else {
+		schema = *h.Schema
+		h.Classes, h.Counters, h.Paths, h.Gates = schema.ClassNames(), schema.CounterNames(), schema.PathIDs(), gatesOfSchema(schema)
+	}
+	if h.Gates == nil {
+		h.Gates = []Gate{}
 	}
 	s.classMap = mapNames(h.Classes, localClasses(), func(n string) { s.warn(1, "class %q is unknown to this haktop: its counts are ignored", n) })
 	s.counterMap = mapNames(h.Counters, counterNames[:], func(n string) { s.warn(1, "counter %q is unknown to this haktop: it is ignored", n) })
@@ -158,7 +171,7 @@ func (s *Session) readHeader() error {
 	s.header = Header{
 		Format: h.Format, Version: h.Version, Start: h.Start, Haktop: h.Haktop, GoVersion: h.GoVersion,
 		OS: h.OS, Arch: h.Arch, CPUs: h.CPUs, GOMAXPROCS: h.GOMAXPROCS, Interval: time.Duration(h.IntervalNS),
-		StatsCompiled: h.StatsCompiled, Workload: h.Workload.spec(), Gates: h.Gates,
+		StatsCompiled: h.StatsCompiled, Workload: h.Workload.spec(), Gates: h.Gates, Schema: schema,
 	}
 	s.num = 1
 	if !complete {

@@ -64,7 +64,7 @@ func TestReportCutShortWarns(t *testing.T) {
 	if code != 0 || errs != want {
 		t.Fatalf("exit %d, stderr\n%s\nwant\n%s", code, errs, want)
 	}
-	if !strings.HasPrefix(out, "session   cut.jsonl (format 1, cut short: no footer)\n") || !strings.Contains(out, "3 samples every 250ms covering 750ms") {
+	if !strings.HasPrefix(out, "session   cut.jsonl (format 2, cut short: no footer)\n") || !strings.Contains(out, "3 samples every 250ms covering 750ms") {
 		t.Errorf("stdout:\n%s", out)
 	}
 }
@@ -91,7 +91,7 @@ func TestRecordingCommandErrors(t *testing.T) {
 		{[]string{"report", "missing.jsonl"}, 1, "haktop: missing.jsonl: cannot open: no such file or directory"},
 		{[]string{"report", "junk.txt"}, 1, `haktop: junk.txt: not a haktop session recording (its first line is not a "haktop-session" header)`},
 		{[]string{"diff", a, "junk.txt"}, 1, `haktop: junk.txt: not a haktop session recording (its first line is not a "haktop-session" header)`},
-		{[]string{"report", "newer.jsonl"}, 1, "haktop: newer.jsonl: record 1: written in format version 9; this haktop reads versions 1 to 1: use a newer haktop"},
+		{[]string{"report", "newer.jsonl"}, 1, "haktop: newer.jsonl: record 1: written in format version 9; this haktop reads versions 1 to 2: use a newer haktop"},
 		{[]string{"record"}, 2, "haktop: --out is required: give the session file to write, e.g. -o session.jsonl (a .gz name compresses), or - for stdout"},
 		{[]string{"record", "-o", "x.jsonl", "--interval", "5ms"}, 2, "haktop: --interval 5ms is not valid: want a duration of at least 10ms, like 100ms or 1s"},
 		{[]string{"record", "-o", "x.jsonl", "--ws", "0"}, 2, "haktop: --ws 0 is not valid: want an integer from 1 to 16777216"},
