@@ -13,6 +13,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/textfmt"
 )
 
@@ -23,7 +24,7 @@ const WarmUp = 250 * time.Millisecond
 
 // GateValues returns recorded gates as allocator.GateValues, for Verdicts.
 // Path keys this build does not know are dropped: they have no counters here.
-func GateValues(gs []sampler.Gate) []allocator.GateValue {
+func GateValues(gs []target.Gate) []allocator.GateValue {
 	out := make([]allocator.GateValue, len(gs))
 	for i, g := range gs {
 		gv := allocator.GateValue{Env: g.Env, Value: g.Value, Off: g.Off}
@@ -44,14 +45,14 @@ func GateValues(gs []sampler.Gate) []allocator.GateValue {
 
 // epoch is one counter epoch of a recording.
 type epoch struct {
-	gates []sampler.Gate
+	gates []target.Gate
 	last  sampler.Sample // the epoch's final counters
 	ended bool           // a later epoch or the footer followed it
 }
 
 // epochs returns rec's epochs that have samples, in order.
 func epochs(rec *sampler.Recording) []epoch {
-	gatesOf := map[int][]sampler.Gate{0: rec.Header.Gates}
+	gatesOf := map[int][]target.Gate{0: rec.Header.Gates}
 	for _, e := range rec.Events {
 		if e.Kind == sampler.EventRestart {
 			gatesOf[e.Epoch] = e.Gates
@@ -143,7 +144,7 @@ func SegmentName(i int, sg sampler.Segment) string {
 }
 
 // poolV2Recorded returns the pool classes hotbox v2 served under recorded gates.
-func poolV2Recorded(gs []sampler.Gate) uint8 {
+func poolV2Recorded(gs []target.Gate) uint8 {
 	lookup := func(env string) (string, bool) {
 		for _, g := range gs {
 			if g.Env == env {

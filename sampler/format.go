@@ -62,10 +62,10 @@ type wireHeader struct {
 	// their values at the start.
 	Schema *target.Schema `json:"schema,omitempty"`
 	// Format 1 only: the gates and the names of the rows, columns and hits.
-	Gates    []Gate   `json:"gates,omitempty"`
-	Classes  []string `json:"classes,omitempty"`
-	Counters []string `json:"counters,omitempty"`
-	Paths    []string `json:"paths,omitempty"`
+	Gates    []target.Gate `json:"gates,omitempty"`
+	Classes  []string      `json:"classes,omitempty"`
+	Counters []string      `json:"counters,omitempty"`
+	Paths    []string      `json:"paths,omitempty"`
 }
 
 type wireSpec struct {
@@ -112,13 +112,13 @@ type wireProc struct {
 }
 
 type wireEvent struct {
-	Type      string    `json:"type"`
-	ElapsedNS int64     `json:"elapsed_ns"`
-	Kind      string    `json:"kind"`
-	Epoch     int       `json:"epoch"`
-	Message   string    `json:"message,omitempty"`
-	Gates     []Gate    `json:"gates,omitempty"`
-	Workload  *wireSpec `json:"workload,omitempty"` // restarts: the workload from now on
+	Type      string        `json:"type"`
+	ElapsedNS int64         `json:"elapsed_ns"`
+	Kind      string        `json:"kind"`
+	Epoch     int           `json:"epoch"`
+	Message   string        `json:"message,omitempty"`
+	Gates     []target.Gate `json:"gates,omitempty"`
+	Workload  *wireSpec     `json:"workload,omitempty"` // restarts: the workload from now on
 }
 
 type wireFooter struct {

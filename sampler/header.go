@@ -1,7 +1,8 @@
 package sampler
 
-// Header and Gate: what a recording says about itself before its first
-// sample: the format, the machine and build, the workload and every gate.
+// Header: what a recording says about itself before its first sample: the
+// format, the machine and build, the workload, the target's schema and
+// every gate's value (a target.Gate, the one gate-value type).
 // NewHeader is the one place these are gathered, so `haktop record` and the
 // TUI's recorder describe sessions the same way.
 
@@ -37,35 +38,17 @@ type Header struct {
 	Interval      time.Duration // the sampling interval
 	StatsCompiled bool          // false under the haktop_nostats build tag: every counter is 0
 	Workload      workload.Spec
-	Gates         []Gate // every gate's effective value at the start
+	Gates         []target.Gate // every gate's effective value at the start
 	// Schema describes the target the session observed: its classes,
 	// counters, paths and gates (with the values in Gates). A format-1 file
 	// has none; the reader builds it from the names the file lists.
 	Schema target.Schema
 }
 
-// Gate is one gate's effective value, as a recording stores it.
-type Gate struct {
-	Env    string   `json:"env"`
-	Value  string   `json:"value"`
-	Source string   `json:"source"` // default, profile, env or code
-	Paths  []string `json:"paths"`  // keys of the paths it guards
-	Off    bool     `json:"off"`    // the value switches every one of Paths off
-}
-
-// GatesOf returns every gate's effective value in cfg, in registry order.
-func GatesOf(cfg allocator.Config) []Gate {
-	gv := cfg.Gates()
-	out := make([]Gate, len(gv))
-	for i, g := range gv {
-		paths := make([]string, len(g.Paths))
-		for j, p := range g.Paths {
-			paths[j] = p.String()
-		}
-		out[i] = Gate{Env: g.Env, Value: g.Value, Source: g.Source.String(), Paths: paths, Off: g.Off}
-	}
-	return out
-}
+// GatesOf returns every gate's effective value in cfg, in registry order,
+// as events and Header.Gates hold them: values only (the header's schema
+// describes each gate).
+func GatesOf(cfg allocator.Config) []target.Gate { return valuesOf(embedded.Gates(cfg)) }
 
 // NewHeader returns the header of a session of spec on a, starting now;
 // the gates are a's configuration, the rest is read from the running process.
@@ -108,10 +91,13 @@ func (h Header) schema() target.Schema {
 }
 
 // gatesOfSchema returns the gates of s as a recording's Gates.
-func gatesOfSchema(s target.Schema) []Gate {
-	out := make([]Gate, len(s.Gates))
-	for i, g := range s.Gates {
-		out[i] = Gate{Env: g.Env, Value: g.Value, Source: g.Source, Paths: append([]string{}, g.Paths...), Off: g.Off}
+func gatesOfSchema(s target.Schema) []target.Gate { return valuesOf(s.Gates) }
+
+// valuesOf returns gs without their descriptions: env, value, source, paths, off.
+func valuesOf(gs []target.Gate) []target.Gate {
+	out := make([]target.Gate, len(gs))
+	for i, g := range gs {
+		out[i] = target.Gate{Env: g.Env, Value: g.Value, Source: g.Source, Paths: append([]string{}, g.Paths...), Off: g.Off}
 	}
 	return out
 }
@@ -120,7 +106,7 @@ func gatesOfSchema(s target.Schema) []Gate {
 // classes, counters and paths and recorded the embedded allocator's gates:
 // what this build's embedded schema knows of each name, and a bare entry
 // (role "other") for a name it does not.
-func schemaOfV1(classes, counters, paths []string, gates []Gate, counted bool) target.Schema {
+func schemaOfV1(classes, counters, paths []string, gates []target.Gate, counted bool) target.Schema {
 	local := embedded.Schema(allocator.DefaultConfig())
 	s := target.Schema{Target: local.Target, Package: local.Package, Invalid: local.Invalid, Gauges: local.Gauges, Counted: counted}
 	for _, n := range classes {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -39,9 +40,9 @@ const (
 type Event struct {
 	Elapsed time.Duration
 	Kind    string
-	Epoch   int    // the counter epoch in force after the event (see Sample.Epoch)
-	Message string // e.g. "HAKMEM_POOL_V2_ENABLED 0 -> 1"
-	Gates   []Gate // for EventRestart: every gate's value from now on
+	Epoch   int           // the counter epoch in force after the event (see Sample.Epoch)
+	Message string        // e.g. "HAKMEM_POOL_V2_ENABLED 0 -> 1"
+	Gates   []target.Gate // for EventRestart: every gate's value from now on
 	// Workload, for EventRestart, is the workload from now on (w, + and -
 	// change it); nil in recordings from before it was written.
 	Workload *workload.Spec

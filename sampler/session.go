@@ -163,7 +163,7 @@ func (s *Session) readHeader() error {
 		h.Classes, h.Counters, h.Paths, h.Gates = schema.ClassNames(), schema.CounterNames(), schema.PathIDs(), gatesOfSchema(schema)
 	}
 	if h.Gates == nil {
-		h.Gates = []Gate{}
+		h.Gates = []target.Gate{}
 	}
 	s.classMap = mapNames(h.Classes, localClasses(), func(n string) { s.warn(1, "class %q is unknown to this haktop: its counts are ignored", n) })
 	s.counterMap = mapNames(h.Counters, counterNames[:], func(n string) { s.warn(1, "counter %q is unknown to this haktop: it is ignored", n) })

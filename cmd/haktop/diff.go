@@ -20,6 +20,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/textfmt"
 	"github.com/haktop/haktop/workload"
 )
@@ -138,7 +139,7 @@ func newDiff(a, b *sampler.Recording) diffDoc {
 // differs between a and b, and every gate changed during either session.
 func unfairDifferences(a, b *sampler.Recording) []string {
 	out := []string{}
-	gb := map[string]sampler.Gate{}
+	gb := map[string]target.Gate{}
 	for _, g := range b.Header.Gates {
 		gb[g.Env] = g
 	}
@@ -174,7 +175,7 @@ func unfairDifferences(a, b *sampler.Recording) []string {
 			if e.Kind != sampler.EventRestart {
 				continue
 			}
-			same := slices.EqualFunc(gates, e.Gates, func(x, y sampler.Gate) bool { return x.Env == y.Env && x.Value == y.Value })
+			same := slices.EqualFunc(gates, e.Gates, func(x, y target.Gate) bool { return x.Env == y.Env && x.Value == y.Value })
 			gates = e.Gates
 			if same && e.Workload != nil {
 				continue // a workload change: its segment says so below

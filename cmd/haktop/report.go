@@ -19,6 +19,7 @@ import (
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/textfmt"
 	"github.com/haktop/haktop/workload"
 )
@@ -159,7 +160,7 @@ type reportPath struct {
 // reportGate is one gate at the start of the session, with its verdicts
 // (profile.RecordingVerdicts: from the first counter epoch's hits).
 type reportGate struct {
-	sampler.Gate
+	target.Gate
 	Verdict      profile.Verdict       `json:"verdict"`
 	PathVerdicts []profile.PathVerdict `json:"path_verdicts"`
 }
@@ -169,7 +170,7 @@ type reportEvent struct {
 	Kind      string         `json:"kind"`
 	Epoch     int            `json:"epoch"`
 	Message   string         `json:"message,omitempty"`
-	Gates     []sampler.Gate `json:"gates,omitempty"`
+	Gates     []target.Gate `json:"gates,omitempty"`
 }
 
 type reportProcess struct {
