@@ -26,8 +26,13 @@ var benchArgs = []string{"10000000", "8192", "1234567"}
 
 var loopSeconds = regexp.MustCompile(` sec=([0-9.]+)`)
 
-// loopTime runs random_mixed.c with env added and returns its loop's seconds.
-func loopTime(b *testing.B, prog string, env []string) float64 {
+// timing is one run's loop time (the sec= it prints) and the CPU time
+// (user and system) of the whole process, which a busy machine's
+// preemptions do not inflate.
+type timing struct{ loop, cpu float64 }
+
+// loopTime runs random_mixed.c with env added.
+func loopTime(b *testing.B, prog string, env []string) timing {
 	b.Helper()
 	cmd := exec.Command(prog, benchArgs...)
 	cmd.Env = append(os.Environ(), env...)
@@ -40,7 +45,20 @@ func loopTime(b *testing.B, prog string, env []string) float64 {
 		b.Fatalf("random_mixed printed %q", out)
 	}
 	sec, _ := strconv.ParseFloat(string(m[1]), 64)
-	return sec
+	return timing{sec, (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()}
+}
+
+// ratios collects the pairs' ratios of loop and CPU time.
+type ratios struct{ loop, cpu []float64 }
+
+func (r *ratios) add(num, den timing) {
+	r.loop = append(r.loop, num.loop/den.loop)
+	r.cpu = append(r.cpu, num.cpu/den.cpu)
+}
+
+func (r *ratios) report(b *testing.B, unit string) {
+	b.ReportMetric(median(r.loop), unit+"-loop")
+	b.ReportMetric(median(r.cpu), unit+"-cpu")
 }
 
 func median(v []float64) float64 {
@@ -72,24 +90,25 @@ func BenchmarkShimOverhead(b *testing.B) {
 			needLib(b, a.lib, a.pkg)
 			plain := []string{preloadEnv(a.lib)}
 			with := []string{preloadEnv(shim, a.lib), seg.Env()}
-			var ratios []float64
+			var r ratios
 			for i := 0; i < b.N; i++ {
-				var p, w float64
+				var p, w timing
 				if i%2 == 0 {
 					p, w = loopTime(b, prog, plain), loopTime(b, prog, with)
 				} else {
 					w, p = loopTime(b, prog, with), loopTime(b, prog, plain)
 				}
-				ratios = append(ratios, w/p)
+				r.add(w, p)
 			}
-			b.ReportMetric(median(ratios), "shim/plain")
+			r.report(b, "shim/plain")
 		})
 	}
 }
 
-// BenchmarkSampling100Hz: each iteration runs the loop under the shim with
-// and without a reader taking a Snapshot every 10 ms (for jemalloc, also
-// asking for a refresh each time, which runs the epoch mallctl).
+// BenchmarkSampling100Hz: each iteration runs the loop under the shim
+// while a goroutine ticks every 10 ms, once taking a Snapshot at each tick
+// (for jemalloc also asking for a refresh, which runs the epoch mallctl)
+// and once doing nothing, so the two runs differ by the sampling alone.
 func BenchmarkSampling100Hz(b *testing.B) {
 	prog := program(b, "random_mixed.c")
 	shim := theShim(b)
@@ -104,7 +123,7 @@ func BenchmarkSampling100Hz(b *testing.B) {
 			defer seg.Close()
 			env := []string{preloadEnv(shim, a.lib), seg.Env()}
 			var rates []float64
-			sampled := func() float64 {
+			ticking := func(sample bool) timing {
 				stop, done := make(chan struct{}), make(chan int)
 				go func() {
 					n := 0
@@ -116,6 +135,9 @@ func BenchmarkSampling100Hz(b *testing.B) {
 							done <- n
 							return
 						case <-tick.C:
+							if !sample {
+								continue
+							}
 							if _, err := seg.Snapshot(); err != nil {
 								b.Error(err)
 							}
@@ -126,22 +148,24 @@ func BenchmarkSampling100Hz(b *testing.B) {
 						}
 					}
 				}()
-				sec := loopTime(b, prog, env)
+				t := loopTime(b, prog, env)
 				close(stop)
-				rates = append(rates, float64(<-done)/sec)
-				return sec
-			}
-			var ratios []float64
-			for i := 0; i < b.N; i++ {
-				var u, s float64
-				if i%2 == 0 {
-					u, s = loopTime(b, prog, env), sampled()
-				} else {
-					s, u = sampled(), loopTime(b, prog, env)
+				if n := <-done; sample {
+					rates = append(rates, float64(n)/t.loop)
 				}
-				ratios = append(ratios, s/u)
+				return t
 			}
-			b.ReportMetric(median(ratios), "sampled/unsampled")
+			var r ratios
+			for i := 0; i < b.N; i++ {
+				var u, s timing
+				if i%2 == 0 {
+					u, s = ticking(false), ticking(true)
+				} else {
+					s, u = ticking(true), ticking(false)
+				}
+				r.add(s, u)
+			}
+			r.report(b, "sampled/unsampled")
 			b.ReportMetric(median(rates), "samples/s")
 		})
 	}

@@ -112,3 +112,42 @@ func TestBootstrap(t *testing.T) {
 		t.Errorf("bootstrap: %d allocs and %d frees under glibc, want the missing-symbol lookup's error allocated and freed", allocs, frees)
 	}
 }
+
+// TestEveryFunctionCounts calls each interposed function once in a class
+// of its own, and makes three failures, on every allocator.
+func TestEveryFunctionCounts(t *testing.T) {
+	prog := program(t, "api.c")
+	for _, a := range allocators {
+		t.Run(a.name, func(t *testing.T) {
+			needLib(t, a.lib, a.pkg)
+			var args []string
+			if a.name == "jemalloc" {
+				args = []string{"nopvalloc"}
+			}
+			out, snap := run(t, a.lib, []string{"TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD=" + fmt.Sprint(uint64(1)<<62)}, prog, args...)
+			if out != "ok=1 usable=1 bad=1\n" {
+				t.Fatalf("api printed %q", out)
+			}
+			req := onlyTable(t, snap, "requests", 0)
+			calls, freed, fail := column(t, req, "alloc_calls"), column(t, req, "free_calls"), column(t, req, "alloc_fail")
+			bytes := column(t, req, "alloc_bytes")
+			want := map[string][3]uint64{ // calls, frees, failures
+				"C4": {1, 1, 1}, "C6": {1, 1, 0}, "P0": {1, 1, 0}, "P1": {2, 2, 0}, "P2": {1, 1, 0},
+				"P3": {1, 1, 0}, "P4": {1, 1, 0}, "P5": {1, 1, 0}, "P6": {1, 1, 0}, "L": {1, 1, 3},
+			}
+			for c, cl := range req.Schema.Classes {
+				w := want[cl.Name]
+				if cl.Name == "P1" {
+					// stdio's buffer: one call, never freed
+					w[0]++
+				}
+				if calls[c] != w[0] || freed[c] != w[1] || fail[c] != w[2] {
+					t.Errorf("%s: %d calls %d frees %d failures, want %v", cl.Name, calls[c], freed[c], fail[c], w)
+				}
+			}
+			if c := req.Schema.Class("P5"); bytes[c] != 40000 {
+				t.Errorf("P5 bytes %d, want 40000", bytes[c])
+			}
+		})
+	}
+}

@@ -5,10 +5,10 @@
  * (haktop.h).
  *
  * Design.
- * - Interposition: malloc, free, calloc, realloc, reallocarray,
- *   posix_memalign, aligned_alloc, memalign, valloc, pvalloc and
- *   malloc_usable_size each forward to the next definition (dlsym
- *   RTLD_NEXT: glibc, or the allocator preloaded after the shim).
+ * - Interposition: malloc, free, calloc, realloc, posix_memalign,
+ *   aligned_alloc, memalign, valloc, pvalloc and malloc_usable_size each
+ *   forward to the next definition (dlsym RTLD_NEXT: glibc, or the
+ *   allocator preloaded after the shim); reallocarray to the next realloc.
  * - Bootstrap: the first call resolves the next definitions. dlsym may
  *   allocate while doing so (glibc reports a missing symbol in a malloc'd
  *   buffer); those calls, on the resolving thread, get blocks from a static
@@ -34,8 +34,9 @@
  *   thread's slot at its sink meanwhile. Allocations made before the
  *   shim's constructor (ld.so's and libc's start-up) are not counted.
  * - fork: the child counts in tables of its own (haktop.h); the jemalloc
- *   table is not followed into a child. exec: the new image loads the
- *   shim again and publishes its own tables.
+ *   table is not followed into a child (it has no refresher, and never
+ *   writes the parent's jemalloc slot). exec: the new image loads the shim
+ *   again and publishes its own tables.
  * - jemalloc: a thread refreshes jemalloc's stats (the epoch mallctl) every
  *   250 ms, at once when haktop bumps the segment's request word (a futex),
  *   and once more at exit, and writes each bin's nrequests (calls),
@@ -112,7 +113,6 @@ static struct {
 	void (*free)(void *);
 	void *(*calloc)(size_t, size_t);
 	void *(*realloc)(void *, size_t);
-	void *(*reallocarray)(void *, size_t, size_t);
 	int (*posix_memalign)(void **, size_t, size_t);
 	void *(*aligned_alloc)(size_t, size_t);
 	void *(*memalign)(size_t, size_t);
@@ -209,7 +209,6 @@ static int resolve(void) {
 	NEXT(free, "free");
 	NEXT(calloc, "calloc");
 	NEXT(realloc, "realloc");
-	NEXT(reallocarray, "reallocarray");
 	NEXT(posix_memalign, "posix_memalign");
 	NEXT(aligned_alloc, "aligned_alloc");
 	NEXT(memalign, "memalign");
@@ -246,7 +245,7 @@ static inline void count_alloc(void *p, size_t n) {
 static inline void count_free(size_t usable) { SLOT()->c[class_of(usable)][K_FREES]++; }
 
 EXPORT void *malloc(size_t n) {
-	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2) && !resolve())
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_acquire) != 2) && !resolve())
 		return boot_alloc(n, 16);
 	void *p = next.malloc(n);
 	count_alloc(p, n);
@@ -268,7 +267,7 @@ EXPORT void free(void *p) {
 EXPORT void *calloc(size_t n, size_t m) {
 	size_t size;
 	int over = __builtin_mul_overflow(n, m, &size);
-	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2) && !resolve()) {
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_acquire) != 2) && !resolve()) {
 		if (over) {
 			errno = ENOMEM;
 			return NULL;
@@ -280,11 +279,13 @@ EXPORT void *calloc(size_t n, size_t m) {
 	return p;
 }
 
-/* resize is realloc and reallocarray after the size is known. */
-static void *resize(void *p, size_t n, size_t m, int array) {
+/* resize is realloc and reallocarray. reallocarray is the checked
+ * multiply and the next realloc, never the next reallocarray: glibc's
+ * calls realloc, which is the shim's, and would count twice. */
+static void *resize(void *p, size_t n, size_t m) {
 	size_t size;
 	int over = __builtin_mul_overflow(n, m, &size);
-	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2) && !resolve()) {
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_acquire) != 2) && !resolve()) {
 		void *q = over ? NULL : boot_alloc(size, 16);
 		if (q && p)
 			memcpy(q, p, is_boot(p) && boot_size(p) < size ? boot_size(p) : size);
@@ -300,20 +301,18 @@ static void *resize(void *p, size_t n, size_t m, int array) {
 			memcpy(q, p, boot_size(p) < size ? boot_size(p) : size);
 		return q;
 	}
-	if (!p) {
-		void *q = array && next.reallocarray ? next.reallocarray(NULL, n, m) : over ? NULL : next.realloc(NULL, size);
-		if (over && !q)
-			errno = ENOMEM;
-		count_alloc(q, over ? SIZE_MAX : size);
-		return q;
-	}
 	if (over) {
 		errno = ENOMEM;
 		count_alloc(NULL, SIZE_MAX);
 		return NULL;
 	}
+	if (!p) {
+		void *q = next.realloc(NULL, size);
+		count_alloc(q, size);
+		return q;
+	}
 	size_t u = next.usable(p);
-	void *q = array && next.reallocarray ? next.reallocarray(p, n, m) : next.realloc(p, size);
+	void *q = next.realloc(p, size);
 	if (q || size == 0)
 		count_free(u); /* realloc(p, 0) may free p and return NULL */
 	if (q || size != 0)
@@ -321,11 +320,11 @@ static void *resize(void *p, size_t n, size_t m, int array) {
 	return q;
 }
 
-EXPORT void *realloc(void *p, size_t n) { return resize(p, n, 1, 0); }
-EXPORT void *reallocarray(void *p, size_t n, size_t m) { return resize(p, n, m, 1); }
+EXPORT void *realloc(void *p, size_t n) { return resize(p, n, 1); }
+EXPORT void *reallocarray(void *p, size_t n, size_t m) { return resize(p, n, m); }
 
 EXPORT int posix_memalign(void **out, size_t align, size_t n) {
-	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2) && !resolve()) {
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_acquire) != 2) && !resolve()) {
 		*out = boot_alloc(n, align);
 		return *out ? 0 : ENOMEM;
 	}
@@ -335,7 +334,7 @@ EXPORT int posix_memalign(void **out, size_t align, size_t n) {
 }
 
 static void *aligned(void *(*f)(size_t, size_t), size_t align, size_t n) {
-	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2) && !resolve())
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_acquire) != 2) && !resolve())
 		return boot_alloc(n, align);
 	void *p = (f ? f : next.memalign)(align, n);
 	count_alloc(p, n);
@@ -346,7 +345,7 @@ EXPORT void *aligned_alloc(size_t align, size_t n) { return aligned(next.aligned
 EXPORT void *memalign(size_t align, size_t n) { return aligned(next.memalign, align, n); }
 
 EXPORT void *valloc(size_t n) {
-	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2) && !resolve())
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_acquire) != 2) && !resolve())
 		return boot_alloc(n, 4096);
 	void *p = next.valloc ? next.valloc(n) : next.memalign((size_t)sysconf(_SC_PAGESIZE), n);
 	count_alloc(p, n);
@@ -355,7 +354,7 @@ EXPORT void *valloc(size_t n) {
 
 EXPORT void *pvalloc(size_t n) {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
-	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2) && !resolve())
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_acquire) != 2) && !resolve())
 		return boot_alloc((n + page - 1) / page * page, page);
 	void *p = next.pvalloc ? next.pvalloc(n) : next.memalign(page, (n + page - 1) / page * page);
 	count_alloc(p, n);
@@ -367,7 +366,7 @@ EXPORT size_t malloc_usable_size(void *p) {
 		return 0;
 	if (is_boot(p))
 		return boot_size(p);
-	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_relaxed) != 2))
+	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_acquire) != 2))
 		resolve();
 	return next.usable(p);
 }
@@ -441,6 +440,15 @@ static void *jm_refresher(void *arg) {
 	return NULL;
 }
 
+/* jm_fork_child: a fork child has no refresher, and the jemalloc slot is
+ * the parent's: the child neither writes it nor waits on jm_mu, which the
+ * parent's refresher may have held at the fork. */
+static void jm_fork_child(void) {
+	pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+	jm_mu = fresh;
+	jm_slot = NULL;
+}
+
 /* jm_start describes jemalloc's bins as a table and starts the refresher. */
 static void jm_start(void) {
 	unsigned nbins = 0;
@@ -482,6 +490,10 @@ static void jm_start(void) {
 	if (atomic_load(&jm.state) != HAKTOP__PUBLISHED)
 		return;
 	jm_slot = (jm_haktop_slot *)haktop__claim(&jm);
+	if (pthread_atfork(NULL, NULL, jm_fork_child) != 0) {
+		jm_slot = NULL;
+		return;
+	}
 	pthread_attr_t attr;
 	pthread_t tid;
 	pthread_attr_init(&attr);
