@@ -148,9 +148,11 @@ typedef struct { const char *env; const char *value; } haktop_gate_desc;
 #if defined(__GNUC__)
 #define HAKTOP__TLS_MODEL __attribute__((tls_model("initial-exec")))
 #define HAKTOP__LIKELY(x) __builtin_expect(!!(x), 1)
+#define HAKTOP__COLD __attribute__((noinline, cold, unused))
 #else
 #define HAKTOP__TLS_MODEL
 #define HAKTOP__LIKELY(x) (x)
+#define HAKTOP__COLD
 #endif
 
 enum { HAKTOP__UNPUBLISHED = 0, HAKTOP__PUBLISHED = 1, HAKTOP__DETACHED = 2 };
@@ -374,8 +376,9 @@ static inline void haktop__publish(haktop_table *t, const char *name, const hakt
 }
 
 /* haktop__claim gives the calling thread a slot of t (one CAS on a free
- * slot's state), or its sink. It runs once per thread and table. */
-static inline void *haktop__claim(haktop_table *t) {
+ * slot's state), or its sink. It runs once per thread and table, out of
+ * line, so the counting macros inline to a load, a test and an add. */
+static HAKTOP__COLD void *haktop__claim(haktop_table *t) {
 	int st = atomic_load_explicit(&t->state, memory_order_acquire);
 	if (st == HAKTOP__UNPUBLISHED)
 		return t->sink(); /* not cached: the next call tries again */

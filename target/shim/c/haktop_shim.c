@@ -136,7 +136,7 @@ static inline int is_boot(const void *p) {
 	return (uintptr_t)p - (uintptr_t)boot_buf < sizeof boot_buf; /* one compare */
 }
 
-static void *boot_alloc(size_t n, size_t align) {
+static __attribute__((noinline, cold)) void *boot_alloc(size_t n, size_t align) {
 	if (align < 16)
 		align = 16;
 	size_t used = atomic_load(&boot_used), start, end;
@@ -162,7 +162,7 @@ static size_t boot_size(const void *p) {
 
 static _Atomic uint64_t boot_frees; /* before the diag table is published */
 
-static void boot_free(void) {
+static __attribute__((noinline, cold)) void boot_free(void) {
 	if (atomic_load_explicit(&diag.state, memory_order_acquire) == HAKTOP__PUBLISHED)
 		HAKTOP_COUNT(diag, 0, D_BOOT_FREES);
 	else
@@ -180,7 +180,7 @@ static void die(const char *what) {
 /* resolve finds the next definitions once; it returns 0 when the caller is
  * the resolving thread itself (inside dlsym) and must use the bootstrap
  * buffer. */
-static int resolve(void) {
+static __attribute__((noinline, cold)) int resolve(void) {
 	int st = atomic_load_explicit(&resolve_state, memory_order_acquire);
 	if (st == 2)
 		return 1;
