@@ -143,8 +143,12 @@ func Noun(n int, singular string) string {
 	if n == 1 || n == -1 {
 		return singular
 	}
-	if p, ok := irregular[singular]; ok {
-		return p
+	head, last := "", singular // a phrase's last word takes the plural: "counter epoch"
+	if i := strings.LastIndexByte(singular, ' '); i >= 0 {
+		head, last = singular[:i+1], singular[i+1:]
+	}
+	if p, ok := irregular[last]; ok {
+		return head + p
 	}
 	switch {
 	case strings.HasSuffix(singular, "s"), strings.HasSuffix(singular, "x"),
@@ -157,4 +161,4 @@ func Noun(n int, singular string) string {
 }
 
 // irregular holds the plurals haktop's messages need that no rule gives.
-var irregular = map[string]string{"was": "were", "is": "are", "has": "have", "this": "these"}
+var irregular = map[string]string{"was": "were", "is": "are", "has": "have", "this": "these", "epoch": "epochs"}

@@ -46,7 +46,7 @@ func TestCount(t *testing.T) {
 	}{
 		{1, "sample", "1 sample"}, {2, "sample", "2 samples"}, {0, "run", "0 runs"},
 		{3, "class", "3 classes"}, {2, "entry", "2 entries"}, {2, "day", "2 days"}, {1, "worker", "1 worker"},
-		{2, "was", "2 were"},
+		{2, "was", "2 were"}, {2, "counter epoch", "2 counter epochs"}, {1, "counter epoch", "1 counter epoch"}, {3, "epoch", "3 epochs"},
 	} {
 		if got := Count(tc.n, tc.noun); got != tc.want {
 			t.Errorf("Count(%d, %q) = %q, want %q", tc.n, tc.noun, got, tc.want)
