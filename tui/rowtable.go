@@ -23,15 +23,16 @@ type rowTable struct {
 	cursor  int
 	focused bool
 	styles  table.Styles
-	width   int  // the body's width in cells
-	height  int  // the body's height in rows (the header line not included)
-	plain   bool // styles.Cell has no properties: a body cell is its text
+	width   int    // the body's width in cells
+	height  int    // the body's height in rows (the header line not included)
+	plain   bool   // styles.Cell has no properties: a body cell is its text
+	header  string // the header line as last drawn; "" after a change of columns or styles
 }
 
 func newRowTable() rowTable { return rowTable{styles: table.DefaultStyles(), plain: false} }
 
 func (t *rowTable) SetStyles(s table.Styles) {
-	t.styles = s
+	t.styles, t.header = s, ""
 	t.plain = s.Cell.String() == lipgloss.NewStyle().String() && s.Cell.GetTransform() == nil
 }
 func (t *rowTable) Focus()                      { t.focused = true }
@@ -40,7 +41,7 @@ func (t *rowTable) Focused() bool               { return t.focused }
 func (t *rowTable) Columns() []table.Column     { return t.cols }
 func (t *rowTable) Rows() []table.Row           { return t.rows }
 func (t *rowTable) Cursor() int                 { return t.cursor }
-func (t *rowTable) SetColumns(c []table.Column) { t.cols = c }
+func (t *rowTable) SetColumns(c []table.Column) { t.cols, t.header = c, "" }
 func (t *rowTable) SetWidth(w int)              { t.width = w }
 
 // SetHeight sets the height of header and body together, as bubbles' does.
@@ -64,13 +65,17 @@ func (t *rowTable) SetCursor(n int) { t.cursor = min(max(n, 0), len(t.rows)-1) }
 // View returns the header line and the body, the body padded to its width
 // and height with spaces.
 func (t *rowTable) View() string {
-	var b strings.Builder
-	for _, c := range t.cols {
-		if c.Width > 0 {
-			b.WriteString(t.styles.Header.Render(fitCell(c.Title, c.Width)))
+	if t.header == "" {
+		var h strings.Builder
+		for _, c := range t.cols {
+			if c.Width > 0 {
+				h.WriteString(t.styles.Header.Render(fitCell(c.Title, c.Width)))
+			}
 		}
+		t.header = h.String() + "\n"
 	}
-	b.WriteByte('\n')
+	var b strings.Builder
+	b.WriteString(t.header)
 	switch {
 	case t.width <= 0 || t.height == 0:
 		return b.String()
