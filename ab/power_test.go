@@ -216,6 +216,9 @@ func TestMDESeedTable(t *testing.T) {
 // reported MDE is called GO in 80% ± 8 points of 2000 trials run through
 // Execute and Analyze with the fake runner's Gaussian noise.
 func TestPowerAsPredicted(t *testing.T) {
+	if raceEnabled {
+		t.Skip("a single-goroutine simulation: its statistics are checked without -race")
+	}
 	mde := MDEPercent(FixedDesign(10), 0.01)
 	a, b := twinArms(t)
 	gos := 0
@@ -240,6 +243,9 @@ func TestPowerAsPredicted(t *testing.T) {
 // with a tenth fewer runs in less than 80% of 1000. Under the default cap the plan says the cap
 // is below the need.
 func TestExpectPlan(t *testing.T) {
+	if raceEnabled {
+		t.Skip("a single-goroutine simulation: its statistics are checked without -race")
+	}
 	p := Plan(0.5, 0.01, mdeTableLast, true)
 	if p.Capped || p.Runs != p.Needed || p.MDEPercent > 0.5 {
 		t.Fatalf("plan %+v: want an uncapped plan that resolves 0.5%%", p)
@@ -280,6 +286,9 @@ func TestExpectPlan(t *testing.T) {
 // 2000 trials (the union bound allows at most 5% false positives); and a
 // large real change stops at the first early-stop look as GO.
 func TestAutoAAWithEarlyStop(t *testing.T) {
+	if raceEnabled {
+		t.Skip("a single-goroutine simulation: its statistics are checked without -race")
+	}
 	a, b := twinArms(t)
 	neutral, stopped := 0, 0
 	const trials = 2000
