@@ -470,3 +470,58 @@ func TestReleaseReusesHeaps(t *testing.T) {
 		t.Fatalf("totals %+v", s.Totals())
 	}
 }
+
+// TestFreeOfCachedBlock frees blocks a refill put in a cache but Alloc never
+// handed out, as a stale pointer into a reused slab would: each must be a
+// double-free error, or the cache would hand the block out twice; and a
+// block past the carved end, freed from another heap. The fuzzer found both
+// through a lean superslab remapped in place (testdata/fuzz/FuzzAllocFree/
+// lean-remap-cached-tiny and a3cbe88209b5caa6).
+func TestFreeOfCachedBlock(t *testing.T) {
+	a := newTestAllocator(t, map[string]string{"HAKMEM_POOL_V2_ENABLED": "1"})
+	h, other := a.NewHeap(), a.NewHeap()
+	for _, n := range []int{16, 2048} {
+		b := h.Alloc(n) // a refill: the rest of the batch waits in the cache
+		p := unsafe.Pointer(unsafe.SliceData(b))
+		base := unsafe.Pointer(uintptr(p) &^ slabMask)
+		cached := base
+		if cached == p {
+			cached = unsafe.Add(base, cap(b))
+		}
+		for _, freer := range []*Heap{h, other} {
+			var fe *FreeError
+			if err := freer.Free(unsafe.Slice((*byte)(cached), n)); !errors.As(err, &fe) || fe.Kind != HeaderMissing {
+				t.Fatalf("Alloc(%d): heap %d freeing a cached block: %v, want a double free", n, freer.ID(), err)
+			}
+		}
+		// Past the carved end, from the other heap: no later carve may
+		// turn a queued free of it into a free of a live block.
+		uncarved := unsafe.Slice((*byte)(unsafe.Add(base, SlabSize-cap(b))), n)
+		var fe *FreeError
+		if err := other.Free(uncarved); !errors.As(err, &fe) || fe.Kind != HeaderMissing {
+			t.Fatalf("Alloc(%d): another heap freeing a block never handed out: %v, want an error", n, err)
+		}
+		if err := h.Free(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every block still comes out once.
+	seen := map[unsafe.Pointer]bool{}
+	var held [][]byte
+	for range 600 {
+		for _, n := range []int{16, 2048} {
+			b := h.Alloc(n)
+			if p := unsafe.Pointer(unsafe.SliceData(b)); seen[p] {
+				t.Fatalf("Alloc(%d) handed out %p twice", n, p)
+			} else {
+				seen[p] = true
+			}
+			held = append(held, b)
+		}
+	}
+	for _, b := range held {
+		if err := h.Free(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

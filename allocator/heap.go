@@ -286,6 +286,11 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 	if *(*uint64)(p) == h.tag(p) {
 		return h.invalidFree(HeaderMissing, p, "the "+ClassName(cls)+" block is already free (double free)")
 	}
+	// Before the remote branch: a queued free of a block not yet carved
+	// would become a free of a live block once the owner carves it.
+	if uint32(boff) >= atomic.LoadUint32(&sl.ent.carvedEnd) {
+		return h.invalidFree(HeaderMissing, p, "the "+ClassName(cls)+" block was never handed out")
+	}
 	if ss.owner != h {
 		// The owner re-checks the block against its slab when it drains.
 		*(*uint64)(p) = h.tag(p)
@@ -295,9 +300,6 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 		}
 		h.freeRemote(ss.owner, p)
 		return nil
-	}
-	if uint32(boff) >= sl.ent.carvedEnd {
-		return h.invalidFree(HeaderMissing, p, "the "+ClassName(cls)+" block was never handed out")
 	}
 	*(*uint64)(p) = h.tag(p)
 	if statsCompiled {

@@ -86,6 +86,7 @@ func (h *Heap) v2Refill(pc int) {
 		if p == nil {
 			return
 		}
+		*(*uint64)(p) = h.tag(p) // cached blocks carry the free tag (see tinyRefill)
 		c.push(p)
 	}
 }

@@ -8,7 +8,8 @@ package allocator
 // the Superslab to the slab.
 //
 // The owning heap writes an entry: key when it assigns or releases the
-// slab, carvedEnd when it carves blocks. Other heaps read only key, atomically.
+// slab, carvedEnd when it carves blocks, both atomically, because other
+// heaps read both (atomically) to validate a free before they queue it.
 
 import (
 	"sync/atomic"
@@ -27,8 +28,9 @@ type slabEntry struct {
 	// slabs: the ownership and tier checks in one compare.
 	key atomic.Uint32
 	// carvedEnd is the slab offset where the blocks never handed out
-	// begin; owner-only. An offset, not a count, so Free compares a
-	// block's offset with it directly.
+	// begin. An offset, not a count, so Free compares a block's offset
+	// with it directly. The owner stores it atomically and reads it
+	// plainly (its own writes); another heap loads it atomically.
 	carvedEnd uint32
 }
 

@@ -8,6 +8,7 @@ package allocator
 
 import (
 	"math/bits"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -68,7 +69,8 @@ func (sl *slab) assign(class int, v2 bool) {
 	sl.shift = classShift[class]
 	sl.v2 = v2
 	sl.nblocks = SlabSize / sl.size
-	sl.ent.carvedEnd, sl.nfree, sl.hint = 0, 0, 0
+	atomic.StoreUint32(&sl.ent.carvedEnd, 0)
+	sl.nfree, sl.hint = 0, 0
 	words := int(sl.nblocks+63) / 64
 	if cap(sl.free) >= words {
 		sl.free = sl.free[:words]
@@ -106,7 +108,7 @@ func (sl *slab) take() unsafe.Pointer {
 		}
 	}
 	if end := sl.ent.carvedEnd; end < sl.nblocks*sl.size {
-		sl.ent.carvedEnd = end + sl.size
+		atomic.StoreUint32(&sl.ent.carvedEnd, end+sl.size)
 		return unsafe.Add(sl.base, end)
 	}
 	return nil

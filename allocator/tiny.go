@@ -46,6 +46,10 @@ func (h *Heap) tinyRefill(cls int) unsafe.Pointer {
 			if p == nil {
 				break
 			}
+			// A cached block carries the free tag, as a freed one does,
+			// so freeing it (a stale pointer into a reused slab) is a
+			// double free, not a second copy in the cache.
+			*(*uint64)(p) = h.tag(p)
 			h.slowPush(cls, p)
 		}
 		if c.empty() {
