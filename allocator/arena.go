@@ -6,6 +6,15 @@ package allocator
 // it, finding a pointer's superslab is a subtraction, a bounds check and one
 // atomic load from the slot table: O(1), and it never touches memory the
 // allocator does not own. The table is written under mu and read lock-free.
+//
+// Close does not give a small arena back to the OS: it resets it (slot
+// table, slab map, counters) and keeps it, with up to warmMax superslabs
+// still mapped, for the next New (arenaCache). So building and closing an
+// Allocator costs neither the reservations and the slot table's allocation
+// nor, for its first superslabs, an mmap and fresh page faults: what the
+// fuzzer, the tests and every gate toggle of the live view do over and
+// over. Stale memory is harmless: Alloc clears a block's first word, and a
+// free tag made with the old Allocator's secret matches no new one.
 
 import (
 	"errors"
@@ -28,7 +37,20 @@ const (
 	// virtual range, 32768 superslab slots, none of it backed until mapped.
 	arenaReserve = 64 << 30
 	arenaSlots   = arenaReserve / SuperslabSize
+
+	// warmMax is how many mapped superslabs a closed arena keeps for the
+	// next Allocator (32 MiB, backed only where touched); an arena that
+	// had more is unmapped whole. arenaCacheMax is how many closed arenas
+	// are kept.
+	warmMax       = 16
+	arenaCacheMax = 2
 )
+
+// arenaCache holds closed arenas for New to reuse.
+var arenaCache struct {
+	mu   sync.Mutex
+	free []*arena
+}
 
 var errArenaFull = errors.New("superslab limit reached")
 
@@ -42,6 +64,7 @@ type arena struct {
 	mu        sync.Mutex
 	next      int   // slots below next have been used at least once
 	freeSlots []int // unmapped slots below next
+	warm      []int // mapped slots serving no superslab, left by a closed Allocator
 	mapped    int
 	peak      int
 	maps      uint64
@@ -49,7 +72,17 @@ type arena struct {
 	max       int // HAKMEM_SS_MAX, 0 for none
 }
 
+// newArena returns a closed Allocator's arena if one is cached, else a new one.
 func newArena(max int) (*arena, error) {
+	arenaCache.mu.Lock()
+	if n := len(arenaCache.free); n > 0 {
+		ar := arenaCache.free[n-1]
+		arenaCache.free = arenaCache.free[:n-1]
+		arenaCache.mu.Unlock()
+		ar.max = max
+		return ar, nil
+	}
+	arenaCache.mu.Unlock()
 	// Over-reserve by one superslab so the usable range can be aligned.
 	size := uintptr(arenaReserve + SuperslabSize)
 	raw, err := unix.MmapPtr(-1, 0, nil, size, unix.PROT_NONE,
@@ -93,21 +126,27 @@ func (ar *arena) mapSuperslab(owner *Heap) (*Superslab, error) {
 		return nil, errArenaFull
 	}
 	var slot int
-	if n := len(ar.freeSlots); n > 0 {
-		slot = ar.freeSlots[n-1]
-		ar.freeSlots = ar.freeSlots[:n-1]
-	} else if ar.next < arenaSlots {
-		slot = ar.next
-		ar.next++
+	if n := len(ar.warm); n > 0 {
+		slot = ar.warm[n-1]
+		ar.warm = ar.warm[:n-1]
 	} else {
-		return nil, errArenaFull
+		if n := len(ar.freeSlots); n > 0 {
+			slot = ar.freeSlots[n-1]
+			ar.freeSlots = ar.freeSlots[:n-1]
+		} else if ar.next < arenaSlots {
+			slot = ar.next
+			ar.next++
+		} else {
+			return nil, errArenaFull
+		}
+		addr := unsafe.Add(ar.base, slot<<superslabShift)
+		if _, err := unix.MmapPtr(-1, 0, addr, SuperslabSize, unix.PROT_READ|unix.PROT_WRITE,
+			unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED); err != nil {
+			ar.freeSlots = append(ar.freeSlots, slot)
+			return nil, err
+		}
 	}
 	addr := unsafe.Add(ar.base, slot<<superslabShift)
-	if _, err := unix.MmapPtr(-1, 0, addr, SuperslabSize, unix.PROT_READ|unix.PROT_WRITE,
-		unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED); err != nil {
-		ar.freeSlots = append(ar.freeSlots, slot)
-		return nil, err
-	}
 	ss := newSuperslab(addr, slot, owner, ar.slabs[slot*slabsPerSS:(slot+1)*slabsPerSS])
 	ar.table[slot].Store(ss)
 	ar.mapped++
@@ -136,9 +175,35 @@ func (ar *arena) unmapSuperslab(ss *Superslab) {
 	ar.unmaps++
 }
 
+// close ends the arena's use by its Allocator, whose heaps have stopped.
+// A small arena is reset and cached for the next New; a large one, or one
+// the cache has no room for, goes back to the OS.
 func (ar *arena) close() error {
-	for i := range ar.table {
-		ar.table[i].Store(nil)
+	ar.mu.Lock()
+	// Only slots below next were ever mapped.
+	var mapped []int
+	for slot := range ar.table[:ar.next] {
+		if ar.table[slot].Load() != nil {
+			ar.table[slot].Store(nil)
+			mapped = append(mapped, slot)
+		}
+	}
+	if len(ar.warm)+len(mapped) <= warmMax {
+		// Keys at 0, so no stale pointer passes Free's fast path; a
+		// superslab mapped later sets its own entries (newSuperslab).
+		clear(ar.slabs[:ar.next*slabsPerSS])
+		ar.warm = append(ar.warm, mapped...)
+		ar.mapped, ar.peak, ar.maps, ar.unmaps = 0, 0, 0, 0
+		ar.mu.Unlock()
+		arenaCache.mu.Lock()
+		if len(arenaCache.free) < arenaCacheMax {
+			arenaCache.free = append(arenaCache.free, ar)
+			arenaCache.mu.Unlock()
+			return nil
+		}
+		arenaCache.mu.Unlock()
+	} else {
+		ar.mu.Unlock()
 	}
 	err := unix.MunmapPtr(ar.raw, ar.rawSz)
 	if e := unmapSlabMap(ar.slabs); err == nil {
