@@ -18,6 +18,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/haktop/haktop/workload"
 )
 
 // fuzzRecording is a small valid recording: two classes of two counters,
@@ -48,6 +51,34 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0}, byte(fuzzPlain)) // a gzip header alone
 	f.Add([]byte(""), byte(fuzzPlain))
 	dir := f.TempDir()
+	// And one in the format this build writes.
+	current := filepath.Join(dir, "current.jsonl")
+	rec, err := Create(current, Header{Start: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), Interval: 10 * time.Millisecond,
+		StatsCompiled: true, Workload: workload.DefaultSpec(workload.TinyHot)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for i := range 2 {
+		var smp Sample
+		smp.Seq, smp.Elapsed, smp.Ops = i, time.Duration(i+1)*10*time.Millisecond, int64(10*i)
+		smp.Snap.Classes[2].AllocCalls, smp.Snap.Classes[2].AllocFast, smp.Snap.Paths[0] = uint64(5*i), uint64(5*i), uint64(5*i)
+		if err := rec.Record(smp); err != nil {
+			f.Fatal(err)
+		}
+	}
+	if err := rec.Close(Footer{Reason: "stopped"}); err != nil {
+		f.Fatal(err)
+	}
+	if got, err := Load(current); err != nil || len(got.Samples) != 2 || got.Footer == nil {
+		f.Fatalf("the current-format seed does not load whole: %v", err)
+	}
+	raw, err := os.ReadFile(current)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for mode := byte(0); mode < numFuzzModes; mode++ {
+		f.Add(raw, mode)
+	}
 	// The seed is whole: the fuzzer starts from the happy path.
 	seed := filepath.Join(dir, "seed.jsonl")
 	if err := os.WriteFile(seed, []byte(fuzzRecording), 0o644); err != nil {

@@ -50,7 +50,7 @@ func FuzzSpec(f *testing.F) {
 		s.Workers = min(s.Workers, 3)
 		s.Cycles = 1 + s.Cycles%400 // >= 0: it validated
 		s.Duration = 0
-		if usesWS(s.Name) {
+		if Uses(s.Name, "ws") {
 			s.WS = min(s.WS, 32)
 		}
 		if err := s.Validate(); err != nil {

@@ -48,7 +48,7 @@ func FuzzReport(f *testing.F) {
 		var codes [2]int
 		for i, args := range [][]string{{"report", path}, {"report", path, "--json"}} {
 			var stdout, stderr bytes.Buffer
-			code := run(args, &stdout, &stderr)
+			code := exitCode(&stderr, run(&stdout, &stderr, args))
 			codes[i] = code
 			for _, line := range strings.SplitAfter(stderr.String(), "\n") {
 				if line != "" && (!strings.HasPrefix(line, "haktop: ") || !strings.HasSuffix(line, "\n")) {
