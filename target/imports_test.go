@@ -22,8 +22,8 @@ var layer = map[string]int{
 	"target":            2,
 	"target/embedded":   3, // allocator and target: the embedded allocator as a target
 	"target/targettest": 3,
-	"target/segment":    2, // the shared-memory segment: imports nothing of haktop
-	"target/shim":       3, // builds the preload shim; its tests read through target/segment
+	"target/segment":    3, // the shared-memory segment: target's roles
+	"target/shim":       3, // builds the preload shim (imports nothing of haktop; its tests read through target/segment)
 	"sampler":           4,
 	"profile":           5,
 	"ab":                5,

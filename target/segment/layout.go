@@ -32,6 +32,12 @@ package segment
 //	  u32, then u64 words: the class x counter matrix row by row, then one
 //	  word per path.
 
+import (
+	"strings"
+
+	"github.com/haktop/haktop/target"
+)
+
 // EnvVar names the segment file in the environment of the process haktop
 // starts.
 const EnvVar = "HAKTOP_SEGMENT"
@@ -39,9 +45,10 @@ const EnvVar = "HAKTOP_SEGMENT"
 // Version is the format version this package writes and reads.
 const Version = 1
 
-// Roles are the counter roles in the order of their numbers in the
-// segment (haktop.h's enum haktop_role).
-var Roles = []string{"calls", "fast", "refill", "refill_fail", "fallback", "free", "free_fast", "remote", "free_fallback", "other"}
+// Roles are the counter roles by their number in the segment (haktop.h's
+// enum haktop_role): the numbering is the segment's, the roles target's.
+var Roles = []target.Role{target.RoleCalls, target.RoleFast, target.RoleRefill, target.RoleRefillFail,
+	target.RoleFallback, target.RoleFree, target.RoleFreeFast, target.RoleRemote, target.RoleFreeFallback, target.RoleOther}
 
 const (
 	magic      = "HAKTOPSG"
@@ -133,4 +140,10 @@ var Offsets = map[string]uint64{
 	"HAKTOP_CLASS_DESC": classDesc, "HAKTOP_DESC": desc,
 	"HAKTOP_S_STATE": sState, "HAKTOP_S_TID": sTID, "HAKTOP_S_WORDS": sWords, "HAKTOP_SLOT_LIVE": slotLive,
 	"HAKTOP_NUM_ROLES": uint64(len(Roles)),
+}
+
+func init() {
+	for i, r := range Roles {
+		Offsets["HAKTOP_ROLE_"+strings.ToUpper(string(r))] = uint64(i)
+	}
 }

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/haktop/haktop/target"
 )
 
 // Class is one size class: the request sizes Min..Max, inclusive.
@@ -20,10 +22,10 @@ type Class struct {
 	Min, Max uint64
 }
 
-// Counter is one per-class counter and its role (one of Roles).
+// Counter is one per-class counter and its role.
 type Counter struct {
 	Name string
-	Role string
+	Role target.Role
 }
 
 // Path is one code path whose hits a table counts.

@@ -4,6 +4,8 @@ package segment
 // writer, so the reader's tests and fuzz seeds can build segments with
 // known contents and then damage them field by field.
 
+import "github.com/haktop/haktop/target"
+
 type testTable struct {
 	schema    Schema
 	pid, ppid uint32
@@ -13,7 +15,7 @@ type testTable struct {
 	lost      uint32
 }
 
-func roleNumber(r string) uint32 {
+func roleNumber(r target.Role) uint32 {
 	for i, n := range Roles {
 		if n == r {
 			return uint32(i)

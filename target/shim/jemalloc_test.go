@@ -22,7 +22,7 @@ func TestJemallocBinStats(t *testing.T) {
 	req, fast, fills := column(t, jm, "nrequests"), column(t, jm, "fast"), column(t, jm, "nfills")
 	roles := map[string]string{}
 	for _, c := range jm.Schema.Counters {
-		roles[c.Name] = c.Role
+		roles[c.Name] = string(c.Role)
 	}
 	if roles["nrequests"] != "calls" || roles["fast"] != "fast" || roles["nfills"] != "refill" || roles["nflushes"] != "other" {
 		t.Errorf("roles %v", roles)
