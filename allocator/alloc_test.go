@@ -47,6 +47,7 @@ func checkInvariants(t *testing.T, s Snapshot) {
 	if got := s.Paths[PathInvalidFree]; got != s.Invalid.Total() {
 		t.Errorf("invalid_free path hits %d != invalid frees %d", got, s.Invalid.Total())
 	}
+	tinyFastAgrees(t, s)
 }
 
 func TestClassTables(t *testing.T) {

@@ -101,20 +101,39 @@ type GateValue struct {
 	Env    string
 	Value  string
 	Source Source
-	Paths  []PathID
-	Off    bool // the value switches every path in Paths off
+	Paths  []PathID // the paths whose behaviour the gate changes
+	// OffPaths are the paths in Paths this value switches off (the gate
+	// registry decides, per gate and path); Off says that is every one.
+	OffPaths []PathID
+	Off      bool
 }
 
 // Gates returns every gate's effective value, in registry order.
 func (c Config) Gates() []GateValue {
 	out := make([]GateValue, len(Gates))
 	for i, g := range Gates {
-		out[i] = GateValue{Env: g.Env, Value: c.values[i], Source: c.sources[i], Paths: g.Paths}
+		gv := GateValue{Env: g.Env, Value: c.values[i], Source: c.sources[i], Paths: g.Paths}
 		if g.off != nil {
-			out[i].Off = g.off(&c)
+			for _, p := range g.Paths {
+				if g.off(&c, p) {
+					gv.OffPaths = append(gv.OffPaths, p)
+				}
+			}
 		}
+		gv.Off = len(gv.Paths) > 0 && len(gv.OffPaths) == len(gv.Paths)
+		out[i] = gv
 	}
 	return out
+}
+
+// PathOff reports whether g's value switches path p off.
+func (g GateValue) PathOff(p PathID) bool {
+	for _, q := range g.OffPaths {
+		if q == p {
+			return true
+		}
+	}
+	return false
 }
 
 // Env returns NAME=VALUE for every gate set by the environment or by code

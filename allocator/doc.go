@@ -30,6 +30,12 @@
 //	alloc_refill_fail <= alloc_fallback                        (a failed refill falls back)
 //	free_calls  = free_fast + free_remote + free_fallback      (valid frees only)
 //	invalid frees = page_of_fail_header_missing + _out_of_range + _misaligned + _unknown
+//	tiny_fast hits  = alloc_fast + free_fast over C0..C7       (the inline fast paths)
+//	slow_entry hits = every other counted call, plus invalid frees
+//
+// A publish request's trapped Free (see publish.go) is a fast free, not a
+// slow-path entry. The large row L has no fast path: every large block is
+// its own mmap, an alloc_refill.
 //
 // The inline tiny fast paths write no counter: a class's fast allocs and
 // frees are its cache's pop and push counts less the slow paths' (blockStack).

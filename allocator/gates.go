@@ -50,16 +50,18 @@ type Gate struct {
 	Kind    GateKind
 	Default string
 	Doc     string
-	Paths   []PathID // the paths whose execution this gate switches or shapes
+	Paths   []PathID // the paths whose behaviour this gate's value changes
 	Min     int64    // KindInt bounds
 	Max     int64
 	Bits    int      // KindMask width
 	Values  []string // KindEnum choices
 
-	// set stores a parsed value into a Config; off reports whether the
-	// value switches the gate's paths off entirely.
+	// set stores a parsed value into a Config. off reports whether the
+	// value switches path p (one of Paths) off: turns the path itself off,
+	// or the trigger that would run it. nil: no value switches any of
+	// Paths off; the gate only shapes how they behave when they run.
 	set func(c *Config, v int64, s string)
-	off func(c *Config) bool
+	off func(c *Config, p PathID) bool
 }
 
 // Accepted returns the accepted forms of the gate's value, for error messages.
@@ -189,8 +191,11 @@ var Gates = GateRegistry{
 	},
 	{
 		Env: "HAKMEM_TINY_CACHE_CAP", Kind: KindInt, Default: "512", Min: 8, Max: tinyCacheMax,
-		Doc:   "blocks each heap caches per tiny class; a refill fills half of it",
-		Paths: []PathID{PathTinyFast, PathTinyRefill, PathTinyFlush},
+		Doc: "blocks each heap caches per tiny class; a refill fills half of it",
+		// The cap sets a refill's batch and the fill at which a free
+		// flushes; the inline fast path's code is the same at any cap.
+		// Every cap lets both run: it shapes them, it switches neither off.
+		Paths: []PathID{PathTinyRefill, PathTinyFlush},
 		set:   func(c *Config, v int64, s string) { c.TinyCacheCap = int(v) },
 	},
 	{
@@ -198,31 +203,36 @@ var Gates = GateRegistry{
 		Doc:   "return empty superslabs to the OS instead of keeping them for reuse",
 		Paths: []PathID{PathSuperslabUnmap},
 		set:   func(c *Config, v int64, s string) { c.SSMemLean = v == 1 },
-		off:   func(c *Config) bool { return !c.SSMemLean },
+		off:   func(c *Config, p PathID) bool { return !c.SSMemLean },
 	},
 	{
 		Env: "HAKMEM_SS_MAX", Kind: KindInt, Default: "0", Min: 0, Max: 1 << 20,
 		Doc:   "cap on superslabs mapped at once (0: none); past it refills fail and fall back",
 		Paths: []PathID{PathTinyFallback},
 		set:   func(c *Config, v int64, s string) { c.SSMax = int(v) },
+		// 0 is no cap, so the cap never makes a refill fail: the
+		// fallback's trigger is off (only a full 64 GiB arena or the OS
+		// refusing memory could still fall back).
+		off: func(c *Config, p PathID) bool { return c.SSMax == 0 },
 	},
 	{
 		Env: "HAKMEM_POOL_V2_ENABLED", Kind: KindBool, Default: "0",
 		Doc:   "serve pool classes through the hotbox v2 cache",
 		Paths: []PathID{PathPoolV2Alloc, PathPoolV2Free, PathPoolV2Fallback},
 		set:   func(c *Config, v int64, s string) { c.PoolV2Enabled = v == 1 },
-		off:   func(c *Config) bool { return !c.PoolV2Enabled },
+		off:   func(c *Config, p PathID) bool { return !c.PoolV2Enabled },
 	},
 	{
 		Env: "HAKMEM_POOL_V2_CLASSES", Kind: KindMask, Default: "0x7F", Bits: NumPoolClasses,
 		Doc:   "pool classes (bit i = P_i) that hotbox v2 serves when enabled",
 		Paths: []PathID{PathPoolV2Alloc, PathPoolV2Free, PathPoolV2Fallback},
 		set:   func(c *Config, v int64, s string) { c.PoolV2Classes = uint8(v) },
-		off:   func(c *Config) bool { return c.PoolV2Classes == 0 },
+		off:   func(c *Config, p PathID) bool { return c.PoolV2Classes == 0 },
 	},
 	{
 		Env: "HAKMEM_POOL_V2_PAGES", Kind: KindInt, Default: "64", Min: 0, Max: 1 << 20,
-		Doc:   "64 KiB pages each heap's hotbox v2 may own; past it v2 falls back to v1",
+		Doc: "64 KiB pages each heap's hotbox v2 may own; past it v2 falls back to v1",
+		// Every budget lets the fallback run, 0 on every v2 alloc.
 		Paths: []PathID{PathPoolV2Fallback},
 		set:   func(c *Config, v int64, s string) { c.PoolV2Pages = int(v) },
 	},

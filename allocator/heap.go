@@ -177,7 +177,9 @@ func (h *Heap) Flush() {
 	h.drainRemote()
 	if h.a.cfg.SSMemLean {
 		for c := range h.tiny {
-			h.tinyFlush(c, 0)
+			if !h.tiny[c].empty() {
+				h.tinyFlush(c, 0)
+			}
 		}
 		for pc := range h.v2cache {
 			h.v2Flush(pc, 0)
@@ -230,8 +232,10 @@ func (h *Heap) largeAllocSlow(n int) []byte {
 	}
 	b := h.a.largeAlloc(h, n, LargeClass)
 	if statsCompiled {
+		// Every large block is its own mmap, a refill from the OS: the
+		// large row has no fast path (FastMeasured).
 		if b != nil {
-			h.st.class[LargeClass].AllocFast++
+			h.st.class[LargeClass].AllocRefill++
 		} else {
 			h.st.class[LargeClass].AllocRefillFail++
 			h.st.class[LargeClass].AllocFallback++
@@ -302,9 +306,6 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 		return nil
 	}
 	*(*uint64)(p) = h.tag(p)
-	if statsCompiled {
-		h.st.class[cls].FreeCalls++
-	}
 	if cls < NumTinyClasses {
 		c := &h.tiny[cls]
 		if statsCompiled && c.limit.Load() != uint32(c.size) {
@@ -312,16 +313,25 @@ func (h *Heap) freeSmall(p unsafe.Pointer) error {
 			// after the request it belongs to was answered.
 			h.answer()
 		}
-		if c.full() {
-			h.tinyFlush(cls, c.capacity()/2)
-			if statsCompiled {
-				h.st.class[cls].FreeFallback++
-			}
-		} else if statsCompiled {
-			h.st.class[cls].FreeFast++
+		if !c.full() {
+			// The one way a valid free of this heap's tiny block lands
+			// here with room in its cache: a publish request trapped it
+			// (see publish.go). It is the fast path's free, so it is
+			// pushed as the fast path pushes and counts as a fast free,
+			// not as a slow-path call.
+			c.push(p)
+			return nil
 		}
+		if statsCompiled {
+			h.st.class[cls].FreeCalls++
+			h.st.class[cls].FreeFallback++
+		}
+		h.tinyFlush(cls, c.capacity()/2)
 		h.slowPush(cls, p)
 		return nil
+	}
+	if statsCompiled {
+		h.st.class[cls].FreeCalls++
 	}
 	h.poolFree(sl, cls, idx, p)
 	return nil

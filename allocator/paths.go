@@ -1,10 +1,12 @@
 package allocator
 
 // The path registry: every distinct code path of the allocator, with a
-// stable ID, a human name, the gates that guard it and the Go functions that
-// implement it. profile/ attributes CPU samples to paths by these function
-// names, so each function is marked //go:noinline or is small enough that
-// pprof reports it as an inline frame of its caller.
+// stable ID, a human name and the Go functions that implement it alone
+// (the gates that guard each are in gates.go). profile/ attributes CPU
+// samples to paths by these function names, so each function is marked
+// //go:noinline or is small enough that pprof reports it as an inline frame
+// of its caller, and runs only on its own path: code every call runs
+// (EntryFuncs) is named apart.
 
 import "reflect"
 
@@ -54,14 +56,14 @@ func fn(names ...string) []string {
 
 // Paths is the allocator's path registry, indexed by PathID.
 var Paths = [NumPaths]Path{
-	{PathTinyFast, "tiny_fast", "tiny fast", fn("(*Heap).Alloc", "(*Heap).Free")},
+	{PathTinyFast, "tiny_fast", "tiny fast", nil}, // inlined into Alloc and Free: see EntryFuncs
 	{PathTinyRefill, "tiny_refill", "tiny refill", fn("(*Heap).tinyRefill")},
 	{PathTinyFallback, "tiny_fallback", "tiny refill fail/fallback", fn("(*Heap).refillFallback")},
 	{PathTinyFlush, "tiny_flush", "tiny cache flush", fn("(*Heap).tinyFlush")},
 	{PathSuperslabMap, "superslab_map", "superslab map", fn("(*arena).mapSuperslab")},
 	{PathSuperslabUnmap, "superslab_unmap", "superslab unmap", fn("(*arena).unmapSuperslab")},
 	{PathRemotePush, "remote_push", "remote push", fn("(*Heap).freeRemote", "(*RemoteQueue).push")},
-	{PathRemoteDrain, "remote_drain", "remote drain", fn("(*Heap).drainRemote")},
+	{PathRemoteDrain, "remote_drain", "remote drain", fn("(*Heap).drainQueue")},
 	{PathPoolV1Alloc, "pool_v1_alloc", "pool v1 alloc", fn("(*Heap).poolV1Alloc")},
 	{PathPoolV1Free, "pool_v1_free", "pool v1 free", fn("(*Heap).poolV1Free")},
 	{PathPoolV2Alloc, "pool_v2_alloc", "pool v2 alloc", fn("(*Heap).poolV2Alloc")},
@@ -70,8 +72,16 @@ var Paths = [NumPaths]Path{
 	{PathLargeMap, "large_map", "large map", fn("(*Allocator).largeAlloc")},
 	{PathLargeUnmap, "large_unmap", "large unmap", fn("(*Allocator).largeFree")},
 	{PathInvalidFree, "invalid_free", "invalid free", fn("(*Heap).invalidFree")},
-	{PathSlowEntry, "slow_entry", "slow-path entry", fn("(*Heap).allocSlow", "(*Heap).freeSmall", "(*Heap).tinyAlloc", "(*Heap).largeAllocSlow")},
+	{PathSlowEntry, "slow_entry", "slow-path entry", fn("(*Heap).tinyAlloc", "(*Heap).largeAllocSlow")},
 }
+
+// EntryFuncs are the allocator's shared entry code: Alloc and Free, which
+// every call of every size enters (the tiny fast paths are inlined into
+// them, among the size and range checks all other calls run too), and the
+// size dispatch and validation behind them. Their code belongs to no one
+// path, so profile/ gives their CPU samples a row of their own
+// ("dispatch") rather than to any path.
+var EntryFuncs = fn("(*Heap).Alloc", "(*Heap).Free", "(*Heap).allocSlow", "(*Heap).freeSmall")
 
 func (p PathID) String() string {
 	if p < 0 || p >= NumPaths {

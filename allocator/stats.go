@@ -76,13 +76,20 @@ func ClassName(c int) string {
 	return "L"
 }
 
-// ClassSize returns the block size of class c, or 0 for the large row.
+// ClassSize returns the block size of class c; for the large row, whose
+// blocks are each request rounded up to whole pages, the smallest request
+// it serves (MaxPoolSize+1).
 func ClassSize(c int) int {
 	if c < numSmall {
 		return classSize[c]
 	}
-	return 0
+	return MaxPoolSize + 1
 }
+
+// FastMeasured reports whether class c has a fast path, so that its
+// alloc_fast / alloc_calls ratio means something. The large row has none:
+// every large block is its own mmap, counted as alloc_refill.
+func FastMeasured(c int) bool { return c != LargeClass }
 
 // Tier returns "tiny", "pool" or "large".
 func Tier(c int) string {

@@ -68,8 +68,8 @@ func buildFrame(in frameInput) Frame {
 			RemotePerSec: r.Remote,
 			History:      make([]float64, len(in.history)),
 		}
-		if r.Calls == 0 {
-			row.FastRatio = math.NaN() // idle: no ratio, not 0%
+		if r.Calls == 0 || !allocator.FastMeasured(c) {
+			row.FastRatio = math.NaN() // idle, or no fast path (large): no ratio, not 0%
 		}
 		// Heaps publish on their own schedules, so a remote free can be
 		// counted before its alloc: a difference below zero is zero.
@@ -77,7 +77,7 @@ func buildFrame(in frameInput) Frame {
 			row.LiveBlocks = cs.AllocCalls - cs.FreeCalls
 		}
 		row.LiveBytes = row.LiveBlocks * uint64(row.Size)
-		if row.Size == 0 { // the large class: blocks of any size, counted by the allocator
+		if c == allocator.LargeClass { // blocks of any size, counted by the allocator
 			row.LiveBytes = s.Snap.Memory.LargeBytes
 		}
 		f.LiveBytes += row.LiveBytes
@@ -87,8 +87,10 @@ func buildFrame(in frameInput) Frame {
 		f.Classes[c] = row
 	}
 
-	warm := in.ended || s.Elapsed-s.EpochStart >= profile.WarmUp
-	verdicts := profile.Verdicts(in.gates, s.Snap.Paths, in.cpu, warm)
+	verdicts := profile.Verdicts(in.gates, profile.Evidence{
+		Hits: s.Snap.Paths, Counted: s.Snap.StatsCompiled, Samples: in.cpu,
+		Settled: profile.Settled(in.ended, s.Elapsed-s.EpochStart),
+	})
 	pathVerdict := map[string]profile.Verdict{}
 	f.Gates = make([]GateRow, len(verdicts))
 	for i, gv := range verdicts {
@@ -130,7 +132,7 @@ func buildFrame(in frameInput) Frame {
 		f.Paths = append(f.Paths, row)
 	}
 	if in.attr != nil {
-		for _, key := range []string{profile.KeyAllocatorOther, profile.KeyWorkload, profile.KeyRuntime} {
+		for _, key := range []string{profile.KeyDispatch, profile.KeyAllocatorOther, profile.KeyWorkload, profile.KeyRuntime} {
 			row := PathRow{Key: key, Name: key, CPUPercent: 0, HitsPerSec: math.NaN()}
 			if r, ok := in.attr.Row(key); ok {
 				row.CPUPercent = r.Percent()
@@ -146,12 +148,16 @@ func buildFrame(in frameInput) Frame {
 func severity(v profile.Verdict) int {
 	switch v {
 	case profile.Inconsistent:
-		return 5
+		return 7
 	case profile.NeverExecuted:
-		return 4
+		return 6
+	case profile.Unknown:
+		return 5
 	case profile.WarmingUp:
-		return 3
+		return 4
 	case profile.Active:
+		return 3
+	case profile.Idle:
 		return 2
 	case profile.Off:
 		return 1

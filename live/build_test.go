@@ -4,6 +4,7 @@ package live
 // per class and their total.
 
 import (
+	"math"
 	"testing"
 
 	"github.com/haktop/haktop/allocator"
@@ -33,5 +34,23 @@ func TestBuildFrameLiveBlocksAndBytes(t *testing.T) {
 	}
 	if f.LiveBytes != 384+300000 {
 		t.Errorf("total live bytes %d, want %d", f.LiveBytes, 384+300000)
+	}
+}
+
+// TestLargeRowHasNoFastRatio: every large block is an mmap, so the large
+// row shows no fast ratio (not 100% or 0%), whatever the rates say, and its
+// size is the smallest request it serves.
+func TestLargeRowHasNoFastRatio(t *testing.T) {
+	var in frameInput
+	in.gates = allocator.DefaultConfig().Gates()
+	in.rates.Classes[allocator.LargeClass].Calls = 500
+	in.rates.Classes[allocator.LargeClass].FastRatio = 1
+	in.rates.Classes[3].Calls, in.rates.Classes[3].FastRatio = 100, 0.5
+	f := buildFrame(in)
+	if l := f.Classes[allocator.LargeClass]; !math.IsNaN(l.FastRatio) || l.Size != allocator.MaxPoolSize+1 {
+		t.Errorf("large row: fast ratio %v, size %d; want NaN (shown —) and %d", l.FastRatio, l.Size, allocator.MaxPoolSize+1)
+	}
+	if f.Classes[3].FastRatio != 0.5 {
+		t.Errorf("C3 fast ratio %v, want 0.5", f.Classes[3].FastRatio)
 	}
 }

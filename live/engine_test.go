@@ -235,7 +235,7 @@ func TestEngineProfilesAndExports(t *testing.T) {
 	}
 	f := waitFrame(t, e, 0, "CPU attribution", func(f Frame) bool {
 		for _, p := range f.Paths {
-			if p.Key == "tiny_fast" && p.CPUPercent > 0 {
+			if p.Key == profile.KeyDispatch && p.CPUPercent > 0 { // Alloc and Free, the fast paths inlined
 				return true
 			}
 		}

@@ -1,7 +1,7 @@
 package profile
 
 // Attribution: how one CPU profile's samples divide among the allocator's
-// paths (allocator.Paths) and three catch-all buckets. It owns the bucket
+// paths (allocator.Paths) and four catch-all buckets. It owns the bucket
 // rules below and the rounding that makes the shares add up to exactly
 // 100.00%. It reads profiles only; Collector (collector.go) feeds it.
 //
@@ -10,6 +10,10 @@ package profile
 //
 //   - the innermost frame whose function is one of a path's Funcs names the
 //     path: a sample in takeBlock under tinyRefill is tiny_refill's;
+//   - otherwise, a frame of the shared entry code (allocator.EntryFuncs:
+//     Alloc and Free, with the tiny fast paths inlined into them, and the
+//     size dispatch) puts it in "dispatch": code every call of every size
+//     runs is evidence of no one path, so it never counts for tiny_fast;
 //   - otherwise, a frame in package allocator (Flush, Snapshot, publish
 //     outside a path) puts it in "allocator/other";
 //   - otherwise, a frame outside the standard library (a package path whose
@@ -35,6 +39,7 @@ import (
 
 // Keys of the rows that are not allocator paths.
 const (
+	KeyDispatch       = "dispatch"
 	KeyAllocatorOther = "allocator/other"
 	KeyWorkload       = "workload"
 	KeyRuntime        = "runtime/GC"
@@ -90,7 +95,7 @@ type Attribution struct {
 	Samples int64         `json:"samples"`
 	CPU     time.Duration `json:"cpu_ns"`
 	// Rows holds every path in PathID order (Rows[id] is path id), then
-	// allocator/other, workload and runtime/GC, zero rows included.
+	// dispatch, allocator/other, workload and runtime/GC, zero rows included.
 	Rows    []Row        `json:"rows"`
 	Workers []WorkerRows `json:"workers"` // by workload, then worker
 }
@@ -116,22 +121,27 @@ func (a Attribution) Row(key string) (Row, bool) {
 	return Row{}, false
 }
 
-// numRows is the path rows plus allocator/other, workload and runtime/GC.
-const numRows = int(allocator.NumPaths) + 3
+// numRows is the path rows plus dispatch, allocator/other, workload and runtime/GC.
+const numRows = int(allocator.NumPaths) + 4
 
 const (
-	rowAllocatorOther = int(allocator.NumPaths) + iota
+	rowDispatch = int(allocator.NumPaths) + iota
+	rowAllocatorOther
 	rowWorkload
 	rowRuntime
 )
 
-// pathOfFunc maps every function a path lists to its path.
-var pathOfFunc = func() map[string]allocator.PathID {
-	m := make(map[string]allocator.PathID)
+// rowOfFunc maps every function a path lists to its path's row, and the
+// shared entry functions to the dispatch row.
+var rowOfFunc = func() map[string]int {
+	m := make(map[string]int)
 	for _, p := range allocator.Paths {
 		for _, f := range p.Funcs {
-			m[f] = p.ID
+			m[f] = int(p.ID)
 		}
+	}
+	for _, f := range allocator.EntryFuncs {
+		m[f] = rowDispatch
 	}
 	return m
 }()
@@ -230,11 +240,11 @@ func Attribute(p *pprofile.Profile) Attribution {
 }
 
 // classify returns the row a stack (leaf first) belongs to and, for a path
-// row, the index of the path's frame.
+// or dispatch row, the index of the frame that decided it.
 func classify(stack []string) (row, depth int) {
 	for i, fn := range stack {
-		if id, ok := pathOfFunc[fn]; ok {
-			return int(id), i
+		if r, ok := rowOfFunc[fn]; ok {
+			return r, i
 		}
 	}
 	user := false
@@ -301,6 +311,8 @@ func (t *tally) result(byCPU bool) []Row {
 			weights[i] = r.cpu
 		}
 		switch i {
+		case rowDispatch:
+			rows[i].Key, rows[i].Name = KeyDispatch, "entry and size dispatch"
 		case rowAllocatorOther:
 			rows[i].Key, rows[i].Name = KeyAllocatorOther, "allocator, no path"
 		case rowWorkload:

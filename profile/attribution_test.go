@@ -23,7 +23,8 @@ func handProfile(t *testing.T) *builder {
 	slow := b.loc(al + "(*Heap).allocSlow")
 	allocInl := b.loc(al+"(*Heap).Alloc", wl+"runRandomMixed")
 	b.sample(7, w0, refill, slow, allocInl, goexit)
-	// The fast path, inlined into the workload: tiny_fast.
+	// Alloc inlined into the workload: the entry code every size runs,
+	// with the tiny fast path inside it: dispatch, never tiny_fast.
 	b.sample(20, w0, allocInl, goexit)
 	b.sample(5, w1, allocInl, goexit)
 	// memclr under mapSuperslab under tinyRefill: the innermost path wins.
@@ -48,7 +49,7 @@ func TestAttributeBuckets(t *testing.T) {
 		t.Fatalf("total = %d samples, %v; want 50, 500ms", a.Samples, a.CPU)
 	}
 	want := map[string]int64{
-		"tiny_refill": 7, "tiny_fast": 25, "superslab_map": 3, "pool_v2_alloc": 2,
+		"tiny_refill": 7, KeyDispatch: 25, "superslab_map": 3, "pool_v2_alloc": 2,
 		KeyWorkload: 4, KeyAllocatorOther: 2, KeyRuntime: 7,
 	}
 	for _, r := range a.Rows {
@@ -69,7 +70,7 @@ func TestAttributeBuckets(t *testing.T) {
 		}
 	}
 	ps := a.PathSamples()
-	if ps[allocator.PathTinyFast] != 25 || ps[allocator.PathPoolV2Alloc] != 2 || ps[allocator.PathPoolV1Alloc] != 0 {
+	if ps[allocator.PathTinyFast] != 0 || ps[allocator.PathPoolV2Alloc] != 2 || ps[allocator.PathPoolV1Alloc] != 0 {
 		t.Errorf("PathSamples = %v", ps)
 	}
 }
@@ -95,7 +96,7 @@ func TestAttributeTopFunctions(t *testing.T) {
 	if got := names(rt.TopCum); !slices.Equal(got, []string{"runtime.gcBgMarkWorker", "runtime.goexit", "runtime.scanobject"}) {
 		t.Errorf("runtime cum = %v", got)
 	}
-	fast, _ := a.Row("tiny_fast")
+	fast, _ := a.Row(KeyDispatch)
 	if fast.TopFlat[0].Samples != 25 || fast.TopFlat[0].CPU != 25*time.Duration(tick) {
 		t.Errorf("tiny_fast flat = %+v", fast.TopFlat)
 	}
@@ -229,4 +230,32 @@ func names(fs []FuncCost) []string {
 		out[i] = f.Func
 	}
 	return out
+}
+
+// TestAttributeSharedEntryCode checks that code every call runs is evidence
+// of no path: a mid_pool run's samples in Alloc, Free and the validation
+// behind them go to dispatch, never to tiny_fast, and a refill's check of an
+// empty remote queue (drainRemote, inlined) is the refill's, not
+// remote_drain's.
+func TestAttributeSharedEntryCode(t *testing.T) {
+	b := newBuilder()
+	goexit := b.loc("runtime.goexit")
+	w := []string{workload.LabelWorkload, "mid_pool", workload.LabelWorker, "0"}
+	b.sample(3, w, b.loc(al+"(*Heap).Alloc", wl+"runMidPool"), goexit)
+	b.sample(2, w, b.loc(al+"(*Heap).Free", wl+"runMidPool"), goexit)
+	b.sample(1, w, b.loc(al+"blockIndex", al+"(*Heap).freeSmall"), b.loc(al+"(*Heap).Free", wl+"runMidPool"), goexit)
+	b.sample(4, w, b.loc(al+"(*Heap).drainRemote", al+"(*Heap).tinyRefill"), goexit)
+	b.sample(1, w, b.loc(al+"(*Heap).drainQueue"), b.loc(al+"(*Heap).tinyRefill"), goexit)
+	a := Attribute(b.valid(t))
+	ps := a.PathSamples()
+	if ps[allocator.PathTinyFast] != 0 {
+		t.Errorf("tiny_fast has %d samples; shared entry code is no evidence of it", ps[allocator.PathTinyFast])
+	}
+	if r, _ := a.Row(KeyDispatch); r.Samples != 6 {
+		t.Errorf("dispatch has %d samples, want 6", r.Samples)
+	}
+	if ps[allocator.PathTinyRefill] != 4 || ps[allocator.PathRemoteDrain] != 1 {
+		t.Errorf("tiny_refill %d, remote_drain %d samples; want 4 (the empty-queue checks) and 1 (a real drain)",
+			ps[allocator.PathTinyRefill], ps[allocator.PathRemoteDrain])
+	}
 }

@@ -11,17 +11,16 @@ import (
 
 // AnnotateBench sets the Verdict and PathVerdicts of every gate in rep from
 // rep's own path hits (bench takes no CPU profile, so samples are zero).
-// gates are the run's gate values in rep.Gates' order; warmedUp says the
-// run ended by itself or ran past WarmUp.
-func AnnotateBench(rep *workload.BenchReport, gates []allocator.GateValue, warmedUp bool) {
-	var hits [allocator.NumPaths]uint64
+// gates are the run's gate values in rep.Gates' order; settled is
+// Settled(the run finished, its elapsed time).
+func AnnotateBench(rep *workload.BenchReport, gates []allocator.GateValue, settled bool) {
+	ev := Evidence{Counted: rep.StatsCompiled, Settled: settled}
 	for _, p := range rep.Paths {
 		if path, ok := allocator.PathByKey(p.ID); ok {
-			hits[path.ID] = p.Hits
+			ev.Hits[path.ID] = p.Hits
 		}
 	}
-	var none [allocator.NumPaths]int64
-	for i, gv := range Verdicts(gates, hits, none, warmedUp) {
+	for i, gv := range Verdicts(gates, ev) {
 		if i >= len(rep.Gates) || rep.Gates[i].Env != gv.Env {
 			continue // not the same gate list: leave the entry without a verdict
 		}

@@ -3,7 +3,6 @@ package profile
 import (
 	"testing"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -14,7 +13,7 @@ func TestAnnotateBench(t *testing.T) {
 	snap := runWorkload(t, cfg, mid)
 	rep := workload.NewBenchReport(workload.Result{Spec: mid}, snap, cfg)
 	AnnotateBench(&rep, cfg.Gates(), true)
-	want := Verdicts(cfg.Gates(), snap.Paths, [allocator.NumPaths]int64{}, true)
+	want := Verdicts(cfg.Gates(), Evidence{Hits: snap.Paths, Counted: true, Settled: true})
 	for i, g := range rep.Gates {
 		if g.Verdict != string(want[i].Verdict) || len(g.PathVerdicts) != len(want[i].Paths) {
 			t.Fatalf("%s: verdict %q with %d paths, want %q with %d", g.Env, g.Verdict, len(g.PathVerdicts), want[i].Verdict, len(want[i].Paths))

@@ -17,17 +17,22 @@ import (
 	"github.com/haktop/haktop/textfmt"
 )
 
-// WarmUp is how long a run must have gone on before a path with no hits
-// and no samples is NEVER EXECUTED rather than WARMING UP. A run that
-// ended by itself is past warm-up whatever its length: its zeros are final.
-const WarmUp = 250 * time.Millisecond
-
 // GateValues returns recorded gates as allocator.GateValues, for Verdicts.
-// Path keys this build does not know are dropped: they have no counters here.
+// Path keys this build does not know are dropped: they have no counters
+// here. Which paths a value switches off is the gate registry's to decide,
+// so it is decided again from the recorded values; should they not parse
+// (a recording from another build), the recorded off flag stands for
+// every path.
 func GateValues(gs []target.Gate) []allocator.GateValue {
+	off := map[string][]allocator.PathID{}
+	if cfg, err := recordedConfig(gs); err == nil {
+		for _, g := range cfg.Gates() {
+			off[g.Env] = g.OffPaths
+		}
+	}
 	out := make([]allocator.GateValue, len(gs))
 	for i, g := range gs {
-		gv := allocator.GateValue{Env: g.Env, Value: g.Value, Off: g.Off}
+		gv := allocator.GateValue{Env: g.Env, Value: g.Value}
 		for s := allocator.SourceDefault; s <= allocator.SourceCode; s++ {
 			if s.String() == g.Source {
 				gv.Source = s
@@ -38,9 +43,30 @@ func GateValues(gs []target.Gate) []allocator.GateValue {
 				gv.Paths = append(gv.Paths, p.ID)
 			}
 		}
+		if paths, ok := off[g.Env]; ok {
+			gv.OffPaths = paths
+		} else if g.Off {
+			gv.OffPaths = gv.Paths
+		}
+		gv.Off = len(gv.Paths) > 0 && len(gv.OffPaths) == len(gv.Paths)
 		out[i] = gv
 	}
 	return out
+}
+
+// recordedConfig returns the Config of recorded gate values.
+func recordedConfig(gs []target.Gate) (allocator.Config, error) {
+	return allocator.ConfigFrom(func(env string) (string, bool) {
+		if env == "HAKMEM_PROFILE" {
+			return "", false // the recorded values already include the preset's
+		}
+		for _, g := range gs {
+			if g.Env == env {
+				return g.Value, true
+			}
+		}
+		return "", false
+	})
 }
 
 // epoch is one counter epoch of a recording.
@@ -73,18 +99,17 @@ func epochs(rec *sampler.Recording) []epoch {
 
 // RecordingVerdicts returns the verdicts of the gates in force at the start
 // of rec, from the hits of the session's first counter epoch (the epoch
-// those gates governed). Recordings hold no CPU samples, so verdicts rest
-// on hits alone. A recording with no samples gives every path WARMING UP.
+// those gates governed), which has finished when a later epoch or the
+// footer follows it. Recordings hold no CPU samples, so verdicts rest on
+// hits alone. A recording with no samples gives every path WARMING UP.
 func RecordingVerdicts(rec *sampler.Recording) []GateVerdict {
-	var hits [allocator.NumPaths]uint64
-	var none [allocator.NumPaths]int64
-	warm := false
+	ev := Evidence{Counted: rec.Header.StatsCompiled}
 	if eps := epochs(rec); len(eps) > 0 {
 		first := eps[0]
-		hits = first.last.Snap.Paths
-		warm = first.ended || first.last.Elapsed-first.last.EpochStart >= WarmUp
+		ev.Hits = first.last.Snap.Paths
+		ev.Settled = Settled(first.ended, first.last.Elapsed-first.last.EpochStart)
 	}
-	return Verdicts(GateValues(rec.Header.Gates), hits, none, warm)
+	return Verdicts(GateValues(rec.Header.Gates), ev)
 }
 
 // RecordingProfile returns the counter profile (CounterProfile) of rec's
@@ -145,22 +170,9 @@ func SegmentName(i int, sg sampler.Segment) string {
 
 // poolV2Recorded returns the pool classes hotbox v2 served under recorded gates.
 func poolV2Recorded(gs []target.Gate) uint8 {
-	lookup := func(env string) (string, bool) {
-		for _, g := range gs {
-			if g.Env == env {
-				return g.Value, true
-			}
-		}
-		return "", false
-	}
 	// The recorded values are canonical, so they parse; should one not (a
 	// recording from another build), v2 counts as off.
-	cfg, err := allocator.ConfigFrom(func(env string) (string, bool) {
-		if env == "HAKMEM_PROFILE" {
-			return "", false // the recorded values already include the preset's
-		}
-		return lookup(env)
-	})
+	cfg, err := recordedConfig(gs)
 	if err != nil {
 		return 0
 	}

@@ -2,7 +2,10 @@ package profile
 
 import (
 	"context"
+	"os"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/workload"
@@ -41,12 +44,11 @@ func pathsOf(g GateVerdict) map[string]PathVerdict {
 const v2 = "HAKMEM_POOL_V2_ENABLED"
 
 func TestVerdictRules(t *testing.T) {
-	var hits [allocator.NumPaths]uint64
-	var samples [allocator.NumPaths]int64
+	settled := Evidence{Counted: true, Settled: true}
 
 	// Default: v2 is off, and HAKMEM_POOL_V2_CLASSES (on by itself) is
 	// disabled through it.
-	vs := Verdicts(config(t).Gates(), hits, samples, true)
+	vs := Verdicts(config(t).Gates(), settled)
 	if g := gate(t, vs, v2); g.Verdict != Off || g.Value != "0" || g.Source != "default" {
 		t.Errorf("default %s = %+v, want OFF", v2, g)
 	}
@@ -63,27 +65,29 @@ func TestVerdictRules(t *testing.T) {
 		t.Errorf("tiny cache cap with zero hits = %s, want NEVER EXECUTED", g.Verdict)
 	}
 
-	// Enabled, nothing ran: NEVER EXECUTED after warm-up, WARMING UP before.
+	// Enabled, nothing ran: NEVER EXECUTED once settled, WARMING UP before.
 	on := config(t, v2, "1").Gates()
-	if g := gate(t, Verdicts(on, hits, samples, true), v2); g.Verdict != NeverExecuted {
-		t.Errorf("enabled, idle, warm = %s", g.Verdict)
+	if g := gate(t, Verdicts(on, settled), v2); g.Verdict != NeverExecuted {
+		t.Errorf("enabled, idle, settled = %s", g.Verdict)
 	}
-	if g := gate(t, Verdicts(on, hits, samples, false), v2); g.Verdict != WarmingUp || g.Paths[0].Verdict != WarmingUp {
-		t.Errorf("enabled, idle, cold = %+v", g)
+	if g := gate(t, Verdicts(on, Evidence{Counted: true}), v2); g.Verdict != WarmingUp || g.Paths[0].Verdict != WarmingUp {
+		t.Errorf("enabled, idle, not settled = %+v", g)
 	}
 
-	// Samples alone make a path ACTIVE; the other paths stay NEVER EXECUTED.
-	samples[allocator.PathPoolV2Free] = 3
-	g := gate(t, Verdicts(on, hits, samples, true), v2)
+	// Hits on one path: ACTIVE; the gate's other paths are IDLE, not
+	// NEVER EXECUTED, since the gate acts through the one that ran.
+	ev := settled
+	ev.Hits[allocator.PathPoolV2Free] = 3
+	g := gate(t, Verdicts(on, ev), v2)
 	ps := pathsOf(g)
-	if g.Verdict != Active || ps["pool_v2_free"].Verdict != Active || ps["pool_v2_alloc"].Verdict != NeverExecuted || ps["pool_v2_free"].Samples != 3 {
-		t.Errorf("samples on v2 free = %+v", g)
+	if g.Verdict != Active || ps["pool_v2_free"].Verdict != Active || ps["pool_v2_alloc"].Verdict != Idle || ps["pool_v2_free"].Hits != 3 {
+		t.Errorf("hits on v2 free = %+v", g)
 	}
 
 	// Hits on a path the gate says is off: INCONSISTENT, on every gate guarding it.
-	hits[allocator.PathPoolV2Alloc] = 1
-	samples = [allocator.NumPaths]int64{}
-	off := Verdicts(config(t, "HAKMEM_POOL_V2_CLASSES", "0").Gates(), hits, samples, false)
+	ev = Evidence{Counted: true}
+	ev.Hits[allocator.PathPoolV2Alloc] = 1
+	off := Verdicts(config(t, "HAKMEM_POOL_V2_CLASSES", "0").Gates(), ev)
 	for _, env := range []string{v2, "HAKMEM_POOL_V2_CLASSES"} {
 		g := gate(t, off, env)
 		if g.Verdict != Inconsistent || pathsOf(g)["pool_v2_alloc"].Verdict != Inconsistent || pathsOf(g)["pool_v2_free"].Verdict != Off {
@@ -93,6 +97,136 @@ func TestVerdictRules(t *testing.T) {
 	// The gate's own value wins OffBy when several gates disable a path.
 	if p := pathsOf(gate(t, off, "HAKMEM_POOL_V2_CLASSES"))["pool_v2_free"]; p.OffBy != "HAKMEM_POOL_V2_CLASSES" {
 		t.Errorf("OffBy = %q, want the gate itself", p.OffBy)
+	}
+}
+
+// TestSamplesAreNoEvidenceWithCounters: with counters, CPU samples on a
+// path with no hits (an entry check that found nothing to do, code shared
+// with other paths) never make it ACTIVE; they are shown, not counted.
+func TestSamplesAreNoEvidenceWithCounters(t *testing.T) {
+	ev := Evidence{Counted: true, Settled: true}
+	ev.Samples[allocator.PathTinyRefill] = 3
+	ev.Samples[allocator.PathPoolV2Free] = 2
+	vs := Verdicts(config(t).Gates(), ev)
+	g := gate(t, vs, "HAKMEM_TINY_CACHE_CAP")
+	if g.Verdict != NeverExecuted || pathsOf(g)["tiny_refill"].Samples != 3 {
+		t.Errorf("0 hits and 3 samples on tiny_refill: %+v, want NEVER EXECUTED with the samples shown", g)
+	}
+	if g := gate(t, vs, v2); g.Verdict != Off {
+		t.Errorf("samples on a path v2 switches off: %+v, want OFF (not evidence, so not INCONSISTENT)", g)
+	}
+}
+
+// TestVerdictsWithoutCounters: built without counters every hit reads 0,
+// so samples are the only evidence, and no sample is UNKNOWN, never NEVER
+// EXECUTED.
+func TestVerdictsWithoutCounters(t *testing.T) {
+	ev := Evidence{Settled: true}
+	ev.Samples[allocator.PathPoolV2Alloc] = 2
+	vs := Verdicts(config(t, v2, "1").Gates(), ev)
+	if g := gate(t, vs, v2); g.Verdict != Active || pathsOf(g)["pool_v2_free"].Verdict != Unknown {
+		t.Errorf("no counters, samples on v2 alloc: %+v, want ACTIVE with v2 free UNKNOWN", g)
+	}
+	if g := gate(t, vs, "HAKMEM_TINY_CACHE_CAP"); g.Verdict != Unknown {
+		t.Errorf("no counters, no samples: %s, want UNKNOWN", g.Verdict)
+	}
+	for _, g := range vs {
+		for _, p := range g.Paths {
+			if p.Verdict == NeverExecuted {
+				t.Errorf("%s %s NEVER EXECUTED without counters", g.Env, p.Path)
+			}
+		}
+	}
+}
+
+// TestDefaultSettingsRaiseNothing: on default gate values, what a live
+// random_mixed session counts (tiny refills, no flush yet, no fallback)
+// leaves no path NEVER EXECUTED: a cap of 0 switches the fallback's
+// trigger off, and the flush is IDLE while the cap acts through refills.
+func TestDefaultSettingsRaiseNothing(t *testing.T) {
+	ev := Evidence{Counted: true, Settled: true}
+	ev.Hits[allocator.PathTinyFast] = 1e6
+	ev.Hits[allocator.PathTinyRefill] = 22
+	ev.Hits[allocator.PathPoolV1Alloc] = 5000
+	ev.Hits[allocator.PathPoolV1Free] = 5000
+	vs := Verdicts(config(t).Gates(), ev)
+	for _, g := range vs {
+		for _, p := range g.Paths {
+			if p.Verdict == NeverExecuted {
+				t.Errorf("default settings: %s %s NEVER EXECUTED", g.Env, p.Path)
+			}
+		}
+	}
+	if g := gate(t, vs, "HAKMEM_SS_MAX"); g.Verdict != Off || g.Paths[0].OffBy != "HAKMEM_SS_MAX" {
+		t.Errorf("HAKMEM_SS_MAX=0 (no cap) = %+v, want OFF", g)
+	}
+	if g := gate(t, vs, "HAKMEM_TINY_CACHE_CAP"); g.Verdict != Active || pathsOf(g)["tiny_flush"].Verdict != Idle {
+		t.Errorf("HAKMEM_TINY_CACHE_CAP = %+v, want ACTIVE with tiny_flush IDLE", g)
+	}
+	// A cap switches the fallback back on: then a fallback that never ran is news.
+	if g := gate(t, Verdicts(config(t, "HAKMEM_SS_MAX", "8").Gates(), ev), "HAKMEM_SS_MAX"); g.Verdict != NeverExecuted {
+		t.Errorf("HAKMEM_SS_MAX=8 with no fallback = %s, want NEVER EXECUTED", g.Verdict)
+	}
+}
+
+// TestSettled: warm-up is about whether the run finished. A finished run's
+// zeros are final at any length; one still going or interrupted is not
+// before WarmUp.
+func TestSettled(t *testing.T) {
+	for _, tc := range []struct {
+		finished bool
+		elapsed  time.Duration
+		want     bool
+	}{
+		{true, 100 * time.Millisecond, true},
+		{true, 0, true},
+		{false, 100 * time.Millisecond, false},
+		{false, WarmUp, true},
+		{false, time.Second, true},
+	} {
+		if got := Settled(tc.finished, tc.elapsed); got != tc.want {
+			t.Errorf("Settled(finished %v, %v) = %v, want %v", tc.finished, tc.elapsed, got, tc.want)
+		}
+	}
+}
+
+// TestREADMEStatesTheVerdictRule checks that README.md states the verdict
+// rule in the words of this package's design comment, line for line.
+func TestREADMEStatesTheVerdictRule(t *testing.T) {
+	src, err := os.ReadFile("verdict.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rule []string
+	in := false
+	for _, line := range strings.Split(string(src), "\n") {
+		if strings.HasPrefix(line, "// The verdict rule") {
+			in = true
+			continue
+		}
+		if !in {
+			continue
+		}
+		if !strings.HasPrefix(line, "//\t") && line != "//" {
+			break
+		}
+		rule = append(rule, strings.TrimPrefix(strings.TrimPrefix(line, "//"), "\t"))
+	}
+	for len(rule) > 0 && rule[0] == "" {
+		rule = rule[1:]
+	}
+	for len(rule) > 0 && rule[len(rule)-1] == "" {
+		rule = rule[:len(rule)-1]
+	}
+	if len(rule) < 20 {
+		t.Fatalf("found %d lines of the rule in verdict.go", len(rule))
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Join(rule, "\n"); !strings.Contains(string(readme), "\n"+want+"\n") {
+		t.Errorf("README.md does not state the verdict rule of profile/verdict.go; want these lines:\n%s", want)
 	}
 }
 
@@ -128,7 +262,6 @@ func TestVerdictGroundTruth(t *testing.T) {
 	mid.Cycles = 200_000
 	mixed := workload.DefaultSpec(workload.RandomMixed)
 	mixed.Cycles = 200_000
-	var none [allocator.NumPaths]int64
 	for _, tc := range []struct {
 		name string
 		cfg  allocator.Config
@@ -143,10 +276,12 @@ func TestVerdictGroundTruth(t *testing.T) {
 		{"default, mid_pool", config(t), mid, v2, Off},
 		{"default, tiny_hot", config(t), tiny, v2, Off},
 		{"tiny cache, tiny_hot", config(t), tiny, "HAKMEM_TINY_CACHE_CAP", Active},
+		{"tiny cache, mid_pool", config(t), mid, "HAKMEM_TINY_CACHE_CAP", NeverExecuted},
+		{"no superslab cap, random_mixed", config(t), mixed, "HAKMEM_SS_MAX", Off},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			snap := runWorkload(t, tc.cfg, tc.spec)
-			g := gate(t, Verdicts(tc.cfg.Gates(), snap.Paths, none, true), tc.env)
+			g := gate(t, Verdicts(tc.cfg.Gates(), Evidence{Hits: snap.Paths, Counted: true, Settled: true}), tc.env)
 			if g.Verdict != tc.want {
 				t.Errorf("%s = %s, want %s (paths %+v)", tc.env, g.Verdict, tc.want, g.Paths)
 			}

@@ -148,6 +148,8 @@ func VerdictSymbol(v profile.Verdict) string {
 		return "✖"
 	case profile.WarmingUp:
 		return "◌"
+	case profile.Unknown:
+		return "?"
 	}
 	return "·"
 }

@@ -91,9 +91,9 @@ func (a *app) benchRun(ctx context.Context, cfg allocator.Config, spec workload.
 		return workload.BenchReport{}, res.Err
 	}
 	rep := workload.NewBenchReport(res, al.Snapshot(), cfg)
-	// Gate verdicts from the run's hits (profile/verdict.go): a run that
-	// ended by itself is past warm-up whatever its length.
-	profile.AnnotateBench(&rep, cfg.Gates(), ctx.Err() == nil || res.Elapsed >= profile.WarmUp)
+	// Gate verdicts from the run's hits (profile/verdict.go); a run that
+	// was not interrupted finished.
+	profile.AnnotateBench(&rep, cfg.Gates(), profile.Settled(ctx.Err() == nil, res.Elapsed))
 	return rep, nil
 }
 
@@ -139,7 +139,7 @@ func benchText(rep workload.BenchReport) string {
 		b.WriteString("counters compiled out (-tags haktop_nostats): no per-class table\n")
 	} else {
 		t := textfmt.NewTable(1, "class", "size", "alloc_calls", "fast %", "refill", "fallback", "free", "remote")
-		for _, c := range rep.Classes {
+		for i, c := range rep.Classes {
 			if c.AllocCalls == 0 && c.FreeCalls == 0 {
 				continue
 			}
@@ -147,8 +147,8 @@ func benchText(rep workload.BenchReport) string {
 			if c.Class == "L" {
 				size = ">" + strconv.Itoa(allocator.MaxPoolSize)
 			}
-			fast := "-"
-			if c.AllocCalls > 0 {
+			fast := "-" // no call, or no fast path (the large row: every block an mmap)
+			if c.AllocCalls > 0 && allocator.FastMeasured(i) {
 				fast = fmt.Sprintf("%.1f", 100*float64(c.AllocFast)/float64(c.AllocCalls))
 			}
 			t.Row(c.Class, size, u(c.AllocCalls), fast, u(c.AllocRefill), u(c.AllocFallback), u(c.FreeCalls), u(c.FreeRemote))

@@ -210,3 +210,28 @@ func TestBenchProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchLargeRow: every large block is an mmap, so the large row has no
+// fast % (not 100.0), and its JSON size is the smallest request it serves.
+func TestBenchLargeRow(t *testing.T) {
+	if !statsCompiled(t) {
+		t.Skip("counters compiled out")
+	}
+	code, out, errs := runCLI(t, "bench", "--workload", "large", "--cycles", "2000")
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	row := regexp.MustCompile(`│ L +│ >65536 │ +\d+ │ +(\S+) │`).FindStringSubmatch(out)
+	if row == nil || row[1] != "-" {
+		t.Errorf("large row's fast %%: %q, want -:\n%s", row, out)
+	}
+	code, out, errs = runCLI(t, "bench", "--json", "--workload", "large", "--cycles", "2000")
+	var rep workload.BenchReport
+	if err := json.Unmarshal([]byte(out), &rep); code != 0 || errs != "" || err != nil {
+		t.Fatalf("exit %d, stderr %q, %v", code, errs, err)
+	}
+	l := rep.Classes[allocator.LargeClass]
+	if l.Class != "L" || l.Size != allocator.MaxPoolSize+1 || l.AllocCalls == 0 || l.AllocFast != 0 || l.AllocRefill != l.AllocCalls {
+		t.Errorf("large row %+v, want size %d, no fast allocs, every alloc a refill (mmap)", l, allocator.MaxPoolSize+1)
+	}
+}

@@ -47,11 +47,14 @@ func newGatesCommand(a *app) *cobra.Command {
 			"allocator configured by the HAKMEM_* environment, with the CPU profiler on, and prints\n" +
 			"every gate with its value, its source and a verdict per path it guards:\n" +
 			"  OFF             the gate's value (or another gate's) switches the path off\n" +
-			"  ACTIVE          the path ran: it has hits or CPU samples\n" +
-			"  NEVER EXECUTED  the gate enables the path, yet it never ran: A/B-testing the gate\n" +
-			"                  measures nothing\n" +
+			"  ACTIVE          the path ran: it has hits (CPU samples when built without counters)\n" +
+			"  IDLE            the path did not run, but the gate's other paths did\n" +
+			"  NEVER EXECUTED  the gate enables the path, yet none of its paths ran: A/B-testing\n" +
+			"                  the gate measures nothing\n" +
 			"  INCONSISTENT    the path ran although its gate says off: a bug (exit status 1)\n" +
-			"A run stopped before " + profile.WarmUp.String() + " reports WARMING UP instead of NEVER EXECUTED.\n\n" +
+			"  UNKNOWN         built without counters, and no CPU sample landed on the path\n" +
+			"A run interrupted before " + profile.WarmUp.String() + " reports WARMING UP instead of NEVER EXECUTED;\n" +
+			"a run that finished is final at any length. The rules: README.md, profile/verdict.go.\n\n" +
 			"--audit [DIR] runs nothing: it parses the Go source under DIR (default \".\") and lists\n" +
 			"every os.Getenv, os.LookupEnv and syscall.Getenv of a HAKMEM_* name with file:line,\n" +
 			"named constants resolved. Exit status 1 when a name is not declared in the gate\n" +
@@ -169,12 +172,14 @@ func gatesRun(ctx context.Context, cfg allocator.Config, spec workload.Spec) (ga
 		return gatesDoc{}, profErr
 	}
 	att := col.Total()
-	// A run that ended by itself did all it was asked to: its zeros are final.
-	warm := ctx.Err() == nil || res.Elapsed >= profile.WarmUp
+	snap := al.Snapshot()
+	// A run that was not interrupted finished: it did all it was asked.
+	ev := profile.Evidence{Hits: snap.Paths, Counted: snap.StatsCompiled, Samples: att.PathSamples(),
+		Settled: profile.Settled(ctx.Err() == nil, res.Elapsed)}
 	return gatesDoc{
 		Workload: spec.Name, Workers: spec.Workers, Cycles: res.Cycles, Seconds: res.Elapsed.Seconds(),
-		WarmedUp: warm, CPUSamples: att.Samples,
-		Gates:       profile.Verdicts(cfg.Gates(), al.Snapshot().Paths, att.PathSamples(), warm),
+		WarmedUp: ev.Settled, CPUSamples: att.Samples,
+		Gates:       profile.Verdicts(cfg.Gates(), ev),
 		Attribution: att,
 	}, nil
 }

@@ -84,22 +84,24 @@ func TestGatesGroundTruth(t *testing.T) {
 }
 
 // TestGatesTextGolden pins the human rendering of a fixed document: one
-// gate OFF by another, one NEVER EXECUTED, one INCONSISTENT.
+// gate OFF by another, one path IDLE, one gate NEVER EXECUTED, one
+// INCONSISTENT.
 func TestGatesTextGolden(t *testing.T) {
 	cfg := allocator.DefaultConfig()
-	if err := cfg.Set("HAKMEM_POOL_V2_CLASSES", "0"); err != nil {
-		t.Fatal(err)
+	for env, v := range map[string]string{"HAKMEM_POOL_V2_CLASSES": "0", "HAKMEM_SS_MAX": "8"} {
+		if err := cfg.Set(env, v); err != nil {
+			t.Fatal(err)
+		}
 	}
-	var hits [allocator.NumPaths]uint64
-	var samples [allocator.NumPaths]int64
-	hits[allocator.PathTinyFast], samples[allocator.PathTinyFast] = 1000, 40
-	hits[allocator.PathTinyRefill] = 12
-	hits[allocator.PathPoolV2Free] = 3
+	ev := profile.Evidence{Counted: true, Settled: true}
+	ev.Hits[allocator.PathTinyFast] = 1000
+	ev.Hits[allocator.PathTinyRefill], ev.Samples[allocator.PathTinyRefill] = 12, 2
+	ev.Hits[allocator.PathPoolV2Free] = 3
 	doc := gatesDoc{
 		Workload: "random_mixed", Workers: 1, Cycles: 1000, Seconds: 0.5, WarmedUp: true, CPUSamples: 50,
-		Gates: profile.Verdicts(cfg.Gates(), hits, samples, true),
+		Gates: profile.Verdicts(cfg.Gates(), ev),
 		Attribution: profile.Attribution{Samples: 50, Rows: []profile.Row{
-			{Key: "tiny_fast", BasisPoints: 8000}, {Key: "workload", BasisPoints: 1500}, {Key: "runtime/GC", BasisPoints: 500}, {Key: "tiny_refill"},
+			{Key: "dispatch", BasisPoints: 7600}, {Key: "workload", BasisPoints: 1500}, {Key: "runtime/GC", BasisPoints: 500}, {Key: "tiny_refill", BasisPoints: 400},
 		}},
 	}
 	var out bytes.Buffer
@@ -178,5 +180,65 @@ func TestBenchJSONVerdicts(t *testing.T) {
 	}
 	if !strings.Contains(out, `"verdict": "NEVER EXECUTED"`) || !strings.Contains(out, `"path_verdicts": [`) {
 		t.Errorf("JSON lacks the verdict fields:\n%s", out)
+	}
+}
+
+// TestGatesVerdictsRestOnPathEvidence runs gates as a user would. Under
+// mid_pool no tiny block is used, so HAKMEM_TINY_CACHE_CAP is NEVER
+// EXECUTED however many CPU samples land in Alloc and Free (shared entry
+// code, the dispatch row), and no path is ACTIVE on 0 hits. On default
+// settings random_mixed prints no NEVER EXECUTED warning.
+func TestGatesVerdictsRestOnPathEvidence(t *testing.T) {
+	if !statsCompiled(t) {
+		t.Skip("counters compiled out: no hits to judge by")
+	}
+	code, out, errs := runCLI(t, "gates", "--json", "--workload", "mid_pool", "--duration", "400ms")
+	if code != 0 || errs != "" {
+		t.Fatalf("mid_pool: exit %d, stderr %q", code, errs)
+	}
+	var doc gatesDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range doc.Gates {
+		if g.Env == "HAKMEM_TINY_CACHE_CAP" && g.Verdict != profile.NeverExecuted {
+			t.Errorf("mid_pool: HAKMEM_TINY_CACHE_CAP %s, want NEVER EXECUTED: %+v", g.Verdict, g.Paths)
+		}
+		for _, p := range g.Paths {
+			if p.Verdict == profile.Active && p.Hits == 0 {
+				t.Errorf("mid_pool: %s %s ACTIVE on 0 hits (%d samples)", g.Env, p.Path, p.Samples)
+			}
+		}
+	}
+	if r, _ := doc.Attribution.Row(profile.KeyDispatch); doc.Attribution.Rows[allocator.PathTinyFast].Samples != 0 {
+		t.Errorf("mid_pool: %d samples on tiny_fast (dispatch %d)", doc.Attribution.Rows[allocator.PathTinyFast].Samples, r.Samples)
+	}
+
+	code, out, errs = runCLI(t, "gates", "--cycles", "2000000")
+	if code != 0 || errs != "" || strings.Contains(out, "NEVER EXECUTED") {
+		t.Errorf("default settings, random_mixed: exit %d, stderr %q, a NEVER EXECUTED reading:\n%s", code, errs, out)
+	}
+}
+
+// TestGatesShortFinishedRunIsFinal: a run that finishes in well under
+// WarmUp did all it was asked, so its zeros are final (README: WARMING UP
+// only for a run interrupted before 250ms).
+func TestGatesShortFinishedRunIsFinal(t *testing.T) {
+	if !statsCompiled(t) {
+		t.Skip("counters compiled out: no hits to judge by")
+	}
+	t.Setenv("HAKMEM_POOL_V2_ENABLED", "1")
+	code, out, errs := runCLI(t, "gates", "--json", "--workload", "tiny_hot", "--cycles", "1000")
+	var doc gatesDoc
+	if err := json.Unmarshal([]byte(out), &doc); code != 0 || errs != "" || err != nil {
+		t.Fatalf("exit %d, stderr %q, %v", code, errs, err)
+	}
+	if doc.Seconds >= profile.WarmUp.Seconds() {
+		t.Skipf("1000 cycles took %.3fs, not a short run", doc.Seconds)
+	}
+	for _, g := range doc.Gates {
+		if g.Env == "HAKMEM_POOL_V2_ENABLED" && (g.Verdict != profile.NeverExecuted || !doc.WarmedUp) {
+			t.Errorf("finished %.3fs run: %s %s (warmed_up %v), want NEVER EXECUTED", doc.Seconds, g.Env, g.Verdict, doc.WarmedUp)
+		}
 	}
 }

@@ -353,7 +353,7 @@ func writeClassesText(b *strings.Builder, statsCompiled bool, classes []reportCl
 	}
 	t := textfmt.NewTable(1, "class", "size", "alloc_calls", "fast %", "refill", "fallback", "free", "remote", "alloc/s", "peak/s")
 	rows := 0
-	for _, c := range classes {
+	for i, c := range classes { // every class, in class order
 		if c.AllocCalls == 0 && c.FreeCalls == 0 {
 			continue
 		}
@@ -362,8 +362,8 @@ func writeClassesText(b *strings.Builder, statsCompiled bool, classes []reportCl
 		if c.Class == "L" {
 			size = ">" + strconv.Itoa(allocator.MaxPoolSize)
 		}
-		fast := "-"
-		if c.AllocCalls > 0 {
+		fast := "-" // no call, or no fast path (the large row: every block an mmap)
+		if c.AllocCalls > 0 && allocator.FastMeasured(i) {
 			fast = textfmt.Points(c.FastRatio)
 		}
 		t.Row(c.Class, size, u(c.AllocCalls), fast, u(c.AllocRefill), u(c.AllocFallback), u(c.FreeCalls), u(c.FreeRemote),

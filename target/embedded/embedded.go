@@ -68,14 +68,14 @@ func Schema(cfg allocator.Config) target.Schema {
 		Counted:  allocator.StatsCompiled,
 	}
 	for c := range s.Classes {
-		min := 1
+		min, max := 1, allocator.ClassSize(c)
 		if c > 0 {
 			min = allocator.ClassSize(c-1) + 1
 		}
 		if c == allocator.LargeClass {
-			min = allocator.MaxPoolSize + 1
+			min, max = allocator.ClassSize(c), 0 // its size is its smallest request; no upper bound
 		}
-		s.Classes[c] = target.Class{Name: allocator.ClassName(c), Min: min, Max: allocator.ClassSize(c), Tier: allocator.Tier(c)}
+		s.Classes[c] = target.Class{Name: allocator.ClassName(c), Min: min, Max: max, Tier: allocator.Tier(c)}
 	}
 	for k := range s.Counters {
 		s.Counters[k] = target.Counter{Name: CounterNames[k], Role: counterRoles[k]}
