@@ -14,15 +14,21 @@ package ab
 //  4. A run whose child was built without counters (haktop_nostats, so
 //     every hit reads 0) or whose report lacks a guarded path: ab cannot tell
 //     what ran, not NO-OP.
-//  5. Otherwise it is NO-OP exactly when every path those gates guard had
-//     zero hits in every measured run of both arms.
+//  5. Otherwise it is NO-OP exactly when every path those gates guard (the
+//     paths whose behaviour their values change, allocator/gates.go:
+//     HAKMEM_TINY_CACHE_CAP guards tiny_refill and tiny_flush, not the
+//     inline fast path, whose code is the same at any cap) had zero hits
+//     in every measured run of both arms. A guarded path that ran as
+//     often in both arms still ran, with the gate shaping what it did
+//     (a refill of 1024 blocks instead of 256): not NO-OP, and the reason
+//     says its counts were equal.
 
 import (
 	"fmt"
-	"github.com/haktop/haktop/workload"
 	"strings"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/workload"
 )
 
 // PathActivity is one path guarded by a differing gate, with its hits summed
@@ -105,13 +111,18 @@ func gateActivity(a, b Arm, runsA, runsB []workload.BenchReport) (activity, erro
 			act.reason = why
 		} else {
 			var ran []string
+			equal := true
 			for _, pa := range act.paths {
 				if pa.HitsA != 0 || pa.HitsB != 0 {
 					ran = append(ran, fmt.Sprintf("%s (A %d, B %d hits)", pa.ID, pa.HitsA, pa.HitsB))
+					equal = equal && pa.HitsA == pa.HitsB
 				}
 			}
 			if len(ran) > 0 {
 				act.reason = "guarded paths ran: " + strings.Join(ran, ", ")
+				if equal {
+					act.reason += "; as often in both arms, but the gate changes what each of them does"
+				}
 			} else {
 				act.noop = true
 				act.reason = fmt.Sprintf("%s differ%s, but %s had zero hits in every run of both arms",

@@ -99,3 +99,46 @@ func TestNoOpRule(t *testing.T) {
 		})
 	}
 }
+
+// TestTinyCacheCapJudgesRefillAndFlush: the cap changes refill batches and
+// the flush threshold, not the inline fast path. Under tiny_hot the fast
+// path runs a million times a run, which says nothing about the cap; the
+// judged paths, whose hits both arms show, are tiny_refill (one cold-start
+// refill per run, as often in both arms) and tiny_flush (never).
+func TestTinyCacheCapJudgesRefillAndFlush(t *testing.T) {
+	a := mustArm(t, "A", "", "")
+	b := mustArm(t, "B", "HAKMEM_TINY_CACHE_CAP=2048", "")
+	rep := compare(t, newFake(7, "tiny_hot", 0.005), a, b, 6)
+	var ids []string
+	for _, p := range rep.Paths {
+		ids = append(ids, p.ID)
+	}
+	if !slices.Equal(ids, []string{"tiny_refill", "tiny_flush"}) {
+		t.Errorf("judged paths %v, want [tiny_refill tiny_flush]", ids)
+	}
+	if len(rep.Paths) == 2 && (rep.Paths[0].HitsA != 6 || rep.Paths[0].HitsB != 6 || rep.Paths[1].HitsA != 0 || rep.Paths[1].HitsB != 0) {
+		t.Errorf("hits %+v, want tiny_refill 6 in each arm, tiny_flush 0", rep.Paths)
+	}
+	want := "guarded paths ran: tiny_refill (A 6, B 6 hits); as often in both arms, but the gate changes what each of them does"
+	if rep.Verdict == NoOp || rep.NoOpReason != want {
+		t.Errorf("verdict %s, NO-OP rule\n got %q\nwant %q", rep.Verdict, rep.NoOpReason, want)
+	}
+	var text strings.Builder
+	if err := WriteText(&text, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"guarded path  A hits  B hits", "tiny_refill        6       6", "tiny_flush         0       0"} {
+		if !strings.Contains(text.String(), line+"\n") {
+			t.Errorf("report lacks %q:\n%s", line, text.String())
+		}
+	}
+	if strings.Contains(text.String(), "tiny_fast") {
+		t.Errorf("report judges tiny_fast:\n%s", text.String())
+	}
+
+	// Under mid_pool no tiny path runs: the cap cannot matter.
+	rep = compare(t, newFake(7, "mid_pool", 0.005), a, b, 6)
+	if rep.Verdict != NoOp {
+		t.Errorf("cap under mid_pool: verdict %s (%s), want NO-OP", rep.Verdict, rep.NoOpReason)
+	}
+}
