@@ -166,10 +166,10 @@ type reportGate struct {
 }
 
 type reportEvent struct {
-	ElapsedNS int64          `json:"elapsed_ns"`
-	Kind      string         `json:"kind"`
-	Epoch     int            `json:"epoch"`
-	Message   string         `json:"message,omitempty"`
+	ElapsedNS int64         `json:"elapsed_ns"`
+	Kind      string        `json:"kind"`
+	Epoch     int           `json:"epoch"`
+	Message   string        `json:"message,omitempty"`
 	Gates     []target.Gate `json:"gates,omitempty"`
 }
 
