@@ -112,18 +112,7 @@ func (m *classesModel) setHideIdle(on bool) {
 }
 
 // count returns how many rows the panel shows.
-func (m classesModel) count() int {
-	if !m.hideIdle {
-		return len(m.rows)
-	}
-	n := 0
-	for _, r := range m.rows {
-		if !idleClass(r) {
-			n++
-		}
-	}
-	return n
-}
+func (m classesModel) count() int { return countShown(m.rows, m.hideIdle, idleClass) }
 
 // sortedRows returns the rows in display order: class order for class and
 // size, otherwise busiest first, ties in class order.

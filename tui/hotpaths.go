@@ -83,18 +83,7 @@ func (m *hotPathsModel) setHideIdle(on bool) {
 }
 
 // count returns how many rows the panel shows.
-func (m hotPathsModel) count() int {
-	if !m.hideIdle {
-		return len(m.rows)
-	}
-	n := 0
-	for _, r := range m.rows {
-		if !idlePath(r) {
-			n++
-		}
-	}
-	return n
-}
+func (m hotPathsModel) count() int { return countShown(m.rows, m.hideIdle, idlePath) }
 
 // sortedRows returns the paths busiest first: by CPU share, then hit rate,
 // ties in registry order.

@@ -277,6 +277,21 @@ func (p *tablePanel) setTable(cols []table.Column, rows []table.Row, cursor int)
 	return true
 }
 
+// countShown returns how many of rows a panel shows: all of them, or with
+// hideIdle those idle does not report.
+func countShown[R any](rows []R, hideIdle bool, idle func(R) bool) int {
+	if !hideIdle {
+		return len(rows)
+	}
+	n := 0
+	for _, r := range rows {
+		if !idle(r) {
+			n++
+		}
+	}
+	return n
+}
+
 // memo keeps the renderings of cells that repeat from frame to frame (idle
 // zeros, class names, verdict labels): a lipgloss render costs more than the
 // rest of a row. Keys name the style and the text; a panel drops its memo
