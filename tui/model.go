@@ -81,6 +81,28 @@ type Model struct {
 	focus         panel
 	width, height int
 	frame         Frame
+
+	// lower keeps the hot paths and gates joined side by side until either
+	// changes: View runs after every message, the panels change per frame.
+	lower *joined
+}
+
+// joined is the last side-by-side join of two panels and its inputs.
+type joined struct {
+	left, right, out string
+	leftWidth        int
+}
+
+// besides returns besides(left, leftWidth, right), joining again only
+// when an input changed.
+func (j *joined) besides(left string, leftWidth int, right string) string {
+	if j == nil {
+		return besides(left, leftWidth, right)
+	}
+	if j.out == "" || left != j.left || right != j.right || leftWidth != j.leftWidth {
+		j.left, j.right, j.leftWidth, j.out = left, right, leftWidth, besides(left, leftWidth, right)
+	}
+	return j.out
 }
 
 // New returns the screen for src.
@@ -102,6 +124,7 @@ func New(src Source, opts Options) Model {
 		gates:    newGatesModel(s, k),
 		chart:    newHistoryModel(s),
 		footer:   newFooterModel(s, k),
+		lower:    &joined{},
 	}
 	m.setFocus(panelClasses)
 	m.setFrame(src.Frame())
@@ -380,7 +403,7 @@ func (m *Model) hints(st Status) {
 		}
 		m.keys.Pause.SetHelp("space", help)
 	}
-	m.footer.keys = m.keys
+	m.footer.setKeys(m.keys)
 }
 
 // rowCounts returns how many rows each table panel has to show.
@@ -471,7 +494,7 @@ func (m Model) View() tea.View {
 	}
 	var lower string
 	if m.sideBySide() {
-		lower = besides(m.hotPaths.View(), m.hotPaths.width, m.gates.View())
+		lower = m.lower.besides(m.hotPaths.View(), m.hotPaths.width, m.gates.View())
 	} else {
 		lower = m.hotPaths.View() + "\n" + m.gates.View()
 	}
