@@ -13,7 +13,7 @@ package segment
 //	 16 file size u64         24 directory offset u32 28 directory entries u32
 //	 32 data offset u64 (64-aligned, where table regions start)
 //	 40 tables claimed u32    44 tables dropped u32 (no room)
-//	 48 data bytes claimed u64
+//	 48 data bytes claimed u64 (a table that does not fit claims none)
 //	 56 refresh request u32 (a futex word haktop bumps)   60 haktop's pid u32
 //	directory entry, 16 bytes: state u32 (2 = ready), pid u32, table offset u64
 //	table header, 128 bytes:

@@ -20,10 +20,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// DefaultSize is the segment file's size: room for a few hundred tables
-// (one per process and publisher); the file is sparse, so only pages a
-// process touches use memory.
-const DefaultSize = 16 << 20
+// DefaultSize is the segment file's size: room for about 400 processes
+// under the shim (a table of 256 thread slots each, about 150 KiB); the
+// file is sparse, so only the pages a process touches use memory.
+const DefaultSize = 64 << 20
 
 // dirEntries is the table directory's length in a segment haktop creates.
 const dirEntries = 1024

@@ -2,6 +2,8 @@ package shim
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -149,5 +151,31 @@ func TestEveryFunctionCounts(t *testing.T) {
 				t.Errorf("P5 bytes %d, want 40000", bytes[c])
 			}
 		})
+	}
+}
+
+// TestFullSegment gives the shim a segment with room for its small table
+// only: the program runs as before, the table that found no room is
+// counted as dropped, and what fits is published.
+func TestFullSegment(t *testing.T) {
+	prog := program(t, "random_mixed.c")
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	seg, err := segment.Create(20480 + 8192)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer seg.Close()
+	cmd := exec.Command(prog, "10000", "64", "1")
+	cmd.Env = append(os.Environ(), seg.Env(), "LD_PRELOAD="+theShim(t))
+	out, err := cmd.Output()
+	if err != nil || !printed.Match(out) {
+		t.Fatalf("random_mixed in a full segment: %q, %v", out, err)
+	}
+	snap, err := seg.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap.Dropped != 1 || len(snap.Tables) != 1 || snap.Tables[0].Schema.Name != "haktop-shim" {
+		t.Fatalf("dropped %d, tables %d (want the requests table dropped, haktop-shim published)", snap.Dropped, len(snap.Tables))
 	}
 }

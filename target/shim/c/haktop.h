@@ -81,7 +81,7 @@ typedef struct { const char *env; const char *value; } haktop_gate_desc;
 #define HAKTOP_H_DATA_OFF 32    /* u64, where table regions start (64-aligned) */
 #define HAKTOP_H_NTABLES 40     /* u32 atomic, entries claimed (may pass DIR_LEN) */
 #define HAKTOP_H_DROPPED 44     /* u32 atomic, tables that found no room */
-#define HAKTOP_H_USED 48        /* u64 atomic, data bytes claimed (may pass the room) */
+#define HAKTOP_H_USED 48        /* u64 atomic, data bytes claimed */
 #define HAKTOP_H_REQUEST 56     /* u32 futex word: the reader bumps it to ask for a refresh */
 #define HAKTOP_H_CREATOR 60     /* u32, haktop's pid */
 #define HAKTOP_HEADER_SIZE 128u
@@ -242,17 +242,22 @@ static inline unsigned char *haktop__attach(void) {
 	return seg;
 }
 
-/* haktop__region claims a directory entry and size bytes of the data area. */
+/* haktop__region claims size bytes of the data area (a compare-and-swap,
+ * so a table too big for the room left takes none of it and a smaller one
+ * still fits), then a directory entry. */
 static inline unsigned char *haktop__region(unsigned char *seg, uint64_t size, uint32_t *index) {
 	uint32_t n = haktop__ld32(seg, HAKTOP_H_DIR_LEN);
-	uint64_t data = haktop__ld64(seg, HAKTOP_H_DATA_OFF);
+	uint64_t data = haktop__ld64(seg, HAKTOP_H_DATA_OFF), room = haktop__seg_size - data;
+	_Atomic uint64_t *used = haktop__a64(seg, HAKTOP_H_USED);
+	uint64_t off = atomic_load(used);
+	do {
+		if (off > room || size > room - off) {
+			atomic_fetch_add(haktop__a32(seg, HAKTOP_H_DROPPED), 1);
+			return NULL;
+		}
+	} while (!atomic_compare_exchange_weak(used, &off, off + size));
 	uint32_t i = atomic_fetch_add(haktop__a32(seg, HAKTOP_H_NTABLES), 1);
 	if (i >= n) {
-		atomic_fetch_add(haktop__a32(seg, HAKTOP_H_DROPPED), 1);
-		return NULL;
-	}
-	uint64_t off = atomic_fetch_add(haktop__a64(seg, HAKTOP_H_USED), size);
-	if (off > haktop__seg_size - data || size > haktop__seg_size - data - off) {
 		atomic_fetch_add(haktop__a32(seg, HAKTOP_H_DROPPED), 1);
 		return NULL;
 	}

@@ -507,6 +507,7 @@ __attribute__((constructor)) static void shim_start(void) {
 	req_haktop_slot *saved = req_haktop_tls;
 	req_haktop_tls = &req_haktop_sink; /* libc's allocations on the shim's behalf */
 	HAKTOP_PUBLISH(req, "requests", classes, counters, NULL, NULL, 0);
+	HAKTOP_SLOTS(diag, 8); /* bootstrap frees come from a thread or two */
 	HAKTOP_PUBLISH(diag, "haktop-shim", diag_classes, diag_counters, NULL, NULL, 0);
 	HAKTOP_ADD(diag, 0, D_BOOT_ALLOCS, atomic_load(&boot_allocs));
 	HAKTOP_ADD(diag, 0, D_BOOT_BYTES, atomic_load(&boot_bytes));
