@@ -4,6 +4,7 @@ package main
 // Ctrl-C" to bench and record: they would never end.
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -26,5 +27,14 @@ func TestGatesRefusesCyclesZero(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("haktop gates --cycles 0 still running after 20s")
+	}
+}
+
+// TestGatesHelpSaysCyclesPositive: the shared flag's "0 runs until
+// Ctrl-C" would be untrue for gates.
+func TestGatesHelpSaysCyclesPositive(t *testing.T) {
+	_, out, _ := runCLI(t, "gates", "--help")
+	if !strings.Contains(out, "--cycles int          total allocator calls across workers, more than 0 (default: run for 1s)\n") || strings.Contains(out, "until Ctrl-C") {
+		t.Errorf("gates --help:\n%s", out)
 	}
 }

@@ -125,6 +125,8 @@ func newGatesCommand(a *app) *cobra.Command {
 		},
 	}
 	wf.register(cmd.Flags())
+	// gates ends by itself: 0 (bench's "until Ctrl-C") is refused.
+	cmd.Flags().Lookup("cycles").Usage = fmt.Sprintf("total allocator calls across workers, more than 0 (default: run for %v)", gatesDefaultDuration)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of the table")
 	cmd.Flags().BoolVar(&audit, "audit", false, "list the HAKMEM_* env reads in the Go source under DIR instead of running")
 	return cmd
