@@ -103,6 +103,25 @@ func BenchmarkShimOverhead(b *testing.B) {
 			r.report(b, "shim/plain")
 		})
 	}
+	// The stats-only library on jemalloc: the allocation calls go straight
+	// to jemalloc; only the refresher thread runs.
+	b.Run("jemalloc-stats-only", func(b *testing.B) {
+		je := allocators[1]
+		needLib(b, je.lib, je.pkg)
+		plain := []string{preloadEnv(je.lib)}
+		with := []string{preloadEnv(theStatsLib(b), je.lib), seg.Env()}
+		var r ratios
+		for i := 0; i < b.N; i++ {
+			var p, w timing
+			if i%2 == 0 {
+				p, w = loopTime(b, prog, plain), loopTime(b, prog, with)
+			} else {
+				w, p = loopTime(b, prog, with), loopTime(b, prog, plain)
+			}
+			r.add(w, p)
+		}
+		r.report(b, "stats/plain")
+	})
 }
 
 // BenchmarkSampling100Hz: each iteration runs the loop under the shim

@@ -17,8 +17,8 @@ func TestBuildCachesByHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if filepath.Base(lib) != "shim-"+hash()+".so" || filepath.Dir(lib) != dir {
-		t.Errorf("built %s, want %s/shim-%s.so", lib, dir, hash())
+	if filepath.Base(lib) != "shim-"+Shim.hash()+".so" || filepath.Dir(lib) != dir {
+		t.Errorf("built %s, want %s/shim-%s.so", lib, dir, Shim.hash())
 	}
 	before, _ := os.Stat(lib)
 	if err := os.Chmod(lib, 0o555); err != nil {
@@ -56,7 +56,24 @@ func TestBuildUserCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := filepath.Join(cache, "haktop", "shim-"+hash()+".so"); lib != want {
+	if want := filepath.Join(cache, "haktop", "shim-"+Shim.hash()+".so"); lib != want {
 		t.Errorf("built %s, want %s", lib, want)
+	}
+}
+
+// TestStatsOnlyIsItsOwnBuild: the two libraries are cached side by side.
+func TestStatsOnlyIsItsOwnBuild(t *testing.T) {
+	needCC(t)
+	dir := t.TempDir()
+	a, err := Shim.BuildIn(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := StatsOnly.BuildIn(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a == b || !strings.HasPrefix(filepath.Base(b), "stats-") {
+		t.Errorf("shim %s, stats-only %s: want two files, the second stats-HASH.so", a, b)
 	}
 }

@@ -65,6 +65,23 @@ func theShim(t testing.TB) string {
 }
 
 var (
+	statsOnce sync.Once
+	statsLib  string
+	statsErr  error
+)
+
+// theStatsLib builds the stats-only library into the same cache, once.
+func theStatsLib(t testing.TB) string {
+	t.Helper()
+	theShim(t)
+	statsOnce.Do(func() { statsLib, statsErr = StatsOnly.BuildIn(filepath.Join(buildDir, "cache")) })
+	if statsErr != nil {
+		t.Fatal(statsErr)
+	}
+	return statsLib
+}
+
+var (
 	progMu sync.Mutex
 	progs  = map[string]string{}
 )

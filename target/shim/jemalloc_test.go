@@ -1,6 +1,7 @@
 package shim
 
 import (
+	"debug/elf"
 	"os"
 	"os/exec"
 	"strconv"
@@ -93,4 +94,44 @@ func TestJemallocRefreshOnRequest(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("the refresher did not answer request 1: %+v", table())
+}
+
+// TestStatsOnly preloads the stats-only library: it defines no allocation
+// function, publishes no request table, and still publishes jemalloc's
+// bins; under glibc it publishes nothing.
+func TestStatsOnly(t *testing.T) {
+	lib := theStatsLib(t)
+	f, err := elf.Open(lib)
+	if err != nil {
+		t.Fatal(err)
+	}
+	syms, err := f.DynamicSymbols()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range syms {
+		if s.Section != elf.SHN_UNDEF && (s.Name == "malloc" || s.Name == "free" || s.Name == "calloc" || s.Name == "realloc") {
+			t.Errorf("the stats-only library defines %s", s.Name)
+		}
+	}
+	prog := program(t, "random_mixed.c")
+	_, snap := runEnv(t, []string{"LD_PRELOAD=" + lib}, prog, "10000", "64", "1")
+	if len(snap.Tables) != 0 {
+		t.Errorf("glibc: %d tables, want none", len(snap.Tables))
+	}
+	je := allocators[1]
+	needLib(t, je.lib, je.pkg)
+	_, snap = runEnv(t, []string{"LD_PRELOAD=" + lib + " " + je.lib}, prog, "400000", "4096", "1234567")
+	if len(snap.Tables) != 1 {
+		t.Fatalf("jemalloc: %d tables, want the jemalloc table alone", len(snap.Tables))
+	}
+	jm := onlyTable(t, snap, "jemalloc", 0)
+	var total uint64
+	for _, v := range column(t, jm, "nrequests") {
+		total += v
+	}
+	if total < 200000 {
+		t.Errorf("jemalloc bins: %d requests, want about 200000", total)
+	}
 }

@@ -38,23 +38,45 @@ var Flags = []string{"-std=c11", "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", 
 // ErrNoCompiler says that no C compiler is installed.
 var ErrNoCompiler = errors.New("no C compiler (" + Compiler + ") to build haktop's preload shim: install gcc (apt-get install gcc)")
 
+// Library is one build of haktop_shim.c.
+type Library struct {
+	name    string   // the cached file's prefix
+	defines []string // the build's -D flags
+}
+
+var (
+	// Shim is the preload shim: it interposes the allocation functions
+	// and counts per request class, and publishes jemalloc's stats.
+	Shim = Library{"shim", nil}
+	// StatsOnly interposes nothing, so the program runs at full speed,
+	// and publishes jemalloc's own per-bin stats only.
+	StatsOnly = Library{"stats", []string{"-DHAKTOP_SHIM_INTERPOSE=0"}}
+)
+
 // Build returns the path of the shim library in the user's cache
 // directory, compiling it first if that version is not there yet.
-func Build() (string, error) {
+func Build() (string, error) { return Shim.Build() }
+
+// BuildIn is Build with the cache directory dir.
+func BuildIn(dir string) (string, error) { return Shim.BuildIn(dir) }
+
+// Build returns the path of l in the user's cache directory, compiling it
+// first if that version is not there yet.
+func (l Library) Build() (string, error) {
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		return "", fmt.Errorf("shim: %w", err)
 	}
-	return BuildIn(filepath.Join(dir, "haktop"))
+	return l.BuildIn(filepath.Join(dir, "haktop"))
 }
 
 // BuildIn is Build with the cache directory dir.
-func BuildIn(dir string) (string, error) {
+func (l Library) BuildIn(dir string) (string, error) {
 	cc, err := exec.LookPath(Compiler)
 	if err != nil {
 		return "", ErrNoCompiler
 	}
-	lib := filepath.Join(dir, "shim-"+hash()+".so")
+	lib := filepath.Join(dir, l.name+"-"+l.hash()+".so")
 	if _, err := os.Stat(lib); err == nil {
 		return lib, nil
 	}
@@ -73,7 +95,7 @@ func BuildIn(dir string) (string, error) {
 		return "", fmt.Errorf("shim: %w", err)
 	}
 	tmp := filepath.Join(src, "shim.so")
-	args := append(append([]string{}, Flags...), "-o", tmp, filepath.Join(src, "haktop_shim.c"), "-ldl")
+	args := append(append(append([]string{}, Flags...), l.defines...), "-o", tmp, filepath.Join(src, "haktop_shim.c"), "-ldl")
 	out, err := exec.Command(cc, args...).CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("shim: %s %s: %v\n%s", Compiler, strings.Join(args, " "), err, out)
@@ -85,9 +107,10 @@ func BuildIn(dir string) (string, error) {
 }
 
 // hash keys a build by the sources and the command that compiles them.
-func hash() string {
+func (l Library) hash() string {
 	h := sha256.New()
-	for _, b := range [][]byte{shimSource, header, []byte(Compiler + " " + strings.Join(Flags, " "))} {
+	cmd := Compiler + " " + strings.Join(append(append([]string{}, Flags...), l.defines...), " ")
+	for _, b := range [][]byte{shimSource, header, []byte(cmd)} {
 		fmt.Fprintf(h, "%d\n", len(b))
 		h.Write(b)
 	}

@@ -61,6 +61,31 @@
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define EXPORT __attribute__((visibility("default")))
 
+/* HAKTOP_SHIM_INTERPOSE=0 builds the stats-only library: no allocation
+ * function is interposed, so the program runs on its allocator at full
+ * speed, and only jemalloc's own stats are published. */
+#ifndef HAKTOP_SHIM_INTERPOSE
+#define HAKTOP_SHIM_INTERPOSE 1
+#endif
+
+/* ---- the next definitions */
+static struct {
+	void *(*malloc)(size_t);
+	void (*free)(void *);
+	void *(*calloc)(size_t, size_t);
+	void *(*realloc)(void *, size_t);
+	int (*posix_memalign)(void **, size_t, size_t);
+	void *(*aligned_alloc)(size_t, size_t);
+	void *(*memalign)(size_t, size_t);
+	void *(*valloc)(size_t);
+	void *(*pvalloc)(size_t);
+	size_t (*usable)(void *);
+	int (*mallctl)(const char *, void *, size_t *, void *, size_t);
+	int (*mallctlnametomib)(const char *, size_t *, size_t *);
+	int (*mallctlbymib)(const size_t *, size_t, void *, size_t *, void *, size_t);
+} next;
+
+#if HAKTOP_SHIM_INTERPOSE
 /* ---- request classes: haktop's class table */
 enum { NCLASSES = 16, LARGE = 15 };
 enum { K_CALLS, K_FREES, K_BYTES, K_FAIL, NCOUNTERS };
@@ -107,22 +132,6 @@ static const haktop_counter_desc diag_counters[NDIAG] = {
 };
 HAKTOP_TABLE(diag, 1, NDIAG, 0);
 
-/* ---- the next definitions */
-static struct {
-	void *(*malloc)(size_t);
-	void (*free)(void *);
-	void *(*calloc)(size_t, size_t);
-	void *(*realloc)(void *, size_t);
-	int (*posix_memalign)(void **, size_t, size_t);
-	void *(*aligned_alloc)(size_t, size_t);
-	void *(*memalign)(size_t, size_t);
-	void *(*valloc)(size_t);
-	void *(*pvalloc)(size_t);
-	size_t (*usable)(void *);
-	int (*mallctl)(const char *, void *, size_t *, void *, size_t);
-	int (*mallctlnametomib)(const char *, size_t *, size_t *);
-	int (*mallctlbymib)(const size_t *, size_t, void *, size_t *, void *, size_t);
-} next;
 
 static _Atomic int resolve_state; /* 0 not begun, 1 resolving, 2 resolved */
 static _Thread_local int resolving SHIM_TLS;
@@ -371,6 +380,8 @@ EXPORT size_t malloc_usable_size(void *p) {
 	return next.usable(p);
 }
 
+#endif /* HAKTOP_SHIM_INTERPOSE */
+
 /* ---- jemalloc's per-bin statistics */
 enum { JM_MAX_BINS = 64 };
 enum { J_REQUESTS, J_FAST, J_FILLS, J_FLUSHES, J_NMALLOC, J_NDALLOC, JM_NCOUNTERS };
@@ -427,7 +438,9 @@ static void jm_refresh(void) {
 
 static void *jm_refresher(void *arg) {
 	(void)arg;
+#if HAKTOP_SHIM_INTERPOSE
 	req_haktop_tls = &req_haktop_sink; /* what mallctl allocates is jemalloc's, not the program's */
+#endif
 	unsigned char *seg = haktop__seg;
 	_Atomic uint32_t *request = haktop__a32(seg, HAKTOP_H_REQUEST);
 	for (;;) {
@@ -502,6 +515,7 @@ static void jm_start(void) {
 	pthread_attr_destroy(&attr);
 }
 
+#if HAKTOP_SHIM_INTERPOSE
 __attribute__((constructor)) static void shim_start(void) {
 	resolve();
 	req_haktop_slot *saved = req_haktop_tls;
@@ -516,6 +530,15 @@ __attribute__((constructor)) static void shim_start(void) {
 		jm_start();
 	req_haktop_tls = saved;
 }
+#else
+__attribute__((constructor)) static void shim_start(void) {
+	next.mallctl = (int (*)(const char *, void *, size_t *, void *, size_t))dlsym(RTLD_DEFAULT, "mallctl");
+	(void)dlerror();
+	(void)dlerror();
+	if (next.mallctl)
+		jm_start();
+}
+#endif
 
 __attribute__((destructor)) static void shim_stop(void) {
 	if (jm_slot)
