@@ -31,10 +31,16 @@ const (
 	SortFallback
 	SortFree
 	SortRemote
+	SortLive  // blocks in use
+	SortBytes // bytes in use
 	numSortColumns
 )
 
-var sortNames = [numSortColumns]string{"class", "size", "alloc", "fast", "refill", "fallback", "free", "remote"}
+var sortNames = [numSortColumns]string{"class", "size", "alloc", "fast", "refill", "fallback", "free", "remote", "live", "bytes"}
+
+// SortColumnNames returns the --sort names, in the order s cycles through
+// them.
+func SortColumnNames() []string { return slices.Clone(sortNames[:]) }
 
 // String returns the column's --sort name.
 func (c SortColumn) String() string { return sortNames[c] }
@@ -69,7 +75,7 @@ const (
 var classTitles = [numClassCols]string{"class", "size", "alloc/s", "fast %", "refill/s", "fallback/s", "free/s", "remote/s", "live", "live bytes", "alloc/s history"}
 
 // classMinWidths are the narrowest the columns get; the sparkline takes the rest.
-var classMinWidths = []int{6, 5, 8, 7, 9, 11, 7, 9, 6, 10, 4} // room for the ▼ after each title
+var classMinWidths = []int{6, 5, 8, 7, 9, 11, 7, 9, 6, 11, 4} // room for the ▼ after each title
 
 // classDropOrder is the order columns leave a terminal too narrow for all
 // of them (80 columns drops the first two); the sorted column stays.
@@ -139,6 +145,10 @@ func (m classesModel) sortedRows() []ClassRow {
 			return r.FallbackPer
 		case SortFree:
 			return r.FreePerSec
+		case SortLive:
+			return float64(r.LiveBlocks)
+		case SortBytes:
+			return float64(r.LiveBytes)
 		}
 		return r.RemotePerSec
 	}

@@ -133,7 +133,7 @@ func TestSortFlag(t *testing.T) {
 		t.Errorf("initial sort %v", m.classes.sort)
 	}
 	_, err = ParseSortColumn("speed")
-	if err == nil || err.Error() != `--sort "speed": want one of class, size, alloc, fast, refill, fallback, free, remote` {
+	if err == nil || err.Error() != `--sort "speed": want one of class, size, alloc, fast, refill, fallback, free, remote, live, bytes` {
 		t.Errorf("bad --sort error: %v", err)
 	}
 }
@@ -532,4 +532,21 @@ func TestHintsFollowTheState(t *testing.T) {
 		t.Errorf("replay paused: footer %q", f)
 	}
 	_ = src
+}
+
+// The live columns sort too: by bytes in use, the class holding the most
+// memory comes first.
+func TestSortByLiveBytes(t *testing.T) {
+	col, err := ParseSortColumn("bytes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := drive(t, New(newFakeSource(), Options{Sort: col, Tick: -1, Dark: true}), tea.WindowSizeMsg{Width: 120, Height: 40})
+	lines := splitLines(plain(m))
+	if !strings.Contains(lines[2], "live bytes▼") || !strings.HasPrefix(lines[3], " C7 ") || !strings.HasPrefix(lines[4], " C6 ") {
+		t.Errorf("sorted by live bytes:\n%s", strings.Join(lines[2:6], "\n"))
+	}
+	if col, err := ParseSortColumn("live"); err != nil || col != SortLive {
+		t.Errorf("--sort live: %v, %v", col, err)
+	}
 }

@@ -8,6 +8,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,7 +34,7 @@ func (f *liveFlags) register(fs *pflag.FlagSet) {
 	// The view runs until you quit, not for a workload's default cycles.
 	fs.Lookup("cycles").Usage = "stop the workload after this many allocator calls across workers (default: run until you quit with q); the view stays up with the run's last rates"
 	fs.Lookup("duration").Usage = "stop the workload after this long, e.g. 30s (default: run until you quit)"
-	fs.StringVar(&f.sort, "sort", "class", "classes table sort column: class, size, alloc, fast, refill, fallback, free, remote")
+	fs.StringVar(&f.sort, "sort", "class", "classes table sort column: "+strings.Join(tui.SortColumnNames(), ", "))
 	fs.DurationVar(&f.interval, "interval", sampler.DefaultInterval, "sampling interval")
 	fs.BoolVar(&f.noProfile, "no-profile", false, "do not profile the CPU (no CPU % per path)")
 }
@@ -123,6 +124,6 @@ func newReplayCommand(a *app) *cobra.Command {
 			return tui.Run(cmd.Context(), src, tui.Options{Sort: col, Replay: true, Dark: true}, os.Stdin, a.stdout)
 		},
 	}
-	cmd.Flags().StringVar(&sort, "sort", "class", "classes table sort column: class, size, alloc, fast, refill, fallback, free, remote")
+	cmd.Flags().StringVar(&sort, "sort", "class", "classes table sort column: "+strings.Join(tui.SortColumnNames(), ", "))
 	return cmd
 }
