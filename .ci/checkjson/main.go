@@ -6,7 +6,9 @@
 // asked, and the counter invariants: allocs+frees = cycles, every block
 // freed (frees+drained = allocs), and per class alloc_calls = fast + refill
 // + fallback and free_calls = fast + remote + fallback, with the class
-// totals equal to the workload's own calls plus the drain.
+// totals equal to the workload's own calls plus the drain; tiny_fast's hits
+// equal the tiny classes' alloc_fast + free_fast, slow_entry's the other
+// calls, and the large row has no fast alloc.
 package main
 
 import (
@@ -119,6 +121,31 @@ func check(r io.Reader, name string, cycles int64, remote bool) ([]string, error
 	}
 	if rep.Invalid.Total() != 0 {
 		bad("%d invalid frees", rep.Invalid.Total())
+	}
+	// Counts that must agree exactly (the allocator's package doc): the
+	// inline fast paths' hits are the tiny classes' fast counts, every
+	// other call is a slow-path entry, and the large row, every block an
+	// mmap, has no fast alloc and the size of its smallest request.
+	hits := map[string]uint64{}
+	for _, ph := range rep.Paths {
+		hits[ph.ID] = ph.Hits
+	}
+	var fast uint64
+	for i, c := range rep.Classes {
+		if i < allocator.NumTinyClasses {
+			fast += c.AllocFast + c.FreeFast
+		}
+	}
+	if hits["tiny_fast"] != fast {
+		bad("tiny_fast hits %d != the tiny classes' alloc_fast + free_fast %d", hits["tiny_fast"], fast)
+	}
+	if want := allocs + frees - fast + rep.Invalid.Total(); hits["slow_entry"] != want {
+		bad("slow_entry hits %d != the calls that missed the fast path %d", hits["slow_entry"], want)
+	}
+	if len(rep.Classes) == allocator.NumClasses {
+		if l := rep.Classes[allocator.LargeClass]; l.AllocFast != 0 || l.Size != allocator.MaxPoolSize+1 {
+			bad("large row: alloc_fast %d, size %d; want 0 (every block an mmap) and %d", l.AllocFast, l.Size, allocator.MaxPoolSize+1)
+		}
 	}
 	return p, nil
 }

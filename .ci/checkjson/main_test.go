@@ -63,6 +63,18 @@ func TestCheck(t *testing.T) {
 	if p := checkReport(t, rep, workload.Larson, true); strings.Join(p, "\n") != strings.Join(want, "\n") {
 		t.Errorf("tampered report:\n%s\nwant:\n%s", strings.Join(p, "\n"), strings.Join(want, "\n"))
 	}
+	// Hits that disagree with the classes' fast counts, and a large row
+	// with fast allocs or size 0.
+	rep = report(t, workload.RandomMixed)
+	rep.Paths[allocator.PathSlowEntry].Hits += 52
+	rep.Classes[allocator.LargeClass].Size = 0
+	want = []string{
+		fmt.Sprintf("slow_entry hits %d != the calls that missed the fast path %d", rep.Paths[allocator.PathSlowEntry].Hits, rep.Paths[allocator.PathSlowEntry].Hits-52),
+		fmt.Sprintf("large row: alloc_fast 0, size 0; want 0 (every block an mmap) and %d", allocator.MaxPoolSize+1),
+	}
+	if p := checkReport(t, rep, workload.RandomMixed, false); strings.Join(p, "\n") != strings.Join(want, "\n") {
+		t.Errorf("report with disagreeing counts:\n%s\nwant:\n%s", strings.Join(p, "\n"), strings.Join(want, "\n"))
+	}
 	if _, err := check(strings.NewReader(`{"workload":"x","extra":1}`), "", 0, false); err == nil {
 		t.Error("unknown field accepted")
 	}
