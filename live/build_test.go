@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/workload"
 )
@@ -52,5 +53,31 @@ func TestLargeRowHasNoFastRatio(t *testing.T) {
 	}
 	if f.Classes[3].FastRatio != 0.5 {
 		t.Errorf("C3 fast ratio %v, want 0.5", f.Classes[3].FastRatio)
+	}
+}
+
+// TestDefaultSettingsRaiseNoBanner: a live random_mixed session on default
+// gate values (tiny refills counted, no flush or fallback yet, past warm-up)
+// shows no path NEVER EXECUTED, so the banner stays empty: HAKMEM_SS_MAX=0
+// switches the fallback off, and the flush is IDLE while the cap acts
+// through refills.
+func TestDefaultSettingsRaiseNoBanner(t *testing.T) {
+	var s sampler.Sample
+	s.Elapsed = 5e9
+	s.Snap.StatsCompiled = true
+	s.Snap.Paths[allocator.PathTinyFast] = 1e8
+	s.Snap.Paths[allocator.PathTinyRefill] = 40
+	s.Snap.Paths[allocator.PathPoolV1Alloc] = 1e5
+	s.Snap.Paths[allocator.PathPoolV1Free] = 1e5
+	f := buildFrame(frameInput{spec: workload.DefaultSpec(workload.RandomMixed), sample: s, gates: allocator.DefaultConfig().Gates()})
+	for _, p := range f.Paths {
+		if p.Verdict == profile.NeverExecuted || p.Verdict == profile.Inconsistent {
+			t.Errorf("default settings: path %s %s", p.Key, p.Verdict)
+		}
+	}
+	for _, g := range f.Gates {
+		if g.Verdict == profile.NeverExecuted {
+			t.Errorf("default settings: gate %s NEVER EXECUTED", g.Env)
+		}
 	}
 }
