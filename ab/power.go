@@ -96,7 +96,8 @@ func SequentialDesign(n int) Design {
 			d.Looks = append(d.Looks, Look{k, k, InterimAlpha})
 		}
 	}
-	final := Alpha - InterimAlpha*float64(len(d.Looks))
+	// Rounded, so the level prints as 0.044 rather than 0.044000000000000004.
+	final := math.Round((Alpha-InterimAlpha*float64(len(d.Looks)))*1e9) / 1e9
 	d.Looks = append(d.Looks, Look{n, n, final})
 	return d
 }
