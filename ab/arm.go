@@ -43,6 +43,10 @@ func ParseArm(name, spec, tags string) (Arm, error) {
 			return Arm{}, fmt.Errorf("%s: %q is not NAME=VALUE: want %s", flag, pair, envForm)
 		}
 		if allocator.Gates.Lookup(env) == nil {
+			if allocator.LooksLikeGate(env) {
+				return Arm{}, fmt.Errorf("%s: %s is not a gate the allocator reads: did you mean %s? (want one of %s)",
+					flag, env, allocator.Gates.Closest(env), gateNames())
+			}
 			return Arm{}, fmt.Errorf("%s: %s is not a gate the allocator reads: want one of %s", flag, env, gateNames())
 		}
 		if _, dup := given[env]; dup {

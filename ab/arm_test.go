@@ -29,7 +29,7 @@ func TestParseArmErrors(t *testing.T) {
 	cases := []struct{ name, spec, tags, want string }{
 		{"A", "HAKMEM_POOL_V2_ENABLED", "", `--a: "HAKMEM_POOL_V2_ENABLED" is not NAME=VALUE: want space-separated HAKMEM_NAME=VALUE pairs, e.g. 'HAKMEM_POOL_V2_ENABLED=1 HAKMEM_POOL_V2_CLASSES=0x7F'`},
 		{"B", "=1", "", `--b: "=1" is not NAME=VALUE: want space-separated HAKMEM_NAME=VALUE pairs, e.g. 'HAKMEM_POOL_V2_ENABLED=1 HAKMEM_POOL_V2_CLASSES=0x7F'`},
-		{"B", "HAKMEM_POOL_V2_ENABLE=1", "", "--b: HAKMEM_POOL_V2_ENABLE is not a gate the allocator reads: want one of HAKMEM_PROFILE, HAKMEM_TINY_CACHE_CAP, HAKMEM_SS_MEM_LEAN, HAKMEM_SS_MAX, HAKMEM_POOL_V2_ENABLED, HAKMEM_POOL_V2_CLASSES, HAKMEM_POOL_V2_PAGES, HAKMEM_POOL_V2_STATS"},
+		{"B", "HAKMEM_POOL_V2_ENABLE=1", "", "--b: HAKMEM_POOL_V2_ENABLE is not a gate the allocator reads: did you mean HAKMEM_POOL_V2_ENABLED? (want one of HAKMEM_PROFILE, HAKMEM_TINY_CACHE_CAP, HAKMEM_SS_MEM_LEAN, HAKMEM_SS_MAX, HAKMEM_POOL_V2_ENABLED, HAKMEM_POOL_V2_CLASSES, HAKMEM_POOL_V2_PAGES, HAKMEM_POOL_V2_STATS)"},
 		{"A", "GOGC=off", "", "--a: GOGC is not a gate the allocator reads: want one of HAKMEM_PROFILE, HAKMEM_TINY_CACHE_CAP, HAKMEM_SS_MEM_LEAN, HAKMEM_SS_MAX, HAKMEM_POOL_V2_ENABLED, HAKMEM_POOL_V2_CLASSES, HAKMEM_POOL_V2_PAGES, HAKMEM_POOL_V2_STATS"},
 		{"A", "HAKMEM_POOL_V2_ENABLED=yes", "", `--a: HAKMEM_POOL_V2_ENABLED="yes" is not valid: want 0, 1, true or false`},
 		{"A", "HAKMEM_POOL_V2_CLASSES=0x80", "", `--a: HAKMEM_POOL_V2_CLASSES="0x80" is not valid: want a 7-bit mask, hex like 0x7F or decimal`},

@@ -380,22 +380,22 @@ func (u UnknownGate) hint() string {
 
 // UnknownGates returns, in environ's order, every variable of environ
 // (NAME=VALUE entries, as os.Environ gives them) that LooksLikeGate but is
-// not declared, each with the declared name closest to it: the same name in
-// another case, else the one at the smallest edit distance (the first in
-// registry order on a tie).
+// not declared, each with the declared name closest to it (Closest).
 func UnknownGates(environ []string) []UnknownGate {
 	var out []UnknownGate
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
 		if LooksLikeGate(name) && Gates.Lookup(name) == nil {
-			out = append(out, UnknownGate{Name: name, Closest: Gates.closest(name)})
+			out = append(out, UnknownGate{Name: name, Closest: Gates.Closest(name)})
 		}
 	}
 	return out
 }
 
-// closest returns the declared name nearest to name, case ignored.
-func (r GateRegistry) closest(name string) string {
+// Closest returns the declared name nearest to name, case ignored: the
+// same name in another case, else the one at the smallest edit distance
+// (the first in registry order on a tie).
+func (r GateRegistry) Closest(name string) string {
 	upper := strings.ToUpper(name)
 	best, bestD := "", -1
 	for _, g := range r {

@@ -90,7 +90,7 @@ func TestABUsageErrors(t *testing.T) {
 	}{
 		{[]string{"ab", "--a", "HAKMEM_POOL_V2_ENABLED"}, `haktop: --a: "HAKMEM_POOL_V2_ENABLED" is not NAME=VALUE: want space-separated HAKMEM_NAME=VALUE pairs, e.g. 'HAKMEM_POOL_V2_ENABLED=1 HAKMEM_POOL_V2_CLASSES=0x7F'`},
 		{[]string{"ab", "--b", "HAKMEM_POOL_V2_ENABLED=on"}, `haktop: --b: HAKMEM_POOL_V2_ENABLED="on" is not valid: want 0, 1, true or false`},
-		{[]string{"ab", "--b", "HAKMEM_NOPE=1"}, "haktop: --b: HAKMEM_NOPE is not a gate the allocator reads: want one of HAKMEM_PROFILE, HAKMEM_TINY_CACHE_CAP, HAKMEM_SS_MEM_LEAN, HAKMEM_SS_MAX, HAKMEM_POOL_V2_ENABLED, HAKMEM_POOL_V2_CLASSES, HAKMEM_POOL_V2_PAGES, HAKMEM_POOL_V2_STATS"},
+		{[]string{"ab", "--b", "HAKMEM_NOPE=1"}, "haktop: --b: HAKMEM_NOPE is not a gate the allocator reads: did you mean HAKMEM_PROFILE? (want one of HAKMEM_PROFILE, HAKMEM_TINY_CACHE_CAP, HAKMEM_SS_MEM_LEAN, HAKMEM_SS_MAX, HAKMEM_POOL_V2_ENABLED, HAKMEM_POOL_V2_CLASSES, HAKMEM_POOL_V2_PAGES, HAKMEM_POOL_V2_STATS)"},
 		{[]string{"ab", "--tags-a", "no-stats"}, `haktop: --tags-a: "no-stats" is not a build tag: want comma-separated tags of letters, digits, _ and ., e.g. haktop_nostats`},
 		{[]string{"ab", "--runs", "0"}, "haktop: --runs 0 is too few: the Mann-Whitney test cannot reach p < 0.05 with fewer than 4 runs per arm; want --runs 4 or more, or --runs auto --expect PCT"},
 		{[]string{"ab", "--runs", "3"}, "haktop: --runs 3 is too few: the Mann-Whitney test cannot reach p < 0.05 with fewer than 4 runs per arm; want --runs 4 or more, or --runs auto --expect PCT"},
