@@ -254,7 +254,7 @@ func diffText(doc diffDoc) string {
 	b.WriteString("\nclasses (mean rates per second; fast % in points)\n")
 	t := textfmt.NewTable(2, "class", "rate", "A", "B", "delta")
 	rows := 0
-	for _, c := range doc.Classes {
+	for i, c := range doc.Classes { // every class, in class order
 		for _, r := range []struct {
 			name string
 			v    diffValue
@@ -264,7 +264,7 @@ func diffText(doc diffDoc) string {
 			}
 			rows++
 			t.Row(c.Class, r.name, textfmt.Rate(r.v.A), textfmt.Rate(r.v.B), textfmt.Change(r.v.A, r.v.B))
-			if r.name == "alloc/s" {
+			if r.name == "alloc/s" && allocator.FastMeasured(i) { // the large row has no fast path
 				t.Row(c.Class, "fast %", textfmt.Points(c.FastRatio.A), textfmt.Points(c.FastRatio.B), textfmt.Signed(c.FastRatio.Points)+" pt")
 			}
 		}
