@@ -102,6 +102,30 @@ func TestWriteTextGoldenWarnings(t *testing.T) {
 	golden(t, "go_noisy.txt", buf.Bytes())
 }
 
+// A --runs auto comparison that stopped at its first early-stop look: the
+// plan (capped by --max-runs), the looks, the 99.8% interval of that look
+// and the early stop all show.
+func TestWriteTextGoldenAutoStopped(t *testing.T) {
+	a := make([]float64, 13)
+	b := make([]float64, 13)
+	for i := range a {
+		a[i] = 40e6 + float64(i%5)*0.3e6
+		b[i] = 46e6 + float64(i%4)*0.4e6
+	}
+	o := fixedOutcome(t, "mid_pool", "HAKMEM_POOL_V2_ENABLED=0", "HAKMEM_POOL_V2_ENABLED=1", a, b)
+	o.Planned, o.Design, o.StoppedAt, o.Expect, o.MaxRuns = 50, SequentialDesign(50), 13, 1, 50
+	o.Auto = &AutoPlan{PilotRuns: 4, Plan: Plan(1, 0.03, 50, true)}
+	rep, err := Analyze(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteText(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "auto_stopped.txt", buf.Bytes())
+}
+
 // The benchfmt file is byte-exact, and reading it back gives every measured
 // run's arm and ops/s exactly.
 func TestWriteBenchfmtRoundTrip(t *testing.T) {

@@ -42,7 +42,8 @@ const (
 	Undecided Verdict = "UNDECIDED"
 )
 
-// Confidence is the level of every interval in a Report.
+// Confidence is the level of each arm's median interval. The delta's
+// interval is at the level of the test that decided (1 - its look's Alpha).
 const Confidence = 0.95
 
 // MaxCV is the coefficient of variation above which a Report warns that the
@@ -224,8 +225,15 @@ func Analyze(o Outcome) (Report, error) {
 		rep.Verdict = Neutral
 		rep.Reason = "no significant difference " + observed
 	}
+	if o.StoppedAt > 0 {
+		rep.Reason += fmt.Sprintf("; stopped early after %d of %d planned runs per arm", o.StoppedAt, o.Planned)
+	}
 	if m := rep.Resolution.MDEPercent; m != nil && rep.Verdict != NoOp {
-		rep.Reason += fmt.Sprintf("; this run resolves changes of %.2f%% or more (%.0f%% power)", *m, Power*100)
+		what := "this run resolves"
+		if o.StoppedAt > 0 {
+			what = fmt.Sprintf("the plan of %d runs resolves", o.Planned)
+		}
+		rep.Reason += fmt.Sprintf("; %s changes of %.2f%% or more (%.0f%% power)", what, *m, Power*100)
 		if rep.Verdict == Neutral && !rep.AA {
 			if math.Abs(rep.Delta.Percent) < *m {
 				rep.Reason += fmt.Sprintf("; the observed %+.2f%% is below it", rep.Delta.Percent)
@@ -233,9 +241,6 @@ func Analyze(o Outcome) (Report, error) {
 				rep.Reason += fmt.Sprintf("; the observed %+.2f%% is not below it, but the runs overlap too much to call it", rep.Delta.Percent)
 			}
 		}
-	}
-	if o.StoppedAt > 0 {
-		rep.Reason += fmt.Sprintf("; stopped early after %d of %d planned runs per arm", o.StoppedAt, o.Planned)
 	}
 	return rep, nil
 }
