@@ -324,10 +324,12 @@ func TestBadFilesAreErrors(t *testing.T) {
 		{"huge-line", bytes.Repeat([]byte("{"), maxRecordBytes+10), "record 1: longer than 4194304 bytes: not a haktop recording line"},
 		{"counter-back", rewrite(t, good, 2, setCounter(t, lines[2], 0, 0, 0)),
 			"record 3: corrupt: class C0 alloc_calls goes back from 7 to 0 within counter epoch 0 (counters only grow until a restart)"},
-		// A spike to 2^64-1 is the rate of 7.4e19/s report once printed: the next sample gives it away.
+		// A spike to 2^64-1 is the rate of 7.4e19/s report once printed, even as the last sample.
 		{"counter-spike", rewrite(t, good, 2, setCounter(t, lines[2], 1, 5, math.MaxUint64)),
-			"record 4: corrupt: class C1 free_calls goes back from 18446744073709551615 to 40 within counter epoch 0 (counters only grow until a restart)"},
-		{"footer-totals", rewrite(t, good, 13, setCounter(t, lines[13], 11, 0, math.MaxUint64)),
+			"record 3: corrupt: class C1 free_calls jumps from 0 to 18446744073709551615, more than 2^53 events between two samples"},
+		{"last-sample-spike", rewrite(t, good, 13, setCounter(t, lines[13], 11, 0, math.MaxUint64)),
+			"record 14: corrupt: class P3 alloc_calls jumps from 0 to 18446744073709551615, more than 2^53 events between two samples"},
+		{"footer-totals", rewrite(t, good, 14, bytes.Replace(lines[14], []byte(`"ops":`), []byte(`"ops":1`), 1)),
 			"record 15: corrupt: the footer's totals differ from the sum of the samples' counters"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -350,11 +350,14 @@ func (s *Session) decodeSample(num int, line []byte) (Record, error) {
 			return Record{}, s.fail(num, "corrupt: elapsed time goes back from %v to %v", p.Elapsed, smp.Elapsed)
 		case smp.Epoch < p.Epoch:
 			return Record{}, s.fail(num, "corrupt: counter epoch goes back from %d to %d", p.Epoch, smp.Epoch)
-		case smp.Epoch == p.Epoch:
-			if what, from, to, back := wentBack(p, smp); back {
-				return Record{}, s.fail(num, "corrupt: %s goes back from %d to %d within counter epoch %d (counters only grow until a restart)", what, from, to, smp.Epoch)
-			}
 		}
+	}
+	base := Sample{} // an epoch's counters start from zero
+	if s.samples > 0 && s.prev.Epoch == smp.Epoch {
+		base = s.prev
+	}
+	if msg, bad := badCounter(base, smp); bad {
+		return Record{}, s.fail(num, "corrupt: %s", msg)
 	}
 	if smp.Seq < 0 || smp.Epoch < 0 || smp.EpochStart < 0 || smp.EpochStart > smp.Elapsed {
 		return Record{}, s.fail(num, "corrupt: seq %d, epoch %d starting at %v, elapsed %v", smp.Seq, smp.Epoch, smp.EpochStart, smp.Elapsed)
@@ -447,24 +450,43 @@ func Load(path string) (*Recording, error) {
 	return r, nil
 }
 
-// wentBack returns the first cumulative counter of b, a sample of a's
-// epoch, that is lower than in a: a corrupt sample, since counters only
-// grow within an epoch. Gauges (memory mapped now, heaps) may fall.
-func wentBack(a, b Sample) (what string, from, to uint64, back bool) {
-	if b.Ops < a.Ops {
-		return "ops", uint64(a.Ops), uint64(max(b.Ops, 0)), true
+// maxCounterStep bounds how far a cumulative counter can move between two
+// samples: 2^53 events would take a core calling the allocator every
+// nanosecond over 100 days. A larger step is a corrupt value, whose rate
+// (up to 7.4e19/s) no report may print.
+const maxCounterStep = 1 << 53
+
+// badCounter returns the first cumulative counter (ops, class counters,
+// path hits, invalid frees) that is lower in b than in a, an earlier
+// sample of its epoch (counters only grow until a restart), or that moved
+// by more than maxCounterStep; a is the zero Sample for an epoch's first
+// sample. Gauges (memory mapped now, heaps) may fall and are not checked.
+func badCounter(a, b Sample) (msg string, bad bool) {
+	check := func(what string, from, to uint64) bool {
+		switch {
+		case to < from:
+			msg = fmt.Sprintf("%s goes back from %d to %d within counter epoch %d (counters only grow until a restart)", what, from, to, b.Epoch)
+		case to-from > maxCounterStep:
+			msg = fmt.Sprintf("%s jumps from %d to %d, more than 2^53 events between two samples", what, from, to)
+		default:
+			return false
+		}
+		return true
+	}
+	if check("ops", uint64(max(a.Ops, 0)), uint64(max(b.Ops, 0))) {
+		return msg, true
 	}
 	for c := range b.Snap.Classes {
 		x, y := counterRow(&a.Snap.Classes[c].Counters), counterRow(&b.Snap.Classes[c].Counters)
 		for k := range y {
-			if *y[k] < *x[k] {
-				return "class " + allocator.ClassName(c) + " " + counterNames[k], *x[k], *y[k], true
+			if check("class "+allocator.ClassName(c)+" "+counterNames[k], *x[k], *y[k]) {
+				return msg, true
 			}
 		}
 	}
 	for p := range b.Snap.Paths {
-		if b.Snap.Paths[p] < a.Snap.Paths[p] {
-			return "path " + allocator.PathID(p).String() + " hits", a.Snap.Paths[p], b.Snap.Paths[p], true
+		if check("path "+allocator.PathID(p).String()+" hits", a.Snap.Paths[p], b.Snap.Paths[p]) {
+			return msg, true
 		}
 	}
 	x, y := a.Snap.Invalid, b.Snap.Invalid
@@ -475,9 +497,9 @@ func wentBack(a, b Sample) (what string, from, to uint64, back bool) {
 		{"page_of_fail_header_missing", x.HeaderMissing, y.HeaderMissing}, {"page_of_fail_out_of_range", x.OutOfRange, y.OutOfRange},
 		{"page_of_fail_misaligned", x.Misaligned, y.Misaligned}, {"page_of_fail_unknown", x.Unknown, y.Unknown},
 	} {
-		if v.to < v.from {
-			return v.name, v.from, v.to, true
+		if check(v.name, v.from, v.to) {
+			return msg, true
 		}
 	}
-	return "", 0, 0, false
+	return "", false
 }
