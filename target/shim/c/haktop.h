@@ -6,9 +6,9 @@
  * environment variable HAKTOP_SEGMENT; this header owns the C side of its
  * binary layout (target/segment/layout.go owns the Go side, and a test
  * compiles this header to check that both agree). A process maps the file
- * read-write, claims a table in it (one atomic add on the table count and
- * one on the bytes used), writes the table's schema and publishes it with a
- * release store. Each thread claims one cache-line-padded slot of the table
+ * read-write, claims a table in it (a compare-and-swap on the bytes used,
+ * an atomic add on the table count), writes the table's schema and
+ * publishes it with a release store. Each thread claims one cache-line-padded slot of the table
  * with a compare-and-swap the first time it counts, and from then on counts
  * with a plain increment of its own slot through a thread-local pointer: no
  * lock and no atomic read-modify-write on the hot path. haktop sums the
@@ -22,11 +22,13 @@
  * never writes the parent's slots. exec: the new image attaches anew, as
  * its own tables. haktop reads every table and knows each one's pid.
  *
- * Usage (all at file scope but the last three):
+ * Usage, in C11 with _GNU_SOURCE defined before the first #include (the
+ * descriptors and HAKTOP_TABLE at file scope, the rest in functions):
  *   static const haktop_class_desc cls[] = {{"C0", 1, 8}, ...};
  *   static const haktop_counter_desc ctr[] = {{"alloc_calls", HAKTOP_ROLE_CALLS}, ...};
  *   static const haktop_path_desc paths[] = {{0, "tiny fast"}, ...};
  *   HAKTOP_TABLE(hk, 8, 4, 2);                       // classes, counters, paths
+ *   HAKTOP_SLOTS(hk, 64);                            // optional: thread slots (256)
  *   HAKTOP_PUBLISH(hk, "my-allocator", cls, ctr, paths, gates, ngates);  // once, at init
  *   HAKTOP_COUNT(hk, class_index, counter_index);    // hot path
  *   HAKTOP_ADD(hk, class_index, counter_index, n);
