@@ -52,7 +52,7 @@ func TestRecordWritesExactCounters(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := len(rec.Samples)
-	want := regexp.MustCompile(`^recorded ` + itoa(n) + ` samples of random_mixed over \d+ms to ` + regexp.QuoteMeta(out) + ` \(` + itoa(n+2) + ` records; done\)\n$`)
+	want := regexp.MustCompile(`^recorded ` + itoa(n) + ` samples of random_mixed over (\d+ms|\d+(\.\d+)?s) to ` + regexp.QuoteMeta(out) + ` \(` + itoa(n+2) + ` records; done\)\n$`)
 	if !want.MatchString(stdout) {
 		t.Errorf("stdout %q does not match %s", stdout, want)
 	}
