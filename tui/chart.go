@@ -15,9 +15,9 @@ import (
 	"github.com/haktop/haktop/textfmt"
 )
 
-// minChartHeight is the fewest rows the chart is shown in: a title and
-// three rows of bars.
-const minChartHeight = 4
+// minChartHeight is the fewest rows the chart is shown in: a title and a
+// row of bars (the rows would otherwise be blank).
+const minChartHeight = 2
 
 // chartGutter is the width of the scale left of the bars, "71.2M ┤".
 const chartGutter = 8

@@ -406,9 +406,14 @@ func (m *Model) hints(st Status) {
 	m.footer.setKeys(m.keys)
 }
 
-// rowCounts returns how many rows each table panel has to show.
-func (m Model) rowCounts() [numPanels]int {
-	return [numPanels]int{m.classes.count(), m.hotPaths.count(), len(m.gates.gates)}
+// rowCounts returns how many rows each table panel has to show, and the
+// banner's (0 when it has nothing to say: its row goes to the panels).
+func (m Model) rowCounts() [numPanels + 1]int {
+	banner := 0
+	if m.gates.banner(m.width) != "" {
+		banner = 1
+	}
+	return [numPanels + 1]int{m.classes.count(), m.hotPaths.count(), len(m.gates.gates), banner}
 }
 
 // sideBySide reports whether hot paths and gates share a row.
@@ -428,10 +433,9 @@ func (m *Model) layout() {
 	m.header.setWidth(w)
 	m.footer.setWidth(w)
 	footerH := lipgloss.Height(m.footer.View())
-	const bannerH = 1
-	rest := m.height - m.header.height() - footerH - bannerH
-
 	counts := m.rowCounts()
+	rest := m.height - m.header.height() - footerH - counts[numPanels]
+
 	classNeed := max(counts[panelClasses], 1) + 1
 	if len(m.frame.Classes) == 0 {
 		classNeed = 17
@@ -504,7 +508,10 @@ func (m Model) View() tea.View {
 	if c := m.chart.View(); c != "" {
 		parts = append(parts, c)
 	}
-	parts = append(parts, m.gates.banner(m.width), m.footer.View())
+	if b := m.gates.banner(m.width); b != "" {
+		parts = append(parts, b)
+	}
+	parts = append(parts, m.footer.View())
 	lines := strings.Split(strings.Join(parts, "\n"), "\n")
 	v.SetContent(strings.Join(lines[:min(len(lines), m.height)], "\n"))
 	return v

@@ -550,3 +550,23 @@ func TestSortByLiveBytes(t *testing.T) {
 		t.Errorf("--sort live: %v, %v", col, err)
 	}
 }
+
+// With nothing to warn about, the banner's row goes to the panels: no
+// blank row above the footer.
+func TestNoBlankBannerRow(t *testing.T) {
+	src := newFakeSource()
+	for i := range src.frame.Paths {
+		src.frame.Paths[i].Verdict = ""
+	}
+	m := drive(t, New(src, Options{Tick: -1, Dark: true}), tea.WindowSizeMsg{Width: 200, Height: 60})
+	lines := splitLines(plain(m))
+	if len(lines) != 60 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	for i, l := range lines[2:] {
+		if strings.TrimSpace(l) == "" {
+			t.Errorf("line %d is blank:\n%s", i+3, plain(m))
+			break
+		}
+	}
+}
