@@ -246,18 +246,27 @@ func unitMDE(d Design) float64 {
 }
 
 // tabledMDE returns d's unit MDE from mde_table.go when d is a fixed or
-// sequential design of the equal run counts it holds.
+// sequential design of equal run counts. Past the table's last run count it
+// scales the last entry by sqrt(last/n), the large-sample law of any
+// location test (simulating 200 runs per arm takes half a minute); the
+// scaled value is within 2% of a simulation at 100 runs (TestMDEPastTable;
+// 1.3% at 200 for the sequential design, measured once).
 func tabledMDE(d Design) (float64, bool) {
 	n := d.Final().RunsA
 	i := n - mdeTableFirst
-	if i < 0 || i >= len(mdeFixed) {
+	if i < 0 {
 		return 0, false
+	}
+	scale := 1.0
+	if i >= len(mdeFixed) {
+		i = len(mdeFixed) - 1
+		scale = math.Sqrt(float64(mdeTableLast) / float64(n))
 	}
 	switch key := d.key(); key {
 	case FixedDesign(n).key():
-		return mdeFixed[i], true
+		return mdeFixed[i] * scale, true
 	case SequentialDesign(n).key():
-		return mdeSequential[i], true
+		return mdeSequential[i] * scale, true
 	}
 	return 0, false
 }
