@@ -21,8 +21,9 @@ package ab
 // threshold (the smallest over the looks) and the MDE is the Power quantile
 // of those thresholds: one pass, no search over d, monotone by construction.
 // In log space the spread only scales the thresholds, so the simulation runs
-// once per design at CV 1 and a report multiplies by its CV, the two arms'
-// CVs pooled as sqrt((cvA²+cvB²)/2). That pooling is the one approximation
+// once per design at CV 1 (mde_table.go holds the designs of up to 80 runs
+// per arm; others are simulated on first use) and a report multiplies by its
+// CV, the two arms' CVs pooled as sqrt((cvA²+cvB²)/2). That pooling is the one approximation
 // (the arms' spreads may differ); TestMDESeedTable checks it against a direct
 // simulation with the arms' own CVs and benchmath's test.
 //
