@@ -170,7 +170,7 @@ screen | grep -E '^ C7 ' | grep -q '[▁▂▃▄▅▆▇█]' && fail "C7 keep
 echo "-- r records; on q the shell shows every file the session wrote"
 keys r
 wait_for '● REC haktop-session-[0-9]{8}-[0-9]{6}\.jsonl'
-sleep 2
+sleep 4 # long enough that the replay below is still playing when it is read
 quit
 rec=$(cd "$tmp" && ls haktop-session-*.jsonl | head -1)
 wait_for "^haktop: wrote $rec\$"
