@@ -14,7 +14,8 @@
  * - Every block has a 16-byte header holding its class. Memory comes from
  *   1 MiB mmap'd chunks, carved under a mutex.
  * The driver runs THREADS threads of a random mixed loop (xorshift32, WS
- * slots each; one draw in 8 is a pool size) and prints its totals, which
+ * slots each; one draw in 8 is a pool size; all wait for each other after
+ * their first allocation) and prints its totals, which
  * the tests compare with the counters haktop reads. Built with
  * -DHAKTOP_STATS=0 it counts nothing and publishes nothing.
  */
@@ -208,6 +209,8 @@ static void hk_init(void) {
 /* ---- the driver */
 static long cycles;
 static int ws;
+/* every worker has counted (so holds its slot) before any may finish */
+static pthread_barrier_t started;
 typedef struct { uint32_t seed; long allocs, frees, pool, large; } worker;
 
 static uint32_t xs(uint32_t *s) {
@@ -239,7 +242,8 @@ static void *drive(void *arg) {
 		unsigned char *p = hk_alloc(n);
 		p[0] = (unsigned char)r;
 		slots[idx] = p;
-		w->allocs++;
+		if (w->allocs++ == 0)
+			pthread_barrier_wait(&started);
 	}
 	for (int i = 0; i < ws; i++)
 		if (slots[i])
@@ -252,9 +256,10 @@ int main(int argc, char **argv) {
 	cycles = argc > 1 ? atol(argv[1]) : 1000000;
 	ws = argc > 2 ? atoi(argv[2]) : 1024;
 	int threads = argc > 3 ? atoi(argv[3]) : 2;
-	if (threads < 1 || threads > 64 || ws < 1)
+	if (threads < 1 || threads > 64 || ws < 1 || cycles < 1)
 		return 2;
 	hk_init();
+	pthread_barrier_init(&started, NULL, (unsigned)threads);
 	worker w[64];
 	pthread_t tid[64];
 	for (int i = 0; i < threads; i++) {
