@@ -76,10 +76,7 @@ const maxStatusLines = 3
 func (m headerModel) renderLine1() string {
 	s, f := m.styles, m.frame
 	field := func(k, v string) string { return s.HeaderKey.Render(k) + " " + s.HeaderVal.Render(v) }
-	workers := "workers"
-	if f.Workers == 1 {
-		workers = "worker"
-	}
+	workers := textfmt.Noun(f.Workers, "worker")
 	line := func(params, gc, pause bool, sep string) []string {
 		name := f.Workload
 		if params && f.Params != "" {
