@@ -99,6 +99,9 @@ func medianCell(s ArmStats) string {
 // PlanLine says what --runs auto planned, and when the cap is below the need.
 func PlanLine(au AutoPlan) string {
 	p := au.Plan
+	if p.Runs == 0 {
+		return fmt.Sprintf("plan: none, interrupted during the pilot of %d runs per arm", au.PilotRuns)
+	}
 	head := fmt.Sprintf("plan: after a pilot of %d runs per arm at CV %.2f%% (both arms' runs pooled), ", au.PilotRuns, p.CV*100)
 	if p.Capped {
 		return head + fmt.Sprintf("%+.2f%% needs about %d runs per arm for %.0f%% power, more than --max-runs %d; running %d, which resolve %.2f%%",

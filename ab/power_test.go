@@ -357,3 +357,28 @@ func TestSequentialDesignSpendsAlpha(t *testing.T) {
 		}
 	}
 }
+
+// Ctrl-C during --runs auto's pilot: no plan was made, and the report says
+// so rather than printing an empty one.
+func TestAutoInterruptedInPilot(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := newFake(1, "mid_pool", 0.01)
+	f.cancelAt, f.cancel = 7, cancel // warm-ups, two pairs, then A is cut short
+	a, b := twinArms(t)
+	o, err := Execute(ctx, f, a, b, Options{Auto: true, ExpectPercent: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Analyze(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteText(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	if !o.Interrupted || rep.Verdict != Undecided || !strings.Contains(buf.String(), "\nplan: none, interrupted during the pilot of 4 runs per arm\n") {
+		t.Errorf("interrupted %v verdict %s:\n%s", o.Interrupted, rep.Verdict, buf.String())
+	}
+}
