@@ -19,8 +19,10 @@ import (
 
 // Replay plays a recording.
 type Replay struct {
-	rec          *sampler.Recording
-	gatesByEpoch map[int][]allocator.GateValue
+	rec     *sampler.Recording
+	epochs  []sampler.Epoch
+	gates   [][]allocator.GateValue // each epoch's gates, for the verdicts
+	epochAt []int                   // the index in epochs of each sample's epoch
 
 	mu      sync.Mutex
 	index   int           // the sample shown
@@ -35,10 +37,11 @@ func NewReplay(rec *sampler.Recording) (*Replay, error) {
 	if len(rec.Samples) == 0 {
 		return nil, fmt.Errorf("%s: the recording holds no sample to replay", rec.Path)
 	}
-	r := &Replay{rec: rec, playing: true, speed: 1, gatesByEpoch: map[int][]allocator.GateValue{0: profile.GateValues(rec.Header.Gates)}}
-	for _, e := range rec.Events {
-		if e.Kind == sampler.EventRestart && e.Gates != nil {
-			r.gatesByEpoch[e.Epoch] = profile.GateValues(e.Gates)
+	r := &Replay{rec: rec, playing: true, speed: 1, epochs: rec.Epochs(), epochAt: make([]int, len(rec.Samples))}
+	for i, ep := range r.epochs {
+		r.gates = append(r.gates, profile.GateValues(ep.Gates))
+		for j := range ep.Samples {
+			r.epochAt[ep.First+j] = i
 		}
 	}
 	r.clock = rec.Samples[0].Elapsed
@@ -107,13 +110,10 @@ func (r *Replay) Frame() Frame {
 	for _, h := range samples[max(0, index-HistoryLen+1) : index+1] {
 		history = append(history, h.Rates)
 	}
-	spec := r.rec.Header.Workload
+	ep := r.epochs[r.epochAt[index]]
+	spec := ep.Workload
 	if s.Snap.Heaps > 0 {
 		spec.Workers = s.Snap.Heaps
-	}
-	gates, ok := r.gatesByEpoch[s.Epoch]
-	if !ok {
-		gates = r.gatesByEpoch[0]
 	}
 	pos := &ReplayPosition{
 		File: r.rec.Path, Index: index, Count: len(samples),
@@ -133,8 +133,8 @@ func (r *Replay) Frame() Frame {
 		sample:  s,
 		rates:   s.Rates,
 		history: history,
-		gates:   gates,
-		ended:   index+1 < len(samples) && samples[index+1].Epoch != s.Epoch || index+1 == len(samples) && r.rec.Footer != nil,
+		gates:   r.gates[r.epochAt[index]],
+		ended:   ep.Ended && index == ep.First+len(ep.Samples)-1, // the epoch's last sample, and it ended
 		status:  Status{Worker: -1, Replay: pos},
 	})
 	f.Seq = uint64(index) + 1

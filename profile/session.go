@@ -3,7 +3,8 @@ package profile
 // Recordings: gate verdicts and the counter profile of a session file that
 // sampler wrote. A session is a run of counter epochs (an allocator
 // restart starts a new one, with its own gates); each epoch's last sample
-// holds that epoch's final counters. These functions read recordings only.
+// holds that epoch's final counters (sampler.Recording.Epochs). These
+// functions read recordings only.
 
 import (
 	"fmt"
@@ -69,34 +70,6 @@ func recordedConfig(gs []target.Gate) (allocator.Config, error) {
 	})
 }
 
-// epoch is one counter epoch of a recording.
-type epoch struct {
-	gates []target.Gate
-	last  sampler.Sample // the epoch's final counters
-	ended bool           // a later epoch or the footer followed it
-}
-
-// epochs returns rec's epochs that have samples, in order.
-func epochs(rec *sampler.Recording) []epoch {
-	gatesOf := map[int][]target.Gate{0: rec.Header.Gates}
-	for _, e := range rec.Events {
-		if e.Kind == sampler.EventRestart {
-			gatesOf[e.Epoch] = e.Gates
-		}
-	}
-	var out []epoch
-	current := rec.Header.Gates
-	for i, s := range rec.Samples {
-		if gs, ok := gatesOf[s.Epoch]; ok {
-			current = gs
-		}
-		if i == len(rec.Samples)-1 || rec.Samples[i+1].Epoch != s.Epoch {
-			out = append(out, epoch{gates: current, last: s, ended: i < len(rec.Samples)-1 || rec.Footer != nil})
-		}
-	}
-	return out
-}
-
 // RecordingVerdicts returns the verdicts of the gates in force at the start
 // of rec, from the hits of the session's first counter epoch (the epoch
 // those gates governed), which has finished when a later epoch or the
@@ -104,10 +77,10 @@ func epochs(rec *sampler.Recording) []epoch {
 // hits alone. A recording with no samples gives every path WARMING UP.
 func RecordingVerdicts(rec *sampler.Recording) []GateVerdict {
 	ev := Evidence{Counted: rec.Header.StatsCompiled}
-	if eps := epochs(rec); len(eps) > 0 {
+	if eps := rec.Epochs(); len(eps) > 0 {
 		first := eps[0]
-		ev.Hits = first.last.Snap.Paths
-		ev.Settled = Settled(first.ended, first.last.Elapsed-first.last.EpochStart)
+		ev.Hits = first.Last().Snap.Paths
+		ev.Settled = Settled(first.Ended, first.Covered())
 	}
 	return Verdicts(GateValues(rec.Header.Gates), ev)
 }
@@ -119,7 +92,7 @@ func RecordingVerdicts(rec *sampler.Recording) []GateVerdict {
 // ("1: random_mixed, 1 worker"), so the workloads are never summed into
 // one sample. It returns an error when rec has no samples.
 func RecordingProfile(rec *sampler.Recording) (*pprofile.Profile, error) {
-	eps := epochs(rec)
+	eps := rec.Epochs()
 	if len(eps) == 0 {
 		return nil, fmt.Errorf("profile: %s has no samples: no counters to export", rec.Path)
 	}
@@ -134,13 +107,14 @@ func RecordingProfile(rec *sampler.Recording) (*pprofile.Profile, error) {
 	var ps []*pprofile.Profile
 	var covered time.Duration
 	for _, ep := range eps {
-		cs := CounterSet{Paths: ep.last.Snap.Paths, PoolV2: poolV2Recorded(ep.gates), Start: rec.Header.Start}
+		last := ep.Last()
+		cs := CounterSet{Paths: last.Snap.Paths, PoolV2: poolV2Recorded(ep.Gates), Start: rec.Header.Start}
 		for c := range cs.Classes {
-			cs.Classes[c] = ep.last.Snap.Classes[c].Counters
+			cs.Classes[c] = last.Snap.Classes[c].Counters
 		}
-		covered += ep.last.Elapsed - ep.last.EpochStart
+		covered += ep.Covered()
 		p := CounterProfile(cs)
-		if name, ok := segment[ep.last.Epoch]; ok {
+		if name, ok := segment[ep.Number]; ok {
 			for _, smp := range p.Sample {
 				smp.Label = map[string][]string{SegmentLabel: {name}}
 			}

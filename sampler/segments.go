@@ -32,35 +32,15 @@ type Segment struct {
 // SegmentsOf returns rec's segments in order; a recording without samples
 // has none.
 func SegmentsOf(rec *Recording) []Segment {
-	restarts := map[int]Event{}
-	for _, e := range rec.Events {
-		if e.Kind == EventRestart {
-			restarts[e.Epoch] = e
-		}
-	}
 	var out []Segment
-	spec, known, epoch := rec.Header.Workload, true, -1
-	for _, s := range rec.Samples {
-		if s.Epoch != epoch && epoch >= 0 {
-			// A later epoch: its restart says which workload runs now.
-			for ep := epoch + 1; ep <= s.Epoch; ep++ {
-				if e, ok := restarts[ep]; ok {
-					if e.Workload != nil {
-						spec, known = *e.Workload, true
-					} else {
-						spec, known = legacyRestart(spec, known, e.Message)
-					}
-				}
-			}
-		}
-		epoch = s.Epoch
-		if n := len(out); n == 0 || out[n-1].Workload != spec {
-			out = append(out, Segment{Workload: spec, Known: known, FirstEpoch: s.Epoch, Start: s.EpochStart})
+	for _, ep := range rec.Epochs() {
+		if n := len(out); n == 0 || out[n-1].Workload != ep.Workload {
+			out = append(out, Segment{Workload: ep.Workload, Known: ep.Known, FirstEpoch: ep.Number, Start: ep.Samples[0].EpochStart})
 		}
 		seg := &out[len(out)-1]
-		seg.Known = seg.Known && known
-		seg.LastEpoch, seg.End = s.Epoch, s.Elapsed
-		seg.Samples = append(seg.Samples, s)
+		seg.Known = seg.Known && ep.Known
+		seg.LastEpoch, seg.End = ep.Number, ep.Last().Elapsed
+		seg.Samples = append(seg.Samples, ep.Samples...)
 	}
 	for i := range out {
 		out[i].Summary = Summarize(out[i].Samples, rec.Header.Interval)
