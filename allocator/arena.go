@@ -18,6 +18,7 @@ package allocator
 
 import (
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -192,7 +193,7 @@ func (ar *arena) close() error {
 		// Keys at 0, so no stale pointer passes Free's fast path; a
 		// superslab mapped later sets its own entries (newSuperslab).
 		clear(ar.slabs[:ar.next*slabsPerSS])
-		ar.warm = append(ar.warm, mapped...)
+		ar.keepWarmPrefix(append(mapped, ar.warm...))
 		ar.mapped, ar.peak, ar.maps, ar.unmaps = 0, 0, 0, 0
 		ar.mu.Unlock()
 		arenaCache.mu.Lock()
@@ -210,6 +211,29 @@ func (ar *arena) close() error {
 		err = e
 	}
 	return err
+}
+
+// keepWarmPrefix keeps warm, of the read-write slots rw, the run from slot
+// 0, and drops the pages of the rest: a cached arena is then one read-write
+// mapping and its reservation, however lean mode left holes in it, so
+// reusing arenas never fragments the process's mappings. mapSuperslab
+// takes warm slots lowest first, so the run stays a run. ar.mu is held.
+func (ar *arena) keepWarmPrefix(rw []int) {
+	slices.Sort(rw)
+	k := 0
+	for k < len(rw) && rw[k] == k {
+		k++
+	}
+	for _, slot := range rw[k:] {
+		if _, err := unix.MmapPtr(-1, 0, unsafe.Add(ar.base, slot<<superslabShift), SuperslabSize, unix.PROT_NONE,
+			unix.MAP_PRIVATE|unix.MAP_ANONYMOUS|unix.MAP_FIXED|unix.MAP_NORESERVE); err == nil {
+			ar.freeSlots = append(ar.freeSlots, slot)
+		} // else the pages stay mapped and the slot is retired, as in unmapSuperslab
+	}
+	ar.warm = ar.warm[:0]
+	for slot := k - 1; slot >= 0; slot-- { // popped from the end: lowest first
+		ar.warm = append(ar.warm, slot)
+	}
 }
 
 type atomicSuperslab = atomic.Pointer[Superslab]

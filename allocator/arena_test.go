@@ -2,6 +2,7 @@ package allocator
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"unsafe"
 
@@ -94,5 +95,40 @@ func drainArenaCache(t *testing.T) {
 		if err := unmapSlabMap(ar.slabs); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestClosedArenaKeepsOneWarmRun checks that Close keeps warm only the run
+// of superslabs from slot 0, so a cached arena is one mapping however lean
+// mode left it: here slot 1 was unmapped, so slot 2 is dropped too.
+func TestClosedArenaKeepsOneWarmRun(t *testing.T) {
+	drainArenaCache(t)
+	a, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := a.NewHeap()
+	var pages [3][][]byte // a superslab's worth of 64 KiB pages each
+	for i := range pages {
+		for range slabsPerSS {
+			pages[i] = append(pages[i], h.Alloc(MaxPoolSize))
+		}
+	}
+	a.ar.mu.Lock()
+	mid := a.ar.table[1].Load()
+	a.ar.mu.Unlock()
+	for _, p := range pages[1] {
+		if err := h.Free(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.Flush()
+	a.ar.unmapSuperslab(mid) // what lean mode does with an empty superslab
+	ar := a.ar
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ar.warm, []int{0}) || !slices.Contains(ar.freeSlots, 2) {
+		t.Fatalf("warm %v, free %v: want warm [0] and slot 2 free", ar.warm, ar.freeSlots)
 	}
 }
