@@ -64,6 +64,7 @@ type Engine struct {
 	paused   bool
 	worker   int            // heap filter: worker index, or -1 for all
 	epoch    int            // the sampler's counter epoch of alloc and run
+	epochAt  time.Duration  // the sampler's elapsed time when the epoch began
 	last     sampler.Sample // the epoch's latest sample
 	frame    Frame
 	history  []sampler.Rates // whole-allocator rates, oldest first
@@ -446,7 +447,7 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 	epoch, at := e.smp.Restart(a.Snapshot, run.Cycles)
 
 	e.mu.Lock()
-	e.alloc, e.stats, e.run, e.spec, e.epoch = a, stats, run, spec, epoch
+	e.alloc, e.stats, e.run, e.spec, e.epoch, e.epochAt = a, stats, run, spec, epoch, at
 	e.paused = false
 	e.cpu = [allocator.NumPaths]int64{}
 	if e.coll != nil {
@@ -588,14 +589,11 @@ func (e *Engine) stopRecording(reason string) (string, error) {
 // stopping anything.
 func (e *Engine) export() (string, error) {
 	e.mu.Lock()
-	snap, cfg, last := e.alloc.Snapshot(), e.alloc.Config(), e.last
+	snap, cfg, last := e.alloc.Snapshot(), e.alloc.Config(), e.latest()
 	e.mu.Unlock()
-	cs := profile.CounterSet{Paths: snap.Paths, PoolV2: profile.PoolV2Classes(cfg), Start: e.started, Duration: last.Elapsed - last.EpochStart}
-	for c := range cs.Classes {
-		cs.Classes[c] = snap.Classes[c].Counters
-	}
+	last.Snap = snap // exact counters now, over the epoch's time so far
 	counters := e.stamp("counters", ".pb.gz")
-	if err := profile.WriteFile(counters, profile.CounterProfile(cs)); err != nil {
+	if err := profile.WriteFile(counters, CounterProfileOf(last, cfg, e.started)); err != nil {
 		return "", err
 	}
 	e.mu.Lock()

@@ -29,6 +29,7 @@ var layer = map[string]int{
 	"ab":                5,
 	"live":              6,
 	"tui":               7,
+	"expose":            7, // reads live sessions for Prometheus and pprof scrapers
 	"cmd/haktop":        8,
 }
 
