@@ -15,6 +15,11 @@ type Snapshot struct {
 	Ops      int64    // workload operations done, when the target knows; else 0
 	Heaps    int      // heaps (threads with their own cache) the counters cover
 	Proc     Proc     // the process's figures, read at the same moment
+	// Unmeasured says why the target's counters are not measured (e.g. a
+	// statically linked program the preload shim cannot enter); "" when
+	// they are. Then Counters, Paths and Invalid are empty, not zeros, and
+	// only Proc is shown.
+	Unmeasured string
 }
 
 // Proc holds process-wide figures.
@@ -23,6 +28,8 @@ type Proc struct {
 	NumGC     uint32        // completed Go GC cycles (0 for a target that is not Go)
 	LastPause time.Duration // the most recent GC pause
 	HeapInUse uint64        // Go heap bytes in in-use spans
+	CPU       time.Duration // user+system CPU time of a target in another process (0 otherwise)
+	Threads   int           // threads of a target in another process (0 otherwise)
 }
 
 // At returns class c's counter k, for a schema of n counters per class.

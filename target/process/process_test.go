@@ -1,0 +1,379 @@
+package process
+
+// Tests run real programs under the shim: target/shim's random_mixed.c and
+// hakmem-shaped test allocator, and testdata/ending.c, which ends in the
+// way it is told (an exit code, SIGSEGV, abort, a fork, or never).
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/shim"
+)
+
+const jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+
+var (
+	buildOnce sync.Once
+	buildDir  string
+	shimLib   string
+	buildErr  error
+	progMu    sync.Mutex
+	progs     = map[string]string{}
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+func theShim(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath(shim.Compiler); err != nil {
+		t.Skipf("no C compiler (%s): install gcc to run the process tests", shim.Compiler)
+	}
+	buildOnce.Do(func() {
+		if buildDir, buildErr = os.MkdirTemp("", "haktop-process-test-"); buildErr == nil {
+			shimLib, buildErr = shim.BuildIn(filepath.Join(buildDir, "cache"))
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return shimLib
+}
+
+// program compiles a C test program once per flag set.
+func program(t *testing.T, src string, flags ...string) string {
+	t.Helper()
+	theShim(t)
+	key := src + " " + strings.Join(flags, " ")
+	progMu.Lock()
+	defer progMu.Unlock()
+	if p, ok := progs[key]; ok {
+		return p
+	}
+	out := filepath.Join(buildDir, fmt.Sprintf("prog-%d", len(progs)))
+	args := append([]string{"-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-I../shim/c", "-o", out, src}, flags...)
+	if b, err := exec.Command(shim.Compiler, args...).CombinedOutput(); err != nil {
+		t.Fatalf("cc %s: %v\n%s", strings.Join(args, " "), err, b)
+	}
+	progs[key] = out
+	return out
+}
+
+func needJemalloc(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(jemalloc); err != nil {
+		t.Skipf("%s is not installed (apt-get install libjemalloc2)", jemalloc)
+	}
+}
+
+// start runs argv under the shim with a fresh runtime dir and output file.
+func start(t *testing.T, o Options, argv ...string) (*Process, string) {
+	t.Helper()
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	if o.Shim == "" {
+		o.Shim = theShim(t)
+	}
+	o.Output = filepath.Join(t.TempDir(), "out")
+	p, err := Start(argv, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	return p, o.Output
+}
+
+// column sums counter role r of the classes serving requests lo..hi.
+func column(t *testing.T, s target.Schema, snap target.Snapshot, r target.Role, lo, hi int) uint64 {
+	t.Helper()
+	k := s.CounterOf(r)
+	if k < 0 {
+		t.Fatalf("schema %s has no %s counter", s.Target, r)
+	}
+	var sum uint64
+	for c, cl := range s.Classes {
+		if cl.Min <= hi && (cl.Max == 0 || cl.Max >= lo) {
+			sum += snap.At(c, k, len(s.Counters))
+		}
+	}
+	return sum
+}
+
+var printed = regexp.MustCompile(`^ops_per_sec=\d+ allocs=(\d+) frees=(\d+) sec=[0-9.]+\n$`)
+
+// TestRandomMixedUnderJemalloc: the request classes of the loop's sizes
+// (16..1039 bytes) count exactly the allocs random_mixed.c prints, and
+// every one of them freed; its output went to the file, its exit is 0.
+func TestRandomMixedUnderJemalloc(t *testing.T) {
+	needJemalloc(t)
+	prog := program(t, "../shim/testdata/random_mixed.c")
+	p, out := start(t, Options{Preload: jemalloc, Table: TableRequests}, prog, "200000", "1024", "42")
+	if e := p.Wait(); e != (Exit{}) {
+		t.Fatalf("random_mixed ended with %v", e)
+	}
+	b, _ := os.ReadFile(out)
+	m := printed.FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("the output file holds %q", b)
+	}
+	s := p.Schema()
+	snap, err := p.Snapshot()
+	if err != nil || snap.Unmeasured != "" {
+		t.Fatal(err, snap.Unmeasured)
+	}
+	if s.Target != TableRequests || !s.Counted {
+		t.Fatalf("schema %q counted=%v, want the requests table", s.Target, s.Counted)
+	}
+	calls, frees := column(t, s, snap, target.RoleCalls, 16, 1039), column(t, s, snap, target.RoleFree, 16, 1039)
+	if fmt.Sprint(calls) != string(m[1]) || fmt.Sprint(frees) != string(m[1]) {
+		t.Errorf("16..1039-byte classes: %d calls and %d frees, want the %s allocs it printed, each freed", calls, frees, m[1])
+	}
+	if snap.Proc.CPU <= 0 || snap.Proc.RSSBytes == 0 {
+		t.Errorf("final figures %+v: want its CPU time and RSS", snap.Proc)
+	}
+}
+
+// TestPicksTheAllocatorsOwnTable: with no table asked for, a stock
+// jemalloc shows jemalloc's bins (with a fast counter), and the haktop.h
+// test allocator its own schema, gate and paths.
+func TestPicksTheAllocatorsOwnTable(t *testing.T) {
+	t.Run("jemalloc", func(t *testing.T) {
+		needJemalloc(t)
+		p, _ := start(t, Options{Preload: jemalloc}, program(t, "testdata/ending.c"), "spin")
+		s := p.Schema()
+		if s.Target != TableJemalloc || !s.Has(target.RoleFast) || !s.Has(target.RoleRefill) || len(s.Classes) < 10 {
+			t.Fatalf("schema %q with %d classes, counters %v: want jemalloc's bins with fast and refill", s.Target, len(s.Classes), s.Counters)
+		}
+		p.Stop()
+		snap, err := p.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls := column(t, s, snap, target.RoleCalls, 64, 64); calls == 0 {
+			t.Errorf("jemalloc's 64-byte bin served no requests of a loop of 64-byte mallocs")
+		}
+	})
+	t.Run("hakmem-test", func(t *testing.T) {
+		p, _ := start(t, Options{Env: []string{"HAKMEM_POOL_V2_ENABLED=1"}}, program(t, "../shim/testdata/hakmem_test.c"), "100000", "256", "2")
+		if e := p.Wait(); e != (Exit{}) {
+			t.Fatalf("hakmem_test ended with %v", e)
+		}
+		s := p.Schema()
+		want := target.Gate{Env: "HAKMEM_POOL_V2_ENABLED", Value: "1", Source: target.SourceEnv, Paths: []string{}}
+		if s.Target != "hakmem-test" || len(s.Gates) != 1 || fmt.Sprint(s.Gates[0]) != fmt.Sprint(want) || s.PathIndex("pool_v2_alloc") < 0 {
+			t.Fatalf("schema %q gates %+v paths %v: want hakmem-test's, with its gate from the env", s.Target, s.Gates, s.PathIDs())
+		}
+		snap, err := p.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hits := snap.Paths[s.PathIndex("pool_v2_alloc")]; hits == 0 {
+			t.Errorf("pool v2 alloc: 0 hits with HAKMEM_POOL_V2_ENABLED=1")
+		}
+	})
+}
+
+// TestEndings: how a program ended is kept, exactly.
+func TestEndings(t *testing.T) {
+	prog := program(t, "testdata/ending.c")
+	for _, c := range []struct {
+		arg    string
+		want   string
+		status int
+	}{
+		{"exit3", "exit 3", 3},
+		{"segv", "killed by SIGSEGV", 128 + 11},
+		{"abort", "killed by SIGABRT", 128 + 6},
+	} {
+		t.Run(c.arg, func(t *testing.T) {
+			p, _ := start(t, Options{}, prog, c.arg)
+			e := p.Wait()
+			if got := strings.TrimSuffix(e.String(), " (core dumped)"); got != c.want || e.Status() != c.status {
+				t.Errorf("%s ended %q (status %d), want %q (%d)", c.arg, e, e.Status(), c.want, c.status)
+			}
+			snap, err := p.Snapshot()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := p.Schema()
+			if got := column(t, s, snap, target.RoleCalls, 100, 100); got != 1000 {
+				t.Errorf("its 1000 mallocs of 100 bytes counted %d times", got)
+			}
+		})
+	}
+}
+
+// TestStopPauseResume: SIGTERM ends a program; one that ignores SIGTERM
+// is killed after the grace period; a paused program makes no progress
+// until it is resumed.
+func TestStopPauseResume(t *testing.T) {
+	prog := program(t, "testdata/ending.c")
+	p, _ := start(t, Options{}, prog, "spin")
+	s := p.Schema()
+	if err := p.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // let the stop land
+	a, _ := p.Snapshot()
+	time.Sleep(100 * time.Millisecond)
+	b, _ := p.Snapshot()
+	if x, y := column(t, s, a, target.RoleCalls, 64, 64), column(t, s, b, target.RoleCalls, 64, 64); x != y || !p.Paused() {
+		t.Errorf("paused, the 64-byte calls went from %d to %d", x, y)
+	}
+	if err := p.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	c, _ := p.Snapshot()
+	if x, y := column(t, s, b, target.RoleCalls, 64, 64), column(t, s, c, target.RoleCalls, 64, 64); y <= x {
+		t.Errorf("resumed, the 64-byte calls stayed at %d (then %d)", x, y)
+	}
+	p.Pause() // Stop must reach a paused program too
+	if e := p.Stop(); e.Signal != syscall.SIGTERM {
+		t.Errorf("stopped, it ended %v, want killed by SIGTERM", e)
+	}
+
+	q, _ := start(t, Options{Grace: 200 * time.Millisecond}, prog, "stubborn")
+	q.Schema()
+	t0 := time.Now()
+	if e := q.Stop(); e.Signal != syscall.SIGKILL {
+		t.Errorf("a program ignoring SIGTERM ended %v, want killed by SIGKILL", e)
+	}
+	if d := time.Since(t0); d < 200*time.Millisecond {
+		t.Errorf("SIGKILL came %v after SIGTERM, before the 200ms grace period", d)
+	}
+}
+
+// TestForkedChildIsIgnored: a child's allocations and its frees of blocks
+// it inherited count in the child's own tables, never in CMD's.
+func TestForkedChildIsIgnored(t *testing.T) {
+	p, _ := start(t, Options{Table: TableRequests}, program(t, "testdata/ending.c"), "fork")
+	if e := p.Wait(); e != (Exit{}) {
+		t.Fatalf("fork ended %v", e)
+	}
+	s := p.Schema()
+	snap, _ := p.Snapshot()
+	for _, c := range []struct {
+		role     target.Role
+		size     int
+		want     uint64
+		whatDone string
+	}{
+		{target.RoleCalls, 100, 1000, "the parent's mallocs"},
+		{target.RoleFree, 100, 0, "the child's frees of inherited blocks"},
+		{target.RoleCalls, 5000, 0, "the child's mallocs"},
+	} {
+		if got := column(t, s, snap, c.role, c.size, c.size); got != c.want {
+			t.Errorf("%s of %d bytes: %d, want %d (%s)", c.role, c.size, got, c.want, c.whatDone)
+		}
+	}
+}
+
+// TestUnmeasured: a static program, and one whose LD_PRELOAD is dropped
+// (env -u), are said to be unmeasured with no counters, and their RSS
+// and CPU are still read.
+func TestUnmeasured(t *testing.T) {
+	theShim(t)
+	static := filepath.Join(buildDir, "ending-static")
+	if b, err := exec.Command(shim.Compiler, "-std=c11", "-static", "-o", static, "testdata/ending.c").CombinedOutput(); err != nil {
+		t.Logf("cc -static failed, so the static case is not run: %v\n%s", err, b)
+		static = ""
+	}
+	ending := program(t, "testdata/ending.c")
+	cases := []struct {
+		name string
+		lib  string // the library preloaded in the shim's place
+		argv []string
+		want string
+	}{
+		// A library that publishes nothing stands for a preload that had
+		// no effect (every dynamic program loads the real shim).
+		{"no effect", "/usr/lib/x86_64-linux-gnu/libm.so.6", []string{ending, "spin"}, ending + " published no counters within 1s: LD_PRELOAD had no effect"},
+	}
+	if static != "" {
+		cases = append(cases, struct {
+			name string
+			lib  string
+			argv []string
+			want string
+		}{"static", "", []string{static, "spin"}, static + " is statically linked: LD_PRELOAD has no effect"})
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if c.lib != "" {
+				if _, err := os.Stat(c.lib); err != nil {
+					t.Skipf("%s: %v", c.lib, err)
+				}
+			}
+			p, _ := start(t, Options{Shim: c.lib}, c.argv...)
+			t0 := time.Now()
+			s := p.Schema()
+			if d := time.Since(t0); d > MapWait+500*time.Millisecond {
+				t.Errorf("it took %v to say the counters are not measured", d)
+			}
+			snap, err := p.Snapshot()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(snap.Unmeasured, c.want) || p.Unmeasured() != snap.Unmeasured {
+				t.Errorf("unmeasured %q, want it to start %q", snap.Unmeasured, c.want)
+			}
+			if s.Counted || len(s.Classes) != 0 || len(snap.Counters) != 0 || len(snap.Paths) != 0 {
+				t.Errorf("unmeasured, the schema has %d classes (counted %v) and the snapshot %d counters", len(s.Classes), s.Counted, len(snap.Counters))
+			}
+			f := p.Figures()
+			for t0 := time.Now(); f.CPU == 0 && time.Since(t0) < 5*time.Second; f = p.Figures() {
+				time.Sleep(20 * time.Millisecond) // CPU time moves in 10 ms ticks
+			}
+			if f.RSSBytes == 0 || f.Threads != 1 || f.CPU <= 0 {
+				t.Errorf("figures %+v: want its RSS, CPU time and one thread", f)
+			}
+		})
+	}
+}
+
+// TestBadCommand: a missing command and a file that is not executable are
+// one CommandError naming them.
+func TestBadCommand(t *testing.T) {
+	theShim(t)
+	plain := filepath.Join(t.TempDir(), "plain")
+	os.WriteFile(plain, []byte("#!/bin/sh\n"), 0o644)
+	for _, c := range []struct{ cmd, want string }{
+		{"haktop-no-such-command", "command haktop-no-such-command: executable file not found in $PATH"},
+		{plain, "command " + plain + ": permission denied"},
+		{"/", "command /: is a directory"},
+	} {
+		_, err := Start([]string{c.cmd}, Options{Shim: shimLib, Output: filepath.Join(t.TempDir(), "out")})
+		var ce *CommandError
+		if !errors.As(err, &ce) || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("Start(%s): %v, want a CommandError starting %q", c.cmd, err, c.want)
+		}
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	line := "1234 (a (weird) name) R 1 2 3 4 5 6 7 8 9 10 150 50 0 0 20 0 3 0 99 1000000 256 18446744073709551615\n"
+	got, err := parseStat([]byte(line))
+	want := target.Proc{CPU: 2 * time.Second, Threads: 3, RSSBytes: 256 * pageSize}
+	if err != nil || got != want {
+		t.Errorf("parseStat: %+v, %v; want %+v", got, err, want)
+	}
+	if _, err := parseStat([]byte("1234 (cut) R 1 2")); err == nil {
+		t.Errorf("a cut stat line parsed")
+	}
+}
