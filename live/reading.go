@@ -71,7 +71,7 @@ func snapshotOf(schema *target.Schema, s sampler.Sample) target.Snapshot {
 	snap := schema.NewSnapshot()
 	embedded.Snapshot(&s.Snap, &snap)
 	snap.Ops = s.Ops
-	snap.Proc = target.Proc(s.Proc)
+	snap.Proc = target.Proc{RSSBytes: s.Proc.RSSBytes, NumGC: s.Proc.NumGC, LastPause: s.Proc.LastPause, HeapInUse: s.Proc.HeapInUse}
 	return snap
 }
 
