@@ -15,6 +15,21 @@ func setPublishLinger(t *testing.T, d time.Duration) {
 	t.Cleanup(func() { publishLinger = old })
 }
 
+// quietPublisher waits until a's publisher has stopped, so the test's own
+// requests are the only ones: a running publisher may ask again between an
+// answer and the test's look at it. Call setPublishLinger(t, 0) before New,
+// so the publisher stops at its first tick.
+func quietPublisher(t *testing.T, a *Allocator) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for a.pub.running.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("publisher still running 10 s after its linger ended")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // answered reports whether h has answered the last request.
 func answered(h *Heap) bool { return !h.pub.pending.Load() }
 
@@ -31,8 +46,10 @@ func TestRequestTrapsTinyFree(t *testing.T) {
 	if !statsCompiled {
 		t.Skip("counters compiled out")
 	}
+	setPublishLinger(t, 0)
 	a := newTestAllocator(t, nil)
 	h := a.NewHeap()
+	quietPublisher(t, a)
 	warmTiny(h)
 	const n = 1000
 	for i := 0; i < n; i++ {
@@ -74,6 +91,7 @@ func TestRequestReachesEveryPattern(t *testing.T) {
 	if !statsCompiled {
 		t.Skip("counters compiled out")
 	}
+	setPublishLinger(t, 0)
 	for _, tc := range []struct {
 		name   string
 		within int // calls after the request; 0 means a tiny cache's capacity
@@ -91,6 +109,7 @@ func TestRequestReachesEveryPattern(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newTestAllocator(t, nil)
 			h := a.NewHeap()
+			quietPublisher(t, a)
 			within := tc.within
 			if within == 0 {
 				within = a.Config().TinyCacheCap
