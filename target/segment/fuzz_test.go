@@ -14,9 +14,9 @@ import (
 // are a valid segment and each of the corruptions; committed entries are
 // under testdata/fuzz/FuzzRead.
 func FuzzRead(f *testing.F) {
-	f.Add(buildSegment(8<<10, sampleTable()))
+	f.Add(buildSegment(2<<10, sampleTable()))
 	for _, c := range corruptions {
-		f.Add(c.edit(buildSegment(8<<10, sampleTable())))
+		f.Add(c.edit(buildSegment(2<<10, sampleTable())))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		snap, err := Read(b)
@@ -42,11 +42,11 @@ var updateCorpus = flag.Bool("update-corpus", false, "rewrite testdata/fuzz/Fuzz
 // corpus: a valid segment and three damaged ones, so `go test` replays them
 // even where the fuzz cache is empty.
 func TestFuzzCorpus(t *testing.T) {
-	seeds := map[string][]byte{"valid": buildSegment(4<<10, sampleTable())}
+	seeds := map[string][]byte{"valid": buildSegment(2<<10, sampleTable())}
 	for _, c := range corruptions {
 		switch c.name {
 		case "future version", "cut in the tables", "slots past end":
-			seeds[strings.ReplaceAll(c.name, " ", "_")] = c.edit(buildSegment(4<<10, sampleTable()))
+			seeds[strings.ReplaceAll(c.name, " ", "_")] = c.edit(buildSegment(2<<10, sampleTable()))
 		}
 	}
 	dir := filepath.Join("testdata", "fuzz", "FuzzRead")

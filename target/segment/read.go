@@ -7,8 +7,10 @@ package segment
 // a panic or an out-of-bounds read.
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
@@ -137,6 +139,7 @@ func (b image) header() (header, error) {
 // offsets are absolute and inside the image.
 type layout struct {
 	off      uint64
+	size     uint64
 	pid      int
 	ppid     int
 	schema   *Schema
@@ -144,6 +147,7 @@ type layout struct {
 	slotSize uint64
 	nslots   uint64
 	words    uint64
+	index    int // the directory entry
 }
 
 func (b image) table(h header, index int, off uint64) (*layout, error) {
@@ -243,10 +247,10 @@ func (b image) table(h header, index int, off uint64) (*layout, error) {
 		}
 		s.Gates = append(s.Gates, g)
 	}
-	l := &layout{off: off, pid: int(t.u32(tPID)), ppid: int(t.u32(tPPID)), schema: s,
+	l := &layout{index: index, off: off, size: size, pid: int(t.u32(tPID)), ppid: int(t.u32(tPPID)), schema: s,
 		slotsOff: u32(tSlotsOff), slotSize: u32(tSlotSize), nslots: u32(tNSlots), words: nc*nk + np}
-	if l.words > maxWords {
-		return nil, bad("%d words per slot: over the limit %d", l.words, maxWords)
+	if l.words > maxWords || 8*l.words > size {
+		return nil, bad("%d words per slot: over the limit %d or the table's %d bytes", l.words, maxWords, size)
 	}
 	if l.nslots > maxSlots || l.slotSize%line != 0 || l.slotSize < sWords+8*l.words || l.slotsOff%line != 0 ||
 		l.slotsOff < tableHeader || !t.in(l.slotsOff, l.nslots*l.slotSize) {
@@ -257,9 +261,9 @@ func (b image) table(h header, index int, off uint64) (*layout, error) {
 }
 
 // sum adds up a table's slots. It reads only inside the validated slot area.
-func (b image) sum(l *layout, index int) Table {
+func (b image) sum(l *layout) Table {
 	s := l.schema
-	t := Table{Index: index, PID: l.pid, PPID: l.ppid, Schema: s, Lost: b.u32(l.off + tLost), Refreshed: b.u32(l.off + tRefreshed)}
+	t := Table{Index: l.index, PID: l.pid, PPID: l.ppid, Schema: s, Lost: b.u32(l.off + tLost), Refreshed: b.u32(l.off + tRefreshed)}
 	nk := uint64(len(s.Counters))
 	flat := make([]uint64, l.words)
 	for i := uint64(0); i < l.nslots; i++ {
@@ -295,6 +299,7 @@ func (r *reader) snapshot(b image) (*Snapshot, error) {
 	}
 	snap := &Snapshot{CreatorPID: int(b.u32(hCreator)), Request: b.u32(hRequest), Dropped: b.u32(hDropped)}
 	n := min(uint64(b.u32(hNTables)), h.dirLen)
+	var ready []*layout
 	for i := 0; i < int(n); i++ {
 		d := h.dirOff + uint64(i)*dirEntry
 		if b.u32(d+dState) != dirReady {
@@ -311,7 +316,18 @@ func (r *reader) snapshot(b image) (*Snapshot, error) {
 			}
 			r.tables[i] = l
 		}
-		snap.Tables = append(snap.Tables, b.sum(l, i))
+		ready = append(ready, l)
+	}
+	// Tables never overlap, so summing them reads each byte once.
+	byOff := slices.Clone(ready)
+	slices.SortFunc(byOff, func(x, y *layout) int { return cmp.Compare(x.off, y.off) })
+	for i := 1; i < len(byOff); i++ {
+		if prev := byOff[i-1]; byOff[i].off < prev.off+prev.size {
+			return nil, fmt.Errorf("corrupt segment: the tables at %d (%d bytes) and %d overlap", prev.off, prev.size, byOff[i].off)
+		}
+	}
+	for _, l := range ready {
+		snap.Tables = append(snap.Tables, b.sum(l))
 	}
 	return snap, nil
 }

@@ -69,6 +69,26 @@ var corruptions = []struct {
 	{"class min above max", func(b []byte) []byte { le.PutUint64(b[tab(b)+tableHeader+8:], 1<<40); return b }, "above max"},
 	{"slots past end", func(b []byte) []byte { le.PutUint32(b[tab(b)+tNSlots:], 60000); return b }, "do not fit"},
 	{"slot too small", func(b []byte) []byte { le.PutUint32(b[tab(b)+tSlotSize:], 0); return b }, "do not fit"},
+	{"tables overlap", func(b []byte) []byte {
+		copy(b[headerSize+dirEntry:], b[headerSize:headerSize+dirEntry]) // a second entry for the same table
+		le.PutUint32(b[hNTables:], 2)
+		return b
+	}, "overlap"},
+	{"more words than bytes", func(b []byte) []byte {
+		// 256 classes x 256 counters, described by zeros past the table's
+		// old end, and no slots: 512 KiB of words in an 8 KiB table.
+		t := tab(b)
+		le.PutUint64(b[t+tSize:], 8192)
+		le.PutUint32(b[t+tNSlots:], 0)
+		le.PutUint32(b[t+tSlotSize:], 1<<32-64) // big enough for the words, and no slots to check
+		for _, f := range []uint64{tNClasses, tNCounters} {
+			le.PutUint32(b[t+f:], 256)
+		}
+		for _, f := range []uint64{tClassesOff, tCountersOff} {
+			le.PutUint32(b[t+f:], 2048)
+		}
+		return b
+	}, "words per slot"},
 	{"slots unaligned", func(b []byte) []byte { le.PutUint32(b[tab(b)+tSlotsOff:], 8); return b }, "do not fit"},
 }
 
