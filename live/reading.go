@@ -97,16 +97,23 @@ func (e *Engine) Reading(workers bool) Reading {
 	r := ReadingOf(ReadingInput{Sample: s, Config: e.alloc.Config(), Spec: e.spec, Started: e.started,
 		Ended: finished(e.run), Samples: e.cpu})
 	if workers {
-		for i := range e.spec.Workers {
-			h, ok := e.alloc.HeapSnapshot(e.run.HeapID(i))
-			if !ok {
-				continue
-			}
-			ws := sampler.Sample{Snap: h, Ops: e.run.WorkerCycles(i)}
-			r.Workers = append(r.Workers, snapshotOf(&r.Schema, ws))
-		}
+		r.Workers = WorkerSnapshots(&r.Schema, e.alloc, e.run)
 	}
 	return r
+}
+
+// WorkerSnapshots returns each of run's workers' own counters on a (their
+// heaps'), shaped by schema, in worker order.
+func WorkerSnapshots(schema *target.Schema, a *allocator.Allocator, run *workload.Run) []target.Snapshot {
+	var out []target.Snapshot
+	for i := range run.Spec().Workers {
+		h, ok := a.HeapSnapshot(run.HeapID(i))
+		if !ok {
+			continue
+		}
+		out = append(out, snapshotOf(schema, sampler.Sample{Snap: h, Ops: run.WorkerCycles(i)}))
+	}
+	return out
 }
 
 // CounterProfile returns the counter profile of the current epoch's

@@ -41,6 +41,7 @@ func cpuProfileHook(fs *pflag.FlagSet) recordHook {
 				return fmt.Errorf("--cpuprofile %s: %w", path, err)
 			}
 			col, file = c, f
+			s.Collector = c // --listen's /debug/pprof/profile reads its windows
 			return nil
 		},
 		Stop: func(s *recordSession) error {

@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/workload"
 )
@@ -29,10 +30,16 @@ import (
 // recordHooks are record's extensions. Each is called once per command
 // construction with record's FlagSet, to register its flags, and returns
 // the hook to run in the session.
-var recordHooks = []func(fs *pflag.FlagSet) recordHook{cpuProfileHook}
+var recordHooks = []func(fs *pflag.FlagSet) recordHook{cpuProfileHook, listenHook}
 
-// recordHook is one extension's part in a session. Either func may be nil.
+// recordHook is one extension's part in a session. Any func may be nil.
 type recordHook struct {
+	// Check runs before anything is opened or run, e.g. to open a
+	// listener; an error (a usage error, say) ends the command.
+	Check func() error
+	// Release runs once the command is done, whether or not the session
+	// started.
+	Release func()
 	// Start runs after the workload and the sampler have started; an error
 	// stops the session (and is reported once the footer is written).
 	Start func(ctx context.Context, s *recordSession) error
@@ -42,12 +49,14 @@ type recordHook struct {
 
 // recordSession is what hooks may use of a running session.
 type recordSession struct {
-	app      *app
-	Spec     workload.Spec
-	Alloc    *allocator.Allocator
-	Run      *workload.Run
-	Sampler  *sampler.Sampler
-	Recorder *sampler.Recorder
+	app       *app
+	Spec      workload.Spec
+	Alloc     *allocator.Allocator
+	Run       *workload.Run
+	Sampler   *sampler.Sampler
+	Recorder  *sampler.Recorder
+	Started   time.Time          // when the sampler started (its samples' Elapsed 0), on the wall clock
+	Collector *profile.Collector // the --cpuprofile collector, once it runs; nil without
 }
 
 func newRecordCommand(a *app) *cobra.Command {
@@ -88,6 +97,16 @@ func newRecordCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			for _, h := range hooks {
+				if h.Release != nil {
+					defer h.Release()
+				}
+				if h.Check != nil {
+					if err := h.Check(); err != nil {
+						return err
+					}
+				}
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return a.record(ctx, spec, cfg, out, force, interval, hooks)
@@ -124,6 +143,7 @@ func (a *app) record(ctx context.Context, spec workload.Spec, cfg allocator.Conf
 	var writeErr error
 	var run *workload.Run
 	s.Sampler, err = sampler.New(al.Snapshot, func() int64 { return run.Cycles() }, sampler.Options{Interval: interval})
+	s.Started = time.Now()
 	if err != nil {
 		rec.Close(sampler.Footer{Reason: "error"})
 		return &usageError{err}

@@ -127,7 +127,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetVersionTemplate("haktop {{.Version}}\n")
 	root.Flags().Bool("version", false, "print haktop's version (module version and VCS revision) and exit")
 	root.PersistentFlags().BoolVar(&a.strictGates, "strict-gates", false,
-		"bench, gates, record and the live view: refuse to run (exit 2), instead of warning, when the environment has a HAKMEM_* variable no gate declares")
+		"bench, gates, record, serve and the live view: refuse to run (exit 2), instead of warning, when the environment has a HAKMEM_* variable no gate declares")
 	live.register(root.Flags())
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
@@ -145,7 +145,7 @@ func (a *app) rootCommand() *cobra.Command {
 func (a *app) subcommands() []*cobra.Command {
 	return []*cobra.Command{
 		newABCommand(a), newBenchCommand(a), newDiffCommand(a), newExportCommand(a),
-		newGatesCommand(a), newRecordCommand(a), newReplayCommand(a), newReportCommand(a),
+		newGatesCommand(a), newRecordCommand(a), newReplayCommand(a), newReportCommand(a), newServeCommand(a),
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/haktop/haktop/expose"
 	"github.com/haktop/haktop/live"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/tui"
@@ -27,6 +28,7 @@ type liveFlags struct {
 	sort      string
 	interval  time.Duration
 	noProfile bool
+	listen    listenFlags
 }
 
 func (f *liveFlags) register(fs *pflag.FlagSet) {
@@ -37,6 +39,7 @@ func (f *liveFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.sort, "sort", "class", "classes table sort column: "+strings.Join(tui.SortColumnNames(), ", "))
 	fs.DurationVar(&f.interval, "interval", sampler.DefaultInterval, "sampling interval")
 	fs.BoolVar(&f.noProfile, "no-profile", false, "do not profile the CPU (no CPU % per path)")
+	f.listen.register(fs, "")
 }
 
 // runLive runs the bare `haktop`: a live session on the screen.
@@ -62,6 +65,10 @@ func (a *app) runLive(cmd *cobra.Command, f *liveFlags) error {
 	if err := a.needTerminal(); err != nil {
 		return err
 	}
+	l, err := f.listen.listen()
+	if err != nil {
+		return err
+	}
 	var warnings []string
 	for _, u := range unknown {
 		warnings = append(warnings, u.Short())
@@ -69,9 +76,16 @@ func (a *app) runLive(cmd *cobra.Command, f *liveFlags) error {
 	eng, err := live.NewEngine(live.EngineConfig{Spec: spec, Alloc: cfg, Interval: f.interval, Profile: !f.noProfile, Warnings: warnings,
 		StatsOut: a.stderr}) // the last HAKMEM_POOL_V2_STATS dump, once the screen is gone
 	if err != nil {
+		if l != nil {
+			l.Close()
+		}
 		return err
 	}
-	return tui.Run(cmd.Context(), eng, tui.Options{Sort: col, Dark: true}, os.Stdin, a.stdout)
+	var src live.Source = eng
+	if l != nil { // the server logs nothing: the screen is the terminal's
+		src = servedEngine{eng, expose.Serve(l, expose.Handler(eng, f.listen.options()))}
+	}
+	return tui.Run(cmd.Context(), src, tui.Options{Sort: col, Dark: true}, os.Stdin, a.stdout)
 }
 
 // hasTerminal reports whether stdin and stdout are terminals.
