@@ -33,7 +33,7 @@ import (
 	"syscall"
 
 	"github.com/haktop/haktop/allocator"
-	"github.com/haktop/haktop/workload"
+	"github.com/haktop/haktop/profile"
 )
 
 // ModulePath is the module ab builds tagged children from.
@@ -165,10 +165,10 @@ func (r *ExecRunner) Close() error {
 func (r *ExecRunner) Binary(name string) string { return r.binaries[name] }
 
 // Run runs one `haktop bench --json` child for arm and returns its report.
-func (r *ExecRunner) Run(ctx context.Context, arm Arm) (workload.BenchReport, error) {
+func (r *ExecRunner) Run(ctx context.Context, arm Arm) (profile.RunReport, error) {
 	bin, ok := r.binaries[arm.Name]
 	if !ok {
-		return workload.BenchReport{}, fmt.Errorf("no binary for arm %q: the runner was made for other arms", arm.Name)
+		return profile.RunReport{}, fmt.Errorf("no binary for arm %q: the runner was made for other arms", arm.Name)
 	}
 	args := append([]string{"bench", "--json"}, r.benchArgs...)
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -179,23 +179,23 @@ func (r *ExecRunner) Run(ctx context.Context, arm Arm) (workload.BenchReport, er
 	what := filepath.Base(bin) + " " + strings.Join(args, " ")
 	if err := cmd.Run(); err != nil {
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
-			return workload.BenchReport{}, fmt.Errorf("%s: %v: %s", what, err, lastLine(msg))
+			return profile.RunReport{}, fmt.Errorf("%s: %v: %s", what, err, lastLine(msg))
 		}
-		return workload.BenchReport{}, fmt.Errorf("%s: %v", what, err)
+		return profile.RunReport{}, fmt.Errorf("%s: %v", what, err)
 	}
 	return decodeReport(what, stdout.Bytes())
 }
 
 // decodeReport returns the one JSON object out holds.
-func decodeReport(what string, out []byte) (workload.BenchReport, error) {
-	var rep workload.BenchReport
+func decodeReport(what string, out []byte) (profile.RunReport, error) {
+	var rep profile.RunReport
 	dec := json.NewDecoder(bytes.NewReader(out))
 	if err := dec.Decode(&rep); err != nil {
-		return workload.BenchReport{}, fmt.Errorf("%s printed no JSON report (%v): %q", what, err, firstLine(string(out)))
+		return profile.RunReport{}, fmt.Errorf("%s printed no JSON report (%v): %q", what, err, firstLine(string(out)))
 	}
 	var extra json.RawMessage
 	if err := dec.Decode(&extra); err != io.EOF {
-		return workload.BenchReport{}, fmt.Errorf("%s printed more than one JSON object: want exactly one report", what)
+		return profile.RunReport{}, fmt.Errorf("%s printed more than one JSON object: want exactly one report", what)
 	}
 	return rep, nil
 }

@@ -8,10 +8,10 @@ package ab
 
 import (
 	"context"
-	"github.com/haktop/haktop/workload"
 	"math/rand/v2"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/profile"
 )
 
 type fakeRunner struct {
@@ -37,17 +37,17 @@ func newFake(seed uint64, workload string, noise float64) *fakeRunner {
 	}
 }
 
-func (f *fakeRunner) Run(ctx context.Context, arm Arm) (workload.BenchReport, error) {
+func (f *fakeRunner) Run(ctx context.Context, arm Arm) (profile.RunReport, error) {
 	f.calls = append(f.calls, arm.Name)
 	if f.cancelAt > 0 && len(f.calls) == f.cancelAt {
 		f.cancel() // the run in flight is cut short, like a SIGINT
 	}
 	if err := ctx.Err(); err != nil {
-		return workload.BenchReport{}, err
+		return profile.RunReport{}, err
 	}
 	cfg, err := arm.Config()
 	if err != nil {
-		return workload.BenchReport{}, err
+		return profile.RunReport{}, err
 	}
 	work := f.work[arm.Name]
 	if work == 0 {
@@ -55,7 +55,7 @@ func (f *fakeRunner) Run(ctx context.Context, arm Arm) (workload.BenchReport, er
 	}
 	const cycles = 1_000_000
 	ops := f.base / work * (1 + f.noise*f.rng.NormFloat64())
-	rep := workload.BenchReport{Workload: f.workload, Workers: 1, Cycles: cycles, Seconds: cycles / ops, OpsPerSec: ops,
+	rep := profile.RunReport{Workload: f.workload, Workers: 1, Cycles: cycles, Seconds: cycles / ops, OpsPerSec: ops,
 		Allocs: cycles / 2, Frees: cycles / 2, StatsCompiled: !f.noStats[arm.Name]}
 	hits := f.hits(cfg, cycles)
 	for id := range allocator.NumPaths {
@@ -64,10 +64,10 @@ func (f *fakeRunner) Run(ctx context.Context, arm Arm) (workload.BenchReport, er
 		if f.noStats[arm.Name] {
 			h = 0
 		}
-		rep.Paths = append(rep.Paths, workload.PathReport{ID: p.Key, Name: p.Name, Hits: h})
+		rep.Paths = append(rep.Paths, profile.PathReport{ID: p.Key, Name: p.Name, Hits: h})
 	}
 	for _, g := range cfg.Gates() {
-		rep.Gates = append(rep.Gates, workload.GateReport{Env: g.Env, Value: g.Value, Source: g.Source.String()})
+		rep.Gates = append(rep.Gates, profile.GateReport{Env: g.Env, Value: g.Value, Source: g.Source.String()})
 	}
 	return rep, nil
 }

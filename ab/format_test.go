@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/haktop/haktop/workload"
+	"github.com/haktop/haktop/profile"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchunit"
 )
@@ -149,7 +149,7 @@ func TestWriteBenchfmtRoundTrip(t *testing.T) {
 			if !ok {
 				t.Fatalf("result without ops/s: %v", rec.Name)
 			}
-			got = append(got, Run{Arm: rec.GetConfig("arm"), Report: workload.BenchReport{OpsPerSec: ops, Cycles: int64(rec.Iters)}})
+			got = append(got, Run{Arm: rec.GetConfig("arm"), Report: profile.RunReport{OpsPerSec: ops, Cycles: int64(rec.Iters)}})
 		case *benchfmt.SyntaxError:
 			t.Fatal(rec)
 		}
@@ -163,7 +163,7 @@ func TestWriteBenchfmtRoundTrip(t *testing.T) {
 	var want []Run
 	for _, name := range []string{"A", "B"} {
 		for _, rep := range o.Measured(name) {
-			want = append(want, Run{Arm: name, Report: workload.BenchReport{OpsPerSec: rep.OpsPerSec, Cycles: rep.Cycles}})
+			want = append(want, Run{Arm: name, Report: profile.RunReport{OpsPerSec: rep.OpsPerSec, Cycles: rep.Cycles}})
 		}
 	}
 	if len(got) != len(want) {

@@ -28,7 +28,7 @@ import (
 	"strings"
 
 	"github.com/haktop/haktop/allocator"
-	"github.com/haktop/haktop/workload"
+	"github.com/haktop/haktop/profile"
 )
 
 // PathActivity is one path guarded by a differing gate, with its hits summed
@@ -57,7 +57,7 @@ type activity struct {
 }
 
 // gateActivity applies the NO-OP rule to arms a and b and their measured runs.
-func gateActivity(a, b Arm, runsA, runsB []workload.BenchReport) (activity, error) {
+func gateActivity(a, b Arm, runsA, runsB []profile.RunReport) (activity, error) {
 	var act activity
 	cfgA, err := a.Config()
 	if err != nil {
@@ -134,7 +134,7 @@ func gateActivity(a, b Arm, runsA, runsB []workload.BenchReport) (activity, erro
 }
 
 // countersMissing returns why runs of arm cannot show which paths ran, or "".
-func countersMissing(runs []workload.BenchReport, arm string, guarded []allocator.PathID) string {
+func countersMissing(runs []profile.RunReport, arm string, guarded []allocator.PathID) string {
 	for _, r := range runs {
 		if !r.StatsCompiled {
 			return fmt.Sprintf("arm %s's child was built without counters (haktop_nostats), so ab cannot tell which paths ran", arm)
@@ -148,7 +148,7 @@ func countersMissing(runs []workload.BenchReport, arm string, guarded []allocato
 	return ""
 }
 
-func sumHits(runs []workload.BenchReport, key string) uint64 {
+func sumHits(runs []profile.RunReport, key string) uint64 {
 	var n uint64
 	for _, r := range runs {
 		h, _ := pathHits(r, key)

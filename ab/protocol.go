@@ -14,7 +14,7 @@ import (
 	"math"
 
 	"github.com/aclements/go-moremath/stats"
-	"github.com/haktop/haktop/workload"
+	"github.com/haktop/haktop/profile"
 )
 
 // DefaultRuns is the number of measured runs per arm when Options.Runs is 0.
@@ -44,9 +44,9 @@ type Options struct {
 
 // Run is one finished child run.
 type Run struct {
-	Arm    string               `json:"arm"`    // "A" or "B"
-	Warmup bool                 `json:"warmup"` // warm-ups are discarded by Analyze
-	Report workload.BenchReport `json:"report"`
+	Arm    string            `json:"arm"`    // "A" or "B"
+	Warmup bool              `json:"warmup"` // warm-ups are discarded by Analyze
+	Report profile.RunReport `json:"report"`
 }
 
 // AutoPlan is what Execute decided for --runs auto.
@@ -80,8 +80,8 @@ func (o Outcome) design() Design {
 }
 
 // Measured returns the reports of arm name's measured (non-warm-up) runs.
-func (o Outcome) Measured(name string) []workload.BenchReport {
-	var out []workload.BenchReport
+func (o Outcome) Measured(name string) []profile.RunReport {
+	var out []profile.RunReport
 	for _, r := range o.Runs {
 		if r.Arm == name && !r.Warmup {
 			out = append(out, r.Report)

@@ -3,7 +3,7 @@ package ab
 import (
 	"context"
 	"errors"
-	"github.com/haktop/haktop/workload"
+	"github.com/haktop/haktop/profile"
 	"slices"
 	"strings"
 	"testing"
@@ -72,15 +72,15 @@ func TestExecuteInterrupted(t *testing.T) {
 // arm set on call number badGateAt.
 type failingRunner struct{ n, failAt, badGateAt int }
 
-func (r *failingRunner) Run(ctx context.Context, arm Arm) (workload.BenchReport, error) {
+func (r *failingRunner) Run(ctx context.Context, arm Arm) (profile.RunReport, error) {
 	r.n++
 	if r.n == r.failAt {
-		return workload.BenchReport{}, errors.New("exit status 2: bench: --ws 0 is not valid")
+		return profile.RunReport{}, errors.New("exit status 2: bench: --ws 0 is not valid")
 	}
 	if r.n == r.badGateAt {
-		return workload.BenchReport{OpsPerSec: 1, Gates: []workload.GateReport{{Env: "HAKMEM_POOL_V2_ENABLED", Value: "1"}}}, nil
+		return profile.RunReport{OpsPerSec: 1, Gates: []profile.GateReport{{Env: "HAKMEM_POOL_V2_ENABLED", Value: "1"}}}, nil
 	}
-	return workload.BenchReport{OpsPerSec: 1}, nil
+	return profile.RunReport{OpsPerSec: 1}, nil
 }
 
 func TestExecuteChildErrors(t *testing.T) {

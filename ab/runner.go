@@ -2,7 +2,7 @@ package ab
 
 // Runner is the seam between the A/B protocol and the processes it measures:
 // one call is one `haktop bench --json` run of one arm, returning the child's
-// workload.BenchReport. The protocol (protocol.go) and the statistics
+// profile.RunReport. The protocol (protocol.go) and the statistics
 // (stats.go) only see this interface and that report, so tests drive them
 // with a deterministic fake runner.
 
@@ -11,20 +11,20 @@ import (
 	"fmt"
 
 	"github.com/haktop/haktop/allocator"
-	"github.com/haktop/haktop/workload"
+	"github.com/haktop/haktop/profile"
 )
 
 // Runner runs one benchmark of one arm.
 type Runner interface {
 	// Run returns the report of one benchmark run of arm, or an error. When
 	// ctx is cancelled it returns promptly; the run is then discarded.
-	Run(ctx context.Context, arm Arm) (workload.BenchReport, error)
+	Run(ctx context.Context, arm Arm) (profile.RunReport, error)
 }
 
 // checkReport returns an error when r cannot be a report of a finished run
 // of an arm whose configuration is cfg: no throughput, or a gate value other
 // than the one the arm set (the environment did not reach the child).
-func checkReport(r workload.BenchReport, cfg allocator.Config) error {
+func checkReport(r profile.RunReport, cfg allocator.Config) error {
 	if !(r.OpsPerSec > 0) {
 		return fmt.Errorf("child reported ops_per_sec %v: want a positive number", r.OpsPerSec)
 	}
@@ -38,7 +38,7 @@ func checkReport(r workload.BenchReport, cfg allocator.Config) error {
 }
 
 // pathHits returns the hits report r gives path key, and whether it lists it.
-func pathHits(r workload.BenchReport, key string) (uint64, bool) {
+func pathHits(r profile.RunReport, key string) (uint64, bool) {
 	for _, p := range r.Paths {
 		if p.ID == key {
 			return p.Hits, true

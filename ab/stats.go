@@ -21,7 +21,7 @@ package ab
 
 import (
 	"fmt"
-	"github.com/haktop/haktop/workload"
+	"github.com/haktop/haktop/profile"
 	"math"
 	"slices"
 	"sync"
@@ -245,7 +245,7 @@ func Analyze(o Outcome) (Report, error) {
 	return rep, nil
 }
 
-func opsPerSec(runs []workload.BenchReport) []float64 {
+func opsPerSec(runs []profile.RunReport) []float64 {
 	v := make([]float64, len(runs))
 	for i, r := range runs {
 		v[i] = r.OpsPerSec
@@ -254,7 +254,7 @@ func opsPerSec(runs []workload.BenchReport) []float64 {
 }
 
 // armStats summarises one arm and appends its warnings.
-func armStats(arm Arm, runs []workload.BenchReport, s *benchmath.Sample, warnings *[]string) ArmStats {
+func armStats(arm Arm, runs []profile.RunReport, s *benchmath.Sample, warnings *[]string) ArmStats {
 	st := ArmStats{Name: arm.Name, Env: arm.Env, Tags: arm.Tags, OpsPerSec: opsPerSec(runs)}
 	if st.Env == nil {
 		st.Env = []string{}

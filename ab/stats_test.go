@@ -2,7 +2,7 @@ package ab
 
 import (
 	"context"
-	"github.com/haktop/haktop/workload"
+	"github.com/haktop/haktop/profile"
 	"math"
 	"strings"
 	"testing"
@@ -143,7 +143,7 @@ func TestArmStats(t *testing.T) {
 		if i%2 == 1 {
 			arm = "B"
 		}
-		o.Runs = append(o.Runs, Run{Arm: arm, Report: workload.BenchReport{Workload: "w", Workers: 1, Cycles: 1, OpsPerSec: v}})
+		o.Runs = append(o.Runs, Run{Arm: arm, Report: profile.RunReport{Workload: "w", Workers: 1, Cycles: 1, OpsPerSec: v}})
 	}
 	rep, err := Analyze(o)
 	if err != nil {

@@ -27,7 +27,7 @@ var layer = map[string]int{
 	"target/process":    4, // runs a program under the shim as a target: segment and shim
 	"sampler":           4,
 	"profile":           5,
-	"ab":                5,
+	"ab":                6, // reads profile's RunReport
 	"live":              6,
 	"tui":               7,
 	"expose":            7, // reads live sessions for Prometheus and pprof scrapers

@@ -2,7 +2,7 @@
 // exits 1, naming each broken expectation, unless it is sound.
 //
 // It checks that stdin holds exactly one JSON object that decodes into
-// workload.BenchReport without unknown fields, that the run did what was
+// profile.RunReport without unknown fields, that the run did what was
 // asked, and the counter invariants: allocs+frees = cycles, every block
 // freed (frees+drained = allocs), and per class alloc_calls = fast + refill
 // + fallback and free_calls = fast + remote + fallback, with the class
@@ -19,7 +19,7 @@ import (
 	"os"
 
 	"github.com/haktop/haktop/allocator"
-	"github.com/haktop/haktop/workload"
+	"github.com/haktop/haktop/profile"
 )
 
 func main() {
@@ -44,9 +44,9 @@ func main() {
 func check(r io.Reader, name string, cycles int64, remote bool) ([]string, error) {
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
-	var rep workload.BenchReport
+	var rep profile.RunReport
 	if err := dec.Decode(&rep); err != nil {
-		return nil, fmt.Errorf("decoding workload.BenchReport: %w", err)
+		return nil, fmt.Errorf("decoding profile.RunReport: %w", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("more than one JSON value on stdin")
@@ -84,7 +84,7 @@ func check(r io.Reader, name string, cycles int64, remote bool) ([]string, error
 		if i < len(allocator.Gates) && g.Env != allocator.Gates[i].Env {
 			bad("gates[%d] = %s, want %s", i, g.Env, allocator.Gates[i].Env)
 		}
-		// Gate verdicts (profile.AnnotateBench): present, and never INCONSISTENT.
+		// Gate verdicts (profile.RunReport.Annotate): present, and never INCONSISTENT.
 		if g.Verdict == "" || len(g.PathVerdicts) != len(g.Paths) {
 			bad("gates[%d] %s: verdict %q with %d path verdicts, want a verdict and one per path (%d)", i, g.Env, g.Verdict, len(g.PathVerdicts), len(g.Paths))
 		}

@@ -12,7 +12,7 @@ import (
 	"github.com/haktop/haktop/workload"
 )
 
-func report(t *testing.T, name string) workload.BenchReport {
+func report(t *testing.T, name string) profile.RunReport {
 	t.Helper()
 	cfg := allocator.DefaultConfig()
 	a, err := allocator.New(cfg)
@@ -26,8 +26,8 @@ func report(t *testing.T, name string) workload.BenchReport {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := workload.NewBenchReport(r.Wait(), a.Snapshot(), cfg)
-	profile.AnnotateBench(&rep, cfg.Gates(), true) // as haktop bench does
+	rep := profile.NewRunReport(r.Wait(), a.Snapshot(), cfg)
+	rep.Annotate(cfg.Gates(), true) // as haktop bench does
 	return rep
 }
 

@@ -18,7 +18,7 @@ import (
 
 	"github.com/haktop/haktop/ab"
 	"github.com/haktop/haktop/allocator"
-	"github.com/haktop/haktop/workload"
+	"github.com/haktop/haktop/profile"
 )
 
 // fixedRunner is a fake ab.Runner: arm A's runs report 50M, 50.2M, 49.9M …
@@ -31,20 +31,20 @@ type fixedRunner struct {
 	release int // times the release function ran
 }
 
-func (f *fixedRunner) Run(ctx context.Context, arm ab.Arm) (workload.BenchReport, error) {
+func (f *fixedRunner) Run(ctx context.Context, arm ab.Arm) (profile.RunReport, error) {
 	f.total++
 	if f.total == f.sigint {
 		if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
-			return workload.BenchReport{}, err
+			return profile.RunReport{}, err
 		}
 		select { // a real child would be killed by the cancelled context
 		case <-ctx.Done():
 		case <-time.After(10 * time.Second):
-			return workload.BenchReport{}, errors.New("SIGINT did not cancel the context")
+			return profile.RunReport{}, errors.New("SIGINT did not cancel the context")
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return workload.BenchReport{}, err
+		return profile.RunReport{}, err
 	}
 	i := f.calls[arm.Name]
 	f.calls[arm.Name]++
@@ -52,13 +52,13 @@ func (f *fixedRunner) Run(ctx context.Context, arm ab.Arm) (workload.BenchReport
 	if arm.Name == "B" {
 		ops *= 0.99
 	}
-	rep := workload.BenchReport{Workload: "tiny_hot", Workers: 1, Cycles: 1000000, Seconds: 1e6 / ops, OpsPerSec: ops, StatsCompiled: true}
+	rep := profile.RunReport{Workload: "tiny_hot", Workers: 1, Cycles: 1000000, Seconds: 1e6 / ops, OpsPerSec: ops, StatsCompiled: true}
 	for _, p := range allocator.Paths {
 		var hits uint64
 		if p.ID == allocator.PathTinyFast {
 			hits = 1000000
 		}
-		rep.Paths = append(rep.Paths, workload.PathReport{ID: p.Key, Name: p.Name, Hits: hits})
+		rep.Paths = append(rep.Paths, profile.PathReport{ID: p.Key, Name: p.Name, Hits: hits})
 	}
 	return rep, nil
 }

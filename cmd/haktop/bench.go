@@ -1,7 +1,7 @@
 package main
 
 // `haktop bench`: one headless run of a workload, printed as a per-class
-// table or as one JSON object (workload.BenchReport). Other commands reuse
+// table or as one JSON object (profile.RunReport). Other commands reuse
 // benchRun to get the same report without printing it.
 
 import (
@@ -65,7 +65,7 @@ func newBenchCommand(a *app) *cobra.Command {
 		},
 	}
 	wf.register(cmd.Flags())
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object (workload.BenchReport) instead of the table")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object (profile.RunReport) instead of the table")
 	return cmd
 }
 
@@ -73,27 +73,27 @@ func newBenchCommand(a *app) *cobra.Command {
 // report, its counters exact. With bar set it draws a progress bar on
 // stderr until the run ends. Cancelling ctx (Ctrl-C) ends the run early;
 // the report then covers the cycles run.
-func (a *app) benchRun(ctx context.Context, cfg allocator.Config, spec workload.Spec, bar bool) (workload.BenchReport, error) {
+func (a *app) benchRun(ctx context.Context, cfg allocator.Config, spec workload.Spec, bar bool) (profile.RunReport, error) {
 	al, err := allocator.New(cfg)
 	if err != nil {
-		return workload.BenchReport{}, err
+		return profile.RunReport{}, err
 	}
 	defer al.Close()
 	r, err := workload.Start(ctx, al, spec)
 	if err != nil {
-		return workload.BenchReport{}, specError(err)
+		return profile.RunReport{}, specError(err)
 	}
 	if bar {
 		drawProgress(a.stderr, colorprofile.NewWriter(a.stderr, a.environ()), r, spec)
 	}
 	res := r.Wait()
 	if res.Err != nil {
-		return workload.BenchReport{}, res.Err
+		return profile.RunReport{}, res.Err
 	}
-	rep := workload.NewBenchReport(res, al.Snapshot(), cfg)
+	rep := profile.NewRunReport(res, al.Snapshot(), cfg)
 	// Gate verdicts from the run's hits (profile/verdict.go); a run that
 	// was not interrupted finished.
-	profile.AnnotateBench(&rep, cfg.Gates(), profile.Settled(ctx.Err() == nil, res.Elapsed))
+	rep.Annotate(cfg.Gates(), profile.Settled(ctx.Err() == nil, res.Elapsed))
 	return rep, nil
 }
 
@@ -131,7 +131,7 @@ func drawProgress(raw, styled io.Writer, r *workload.Run, spec workload.Spec) {
 
 // benchText renders rep for people: a summary, the classes that saw any
 // call, and the gates not at their defaults.
-func benchText(rep workload.BenchReport) string {
+func benchText(rep profile.RunReport) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s, %d cycles in %.3f s: %.0f ops/s\n", rep.Workload, textfmt.Count(rep.Workers, "worker"), rep.Cycles, rep.Seconds, rep.OpsPerSec)
 	fmt.Fprintf(&b, "allocs %d, frees %d, drained %d\n\n", rep.Allocs, rep.Frees, rep.Drained)

@@ -11,7 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/haktop/haktop/allocator"
-	"github.com/haktop/haktop/workload"
+	"github.com/haktop/haktop/profile"
 )
 
 // runCLI runs args through the real entry point and returns its output.
@@ -152,7 +152,7 @@ func TestBenchJSON(t *testing.T) {
 		}
 	}
 
-	var rep workload.BenchReport
+	var rep profile.RunReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestBenchLargeRow(t *testing.T) {
 		t.Errorf("large row's fast %%: %q, want -:\n%s", row, out)
 	}
 	code, out, errs = runCLI(t, "bench", "--json", "--workload", "large", "--cycles", "2000")
-	var rep workload.BenchReport
+	var rep profile.RunReport
 	if err := json.Unmarshal([]byte(out), &rep); code != 0 || errs != "" || err != nil {
 		t.Fatalf("exit %d, stderr %q, %v", code, errs, err)
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
-	"github.com/haktop/haktop/workload"
 )
 
 // gatesJSON runs `haktop gates --json args...` with env set and returns the
@@ -165,7 +164,7 @@ func TestBenchJSONVerdicts(t *testing.T) {
 	if code != 0 || errs != "" {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
-	var rep workload.BenchReport
+	var rep profile.RunReport
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatal(err)
 	}

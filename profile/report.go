@@ -1,17 +1,19 @@
-package workload
+package profile
 
-// BenchReport is the JSON document `haktop bench --json` prints and that
-// ab, CI and the tests parse back; it lives here, below cmd/haktop, so every
+// RunReport is the JSON document `haktop bench --json` prints and that
+// ab, CI and the tests parse back: one run's counts, counters, hits, gates
+// and gate verdicts. It lives here, with the verdicts it carries, so every
 // consumer decodes the one definition. Field names are the public format:
 // add fields, never rename them.
 
 import (
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/workload"
 )
 
-// BenchReport is one bench run: the workload's own counts, the allocator's
+// RunReport is one bench run: the workload's own counts, the allocator's
 // per-class counters and path hits, and the gate values it ran under.
-type BenchReport struct {
+type RunReport struct {
 	Workload  string  `json:"workload"`
 	Workers   int     `json:"workers"`
 	Cycles    int64   `json:"cycles"`
@@ -50,9 +52,9 @@ type GateReport struct {
 	Source string   `json:"source"`
 	Paths  []string `json:"paths"`
 	Off    bool     `json:"off"` // the value switches every path in Paths off
-	// Verdict and PathVerdicts are the gate verdicts of profile/verdict.go
-	// (OFF, ACTIVE, NEVER EXECUTED, INCONSISTENT, WARMING UP, n/a), from
-	// this run's hits; profile.AnnotateBench fills them, as bench does.
+	// Verdict and PathVerdicts are the gate verdicts of verdict.go (OFF,
+	// ACTIVE, NEVER EXECUTED, INCONSISTENT, WARMING UP, n/a), from this
+	// run's hits; RunReport.Annotate fills them, as bench does.
 	Verdict      string              `json:"verdict,omitempty"`
 	PathVerdicts []PathVerdictReport `json:"path_verdicts,omitempty"`
 }
@@ -66,10 +68,10 @@ type PathVerdictReport struct {
 	OffBy   string `json:"off_by,omitempty"` // the gate whose value switches the path off
 }
 
-// NewBenchReport returns the report of res, with the allocator counters
+// NewRunReport returns the report of res, with the allocator counters
 // from snap (taken after Wait, so exact) and the gates of cfg.
-func NewBenchReport(res Result, snap allocator.Snapshot, cfg allocator.Config) BenchReport {
-	rep := BenchReport{
+func NewRunReport(res workload.Result, snap allocator.Snapshot, cfg allocator.Config) RunReport {
+	rep := RunReport{
 		Workload:      res.Spec.Name,
 		Workers:       res.Spec.Workers,
 		Cycles:        res.Cycles,
@@ -98,4 +100,28 @@ func NewBenchReport(res Result, snap allocator.Snapshot, cfg allocator.Config) B
 		rep.Gates = append(rep.Gates, gr)
 	}
 	return rep
+}
+
+// Annotate sets the Verdict and PathVerdicts of every gate in rep from
+// rep's own path hits (bench takes no CPU profile, so samples are zero).
+// gates are the run's gate values in rep.Gates' order; settled is
+// Settled(the run finished, its elapsed time).
+func (rep *RunReport) Annotate(gates []allocator.GateValue, settled bool) {
+	ev := Evidence{Counted: rep.StatsCompiled, Settled: settled}
+	for _, p := range rep.Paths {
+		if path, ok := allocator.PathByKey(p.ID); ok {
+			ev.Hits[path.ID] = p.Hits
+		}
+	}
+	for i, gv := range Verdicts(gates, ev) {
+		if i >= len(rep.Gates) || rep.Gates[i].Env != gv.Env {
+			continue // not the same gate list: leave the entry without a verdict
+		}
+		g := &rep.Gates[i]
+		g.Verdict = string(gv.Verdict)
+		g.PathVerdicts = make([]PathVerdictReport, len(gv.Paths))
+		for j, p := range gv.Paths {
+			g.PathVerdicts[j] = PathVerdictReport{Path: p.Path, Verdict: string(p.Verdict), Hits: p.Hits, Samples: p.Samples, OffBy: p.OffBy}
+		}
+	}
 }

@@ -6,13 +6,13 @@ import (
 	"github.com/haktop/haktop/workload"
 )
 
-func TestAnnotateBench(t *testing.T) {
+func TestRunReportAnnotate(t *testing.T) {
 	cfg := config(t, v2, "1")
 	mid := workload.DefaultSpec(workload.MidPool)
 	mid.Cycles = 50_000
 	snap := runWorkload(t, cfg, mid)
-	rep := workload.NewBenchReport(workload.Result{Spec: mid}, snap, cfg)
-	AnnotateBench(&rep, cfg.Gates(), true)
+	rep := NewRunReport(workload.Result{Spec: mid}, snap, cfg)
+	rep.Annotate(cfg.Gates(), true)
 	want := Verdicts(cfg.Gates(), Evidence{Hits: snap.Paths, Counted: true, Settled: true})
 	for i, g := range rep.Gates {
 		if g.Verdict != string(want[i].Verdict) || len(g.PathVerdicts) != len(want[i].Paths) {
@@ -29,7 +29,7 @@ func TestAnnotateBench(t *testing.T) {
 	}
 	// A gate list that does not match is left alone rather than mislabelled.
 	rep.Gates[0].Verdict, rep.Gates[0].Env = "", "HAKMEM_OTHER"
-	AnnotateBench(&rep, cfg.Gates(), true)
+	rep.Annotate(cfg.Gates(), true)
 	if rep.Gates[0].Verdict != "" {
 		t.Errorf("mismatched gate got verdict %q", rep.Gates[0].Verdict)
 	}
