@@ -268,11 +268,14 @@ func (b image) sum(l *layout) Table {
 	flat := make([]uint64, l.words)
 	for i := uint64(0); i < l.nslots; i++ {
 		p := l.slotsOff + i*l.slotSize
-		if b.u32(p+sState) == slotLive {
+		state, tid := b.u32(p+sState), b.u32(p+sTID)
+		if state == slotLive {
 			t.Threads++
 		}
-		if b.u32(p+sTID) != 0 {
+		if tid != 0 {
 			t.Slots++
+		} else if state != slotLive {
+			continue // never claimed: a writer stores its tid before it counts
 		}
 		for w := uint64(0); w < l.words; w++ {
 			flat[w] += b.u64(p + sWords + 8*w)
