@@ -52,6 +52,14 @@ func TestCount(t *testing.T) {
 			t.Errorf("Count(%d, %q) = %q, want %q", tc.n, tc.noun, got, tc.want)
 		}
 	}
+	for _, tc := range []struct {
+		n          int
+		word, want string
+	}{{1, "it", "it"}, {3, "it", "them"}, {1, "its", "its"}, {2, "its", "their"}} {
+		if got := Noun(tc.n, tc.word); got != tc.want {
+			t.Errorf("Noun(%d, %q) = %q, want %q", tc.n, tc.word, got, tc.want)
+		}
+	}
 	if got := Count(1, "run") + " per arm"; got != "1 run per arm" {
 		t.Errorf("%q", got)
 	}

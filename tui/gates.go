@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/textfmt"
 )
 
 const (
@@ -124,22 +125,15 @@ func (m gatesModel) banner(width int) string {
 	}
 	var out string
 	if bad > 0 {
-		out = m.styles.BannerError.Render(fmt.Sprintf("✖ %d %s ran with %s gate off: INCONSISTENT, a bug", bad, plural(bad, "path", "paths"), plural(bad, "its", "their")))
+		out = m.styles.BannerError.Render(fmt.Sprintf("✖ %s ran with %s gate off: INCONSISTENT, a bug", textfmt.Count(bad, "path"), textfmt.Noun(bad, "its")))
 	}
 	if never > 0 {
 		if out != "" {
 			out += "  "
 		}
-		out += m.styles.Banner.Render(fmt.Sprintf("⚠ %d gated %s never executed: an A/B on %s measures noise", never, plural(never, "path", "paths"), plural(never, "it", "them")))
+		out += m.styles.Banner.Render(fmt.Sprintf("⚠ %s never executed: an A/B on %s measures noise", textfmt.Count(never, "gated path"), textfmt.Noun(never, "it")))
 	}
 	return ansi.Truncate(out, width, "…")
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // Update scrolls the table when the panel has focus.
