@@ -66,6 +66,8 @@ type wireHeader struct {
 	Classes  []string      `json:"classes,omitempty"`
 	Counters []string      `json:"counters,omitempty"`
 	Paths    []string      `json:"paths,omitempty"`
+	// A recorded command (record -- CMD): its command line; the workload is then empty.
+	Command []string `json:"command,omitempty"`
 }
 
 type wireSpec struct {
@@ -133,6 +135,7 @@ type wireFooter struct {
 	Classes   [][]uint64        `json:"classes"`
 	Paths     []uint64          `json:"paths"`
 	Invalid   allocator.Invalid `json:"invalid"`
+	Exit      *Exit             `json:"exit,omitempty"`
 }
 
 // The layout this build writes: every class, counter and path in registry order.

@@ -43,6 +43,9 @@ type Header struct {
 	// counters, paths and gates (with the values in Gates). A format-1 file
 	// has none; the reader builds it from the names the file lists.
 	Schema target.Schema
+	// Command is the command line of a recorded command (record -- CMD),
+	// whose target is Schema; nil for a session of a workload.
+	Command []string
 }
 
 // GatesOf returns every gate's effective value in cfg, in registry order,

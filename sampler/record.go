@@ -57,6 +57,15 @@ type Footer struct {
 	Events  int
 	Drops   uint64 // samples the live sampler's subscribers missed (the recording misses none)
 	Totals  Totals
+	Exit    *Exit // how the recorded command ended (record -- CMD); nil for a workload
+}
+
+// Exit is how a recorded command ended: its exit code, or the signal that
+// killed it.
+type Exit struct {
+	Code   int    `json:"code"`
+	Signal string `json:"signal,omitempty"` // e.g. "SIGSEGV"; "" when it exited
+	Core   bool   `json:"core,omitempty"`   // it dumped core
 }
 
 // Totals are counters summed over every counter epoch of a session.

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/haktop/haktop/target"
 )
 
 // Recorder appends a session to a file.
@@ -35,6 +37,9 @@ type Recorder struct {
 	last    Sample
 	totals  totalsAcc
 	base    *Sample // set by startAt: what Record and Event subtract
+
+	schema target.Schema // the header's
+	target *wireSample   // the last RecordTarget sample, for the footer's totals
 }
 
 var errClosed = errors.New("recorder is closed")
@@ -64,9 +69,11 @@ func NewRecorder(name string, f io.WriteCloser, gz bool, h Header) (*Recorder, e
 		Type: typeHeader, Format: FormatName, Version: FormatVersion, Start: h.Start,
 		Haktop: h.Haktop, GoVersion: h.GoVersion, OS: h.OS, Arch: h.Arch, CPUs: h.CPUs, GOMAXPROCS: h.GOMAXPROCS,
 		IntervalNS: int64(h.Interval), StatsCompiled: h.StatsCompiled, Workload: toWireSpec(h.Workload),
+		Command: h.Command,
 	}
 	schema := h.schema()
 	wh.Schema = &schema
+	r.schema = schema
 	if err := r.writeLine(wh); err != nil {
 		f.Close()
 		return nil, err
@@ -110,6 +117,36 @@ func (r *Recorder) Record(s Sample) error {
 	return nil
 }
 
+// RecordTarget appends a sample of a target other than the embedded
+// allocator (a command run under the preload shim): snap is shaped by the
+// header's Schema, and its class x counter matrix and path hits are
+// written as they are, in the schema's order, under one counter epoch.
+// Close then takes the footer's totals from the last one. It is the
+// narrow generic path until Sample holds a target.Snapshot (issue 13):
+// Record and RecordTarget are not mixed in one recording.
+func (r *Recorder) RecordTarget(seq int, elapsed time.Duration, snap target.Snapshot) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	nk := len(r.schema.Counters)
+	if len(snap.Counters) != len(r.schema.Classes)*nk || len(snap.Paths) != len(r.schema.Paths) {
+		return fmt.Errorf("recording %s: a snapshot of %d counters and %d paths for a schema of %d classes x %d counters and %d paths",
+			r.path, len(snap.Counters), len(snap.Paths), len(r.schema.Classes), nk, len(r.schema.Paths))
+	}
+	rows := make([][]uint64, len(r.schema.Classes))
+	for c := range rows {
+		rows[c] = append([]uint64(nil), snap.Row(c, nk)...)
+	}
+	w := wireSample{Type: typeSample, Seq: seq, ElapsedNS: int64(elapsed), Ops: snap.Ops, Heaps: snap.Heaps,
+		Classes: rows, Paths: append([]uint64{}, snap.Paths...), Proc: wireProc{RSSBytes: snap.Proc.RSSBytes}}
+	if err := r.writeLine(w); err != nil {
+		return err
+	}
+	r.samples++
+	r.last.Elapsed = elapsed
+	r.target = &w
+	return nil
+}
+
 // Event appends an event. It returns the first write error the Recorder met.
 func (r *Recorder) Event(e Event) error {
 	r.mu.Lock()
@@ -150,11 +187,23 @@ func (r *Recorder) Close(f Footer) error {
 		f.End = time.Now()
 	}
 	t := r.totals.totals()
-	err := r.writeLine(wireFooter{
+	wf := wireFooter{
 		Type: typeFooter, End: f.End, Reason: f.Reason, ElapsedNS: int64(r.last.Elapsed),
 		Samples: r.samples, Events: r.events, Drops: f.Drops, Ops: t.Ops,
 		Classes: encodeClasses(&t.Classes), Paths: append([]uint64(nil), t.Paths[:]...), Invalid: t.Invalid,
-	})
+		Exit: f.Exit,
+	}
+	if w := r.target; w != nil {
+		wf.Ops, wf.Classes, wf.Paths, wf.Invalid = w.Ops, w.Classes, w.Paths, w.Invalid
+	} else if r.samples == 0 && r.schema.Target != "" && len(r.schema.Counters) != numCounters {
+		// no sample of a non-embedded target: its zero totals in its own shape
+		wf.Classes = make([][]uint64, len(r.schema.Classes))
+		for c := range wf.Classes {
+			wf.Classes[c] = make([]uint64, len(r.schema.Counters))
+		}
+		wf.Paths = make([]uint64, len(r.schema.Paths))
+	}
+	err := r.writeLine(wf)
 	if cerr := r.closeFile(); err == nil {
 		err = cerr
 	}

@@ -150,7 +150,11 @@ func (s *Session) readHeader() error {
 		return s.fail(1, "bad header: format version %d, want 1 to %d", h.Version, FormatVersion)
 	case h.Version == 1 && (len(h.Classes) == 0 || len(h.Counters) == 0 || len(h.Paths) == 0):
 		return s.fail(1, "bad header: it must list \"classes\", \"counters\" and \"paths\"")
-	case h.Version >= 2 && (h.Schema == nil || len(h.Schema.Classes) == 0 || len(h.Schema.Counters) == 0 || len(h.Schema.Paths) == 0):
+	case h.Version >= 2 && (h.Schema == nil || h.Schema.Classes == nil || h.Schema.Counters == nil || h.Schema.Paths == nil ||
+		h.Schema.Counted && (len(h.Schema.Classes) == 0 || len(h.Schema.Counters) == 0)):
+		// A target may have no paths (the shim's request classes), and one
+		// whose counters were not measured (a static program) none at all,
+		// but it says so.
 		return s.fail(1, "bad header: its \"schema\" must list \"classes\", \"counters\" and \"paths\"")
 	case h.IntervalNS < 0:
 		return s.fail(1, "bad header: negative interval_ns %d", h.IntervalNS)
@@ -171,7 +175,7 @@ func (s *Session) readHeader() error {
 	s.header = Header{
 		Format: h.Format, Version: h.Version, Start: h.Start, Haktop: h.Haktop, GoVersion: h.GoVersion,
 		OS: h.OS, Arch: h.Arch, CPUs: h.CPUs, GOMAXPROCS: h.GOMAXPROCS, Interval: time.Duration(h.IntervalNS),
-		StatsCompiled: h.StatsCompiled, Workload: h.Workload.spec(), Gates: h.Gates, Schema: schema,
+		StatsCompiled: h.StatsCompiled, Workload: h.Workload.spec(), Gates: h.Gates, Schema: schema, Command: h.Command,
 	}
 	s.num = 1
 	if !complete {
@@ -394,7 +398,7 @@ func (s *Session) decodeFooter(num int, line []byte) error {
 	if w.Samples != s.samples || w.Events != s.events {
 		return s.fail(num, "corrupt: the footer counts %d samples and %d events, the file holds %d and %d", w.Samples, w.Events, s.samples, s.events)
 	}
-	f := Footer{End: w.End, Reason: w.Reason, Elapsed: time.Duration(w.ElapsedNS), Samples: w.Samples, Events: w.Events, Drops: w.Drops}
+	f := Footer{End: w.End, Reason: w.Reason, Elapsed: time.Duration(w.ElapsedNS), Samples: w.Samples, Events: w.Events, Drops: w.Drops, Exit: w.Exit}
 	f.Totals.Ops, f.Totals.Invalid = w.Ops, w.Invalid
 	if err := s.decodeClasses(num, w.Classes, &f.Totals.Classes); err != nil {
 		return err

@@ -66,9 +66,10 @@ func newRecordCommand(a *app) *cobra.Command {
 		force    bool
 		interval time.Duration
 		hooks    []recordHook
+		cf       commandFlags
 	)
 	cmd := &cobra.Command{
-		Use:   "record -o FILE",
+		Use:   "record -o FILE [flags] [-- CMD [ARGS...]]",
 		Short: "Run a workload and record its counters over time to a session file",
 		Long: "record runs a workload like bench, sampling the allocator's counters every --interval\n" +
 			"into FILE: a header (machine, workload, every gate), one line per sample with the raw\n" +
@@ -76,18 +77,34 @@ func newRecordCommand(a *app) *cobra.Command {
 			"FILE is refused unless --force is given; -o - writes the session to stdout (the summary\n" +
 			"line then goes to stderr). Each line is flushed as it is written, so a killed run leaves\n" +
 			"a readable prefix; Ctrl-C or SIGTERM ends the run and still writes the footer. Read it\n" +
-			"with report, diff or replay.",
+			"with report, diff or replay.\n\n" +
+			"With -- CMD [ARGS...], record runs CMD instead of a workload, under haktop's preload\n" +
+			"shim (--preload LIB.so runs it on that allocator), and samples CMD's counters (see\n" +
+			"--counters); CMD's stdout and stderr go to --output (default FILE.out), the footer holds\n" +
+			"how CMD ended, and haktop exits with CMD's exit status (128+N for signal N).",
 		Example: "  haktop record -o session.jsonl\n" +
 			"  haktop record -o mid.jsonl.gz --workload mid_pool --duration 30s --interval 100ms\n" +
 			"  haktop record -o - --duration 5s | gzip > s.jsonl.gz\n" +
-			"  HAKMEM_POOL_V2_ENABLED=1 haktop record -o v2.jsonl --workload mid_pool --cycles 0   # until Ctrl-C",
-		Args: cobra.NoArgs,
+			"  HAKMEM_POOL_V2_ENABLED=1 haktop record -o v2.jsonl --workload mid_pool --cycles 0   # until Ctrl-C\n" +
+			"  haktop record -o jm.jsonl --preload /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 -- ./bench 1000000",
+		Args: commandArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usagef("--out is required: give the session file to write, e.g. -o session.jsonl (a .gz name compresses), or - for stdout")
 			}
 			if interval < sampler.MinInterval {
 				return usagef("--interval %v is not valid: want a duration of at least %v, like 100ms or 1s", interval, sampler.MinInterval)
+			}
+			if len(args) > 0 {
+				if err := cf.onlyFor(cmd, wf.fs, hooks); err != nil {
+					return err
+				}
+				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+				defer stop()
+				return a.recordCommand(ctx, args, cf, out, force, interval)
+			}
+			if err := cf.notWithout(cmd); err != nil {
+				return err
 			}
 			spec, err := wf.spec()
 			if err != nil {
@@ -119,6 +136,7 @@ func newRecordCommand(a *app) *cobra.Command {
 	for _, mk := range recordHooks {
 		hooks = append(hooks, mk(cmd.Flags()))
 	}
+	cf.register(cmd.Flags())
 	return cmd
 }
 

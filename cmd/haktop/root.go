@@ -83,6 +83,10 @@ func exitCode(wErr io.Writer, err error) int {
 	if err == nil {
 		return 0
 	}
+	var es *exitStatusError
+	if errors.As(err, &es) {
+		return es.status // a recorded command's own status: it was reported
+	}
 	msg := strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", "; ")
 	fmt.Fprintf(wErr, "haktop: %s\n", msg)
 	var ue *usageError

@@ -124,25 +124,38 @@ type Process struct {
 	reader reader
 }
 
-// Start starts argv[0] with argv[1:] under the shim. Its stdin is
-// /dev/null and its stdout and stderr go to o.Output.
-func Start(argv []string, o Options) (*Process, error) {
-	if len(argv) == 0 || argv[0] == "" {
-		return nil, &CommandError{Cmd: `""`, Err: errors.New("no command given")}
+// Find returns the executable argv0 names (as exec.LookPath finds it), or
+// a *CommandError when there is none.
+func Find(argv0 string) (string, error) {
+	if argv0 == "" {
+		return "", &CommandError{Cmd: `""`, Err: errors.New("no command given")}
 	}
-	if o.Output == "" {
-		return nil, errors.New("process: no output file for the command's stdout and stderr")
-	}
-	path, err := exec.LookPath(argv[0])
+	path, err := exec.LookPath(argv0)
 	if err != nil {
 		var ee *exec.Error
 		if errors.As(err, &ee) {
 			err = ee.Err
 		}
-		return nil, &CommandError{Cmd: argv[0], Err: err}
+		return "", &CommandError{Cmd: argv0, Err: err}
 	}
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
-		return nil, &CommandError{Cmd: argv[0], Err: errors.New("is a directory")}
+		return "", &CommandError{Cmd: argv0, Err: errors.New("is a directory")}
+	}
+	return path, nil
+}
+
+// Start starts argv[0] with argv[1:] under the shim. Its stdin is
+// /dev/null and its stdout and stderr go to o.Output.
+func Start(argv []string, o Options) (*Process, error) {
+	if len(argv) == 0 {
+		argv = []string{""}
+	}
+	path, err := Find(argv[0])
+	if err != nil {
+		return nil, err
+	}
+	if o.Output == "" {
+		return nil, errors.New("process: no output file for the command's stdout and stderr")
 	}
 	lib := o.Shim
 	if lib == "" {

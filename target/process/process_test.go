@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-func theShim(t *testing.T) string {
+func theShim(t testing.TB) string {
 	t.Helper()
 	if _, err := exec.LookPath(shim.Compiler); err != nil {
 		t.Skipf("no C compiler (%s): install gcc to run the process tests", shim.Compiler)
@@ -57,7 +57,7 @@ func theShim(t *testing.T) string {
 }
 
 // program compiles a C test program once per flag set.
-func program(t *testing.T, src string, flags ...string) string {
+func program(t testing.TB, src string, flags ...string) string {
 	t.Helper()
 	theShim(t)
 	key := src + " " + strings.Join(flags, " ")

@@ -1,0 +1,191 @@
+package main
+
+// `haktop record -o FILE -- CMD [ARGS...]`: record a program haktop starts
+// under its preload shim (target/process) instead of a workload: its
+// counters every --interval, how it ended in the footer, and CMD's exit
+// status as haktop's own.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target/process"
+)
+
+// commandFlags are the flags of a command run under the shim.
+type commandFlags struct {
+	preload, output, counters string
+}
+
+// commandOnly names the flags that only a command run reads.
+var commandOnly = []string{"preload", "output", "counters"}
+
+// commandShared are the flags record reads both for a workload and a command.
+var commandShared = []string{"out", "force", "interval", "strict-gates"}
+
+func (f *commandFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.preload, "preload", "", "with -- CMD: a library to preload after the shim, e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2")
+	fs.StringVar(&f.output, "output", "", "with -- CMD: the file CMD's stdout and stderr go to (default: the session file's name plus .out)")
+	fs.StringVar(&f.counters, "counters", "", "with -- CMD: the counters to record: "+process.TableRequests+" (the shim's, per request class), "+
+		process.TableJemalloc+" (jemalloc's bins) or the name of a table the allocator publishes (default: the allocator's own, else jemalloc's, else the shim's)")
+}
+
+// commandArgs accepts arguments only after --: they are CMD and its arguments.
+func commandArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 && cmd.ArgsLenAtDash() != 0 {
+		return usagef("unexpected argument %q: a command to run goes after --, e.g. haktop %s -o s.jsonl -- ./prog ARGS", args[0], cmd.Name())
+	}
+	return nil
+}
+
+// onlyFor refuses the flags a command run does not read (the workload's
+// and the hooks'), naming the first one given.
+func (f *commandFlags) onlyFor(cmd *cobra.Command, _ *pflag.FlagSet, _ []recordHook) error {
+	var bad string
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		for _, ok := range append(append([]string{}, commandOnly...), commandShared...) {
+			if fl.Name == ok {
+				return
+			}
+		}
+		if bad == "" {
+			bad = fl.Name
+		}
+	})
+	if bad != "" {
+		return usagef("--%s does not apply to a command run (-- CMD): it sets up haktop's own workload; the flags for CMD are --%s", bad, strings.Join(commandOnly, ", --"))
+	}
+	return nil
+}
+
+// notWithout refuses the command flags when no command is given.
+func (f *commandFlags) notWithout(cmd *cobra.Command) error {
+	for _, n := range commandOnly {
+		if cmd.Flags().Changed(n) {
+			return usagef("--%s applies only to a command run: give the command after --, e.g. haktop %s -o s.jsonl --%s ... -- ./prog", n, cmd.Name(), n)
+		}
+	}
+	return nil
+}
+
+// exitStatusError makes haktop exit with a recorded command's status; it
+// prints nothing (the summary said how the command ended).
+type exitStatusError struct{ status int }
+
+func (e *exitStatusError) Error() string {
+	return fmt.Sprintf("the command's exit status %d", e.status)
+}
+
+// recordCommand records argv run under the shim until it ends, or until
+// ctx is done (then it is stopped: SIGTERM, SIGKILL after a grace period).
+func (a *app) recordCommand(ctx context.Context, argv []string, cf commandFlags, out string, force bool, interval time.Duration) error {
+	output := cf.output
+	if output == "" {
+		if out == "-" {
+			d, err := os.MkdirTemp("", "haktop-cmd-")
+			if err != nil {
+				return err
+			}
+			output = d + "/output"
+		} else {
+			output = out + ".out"
+		}
+	}
+	if _, err := process.Find(argv[0]); err != nil {
+		return &usageError{err}
+	}
+	f, err := a.openSession(out, force)
+	if err != nil {
+		return err
+	}
+	p, err := process.Start(argv, process.Options{Preload: cf.preload, Output: output, Table: cf.counters})
+	if err != nil {
+		f.Close()
+		if out != "-" {
+			os.Remove(out) // nothing was recorded
+		}
+		var ce *process.CommandError
+		if errors.As(err, &ce) || strings.HasPrefix(err.Error(), "--preload") {
+			return &usageError{err}
+		}
+		return err
+	}
+	defer p.Close()
+	schema := p.Schema()
+	if why := p.Unmeasured(); why != "" {
+		fmt.Fprintf(a.stderr, "haktop: warning: %s\n", why)
+	}
+	h := sampler.Header{Start: p.Started(), Haktop: sampler.Version(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
+		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Interval: interval, StatsCompiled: schema.Counted,
+		Schema: schema, Command: p.Argv()}
+	rec, err := sampler.NewRecorder(out, f, out != "-" && strings.HasSuffix(out, ".gz"), h)
+	if err != nil {
+		return err
+	}
+	seq := 0
+	var last time.Duration
+	var sampleErr error
+	sample := func() {
+		snap, err := p.Snapshot()
+		if err == nil {
+			last = max(last, p.Elapsed())
+			err = rec.RecordTarget(seq, last, snap)
+			seq++
+		}
+		if err != nil && sampleErr == nil {
+			sampleErr = err
+		}
+	}
+	sample()
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	reason := "done"
+loop:
+	for sampleErr == nil {
+		select {
+		case <-tick.C:
+			sample()
+		case <-p.Done():
+			break loop
+		case <-ctx.Done():
+			reason = "interrupted"
+			p.Stop()
+			break loop
+		}
+	}
+	exit := p.Wait()
+	sample() // the final counters, from the tables CMD left
+	if sampleErr != nil {
+		reason = "error"
+	}
+	fe := &sampler.Exit{Code: exit.Code, Core: exit.Core}
+	if exit.Signal != 0 {
+		fe.Signal = process.SignalName(exit.Signal)
+	}
+	if err := errors.Join(sampleErr, rec.Close(sampler.Footer{Reason: reason, Exit: fe})); err != nil {
+		return err
+	}
+	summary, where := a.stdout, out
+	if out == "-" {
+		summary, where = a.stderr, "stdout"
+	}
+	counters := schema.Target + " counters"
+	if !schema.Counted {
+		counters = "no counters"
+	}
+	fmt.Fprintf(summary, "recorded %d samples of %s (pid %d, %s) over %s to %s (%d records; %s): %s; its output is in %s\n",
+		seq, argv[0], p.PID(), counters, last.Round(time.Millisecond), where, rec.Records(), reason, exit, output)
+	if s := exit.Status(); s != 0 {
+		return &exitStatusError{s}
+	}
+	return nil
+}

@@ -1,0 +1,185 @@
+package main
+
+// Tests of `record -- CMD` with real programs: ../shared/bench/random_mixed.c
+// (target/shim's committed copy) under jemalloc, and target/process's
+// ending.c, which crashes or exits as told.
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target/shim"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if cmdDir != "" {
+		os.RemoveAll(cmdDir)
+	}
+	os.Exit(code)
+}
+
+var (
+	cmdOnce  sync.Once
+	cmdDir   string // the shim's cache and the programs, removed by TestMain
+	cmdCache string // XDG_CACHE_HOME for the shim's build, shared by the tests
+	cmdProgs map[string]string
+	cmdErr   error
+)
+
+// cProgs builds the shim once (into a shared cache) and the C test programs,
+// and points the shim's cache at it for t.
+func cProgs(t *testing.T) map[string]string {
+	t.Helper()
+	if _, err := exec.LookPath(shim.Compiler); err != nil {
+		t.Skipf("no C compiler (%s): install gcc to run the command tests", shim.Compiler)
+	}
+	cmdOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "haktop-cmd-test-")
+		if err != nil {
+			cmdErr = err
+			return
+		}
+		cmdDir = dir
+		cmdCache, cmdProgs = filepath.Join(dir, "cache"), map[string]string{}
+		for name, src := range map[string]string{"random_mixed": "../../target/shim/testdata/random_mixed.c", "ending": "../../target/process/testdata/ending.c"} {
+			bin := filepath.Join(dir, name)
+			if b, err := exec.Command(shim.Compiler, "-std=gnu11", "-O2", "-o", bin, src).CombinedOutput(); err != nil {
+				cmdErr = fmt.Errorf("cc %s: %v\n%s", src, err, b)
+				return
+			}
+			cmdProgs[name] = bin
+		}
+		_, cmdErr = shim.BuildIn(filepath.Join(cmdCache, "haktop"))
+	})
+	if cmdErr != nil {
+		t.Fatal(cmdErr)
+	}
+	t.Setenv("XDG_CACHE_HOME", cmdCache)
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	return cmdProgs
+}
+
+// TestRecordCommandCountsExactly records random_mixed.c under jemalloc
+// with the shim's request classes: the recording's totals of the classes of
+// its request sizes (C1..P0, 16..1039 bytes) are exactly the allocs it
+// prints, each freed; its output is in the .out file; the footer says it
+// exited 0, and so does haktop.
+func TestRecordCommandCountsExactly(t *testing.T) {
+	const jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+	if _, err := os.Stat(jemalloc); err != nil {
+		t.Skipf("%s is not installed (apt-get install libjemalloc2)", jemalloc)
+	}
+	progs := cProgs(t)
+	out := filepath.Join(t.TempDir(), "rm.jsonl")
+	code, stdout, stderr := runCLI(t, "record", "-o", out, "--interval", "10ms", "--counters", "requests", "--preload", jemalloc,
+		"--", progs["random_mixed"], "300000", "1024", "42")
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if want := regexp.MustCompile(`^recorded \d+ samples of .*random_mixed \(pid \d+, requests counters\) over .* to ` + regexp.QuoteMeta(out) +
+		` \(\d+ records; done\): exit 0; its output is in ` + regexp.QuoteMeta(out+".out") + "\n$"); !want.MatchString(stdout) {
+		t.Errorf("stdout %q does not match %s", stdout, want)
+	}
+	printed, _ := os.ReadFile(out + ".out")
+	var allocs, frees uint64
+	if _, err := fmt.Sscanf(string(printed), "ops_per_sec=%d allocs=%d frees=%d", new(uint64), &allocs, &frees); err != nil {
+		t.Fatalf("the output file holds %q: %v", printed, err)
+	}
+	rec, err := sampler.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Footer == nil || rec.Footer.Exit == nil || *rec.Footer.Exit != (sampler.Exit{}) || rec.Footer.Reason != "done" {
+		t.Fatalf("footer %+v: want done, exit 0", rec.Footer)
+	}
+	if h := rec.Header; h.Schema.Target != "requests" || !slices.Equal(h.Command, []string{progs["random_mixed"], "300000", "1024", "42"}) {
+		t.Errorf("header target %q command %q", h.Schema.Target, h.Command)
+	}
+	var calls, freed uint64
+	for c := 1; c <= 8; c++ { // C1..P0
+		calls += rec.Footer.Totals.Classes[c].AllocCalls
+		freed += rec.Footer.Totals.Classes[c].FreeCalls
+	}
+	if calls != allocs || freed != allocs {
+		t.Errorf("C1..P0: %d calls and %d frees recorded, want the %d allocs it printed, each freed", calls, freed, allocs)
+	}
+	if len(rec.Samples) < 2 {
+		t.Errorf("%d samples", len(rec.Samples))
+	}
+}
+
+// TestRecordCommandEndings: haktop exits with the recorded command's
+// status, and the footer says how it ended.
+func TestRecordCommandEndings(t *testing.T) {
+	progs := cProgs(t)
+	for _, c := range []struct {
+		arg  string
+		code int
+		exit sampler.Exit
+		says string
+	}{
+		{"exit3", 3, sampler.Exit{Code: 3}, "exit 3"},
+		{"segv", 139, sampler.Exit{Signal: "SIGSEGV"}, "killed by SIGSEGV"},
+		{"abort", 134, sampler.Exit{Signal: "SIGABRT"}, "killed by SIGABRT"},
+	} {
+		t.Run(c.arg, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "e.jsonl")
+			code, stdout, stderr := runCLI(t, "record", "-o", out, "--interval", "10ms", "--", progs["ending"], c.arg)
+			if code != c.code || stderr != "" {
+				t.Errorf("exit %d, stderr %q; want %d and nothing", code, stderr, c.code)
+			}
+			rec, err := sampler.Load(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Footer == nil || rec.Footer.Exit == nil {
+				t.Fatalf("footer %+v: want the exit", rec.Footer)
+			}
+			if got := *rec.Footer.Exit; got.Code != c.exit.Code || got.Signal != c.exit.Signal {
+				t.Errorf("footer exit %+v, want %+v", got, c.exit)
+			}
+			if !strings.Contains(stdout, "; done): "+c.says) {
+				t.Errorf("summary %q", stdout)
+			}
+			if b, _ := os.ReadFile(out + ".out"); string(b) != "ready\n" {
+				t.Errorf("the output file holds %q, want ready", b)
+			}
+		})
+	}
+}
+
+// TestRecordCommandBadInput: each is one line naming the input, exit 2,
+// and no session file left behind.
+func TestRecordCommandBadInput(t *testing.T) {
+	progs := cProgs(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "s.jsonl")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--", "haktop-no-such-command"}, "haktop: command haktop-no-such-command: executable file not found in $PATH (want a program on PATH or a path to an executable file)\n"},
+		{[]string{"--workers", "2", "--", progs["ending"]}, "haktop: --workers does not apply to a command run (-- CMD): it sets up haktop's own workload; the flags for CMD are --preload, --output, --counters\n"},
+		{[]string{"--preload", "/no/such.so", "--", progs["ending"]}, "haktop: --preload /no/such.so: no such file or directory (want a shared library, e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2)\n"},
+		{[]string{"--output", "x"}, "haktop: --output applies only to a command run: give the command after --, e.g. haktop record -o s.jsonl --output ... -- ./prog\n"},
+		{[]string{progs["ending"]}, fmt.Sprintf("haktop: unexpected argument %q: a command to run goes after --, e.g. haktop record -o s.jsonl -- ./prog ARGS\n", progs["ending"])},
+	} {
+		code, stdout, stderr := runCLI(t, append([]string{"record", "-o", out}, c.args...)...)
+		if code != 2 || stdout != "" || stderr != c.want {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q", c.args, code, stdout, stderr, c.want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("%q left %s behind", c.args, out)
+			os.Remove(out)
+		}
+	}
+}
