@@ -282,3 +282,36 @@ func TestWorkerLabel(t *testing.T) {
 		t.Errorf("an unlabelled series beside the worker ones")
 	}
 }
+
+// A gate toggle restarts the embedded allocator: the exported counters
+// start again from the new allocator's (lower) values, restarts_total
+// counts it, and the counters' created time and the epoch start move to
+// the restart, so Prometheus reads a counter reset.
+func TestGateToggleIsACounterReset(t *testing.T) {
+	spec := workload.DefaultSpec(workload.TinyHot)
+	spec.Cycles = 0
+	e := engineAfter(t, spec, false)
+	m := NewMetrics(e.Reading, Options{})
+	key := `haktop_alloc_calls_total{class=C3}`
+	deadline := time.Now().Add(10 * time.Second)
+	var before map[string]float64
+	for before, _ = values(t, m); before[key] < 1e6; before, _ = values(t, m) {
+		if time.Now().After(deadline) {
+			t.Fatalf("C3 made %v calls in 10 s", before[key])
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := e.Apply(live.Command{Kind: live.CmdToggleGate, Env: "HAKMEM_POOL_V2_ENABLED"}); err != nil {
+		t.Fatal(err)
+	}
+	after, created := values(t, m)
+	if after[key] >= before[key] || after["haktop_target_restarts_total{}"] != 1 {
+		t.Errorf("after the toggle: %s = %v (before %v), restarts %v; want fewer calls and 1 restart", key, after[key], before[key], after["haktop_target_restarts_total{}"])
+	}
+	if start := after["haktop_epoch_start_time_seconds{}"]; start <= before["haktop_epoch_start_time_seconds{}"] || !created[key].Equal(e.Reading(false).EpochStart) {
+		t.Errorf("epoch start %v (before %v), %s created %v; want a later start, the counter created at it", start, before["haktop_epoch_start_time_seconds{}"], key, created[key])
+	}
+	if after[`haktop_gate_info{env=HAKMEM_POOL_V2_ENABLED,source=default,value=0,verdict=OFF}`] != 1 {
+		t.Errorf("pool v2 is not back at its default, OFF, after the toggle")
+	}
+}
