@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"golang.org/x/sys/unix"
 
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target/process"
@@ -75,6 +76,18 @@ func (f *commandFlags) notWithout(cmd *cobra.Command) error {
 		}
 	}
 	return nil
+}
+
+// exitText says how a recorded command ended, as process.Exit does.
+func exitText(e sampler.Exit) string {
+	x := process.Exit{Code: e.Code, Core: e.Core}
+	if e.Signal != "" {
+		x.Signal = unix.SignalNum(e.Signal)
+		if x.Signal == 0 {
+			return "killed by " + e.Signal
+		}
+	}
+	return x.String()
 }
 
 // exitStatusError makes haktop exit with a recorded command's status; it

@@ -115,6 +115,11 @@ func TestRecordCommandCountsExactly(t *testing.T) {
 	if len(rec.Samples) < 2 {
 		t.Errorf("%d samples", len(rec.Samples))
 	}
+	code, report, _ := runCLI(t, "report", out)
+	if head := "session   " + out + " (format 2, complete, done: exit 0)\n"; code != 0 || !strings.HasPrefix(report, head) ||
+		!strings.Contains(report, "\ncommand   "+progs["random_mixed"]+" 300000 1024 42\n") {
+		t.Errorf("report (exit %d) does not start %q and name the command:\n%s", code, head, report)
+	}
 }
 
 // TestRecordCommandEndings: haktop exits with the recorded command's
@@ -149,6 +154,9 @@ func TestRecordCommandEndings(t *testing.T) {
 			}
 			if !strings.Contains(stdout, "; done): "+c.says) {
 				t.Errorf("summary %q", stdout)
+			}
+			if _, report, _ := runCLI(t, "report", out); !strings.Contains(report, "(format 2, complete, done: "+c.says) {
+				t.Errorf("report does not say %q:\n%s", c.says, report)
 			}
 			if b, _ := os.ReadFile(out + ".out"); string(b) != "ready\n" {
 				t.Errorf("the output file holds %q, want ready", b)

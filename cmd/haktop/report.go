@@ -86,6 +86,8 @@ type reportDoc struct {
 	IntervalNS    int64             `json:"interval_ns"`
 	StatsCompiled bool              `json:"stats_compiled"`
 	Workload      reportSpec        `json:"workload"`
+	Command       []string          `json:"command,omitempty"` // record -- CMD: the command line recorded
+	Exit          *sampler.Exit     `json:"exit,omitempty"`    // and how it ended
 	Samples       int               `json:"samples"`
 	Epochs        int               `json:"epochs"`
 	Seconds       float64           `json:"seconds"` // the time the counters cover
@@ -200,7 +202,9 @@ func newReport(rec *sampler.Recording) reportDoc {
 	}
 	if rec.Footer != nil {
 		doc.Ended = rec.Footer.Reason
+		doc.Exit = rec.Footer.Exit
 	}
+	doc.Command = h.Command
 	if n := len(rec.Samples); n > 0 {
 		doc.Process.HeapInUseBytes = rec.Samples[n-1].Proc.HeapInUse
 	}
@@ -274,10 +278,17 @@ func reportText(doc reportDoc) string {
 	if !doc.Complete {
 		state = "cut short: no footer"
 	}
+	if doc.Exit != nil {
+		state += ": " + exitText(*doc.Exit)
+	}
 	fmt.Fprintf(&b, "session   %s (format %d, %s)\n", doc.File, doc.FormatVersion, state)
 	fmt.Fprintf(&b, "recorded  %s by haktop %s, %s on %s/%s, %d CPUs, GOMAXPROCS %d\n",
 		doc.Start.UTC().Format(time.RFC3339), doc.Haktop, doc.GoVersion, doc.OS, doc.Arch, doc.CPUs, doc.GOMAXPROCS)
-	fmt.Fprintf(&b, "workload  %s\n", specText(fromReportSpec(doc.Workload)))
+	if doc.Command != nil {
+		fmt.Fprintf(&b, "command   %s\n", strings.Join(doc.Command, " "))
+	} else {
+		fmt.Fprintf(&b, "workload  %s\n", specText(fromReportSpec(doc.Workload)))
+	}
 	fmt.Fprintf(&b, "sampling  %d samples every %s covering %s, %s\n",
 		doc.Samples, textfmt.Duration(time.Duration(doc.IntervalNS)), textfmt.Duration(time.Duration(doc.Seconds*float64(time.Second))), textfmt.Count(doc.Epochs, "counter epoch"))
 	fmt.Fprintf(&b, "ops       %d: mean %s/s, peak %s/s\n", doc.Ops, textfmt.Rate(doc.OpsPerSec), textfmt.Rate(doc.PeakOpsPerSec))
