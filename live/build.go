@@ -13,8 +13,14 @@ import (
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target/embedded"
+	"github.com/haktop/haktop/textfmt"
 	"github.com/haktop/haktop/workload"
 )
+
+// embeddedClasses describe the class rows of every sample, which the
+// sampler keeps in the embedded allocator's layout.
+var embeddedClasses = embedded.Schema(allocator.DefaultConfig()).Classes
 
 // HistoryLen is how many samples the sparklines show.
 const HistoryLen = 120
@@ -56,10 +62,12 @@ func buildFrame(in frameInput) Frame {
 	f.Classes = make([]ClassRow, allocator.NumClasses)
 	for c := range allocator.NumClasses {
 		r := in.rates.Classes[c]
+		cl := embeddedClasses[c]
 		row := ClassRow{
-			Class:        allocator.ClassName(c),
+			Class:        cl.Name,
 			Size:         allocator.ClassSize(c),
-			Tier:         allocator.Tier(c),
+			SizeLabel:    textfmt.ClassSize(cl.Min, cl.Max),
+			Tier:         cl.Tier,
 			AllocPerSec:  r.Calls,
 			FastRatio:    r.FastRatio,
 			RefillPerSec: r.Refill,

@@ -81,3 +81,19 @@ func TestDefaultSettingsRaiseNoBanner(t *testing.T) {
 		}
 	}
 }
+
+// A frame's class rows take their size labels from the schema: the block
+// size, and for the large class (no upper bound) the size above the pool's.
+func TestFrameClassSizeLabels(t *testing.T) {
+	f := buildFrame(frameInput{spec: workload.DefaultSpec(workload.RandomMixed)})
+	want := map[string]string{"C0": "8", "C7": "1024", "P0": "2K", "P5": "48K", "P6": "64K", "L": ">64K"}
+	for _, r := range f.Classes {
+		if w, ok := want[r.Class]; ok && r.SizeLabel != w {
+			t.Errorf("class %s: size label %q, want %q", r.Class, r.SizeLabel, w)
+		}
+		delete(want, r.Class)
+	}
+	if len(want) != 0 {
+		t.Errorf("classes missing from the frame: %v", want)
+	}
+}

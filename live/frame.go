@@ -41,7 +41,8 @@ type Frame struct {
 // ClassRow is one size class's rates over the last interval.
 type ClassRow struct {
 	Class        string  // "C0".."C7", "P0".."P6", "L"
-	Size         int     // block size in bytes, 0 for the large row
+	Size         int     // block size in bytes; the large row's is the smallest request it serves
+	SizeLabel    string  // the class's sizes as the screen shows them: "8", "2K", ">64K"
 	Tier         string  // "tiny", "pool" or "large"
 	AllocPerSec  float64 // alloc_calls per second
 	FastRatio    float64 // alloc_fast / alloc_calls over the interval, 0..1; NaN when idle

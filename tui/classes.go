@@ -201,7 +201,7 @@ func (m *classesModel) render() {
 		m.shown = append(m.shown, r.Class)
 		cells := table.Row{
 			r.Class,
-			alignRight(formatSize(r.Size), widths[colSize]),
+			alignRight(r.SizeLabel, widths[colSize]),
 			alignRight(textfmt.Rate(r.AllocPerSec), widths[colAlloc]),
 			alignRight(textfmt.Percent(r.FastRatio), widths[colFast]),
 			alignRight(textfmt.Rate(r.RefillPerSec), widths[colRefill]),

@@ -12,6 +12,8 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/target/embedded"
+	"github.com/haktop/haktop/textfmt"
 )
 
 type fakeSource struct {
@@ -68,7 +70,8 @@ func fakeFrame() Frame {
 		f.OpsHistory = append(f.OpsHistory, 60e6+float64(i%7)*2e6)
 	}
 	for c := range allocator.NumClasses {
-		r := ClassRow{Class: allocator.ClassName(c), Size: allocator.ClassSize(c), Tier: allocator.Tier(c), FastRatio: math.NaN()}
+		cl := embedded.Schema(allocator.DefaultConfig()).Classes[c]
+		r := ClassRow{Class: cl.Name, Size: allocator.ClassSize(c), SizeLabel: textfmt.ClassSize(cl.Min, cl.Max), Tier: cl.Tier, FastRatio: math.NaN()}
 		if c >= 1 && c < allocator.NumTinyClasses {
 			r.AllocPerSec = float64(c) * 1.1e6
 			r.FreePerSec = r.AllocPerSec
