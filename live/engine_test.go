@@ -318,10 +318,19 @@ func TestEngineRestartDoesNotInheritCPU(t *testing.T) {
 		return false
 	})
 	apply(t, e, Command{Kind: CmdToggleGate, Env: "HAKMEM_POOL_V2_ENABLED"})
+	// Four whole windows after the toggle, however long a loaded machine
+	// takes to close them; a collector that stopped closing windows fails
+	// the test instead of hanging it.
 	windows := e.coll.Windows()
-	for e.coll.Windows() < windows+4 {
+	for deadline := time.Now().Add(60 * time.Second); e.coll.Windows() < windows+4; {
 		if v := verdict(e.Frame()); v == profile.Inconsistent {
 			t.Fatalf("after the toggle off: %s", v)
+		}
+		if err := e.coll.Err(); err != nil {
+			t.Fatalf("after the toggle off, the collector stopped at window %d of %d: %v", e.coll.Windows(), windows+4, err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the toggle off: %d of the 4 profile windows closed within 60s", e.coll.Windows()-windows)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
