@@ -18,9 +18,10 @@ import (
 	"github.com/haktop/haktop/workload"
 )
 
-// embeddedClasses describe the class rows of every sample, which the
-// sampler keeps in the embedded allocator's layout.
-var embeddedClasses = embedded.Schema(allocator.DefaultConfig()).Classes
+// layout describes the class rows and path hits of every sample, which
+// the sampler keeps in the embedded allocator's layout: names, sizes,
+// tiers, gate kinds and which gates guard which path.
+var layout = embedded.Schema(allocator.DefaultConfig())
 
 // HistoryLen is how many samples the sparklines show.
 const HistoryLen = 120
@@ -62,7 +63,7 @@ func buildFrame(in frameInput) Frame {
 	f.Classes = make([]ClassRow, allocator.NumClasses)
 	for c := range allocator.NumClasses {
 		r := in.rates.Classes[c]
-		cl := embeddedClasses[c]
+		cl := layout.Classes[c]
 		row := ClassRow{
 			Class:        cl.Name,
 			Size:         allocator.ClassSize(c),
@@ -104,8 +105,8 @@ func buildFrame(in frameInput) Frame {
 	for i, gv := range verdicts {
 		g := in.gates[i]
 		row := GateRow{Env: gv.Env, Value: gv.Value, Source: gv.Source, Verdict: gv.Verdict}
-		if decl := allocator.Gates.Lookup(g.Env); decl != nil {
-			row.Kind = decl.Kind.String()
+		if decl := layout.Gate(g.Env); decl != nil {
+			row.Kind = decl.Kind
 		}
 		for _, pv := range gv.Paths {
 			row.Paths = append(row.Paths, pv.Path)
@@ -117,21 +118,16 @@ func buildFrame(in frameInput) Frame {
 	}
 
 	f.Paths = make([]PathRow, 0, allocator.NumPaths+3)
-	for p := range allocator.NumPaths {
-		path := allocator.Paths[p]
+	for p, path := range layout.Paths {
 		row := PathRow{
-			Key: path.Key, Name: path.Name,
+			Key: path.ID, Name: path.Name,
 			CPUPercent: math.NaN(),
 			HitsPerSec: in.rates.Paths[p],
-			Verdict:    pathVerdict[path.Key],
+			Verdict:    pathVerdict[path.ID],
+			Gate:       strings.Join(layout.Guarding(path.ID), ","),
 		}
-		var gates []string
-		for _, g := range allocator.Gates.Guarding(allocator.PathID(p)) {
-			gates = append(gates, g.Env)
-		}
-		row.Gate = strings.Join(gates, ",")
 		if in.attr != nil {
-			if r, ok := in.attr.Row(path.Key); ok {
+			if r, ok := in.attr.Row(path.ID); ok {
 				row.CPUPercent = r.Percent()
 			} else {
 				row.CPUPercent = 0
