@@ -182,14 +182,18 @@ func TestNoCountersWhenNotCounted(t *testing.T) {
 	}
 }
 
+// needCounters skips a test of the exported counters in a build without them.
+func needCounters(t *testing.T) {
+	if !allocator.StatsCompiled {
+		t.Skip("counters compiled out (haktop_nostats): the collector exports none (TestNoCountersWhenNotCounted)")
+	}
+}
+
 // engineAfter runs spec to its end on the embedded allocator with pool v2
 // enabled and returns the engine once its latest sample holds the run's
 // flushed totals.
 func engineAfter(t testing.TB, spec workload.Spec, profiling bool) *live.Engine {
 	t.Helper()
-	if !allocator.StatsCompiled {
-		t.Skip("counters compiled out (haktop_nostats): the collector exports none")
-	}
 	cfg := allocator.DefaultConfig()
 	if err := cfg.Set("HAKMEM_POOL_V2_ENABLED", "1"); err != nil {
 		t.Fatal(err)
@@ -219,6 +223,7 @@ func engineAfter(t testing.TB, spec workload.Spec, profiling bool) *live.Engine 
 // flushed snapshot's exactly, and pool v2, enabled but never reached, is
 // NEVER EXECUTED.
 func TestMetricsOfTheEmbeddedAllocator(t *testing.T) {
+	needCounters(t)
 	spec := workload.DefaultSpec(workload.TinyHot)
 	spec.Cycles = 64 * 3200
 	e := engineAfter(t, spec, false)
@@ -270,6 +275,7 @@ func TestMetricsOfTheEmbeddedAllocator(t *testing.T) {
 // With the worker label, each worker's class counters come from its own
 // heap, and they add up to the whole allocator's.
 func TestWorkerLabel(t *testing.T) {
+	needCounters(t)
 	spec := workload.DefaultSpec(workload.TinyHot)
 	spec.Workers, spec.Cycles = 2, 64*3200
 	e := engineAfter(t, spec, false)
@@ -288,6 +294,7 @@ func TestWorkerLabel(t *testing.T) {
 // counts it, and the counters' created time and the epoch start move to
 // the restart, so Prometheus reads a counter reset.
 func TestGateToggleIsACounterReset(t *testing.T) {
+	needCounters(t)
 	spec := workload.DefaultSpec(workload.TinyHot)
 	spec.Cycles = 0
 	e := engineAfter(t, spec, false)
