@@ -91,3 +91,23 @@ func BenchmarkSampling100Hz(b *testing.B) {
 	b.ReportMetric(median(ops), "sampled/unsampled-ops")
 	b.ReportMetric(median(cpu), "sampled/unsampled-cpu")
 }
+
+// BenchmarkSnapshot is one Snapshot of a running program under the shim
+// (the requests table summed, /proc/PID/stat read): at 100 Hz, haktop's
+// cost is 100 times this per second.
+func BenchmarkSnapshot(b *testing.B) {
+	prog := program(b, "testdata/ending.c")
+	b.Setenv("XDG_RUNTIME_DIR", b.TempDir())
+	p, err := Start([]string{prog, "spin"}, Options{Output: b.TempDir() + "/out", Shim: shimLib, Table: TableRequests})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	p.Schema()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := p.Snapshot(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
