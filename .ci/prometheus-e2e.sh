@@ -102,6 +102,37 @@ unused=$(ask 'rate(haktop_alloc_calls_total{class="P3"}[10s])' '[.data.result[].
 [[ $(jq -r 'length == 1 and (.[0] | tonumber) == 0' <<<"$unused") == true ]] || { echo "P3 (never used by tiny_hot) has an allocation rate"; exit 1; }
 never=$(ask 'haktop_gate_info{verdict="NEVER EXECUTED"}' '[.data.result[].metric | "\(.env)=\(.value)"]')
 jq -e 'index("HAKMEM_POOL_V2_ENABLED=1") != null' <<<"$never" >/dev/null || { echo "pool v2 is not NEVER EXECUTED under tiny_hot"; exit 1; }
-ask 'sum(rate(haktop_alloc_calls_total[10s]))' '[.data.result[].value[1]]' >/dev/null
+others=$(ask 'sum(rate(haktop_alloc_calls_total{class!="C3"}[10s]))' '[.data.result[].value[1]]')
+[[ $(jq -r 'length == 1 and (.[0] | tonumber) == 0' <<<"$others") == true ]] || { echo "a class other than C3 has an allocation rate under tiny_hot"; exit 1; }
 ask 'haktop_target_info' '[.data.result[].metric | {target, workload, haktop_version}]' >/dev/null
 ask 'count({job="haktop"})' '[.data.result[].value[1]]' >/dev/null
+
+# The live view with --listen serves while its screen runs and writes
+# nothing else to the terminal: scrape it, take a CPU profile from its
+# collector, refuse a POST, and the screen is still the TUI's alone.
+if ! command -v tmux >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null
+fi
+live=
+for port in $(seq 19121 19150); do
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then live=127.0.0.1:$port; break; fi
+done
+[[ -n $live ]] || { echo "no free port for the live view in 19121..19150"; exit 1; }
+sock="haktop-prom-e2e-$$"
+t() { tmux -L "$sock" "$@"; }
+trap 't kill-server 2>/dev/null || true; cleanup' EXIT
+t new-session -d -s live -x 120 -y 40 "env TERM=xterm-256color HAKMEM_POOL_V2_ENABLED=1 $haktop --workload tiny_hot --listen ${live#127.0.0.1} --interval 100ms; sleep 30"
+for i in $(seq 100); do
+  curl -sf "http://$live/metrics" >"$work/live.txt" 2>/dev/null && grep -q '^haktop_alloc_calls_total{class="C3"} [1-9]' "$work/live.txt" && break
+  [[ $i == 100 ]] && { echo "the live view with --listen $live serves no C3 calls"; t capture-pane -p -t live; exit 1; }
+  sleep 0.2
+done
+curl -sf "http://$live/debug/pprof/profile?seconds=1" -o "$work/live-cpu.pb.gz"
+go tool pprof -top "$work/live-cpu.pb.gz" | grep -q 'Type: cpu'
+[[ $(curl -s -o /dev/null -w '%{http_code}' -X POST "http://$live/debug/pprof/counters") == 405 ]]
+sleep 0.5
+t capture-pane -p -t live >"$work/live-screen.txt"
+head -1 "$work/live-screen.txt" | grep -q '^ haktop  tiny_hot' || { echo "the live view's header is gone:"; cat "$work/live-screen.txt"; exit 1; }
+if grep -qiE 'http|listen|error|panic' "$work/live-screen.txt"; then echo "the live view's screen shows server output:"; cat "$work/live-screen.txt"; exit 1; fi
+t send-keys -t live q
+echo "live view --listen $live: served /metrics and a CPU profile, nothing on its screen but the view"
