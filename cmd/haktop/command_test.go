@@ -191,3 +191,18 @@ func TestRecordCommandBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordCommandNoCompiler: without cc the shim cannot be built: one
+// line naming the package to install, exit 1, no session file.
+func TestRecordCommandNoCompiler(t *testing.T) {
+	progs := cProgs(t)
+	t.Setenv("PATH", t.TempDir())
+	out := filepath.Join(t.TempDir(), "s.jsonl")
+	code, stdout, stderr := runCLI(t, "record", "-o", out, "--", progs["ending"], "exit3")
+	if want := "haktop: " + shim.ErrNoCompiler.Error() + "\n"; code != 1 || stdout != "" || stderr != want {
+		t.Errorf("exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout, stderr, want)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("%s left behind", out)
+	}
+}

@@ -288,6 +288,23 @@ func TestForkedChildIsIgnored(t *testing.T) {
 	}
 }
 
+// TestExecInPlaceIsFollowed: a program CMD execs in place (same pid)
+// publishes tables of its own, whose counts are added to CMD's: the two
+// images' 1000 mallocs of 100 bytes each.
+func TestExecInPlaceIsFollowed(t *testing.T) {
+	p, out := start(t, Options{Table: TableRequests}, program(t, "testdata/ending.c"), "exec")
+	if e := p.Wait(); e != (Exit{Code: 3}) {
+		t.Fatalf("exec ended %v, want the exec'd image's exit 3", e)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "ready\nready\n" {
+		t.Errorf("the output holds %q, want both images' ready", b)
+	}
+	snap, _ := p.Snapshot()
+	if got := column(t, p.Schema(), snap, target.RoleCalls, 100, 100); got != 2000 {
+		t.Errorf("mallocs of 100 bytes: %d, want 2000 (1000 before the exec, 1000 after)", got)
+	}
+}
+
 // TestUnmeasured: a static program, and one whose LD_PRELOAD is dropped
 // (env -u), are said to be unmeasured with no counters, and their RSS
 // and CPU are still read.

@@ -4,7 +4,8 @@
  * abort(), "spin" allocates and frees 64 bytes until it is signalled,
  * "stubborn" does the same but ignores SIGTERM (so only SIGKILL ends it),
  * and "fork" forks a child that allocates 5000 bytes 3000 times and exits
- * while the parent waits for it. It prints "ready" once it has counted. */
+ * while the parent waits for it; "exec" execs itself in place (same pid)
+ * with "exit3". It prints "ready" once it has counted. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
@@ -31,6 +32,10 @@ int main(int argc, char **argv) {
 	}
 	if (strcmp(how, "abort") == 0)
 		abort();
+	if (strcmp(how, "exec") == 0) {
+		execl("/proc/self/exe", argv[0], "exit3", (char *)NULL);
+		return 127;
+	}
 	if (strcmp(how, "fork") == 0) {
 		pid_t child = fork();
 		if (child == 0) {
