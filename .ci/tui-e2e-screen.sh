@@ -15,37 +15,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v tmux >/dev/null; then
-  echo "installing tmux"
-  sudo=""
-  [[ $(id -u) -ne 0 ]] && sudo="sudo"
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq tmux >/dev/null
-fi
+# shellcheck source=.ci/tmux-e2e.sh
+source .ci/tmux-e2e.sh
 
-tmp=$(mktemp -d)
-sock="haktop-e2e-screen-$$"
-t() { tmux -L "$sock" "$@"; }
-cleanup() { t kill-server 2>/dev/null || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-go build -o "$tmp/haktop" ./cmd/haktop
-
-screen() { t capture-pane -p -t e2e; }
-fail() {
-  echo "FAIL: $*"
-  echo "---- screen ----"
-  screen || true
-  exit 1
-}
-# wait_for REGEX [SECONDS]: poll the screen until a line matches.
-wait_for() {
-  local deadline=$((SECONDS + ${2:-20}))
-  while ((SECONDS < deadline)); do
-    screen | grep -qE -- "$1" && return 0
-    sleep 0.2
-  done
-  fail "no line matching /$1/ within ${2:-20}s"
-}
 # wait_gone REGEX [SECONDS]: poll the screen until no line matches.
 wait_gone() {
   local deadline=$((SECONDS + ${2:-20}))
