@@ -135,7 +135,12 @@ func (s *server) cpuProfile(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	p, err := CPUProfile(r.Context(), s.src.Collector(), d)
+	cpu, ok := s.src.(CPUSource)
+	if !ok {
+		http.Error(w, "no CPU profile of this target: it runs in another process, and haktop profiles only its own", http.StatusNotFound)
+		return
+	}
+	p, err := CPUProfile(r.Context(), cpu.Collector(), d)
 	switch {
 	case errors.Is(err, ErrProfilerBusy):
 		http.Error(w, err.Error(), http.StatusServiceUnavailable)
@@ -148,7 +153,12 @@ func (s *server) cpuProfile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) counterProfile(w http.ResponseWriter, r *http.Request) {
-	writeProfile(w, s.src.CounterProfile(), "counters.pb.gz")
+	p := s.src.CounterProfile()
+	if p == nil {
+		http.Error(w, "no counter profile of this target: it is built for haktop's own allocator", http.StatusNotFound)
+		return
+	}
+	writeProfile(w, p, "counters.pb.gz")
 }
 
 // writeProfile writes p gzipped, as go tool pprof reads it.

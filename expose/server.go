@@ -47,8 +47,15 @@ type Source interface {
 	// Reading returns the latest reading, with each worker's counters
 	// when workers is true.
 	Reading(workers bool) live.Reading
-	// CounterProfile returns the counter profile of the current epoch.
+	// CounterProfile returns the counter profile of the current epoch, or
+	// nil for a target that has none (a command run): 404.
 	CounterProfile() *pprofile.Profile
+}
+
+// CPUSource is a Source whose target runs in this process, so its CPU
+// profile is this process's; a source that is not one (a command run)
+// answers the CPU profile endpoint with 404.
+type CPUSource interface {
 	// Collector returns the session's CPU profile collector, or nil.
 	Collector() *profile.Collector
 }

@@ -31,7 +31,7 @@ type commandFlags struct {
 var commandOnly = []string{"preload", "output", "counters"}
 
 // commandShared are the flags record reads both for a workload and a command.
-var commandShared = []string{"out", "force", "interval", "strict-gates"}
+var commandShared = []string{"out", "force", "interval", "strict-gates", "listen", "listen-public"}
 
 func (f *commandFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.preload, "preload", "", "with -- CMD: a library to preload after the shim, e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2")
@@ -100,7 +100,7 @@ func (e *exitStatusError) Error() string {
 
 // recordCommand records argv run under the shim until it ends, or until
 // ctx is done (then it is stopped: SIGTERM, SIGKILL after a grace period).
-func (a *app) recordCommand(ctx context.Context, argv []string, cf commandFlags, out string, force bool, interval time.Duration) error {
+func (a *app) recordCommand(ctx context.Context, argv []string, cf commandFlags, out string, force bool, interval time.Duration, serve func(*commandSource)) error {
 	output := cf.output
 	if output == "" {
 		if out == "-" {
@@ -147,9 +147,12 @@ func (a *app) recordCommand(ctx context.Context, argv []string, cf commandFlags,
 	seq := 0
 	var last time.Duration
 	var sampleErr error
+	src := &commandSource{schema: schema, started: p.Started(), command: strings.Join(p.Argv(), " ")}
+	serve(src) // --listen, when given
 	sample := func() {
 		snap, err := p.Snapshot()
 		if err == nil {
+			src.set(snap)
 			last = max(last, p.Elapsed())
 			err = rec.RecordTarget(seq, last, snap)
 			seq++

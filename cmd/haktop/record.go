@@ -99,9 +99,14 @@ func newRecordCommand(a *app) *cobra.Command {
 				if err := cf.onlyFor(cmd, wf.fs, hooks); err != nil {
 					return err
 				}
+				serve, release, err := listenCommand(cmd.Flags(), a)
+				if err != nil {
+					return err
+				}
+				defer release()
 				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 				defer stop()
-				return a.recordCommand(ctx, args, cf, out, force, interval)
+				return a.recordCommand(ctx, args, cf, out, force, interval, serve)
 			}
 			if err := cf.notWithout(cmd); err != nil {
 				return err

@@ -136,3 +136,39 @@ func TestServeAndRecordListen(t *testing.T) {
 		t.Errorf("record --listen: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
+
+// record --listen -- CMD serves the program's counters in the schema its
+// shim table publishes; a program in another process has no CPU or counter
+// profile here (404), and the command names it in haktop_target_info.
+func TestRecordCommandListen(t *testing.T) {
+	progs := cProgs(t)
+	out := filepath.Join(t.TempDir(), "c.jsonl")
+	addr, wait := runServing(t, "record", "-o", out, "--listen", ":0", "--interval", "50ms", "--", progs["random_mixed"], "30000000", "8192", "1234567")
+	c3 := regexp.MustCompile(`haktop_alloc_calls_total\{class="C3"\} [1-9]`)
+	var body string
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		body = scrape(t, "http://"+addr+"/metrics")
+		if c3.MatchString(body) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no C3 calls in the command's /metrics after 20 s:\n%s", body)
+		}
+	}
+	if !strings.Contains(body, `command="`+progs["random_mixed"]+` 30000000 8192 1234567"`) {
+		t.Errorf("haktop_target_info does not name the command:\n%s", body)
+	}
+	for _, path := range []string{"/debug/pprof/profile?seconds=1", "/debug/pprof/counters"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s of a command run: %d, want 404", path, resp.StatusCode)
+		}
+	}
+	if code, _, stderr := wait(); code != 0 {
+		t.Errorf("record --listen -- CMD: exit %d, stderr %q", code, stderr)
+	}
+}
