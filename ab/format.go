@@ -14,17 +14,15 @@ import (
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchunit"
+
+	"github.com/haktop/haktop/textfmt"
 )
 
 // WriteText writes rep as the terminal report and returns the first write error.
 func WriteText(w io.Writer, rep Report) error {
 	var b strings.Builder
-	workers := "workers"
-	if rep.Workers == 1 {
-		workers = "worker"
-	}
-	fmt.Fprintf(&b, "haktop ab: %s, %d %s, %d cycles; %d runs per arm, interleaved A B A B after one warm-up each\n",
-		rep.Workload, rep.Workers, workers, rep.Cycles, rep.Planned)
+	fmt.Fprintf(&b, "haktop ab: %s, %s, %d cycles; %d runs per arm, interleaved A B A B after one warm-up each\n",
+		rep.Workload, textfmt.Count(rep.Workers, "worker"), rep.Cycles, rep.Planned)
 	if rep.Auto != nil {
 		fmt.Fprintf(&b, "%s\ndesign: %s\n", PlanLine(*rep.Auto), rep.Design)
 	}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/textfmt"
 )
 
 // PathActivity is one path guarded by a differing gate, with its hits summed
@@ -125,8 +126,8 @@ func gateActivity(a, b Arm, runsA, runsB []profile.RunReport) (activity, error) 
 				}
 			} else {
 				act.noop = true
-				act.reason = fmt.Sprintf("%s differ%s, but %s had zero hits in every run of both arms",
-					changedNames(act.changes), verbS(len(act.changes)), pathKeys(act.paths))
+				act.reason = fmt.Sprintf("%s %s, but %s had zero hits in every run of both arms",
+					changedNames(act.changes), textfmt.Noun(len(act.changes), "differs"), pathKeys(act.paths))
 			}
 		}
 	}
@@ -178,12 +179,4 @@ func pathKeys(ps []PathActivity) string {
 		keys[i] = p.ID
 	}
 	return strings.Join(keys, ", ")
-}
-
-// verbS returns the verb ending for n subjects ("differs" / "differ").
-func verbS(n int) string {
-	if n == 1 {
-		return "s"
-	}
-	return ""
 }

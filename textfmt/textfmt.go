@@ -161,4 +161,4 @@ func Noun(n int, singular string) string {
 }
 
 // irregular holds the plurals haktop's messages need that no rule gives.
-var irregular = map[string]string{"was": "were", "is": "are", "has": "have", "this": "these", "epoch": "epochs", "it": "them", "its": "their"}
+var irregular = map[string]string{"was": "were", "is": "are", "has": "have", "this": "these", "epoch": "epochs", "it": "them", "its": "their", "differs": "differ"}

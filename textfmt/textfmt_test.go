@@ -55,7 +55,7 @@ func TestCount(t *testing.T) {
 	for _, tc := range []struct {
 		n          int
 		word, want string
-	}{{1, "it", "it"}, {3, "it", "them"}, {1, "its", "its"}, {2, "its", "their"}} {
+	}{{1, "it", "it"}, {3, "it", "them"}, {1, "its", "its"}, {2, "its", "their"}, {1, "differs", "differs"}, {2, "differs", "differ"}} {
 		if got := Noun(tc.n, tc.word); got != tc.want {
 			t.Errorf("Noun(%d, %q) = %q, want %q", tc.n, tc.word, got, tc.want)
 		}
