@@ -143,15 +143,11 @@ func benchText(rep profile.RunReport) string {
 			if c.AllocCalls == 0 && c.FreeCalls == 0 {
 				continue
 			}
-			size := strconv.Itoa(c.Size)
-			if c.Class == "L" {
-				size = ">" + strconv.Itoa(allocator.MaxPoolSize)
-			}
 			fast := "-" // no call, or no fast path (the large row: every block an mmap)
 			if c.AllocCalls > 0 && allocator.FastMeasured(i) {
-				fast = fmt.Sprintf("%.1f", 100*float64(c.AllocFast)/float64(c.AllocCalls))
+				fast = textfmt.Points(float64(c.AllocFast) / float64(c.AllocCalls))
 			}
-			t.Row(c.Class, size, u(c.AllocCalls), fast, u(c.AllocRefill), u(c.AllocFallback), u(c.FreeCalls), u(c.FreeRemote))
+			t.Row(c.Class, sizeCell(c.Class, c.Size), u(c.AllocCalls), fast, u(c.AllocRefill), u(c.AllocFallback), u(c.FreeCalls), u(c.FreeRemote))
 		}
 		b.WriteString(t.Render())
 		b.WriteString("\n")
@@ -174,3 +170,13 @@ func benchText(rep profile.RunReport) string {
 }
 
 func u(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// sizeCell is a CLI table's size column for class: its largest block in
+// bytes, or ">" and the largest pool block for the large class (L), whose
+// blocks have no upper bound.
+func sizeCell(class string, size int) string {
+	if class == "L" {
+		return ">" + strconv.Itoa(allocator.MaxPoolSize)
+	}
+	return strconv.Itoa(size)
+}

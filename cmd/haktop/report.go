@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -369,15 +368,11 @@ func writeClassesText(b *strings.Builder, statsCompiled bool, classes []reportCl
 			continue
 		}
 		rows++
-		size := strconv.Itoa(c.Size)
-		if c.Class == "L" {
-			size = ">" + strconv.Itoa(allocator.MaxPoolSize)
-		}
 		fast := "-" // no call, or no fast path (the large row: every block an mmap)
 		if c.AllocCalls > 0 && allocator.FastMeasured(i) {
 			fast = textfmt.Points(c.FastRatio)
 		}
-		t.Row(c.Class, size, u(c.AllocCalls), fast, u(c.AllocRefill), u(c.AllocFallback), u(c.FreeCalls), u(c.FreeRemote),
+		t.Row(c.Class, sizeCell(c.Class, c.Size), u(c.AllocCalls), fast, u(c.AllocRefill), u(c.AllocFallback), u(c.FreeCalls), u(c.FreeRemote),
 			textfmt.Rate(c.Mean.Calls), textfmt.Rate(c.Peak.Calls))
 	}
 	if rows == 0 {
