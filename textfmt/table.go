@@ -1,8 +1,9 @@
 package textfmt
 
-// The table style every CLI table uses (bench, report, diff, gates, ab):
+// The table style every boxed CLI table uses (bench, report, diff, gates):
 // a normal box border, bold padded headers, text columns left-aligned and
 // number columns right-aligned. Defined once so the tables cannot drift.
+// (ab's report and gates --audit's list are plain columns, tabwriter's.)
 
 import (
 	"charm.land/lipgloss/v2"
