@@ -99,7 +99,7 @@ func counterPaths(c int, poolV2 uint8) (allocFast, refill, fallback, freeFast, r
 // top of this file). Zero samples are left out.
 func CounterProfile(cs CounterSet) *pprofile.Profile {
 	p := &pprofile.Profile{
-		DefaultSampleType: "alloc_calls",
+		DefaultSampleType: CounterSampleTypes[stAllocCalls],
 		// Merge (of epochs, say) needs a period type; one count per event.
 		PeriodType:    &pprofile.ValueType{Type: "event", Unit: "count"},
 		Period:        1,
