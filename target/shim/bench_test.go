@@ -56,6 +56,19 @@ func (r *ratios) add(num, den timing) {
 	r.cpu = append(r.cpu, num.cpu/den.cpu)
 }
 
+// pair times num and den once each, den first on even i and num first on
+// odd, so a drift of the machine over the run falls on both alike, and
+// adds num/den.
+func (r *ratios) pair(i int, num, den func() timing) {
+	var n, d timing
+	if i%2 == 0 {
+		d, n = den(), num()
+	} else {
+		n, d = num(), den()
+	}
+	r.add(n, d)
+}
+
 func (r *ratios) report(b *testing.B, unit string) {
 	b.ReportMetric(median(r.loop), unit+"-loop")
 	b.ReportMetric(median(r.cpu), unit+"-cpu")
@@ -92,13 +105,7 @@ func BenchmarkShimOverhead(b *testing.B) {
 			with := []string{preloadEnv(shim, a.lib), seg.Env()}
 			var r ratios
 			for i := 0; i < b.N; i++ {
-				var p, w timing
-				if i%2 == 0 {
-					p, w = loopTime(b, prog, plain), loopTime(b, prog, with)
-				} else {
-					w, p = loopTime(b, prog, with), loopTime(b, prog, plain)
-				}
-				r.add(w, p)
+				r.pair(i, func() timing { return loopTime(b, prog, with) }, func() timing { return loopTime(b, prog, plain) })
 			}
 			r.report(b, "shim/plain")
 		})
@@ -112,13 +119,7 @@ func BenchmarkShimOverhead(b *testing.B) {
 		with := []string{preloadEnv(theStatsLib(b), je.lib), seg.Env()}
 		var r ratios
 		for i := 0; i < b.N; i++ {
-			var p, w timing
-			if i%2 == 0 {
-				p, w = loopTime(b, prog, plain), loopTime(b, prog, with)
-			} else {
-				w, p = loopTime(b, prog, with), loopTime(b, prog, plain)
-			}
-			r.add(w, p)
+			r.pair(i, func() timing { return loopTime(b, prog, with) }, func() timing { return loopTime(b, prog, plain) })
 		}
 		r.report(b, "stats/plain")
 	})
@@ -176,13 +177,7 @@ func BenchmarkSampling100Hz(b *testing.B) {
 			}
 			var r ratios
 			for i := 0; i < b.N; i++ {
-				var u, s timing
-				if i%2 == 0 {
-					u, s = ticking(false), ticking(true)
-				} else {
-					s, u = ticking(true), ticking(false)
-				}
-				r.add(s, u)
+				r.pair(i, func() timing { return ticking(true) }, func() timing { return ticking(false) })
 			}
 			r.report(b, "sampled/unsampled")
 			b.ReportMetric(median(rates), "samples/s")
