@@ -171,7 +171,7 @@ func (e *Engine) onSample(s sampler.Sample) {
 		}
 	}
 	e.windows = n
-	ended := finished(e.run)
+	ended := e.run.Ended()
 	if s.Epoch == e.epoch { // a sample queued before a restart belongs to the old history
 		e.last = s
 		if !ended { // an ended run's idle intervals are not its history
@@ -236,16 +236,6 @@ func active(r sampler.Rates, statsCompiled bool) bool {
 	return !statsCompiled
 }
 
-// finished reports whether run's workers are all done.
-func finished(run *workload.Run) bool {
-	select {
-	case <-run.Done():
-		return true
-	default:
-		return false
-	}
-}
-
 // appendRing appends r, keeping the last HistoryLen entries.
 func appendRing(h []sampler.Rates, r sampler.Rates) []sampler.Rates {
 	if len(h) >= HistoryLen {
@@ -277,7 +267,7 @@ func (e *Engine) build(s sampler.Sample, rates sampler.Rates, history []sampler.
 		attr:    attr,
 		cpu:     e.cpu,
 		gates:   e.alloc.Config().Gates(),
-		ended:   finished(e.run),
+		ended:   e.run.Ended(),
 	})
 }
 

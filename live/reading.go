@@ -95,7 +95,7 @@ func (e *Engine) Reading(workers bool) Reading {
 	defer e.mu.Unlock()
 	s := e.latest()
 	r := ReadingOf(ReadingInput{Sample: s, Config: e.alloc.Config(), Spec: e.spec, Started: e.started,
-		Ended: finished(e.run), Samples: e.cpu})
+		Ended: e.run.Ended(), Samples: e.cpu})
 	if workers {
 		r.Workers = WorkerSnapshots(&r.Schema, e.alloc, e.run)
 	}

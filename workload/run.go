@@ -240,6 +240,16 @@ func (r *Run) Stop() {
 // Done returns a channel closed once every worker has finished.
 func (r *Run) Done() <-chan struct{} { return r.done }
 
+// Ended reports whether every worker has finished, without waiting.
+func (r *Run) Ended() bool {
+	select {
+	case <-r.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // Wait returns the Result once every worker has finished.
 func (r *Run) Wait() Result {
 	<-r.done

@@ -299,6 +299,9 @@ func TestPauseResumeStop(t *testing.T) {
 		t.Fatal("run ended while paused")
 	default:
 	}
+	if r.Ended() {
+		t.Fatal("Ended() = true while paused")
+	}
 	r.Resume()
 	if r.Paused() {
 		t.Fatal("Paused() = true after Resume")
@@ -309,6 +312,9 @@ func TestPauseResumeStop(t *testing.T) {
 	res := r.Wait()
 	if res.Err != nil {
 		t.Fatal(res.Err)
+	}
+	if !r.Ended() {
+		t.Fatal("Ended() = false after Wait")
 	}
 	if res.Cycles != r.Cycles() || res.Cycles <= n {
 		t.Errorf("result cycles %d, live %d, paused at %d", res.Cycles, r.Cycles(), n)
