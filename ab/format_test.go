@@ -52,6 +52,20 @@ func fixedOutcome(t *testing.T, wl, specA, specB string, a, b []float64) Outcome
 	return o
 }
 
+// reportText analyzes o and returns the report and its text.
+func reportText(t *testing.T, o Outcome) (Report, string) {
+	t.Helper()
+	rep, err := Analyze(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteText(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep, buf.String()
+}
+
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name)
@@ -73,15 +87,8 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestWriteTextGolden(t *testing.T) {
-	rep, err := Analyze(goldenOutcome(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := WriteText(&buf, rep); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "noop.txt", buf.Bytes())
+	_, text := reportText(t, goldenOutcome(t))
+	golden(t, "noop.txt", []byte(text))
 }
 
 // A GO verdict from a noisy, interrupted mid_pool comparison: the NO-OP rule
@@ -91,15 +98,8 @@ func TestWriteTextGoldenWarnings(t *testing.T) {
 	b := []float64{44.0e6, 43.1e6, 45.2e6, 44.4e6, 43.8e6, 44.9e6}
 	o := fixedOutcome(t, "mid_pool", "HAKMEM_POOL_V2_ENABLED=0", "HAKMEM_POOL_V2_ENABLED=1 HAKMEM_POOL_V2_PAGES=256", a, b)
 	o.Planned, o.Interrupted = 10, true
-	rep, err := Analyze(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := WriteText(&buf, rep); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "go_noisy.txt", buf.Bytes())
+	_, text := reportText(t, o)
+	golden(t, "go_noisy.txt", []byte(text))
 }
 
 // A --runs auto comparison that stopped at its first early-stop look: the
@@ -115,15 +115,8 @@ func TestWriteTextGoldenAutoStopped(t *testing.T) {
 	o := fixedOutcome(t, "mid_pool", "HAKMEM_POOL_V2_ENABLED=0", "HAKMEM_POOL_V2_ENABLED=1", a, b)
 	o.Planned, o.Design, o.StoppedAt, o.Expect, o.MaxRuns = 50, SequentialDesign(50), 13, 1, 50
 	o.Auto = &AutoPlan{PilotRuns: 4, Plan: Plan(1, 0.03, 50, true)}
-	rep, err := Analyze(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := WriteText(&buf, rep); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "auto_stopped.txt", buf.Bytes())
+	_, text := reportText(t, o)
+	golden(t, "auto_stopped.txt", []byte(text))
 }
 
 // The benchfmt file is byte-exact, and reading it back gives every measured

@@ -1,7 +1,6 @@
 package ab
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -88,23 +87,16 @@ func TestThreeRunsUndecided(t *testing.T) {
 	a := []float64{50.0e6, 50.2e6, 49.9e6}
 	b := []float64{54.6e6, 54.9e6, 54.5e6}
 	o := fixedOutcome(t, "mid_pool", "HAKMEM_POOL_V2_ENABLED=1 HAKMEM_POOL_V2_CLASSES=0x7F", "HAKMEM_POOL_V2_ENABLED=1 HAKMEM_POOL_V2_CLASSES=0x3F", a, b)
-	rep, err := Analyze(o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep, text := reportText(t, o)
 	want := "cannot decide with 3 runs per arm: the Mann-Whitney test cannot reach p < 0.05 with fewer than 4 runs per arm"
 	if rep.Verdict != Undecided || rep.Reason != want || rep.Resolution.MDEPercent != nil {
 		t.Errorf("verdict %s (%s), MDE %v: want UNDECIDED (%s) and no MDE", rep.Verdict, rep.Reason, rep.Resolution.MDEPercent, want)
 	}
-	var buf bytes.Buffer
-	if err := WriteText(&buf, rep); err != nil {
-		t.Fatal(err)
+	if strings.Contains(text, "∞") || strings.Contains(text, "NEUTRAL") {
+		t.Errorf("report prints ∞ or NEUTRAL:\n%s", text)
 	}
-	if strings.Contains(buf.String(), "∞") || strings.Contains(buf.String(), "NEUTRAL") {
-		t.Errorf("report prints ∞ or NEUTRAL:\n%s", buf.String())
-	}
-	if !strings.Contains(buf.String(), "A    50.00M (no CI)  ") {
-		t.Errorf("median without interval not shown as such:\n%s", buf.String())
+	if !strings.Contains(text, "A    50.00M (no CI)  ") {
+		t.Errorf("median without interval not shown as such:\n%s", text)
 	}
 }
 
@@ -112,15 +104,7 @@ func TestThreeRunsUndecided(t *testing.T) {
 func TestAARunSaysSo(t *testing.T) {
 	a := []float64{50.0e6, 50.2e6, 49.9e6, 50.1e6, 49.8e6, 50.3e6}
 	b := []float64{50.1e6, 49.7e6, 50.0e6, 50.2e6, 49.9e6, 50.4e6}
-	rep, err := Analyze(fixedOutcome(t, "tiny_hot", "", "", a, b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := WriteText(&buf, rep); err != nil {
-		t.Fatal(err)
-	}
-	out := buf.String()
+	rep, out := reportText(t, fixedOutcome(t, "tiny_hot", "", "", a, b))
 	if !rep.AA || rep.Verdict != Neutral || !strings.Contains(out, "verdict: NEUTRAL: A/A run: A and B run the same configuration, so any delta is noise; here ") ||
 		strings.Contains(out, "not NO-OP") {
 		t.Errorf("aa %v verdict %s:\n%s", rep.AA, rep.Verdict, out)
@@ -370,15 +354,8 @@ func TestAutoInterruptedInPilot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Analyze(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := WriteText(&buf, rep); err != nil {
-		t.Fatal(err)
-	}
-	if !o.Interrupted || rep.Verdict != Undecided || !strings.Contains(buf.String(), "\nplan: none, interrupted during the pilot of 4 runs per arm\n") {
-		t.Errorf("interrupted %v verdict %s:\n%s", o.Interrupted, rep.Verdict, buf.String())
+	rep, text := reportText(t, o)
+	if !o.Interrupted || rep.Verdict != Undecided || !strings.Contains(text, "\nplan: none, interrupted during the pilot of 4 runs per arm\n") {
+		t.Errorf("interrupted %v verdict %s:\n%s", o.Interrupted, rep.Verdict, text)
 	}
 }
