@@ -89,7 +89,6 @@ func buildFrame(in frameInput) Frame {
 		if c == allocator.LargeClass { // blocks of any size, counted by the allocator
 			row.LiveBytes = s.Snap.Memory.LargeBytes
 		}
-		f.LiveBytes += row.LiveBytes
 		for i, h := range in.history {
 			row.History[i] = h.Classes[c].Calls
 		}

@@ -33,8 +33,8 @@ func TestBuildFrameLiveBlocksAndBytes(t *testing.T) {
 			t.Errorf("%s: %d blocks, %d bytes live; want %d, %d", r.Class, r.LiveBlocks, r.LiveBytes, w[0], w[1])
 		}
 	}
-	if f.LiveBytes != 384+300000 {
-		t.Errorf("total live bytes %d, want %d", f.LiveBytes, 384+300000)
+	if f.LiveBytes() != 384+300000 {
+		t.Errorf("total live bytes %d, want %d", f.LiveBytes(), 384+300000)
 	}
 }
 

@@ -26,7 +26,6 @@ type Frame struct {
 	OpsHistory []float64 // recent OpsPerSec values, oldest first, for the header sparkline
 
 	RSS       uint64        // resident set size of the process, bytes
-	LiveBytes uint64        // bytes in blocks allocated and not yet freed, every class
 	HeapInUse uint64        // Go heap in use, bytes
 	GCCount   uint32        // Go GC cycles so far
 	GCPause   time.Duration // last Go GC pause
@@ -36,6 +35,16 @@ type Frame struct {
 	Gates   []GateRow  // every gate in registry order
 
 	Status Status
+}
+
+// LiveBytes returns the bytes in blocks allocated and not yet freed, every
+// class: the sum of the class rows' LiveBytes.
+func (f *Frame) LiveBytes() uint64 {
+	var n uint64
+	for _, r := range f.Classes {
+		n += r.LiveBytes
+	}
+	return n
 }
 
 // ClassRow is one size class's rates over the last interval.

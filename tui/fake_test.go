@@ -79,7 +79,6 @@ func fakeFrame() Frame {
 			r.RefillPerSec = r.AllocPerSec * 0.002
 			r.LiveBlocks = uint64(c) * 100
 			r.LiveBytes = r.LiveBlocks * uint64(r.Size)
-			f.LiveBytes += r.LiveBytes
 			for i := range 30 {
 				r.History = append(r.History, r.AllocPerSec*(0.5+float64(i%5)/10))
 			}

@@ -88,7 +88,7 @@ func (m headerModel) renderLine1() string {
 			s.HeaderVal.Render(textfmt.Clock(f.Elapsed)),
 			s.HeaderVal.Render(textfmt.Rate(f.OpsPerSec)) + " " + s.HeaderKey.Render("ops/s"),
 			field("RSS", textfmt.Bytes(f.RSS)),
-			field("live", textfmt.Bytes(f.LiveBytes)),
+			field("live", textfmt.Bytes(f.LiveBytes())),
 		}
 		if gc {
 			v := fmt.Sprintf("%d", f.GCCount)

@@ -348,7 +348,7 @@ func TestLiveBlocksAndBytes(t *testing.T) {
 		got := plain(m)
 		f := src.Frame()
 		header := strings.ReplaceAll(splitLines(got)[0], " · ", "  ") // 80 columns drop the dots
-		if want := "RSS 34.0 MiB  live " + textfmt.Bytes(f.LiveBytes); !strings.Contains(header, want) {
+		if want := "RSS 34.0 MiB  live " + textfmt.Bytes(f.LiveBytes()); !strings.Contains(header, want) {
 			t.Errorf("%dx%d: header lacks %q:\n%s", size[0], size[1], want, got)
 		}
 		c3 := f.Classes[3]
