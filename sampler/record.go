@@ -24,7 +24,8 @@ const (
 type Record struct {
 	Num    int // the record's number in the file: its line, the header being 1
 	Kind   RecordKind
-	Sample Sample // Rates are computed from the previous sample in the file
+	Sample Sample       // Rates are computed from the previous sample in the file
+	Target TargetSample // instead of Sample, when read by LoadTarget
 	Event  Event
 }
 

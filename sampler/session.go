@@ -51,6 +51,10 @@ type Session struct {
 	counterMap []int // file column -> counterNames index, -1 when unknown
 	pathMap    []int // file path -> PathID, -1 when unknown
 
+	generic       bool           // LoadTarget: samples in the header's own schema
+	prevTarget    TargetSample   // generic: the last sample read
+	targetSamples []TargetSample // generic: every sample read, for the footer's check
+
 	num      int // the last record read
 	samples  int
 	events   int
@@ -65,7 +69,11 @@ type Session struct {
 // Open opens the recording at path (plain or gzip, told by its first
 // bytes) and reads its header. A file that is not a recording, has a bad
 // header or a newer format version is a *FileError.
-func Open(path string) (*Session, error) {
+func Open(path string) (*Session, error) { return open(path, false) }
+
+// open is Open; generic reads the samples in the header's own schema
+// (LoadTarget) rather than in the embedded allocator's layout.
+func open(path string, generic bool) (*Session, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		var pe *fs.PathError
@@ -74,7 +82,7 @@ func Open(path string) (*Session, error) {
 		}
 		return nil, &FileError{Path: path, Msg: "cannot open: " + err.Error()}
 	}
-	s := &Session{path: path, f: f}
+	s := &Session{path: path, f: f, generic: generic}
 	if err := s.readHeader(); err != nil {
 		f.Close()
 		return nil, err
@@ -169,9 +177,14 @@ func (s *Session) readHeader() error {
 	if h.Gates == nil {
 		h.Gates = []target.Gate{}
 	}
-	s.classMap = mapNames(h.Classes, localClasses(), func(n string) { s.warn(1, "class %q is unknown to this haktop: its counts are ignored", n) })
-	s.counterMap = mapNames(h.Counters, counterNames[:], func(n string) { s.warn(1, "counter %q is unknown to this haktop: it is ignored", n) })
-	s.pathMap = mapNames(h.Paths, localPaths(), func(n string) { s.warn(1, "path %q is unknown to this haktop: its hits are ignored", n) })
+	if s.generic && h.Version < 2 {
+		return s.fail(1, "format version %d: a recording in its own schema is format 2 or later", h.Version)
+	}
+	if !s.generic { // generic: the header's schema names every row, column and path, nothing to map
+		s.classMap = mapNames(h.Classes, localClasses(), func(n string) { s.warn(1, "class %q is unknown to this haktop: its counts are ignored", n) })
+		s.counterMap = mapNames(h.Counters, counterNames[:], func(n string) { s.warn(1, "counter %q is unknown to this haktop: it is ignored", n) })
+		s.pathMap = mapNames(h.Paths, localPaths(), func(n string) { s.warn(1, "path %q is unknown to this haktop: its hits are ignored", n) })
+	}
 	s.header = Header{
 		Format: h.Format, Version: h.Version, Start: h.Start, Haktop: h.Haktop, GoVersion: h.GoVersion,
 		OS: h.OS, Arch: h.Arch, CPUs: h.CPUs, GOMAXPROCS: h.GOMAXPROCS, Interval: time.Duration(h.IntervalNS),
@@ -261,11 +274,20 @@ func (s *Session) Next() (Record, error) {
 	var rec Record
 	switch t.Type {
 	case typeSample:
-		rec, err = s.decodeSample(num, line)
+		if s.generic {
+			rec, err = s.decodeTargetSample(num, line)
+		} else {
+			rec, err = s.decodeSample(num, line)
+		}
 	case typeEvent:
 		rec, err = s.decodeEvent(num, line)
 	case typeFooter:
-		if err = s.decodeFooter(num, line); err == nil {
+		if s.generic {
+			err = s.decodeTargetFooter(num, line)
+		} else {
+			err = s.decodeFooter(num, line)
+		}
+		if err == nil {
 			return s.Next()
 		}
 	case typeHeader:

@@ -1,8 +1,10 @@
 package sampler
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,5 +69,66 @@ func TestRecordTargetRoundTrip(t *testing.T) {
 	}
 	if got, err = Load(path); err != nil || got.Footer == nil || got.Footer.Exit.Code != 3 || got.Header.Schema.Counted {
 		t.Fatalf("unmeasured recording: %v, footer %+v", err, got.Footer)
+	}
+}
+
+// TestLoadTargetOwnSchema reads a recorded command in its own schema
+// (jemalloc-like bins "8", "16" that the embedded layout does not know):
+// no warning, each sample's matrix and hits exactly, totals from the last
+// sample; a counter going back is corrupt, and a cut-short file is read to
+// its last whole record with a warning.
+func TestLoadTargetOwnSchema(t *testing.T) {
+	schema := target.Schema{Target: "jemalloc", Counted: true,
+		Classes:  []target.Class{{Name: "8", Min: 1, Max: 8}, {Name: "16", Min: 9, Max: 16}},
+		Counters: []target.Counter{{Name: "nrequests", Role: target.RoleCalls}, {Name: "fast", Role: target.RoleFast}, {Name: "nflushes", Role: target.RoleOther}},
+		Paths:    []target.Path{{ID: "tcache_hit", Name: "tcache hit"}}, Gates: []target.Gate{}, Invalid: []string{}, Gauges: []string{}}
+	path := filepath.Join(t.TempDir(), "j.jsonl")
+	rec, err := Create(path, Header{Start: time.Unix(1e9, 0).UTC(), Interval: 10 * time.Millisecond, Schema: schema, Command: []string{"./rm"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := schema.NewSnapshot()
+	samples := [][]uint64{{1, 0, 0, 2, 1, 0}, {5, 4, 1, 9, 8, 2}}
+	for i, v := range samples {
+		copy(snap.Counters, v)
+		snap.Paths[0] = uint64(10 * (i + 1))
+		if err := rec.RecordTarget(i, time.Duration(i+1)*time.Millisecond, snap); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rec.Close(Footer{Reason: "done", Exit: &Exit{Code: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadTarget(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Warnings) != 0 || len(got.Samples) != 2 || got.Footer == nil || got.Footer.Exit == nil || got.Header.Schema.Classes[1].Name != "16" {
+		t.Fatalf("warnings %q, %d samples, footer %+v", got.Warnings, len(got.Samples), got.Footer)
+	}
+	for i, v := range samples {
+		if m := got.Samples[i].Counters; !slices.Equal(m[0], v[:3]) || !slices.Equal(m[1], v[3:]) || got.Samples[i].Paths[0] != uint64(10*(i+1)) {
+			t.Errorf("sample %d: %v %v, want %v", i, m, got.Samples[i].Paths, v)
+		}
+	}
+	if !slices.Equal(got.Counters[0], []uint64{5, 4, 1}) || !slices.Equal(got.Counters[1], []uint64{9, 8, 2}) || got.Paths[0] != 20 || got.Covered != 2*time.Millisecond {
+		t.Errorf("totals %v, paths %v, covered %v", got.Counters, got.Paths, got.Covered)
+	}
+
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	back := filepath.Join(t.TempDir(), "back.jsonl") // the second sample's "16" fast goes back from 1... to 0
+	os.WriteFile(back, []byte(lines[0]+lines[1]+strings.Replace(lines[2], "[9,8,2]", "[9,0,2]", 1)), 0o644)
+	if _, err := LoadTarget(back); err == nil || !strings.Contains(err.Error(), "record 3: corrupt: class 16 fast goes back from 1 to 0") {
+		t.Errorf("a counter going back: %v", err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.jsonl")
+	os.WriteFile(cut, []byte(lines[0]+lines[1]+lines[2]+lines[3][:20]), 0o644)
+	got, err = LoadTarget(cut)
+	if err != nil || got.Footer != nil || len(got.Samples) != 2 || len(got.Warnings) != 2 || got.Counters[1][0] != 9 {
+		t.Errorf("cut short: %v, footer %v, %d samples, warnings %q", err, got.Footer, len(got.Samples), got.Warnings)
 	}
 }

@@ -39,11 +39,11 @@ func newDiffCommand(a *app) *cobra.Command {
 		Example: "  haktop diff v1.jsonl v2.jsonl\n  haktop diff base.jsonl.gz new.jsonl.gz --json",
 		Args:    fileArgs("diff", 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ra, err := a.loadRecording(args[0])
+			ra, err := a.loadRecording(args[0], "diff")
 			if err != nil {
 				return err
 			}
-			rb, err := a.loadRecording(args[1])
+			rb, err := a.loadRecording(args[1], "diff")
 			if err != nil {
 				return err
 			}

@@ -38,7 +38,7 @@ func newExportCommand(a *app) *cobra.Command {
 			if out == "" {
 				return usagef("--out is required: give the profile to write, e.g. -o paths.pb.gz")
 			}
-			rec, err := a.loadRecording(args[0])
+			rec, err := a.loadRecording(args[0], "export")
 			if err != nil {
 				return err
 			}

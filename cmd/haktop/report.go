@@ -33,12 +33,18 @@ func newReportCommand(a *app) *cobra.Command {
 			"code path, its hits and hit rates; and every gate with its value and source.\n" +
 			"A session across a workload change (w, + or - in the live view) is reported per\n" +
 			"segment, each workload with its own totals. A session cut short is reported up to\n" +
-			"its last whole record, with a warning.\n" +
+			"its last whole record, with a warning. A recording of a command (record -- CMD) is\n" +
+			"reported in its own schema: a row per class and a column per counter it declares.\n" +
 			"Exit status: 0 ok, 1 the file is not a readable session, 2 bad arguments.",
 		Example: "  haktop report session.jsonl\n  haktop report session.jsonl.gz --json",
 		Args:    fileArgs("report", 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rec, err := a.loadRecording(args[0])
+			if ok, err := isCommandRecording(args[0]); err != nil {
+				return err
+			} else if ok {
+				return a.reportCommand(args[0], asJSON)
+			}
+			rec, err := a.loadRecording(args[0], "report")
 			if err != nil {
 				return err
 			}

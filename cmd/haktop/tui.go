@@ -125,6 +125,9 @@ func newReplayCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if len(rec.Header.Command) > 0 {
+				return refuseCommand("replay", args[0])
+			}
 			for _, w := range rec.Warnings {
 				fmt.Fprintf(a.stderr, "haktop: warning: %s\n", w)
 			}

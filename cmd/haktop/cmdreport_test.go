@@ -1,0 +1,130 @@
+package main
+
+// Tests of `report` on a recorded command: it is read in its own schema
+// (the jemalloc bins, or the shim's request classes), its counts printed
+// exactly, with nothing of the embedded allocator's layout; diff, export
+// and replay refuse it in one line.
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// recordRandomMixed records random_mixed.c under jemalloc with the given
+// extra record flags and returns the file and the allocs it printed.
+func recordRandomMixed(t *testing.T, flags ...string) (string, uint64) {
+	t.Helper()
+	const jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+	if _, err := os.Stat(jemalloc); err != nil {
+		t.Skipf("%s is not installed (apt-get install libjemalloc2)", jemalloc)
+	}
+	progs := cProgs(t)
+	out := filepath.Join(t.TempDir(), "rm.jsonl")
+	args := append([]string{"record", "-o", out, "--interval", "10ms", "--preload", jemalloc}, flags...)
+	args = append(args, "--", progs["random_mixed"], "300000", "1024", "42")
+	if code, _, stderr := runCLI(t, args...); code != 0 || stderr != "" {
+		t.Fatalf("record: exit %d, stderr %q", code, stderr)
+	}
+	printed, _ := os.ReadFile(out + ".out")
+	var allocs uint64
+	if _, err := fmt.Sscanf(string(printed), "ops_per_sec=%d allocs=%d", new(uint64), &allocs); err != nil {
+		t.Fatalf("the output file holds %q: %v", printed, err)
+	}
+	return out, allocs
+}
+
+// reportCommandOf runs report and report --json on file and checks what
+// holds for every command recording: exit 0, nothing on stderr, none of
+// the embedded allocator's rows or gates; it returns the text and the doc.
+func reportCommandOf(t *testing.T, file string) (string, commandReportDoc) {
+	t.Helper()
+	code, text, stderr := runCLI(t, "report", file)
+	if code != 0 || stderr != "" {
+		t.Fatalf("report: exit %d, stderr %q", code, stderr)
+	}
+	for _, bad := range []string{"unknown to this haktop", "no allocator calls recorded", "HAKMEM_", "pool_v2", "\nops "} {
+		if strings.Contains(text, bad) {
+			t.Errorf("report holds %q, of the embedded allocator's layout:\n%s", bad, text)
+		}
+	}
+	code, js, stderr := runCLI(t, "report", "--json", file)
+	if code != 0 || stderr != "" {
+		t.Fatalf("report --json: exit %d, stderr %q", code, stderr)
+	}
+	var doc commandReportDoc
+	if err := json.Unmarshal([]byte(js), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Exit == nil || doc.Exit.Code != 0 || !doc.Complete || len(doc.Warnings) != 0 || len(doc.Classes) != len(doc.Schema.Classes) {
+		t.Errorf("report --json: exit %+v, complete %v, warnings %q, %d classes of %d", doc.Exit, doc.Complete, doc.Warnings, len(doc.Classes), len(doc.Schema.Classes))
+	}
+	// every class is a row of the text table, with each counter's total as --json has it
+	for _, c := range doc.Classes {
+		row := `(?m)^│ ` + regexp.QuoteMeta(c.Class) + `\s+│[^│]+│`
+		for _, k := range doc.Schema.Counters {
+			row += fmt.Sprintf(`\s+%d │`, c.Counters[k.Name])
+		}
+		if !regexp.MustCompile(row).MatchString(text) {
+			t.Errorf("no row %s in the report:\n%s", row, text)
+		}
+	}
+	return text, doc
+}
+
+// TestReportCommandRequests: with --counters requests, the request
+// classes of random_mixed's sizes (C1..P0) count exactly the allocs it
+// printed, and report prints them.
+func TestReportCommandRequests(t *testing.T) {
+	file, allocs := recordRandomMixed(t, "--counters", "requests")
+	text, doc := reportCommandOf(t, file)
+	if doc.Schema.Target != "requests" {
+		t.Fatalf("target %q", doc.Schema.Target)
+	}
+	var calls uint64
+	for _, c := range doc.Classes[1:9] { // C1..P0
+		calls += c.Counters["alloc_calls"]
+	}
+	if calls != allocs {
+		t.Errorf("C1..P0: %d alloc_calls reported, want the %d allocs it printed", calls, allocs)
+	}
+	if !strings.Contains(text, "\ntarget    requests: 16 classes x 4 counters, 0 paths (its own schema)\n") ||
+		!strings.Contains(text, "│ class │ bytes       │ alloc_calls │ free_calls │ alloc_bytes │ alloc_fail │ alloc_calls/s │") {
+		t.Errorf("report does not name the request classes' schema:\n%s", text)
+	}
+}
+
+// TestReportCommandJemalloc: by default the jemalloc bins are recorded;
+// jemalloc merges a thread's cache counts at fills and flushes, so the
+// bins of random_mixed's sizes (16..1039 bytes) count at most the allocs
+// it printed, and at least 90% of them (as target/shim's test bounds it).
+func TestReportCommandJemalloc(t *testing.T) {
+	file, allocs := recordRandomMixed(t)
+	text, doc := reportCommandOf(t, file)
+	if doc.Schema.Target != "jemalloc" {
+		t.Fatalf("target %q", doc.Schema.Target)
+	}
+	var req uint64
+	for _, c := range doc.Classes {
+		if c.Max >= 16 && c.Min <= 1039 {
+			req += c.Counters["nrequests"]
+		}
+	}
+	if req > allocs || req < allocs*9/10 {
+		t.Errorf("the bins 16..1039 count %d nrequests for the %d allocs it printed: want at most as many, and 90%% at least", req, allocs)
+	}
+	if !strings.Contains(text, "│ class │ bytes       │ nrequests │ fast") || !strings.Contains(text, "│ fast % │ nrequests/s │") {
+		t.Errorf("report does not show the bins' counters:\n%s", text)
+	}
+	for _, args := range [][]string{{"diff", file, file}, {"export", file, "-o", filepath.Join(t.TempDir(), "p.pb.gz")}, {"replay", file}} {
+		code, stdout, stderr := runCLI(t, args...)
+		want := "haktop: " + file + " is a recording of a command (record -- CMD): this haktop reads those with `haktop report` only, not " + args[0] + "\n"
+		if code != 1 || stdout != "" || stderr != want {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 1 and %q", args[0], code, stdout, stderr, want)
+		}
+	}
+}
