@@ -13,6 +13,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target"
 )
 
 // recordRandomMixed records random_mixed.c under jemalloc with the given
@@ -126,5 +132,50 @@ func TestReportCommandJemalloc(t *testing.T) {
 		if code != 1 || stdout != "" || stderr != want {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want 1 and %q", args[0], code, stdout, stderr, want)
 		}
+	}
+}
+
+// TestReportCommandGolden: the report of a recorded command (written
+// here, so it is the same every run) in text and JSON, byte for byte: a
+// row per class with each counter the schema declares, fast % from its
+// roles, its path and gate, no embedded-allocator rows.
+func TestReportCommandGolden(t *testing.T) {
+	schema := target.Schema{Target: "jemalloc", Counted: true,
+		Classes: []target.Class{{Name: "8", Min: 1, Max: 8}, {Name: "16", Min: 9, Max: 16}, {Name: "huge", Min: 17}},
+		Counters: []target.Counter{{Name: "nrequests", Role: target.RoleCalls}, {Name: "fast", Role: target.RoleFast},
+			{Name: "nflushes", Role: target.RoleOther}},
+		Paths: []target.Path{{ID: "tcache_hit", Name: "tcache hit"}},
+		Gates: []target.Gate{{Env: "MALLOC_CONF", Value: "tcache:true", Source: "default"}}, Invalid: []string{}, Gauges: []string{}}
+	file := filepath.Join(t.TempDir(), "cmd.jsonl")
+	h := sampler.Header{Start: time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC), Haktop: "v0.0.0-test", GoVersion: "go1.test", OS: "linux",
+		Arch: "amd64", CPUs: 2, GOMAXPROCS: 2, Interval: 100 * time.Millisecond, StatsCompiled: true, Schema: schema,
+		Command: []string{"./rm", "2000000", "8192", "1234567"}}
+	rec, err := sampler.Create(file, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := schema.NewSnapshot()
+	for i, v := range [][]uint64{{0, 0, 0, 400, 380, 1, 2, 0, 0}, {0, 0, 0, 1000, 960, 3, 5, 0, 1}} {
+		copy(snap.Counters, v)
+		snap.Paths[0], snap.Proc.RSSBytes = uint64(500*(i+1)), uint64(i+3)<<20
+		if err := rec.RecordTarget(i, time.Duration(i+1)*100*time.Millisecond, snap); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rec.Close(sampler.Footer{End: h.Start.Add(time.Second), Reason: "done", Exit: &sampler.Exit{Code: 0}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, flag string }{{"text", ""}, {"json", "--json"}} {
+		t.Run(c.name, func(t *testing.T) {
+			args := []string{"report", file}
+			if c.flag != "" {
+				args = append(args, c.flag)
+			}
+			code, out, stderr := runCLI(t, args...)
+			if code != 0 || stderr != "" {
+				t.Fatalf("exit %d, stderr %q", code, stderr)
+			}
+			golden.RequireEqual(t, strings.ReplaceAll(out, file, "cmd.jsonl"))
+		})
 	}
 }
