@@ -349,10 +349,13 @@ func (c *Config) unset(g *Gate) (string, Source) {
 // The unknown-name scan: a HAKMEM_* variable no gate declares is never
 // read, so a misspelt or retired name would silently test nothing.
 
+// EnvPrefix begins every gate's environment variable: the gates' namespace.
+const EnvPrefix = "HAKMEM_"
+
 // LooksLikeGate reports whether an environment variable's name is in the
-// gates' namespace: it starts with HAKMEM_, in any case.
+// gates' namespace: it starts with EnvPrefix, in any case.
 func LooksLikeGate(name string) bool {
-	return len(name) >= len("HAKMEM_") && strings.EqualFold(name[:len("HAKMEM_")], "HAKMEM_")
+	return len(name) >= len(EnvPrefix) && strings.EqualFold(name[:len(EnvPrefix)], EnvPrefix)
 }
 
 // UnknownGate is an environment variable that looks like a gate but is not

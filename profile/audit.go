@@ -56,9 +56,6 @@ const (
 	ReadFuncValue ReadKind = "func value" // os.LookupEnv passed or stored as a value: unresolved
 )
 
-// EnvPrefix is the prefix of the variables the audit checks.
-const EnvPrefix = "HAKMEM_"
-
 // EnvRead is one env read the audit found.
 type EnvRead struct {
 	File     string   `json:"file"` // slash-separated, relative to the audited directory
@@ -308,7 +305,7 @@ func (a *auditor) auditFile(f *ast.File, info *types.Info) []EnvRead {
 		switch {
 		case tv.Value != nil && tv.Value.Kind() == constant.String:
 			name := constant.StringVal(tv.Value)
-			if !strings.HasPrefix(name, EnvPrefix) {
+			if !strings.HasPrefix(name, allocator.EnvPrefix) {
 				return true
 			}
 			kind := ReadConstant
