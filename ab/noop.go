@@ -73,7 +73,7 @@ func gateActivity(a, b Arm, runsA, runsB []profile.RunReport) (activity, error) 
 	seen := map[allocator.PathID]bool{}
 	pathless := ""
 	for i, g := range cfgA.Gates() {
-		if g.Env == "HAKMEM_PROFILE" || g.Value == gb[i].Value {
+		if g.Env == allocator.ProfileEnv || g.Value == gb[i].Value {
 			continue
 		}
 		ch := GateChange{Env: g.Env, A: g.Value, B: gb[i].Value}

@@ -184,7 +184,7 @@ type GateRegistry []*Gate
 // Gates is the allocator's gate registry.
 var Gates = GateRegistry{
 	{
-		Env: "HAKMEM_PROFILE", Kind: KindEnum, Default: "default",
+		Env: ProfileEnv, Kind: KindEnum, Default: "default",
 		Values: profileNames(),
 		Doc:    "preset that sets several gates at once; an explicit variable wins",
 		set:    func(c *Config, v int64, s string) { c.Profile = s },
@@ -310,8 +310,11 @@ func ConfigFrom(lookup func(string) (string, bool)) (Config, error) {
 	return c, nil
 }
 
+// ProfileEnv is the gate that names a preset of other gates' values.
+const ProfileEnv = EnvPrefix + "PROFILE"
+
 // profileGate is the gate that names the preset.
-var profileGate = Gates.Lookup("HAKMEM_PROFILE")
+var profileGate = Gates.Lookup(ProfileEnv)
 
 // applyProfile makes the gates follow c.Profile's preset: a gate an earlier
 // preset set returns to its default, then the preset sets every gate still

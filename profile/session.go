@@ -58,7 +58,7 @@ func GateValues(gs []target.Gate) []allocator.GateValue {
 // recordedConfig returns the Config of recorded gate values.
 func recordedConfig(gs []target.Gate) (allocator.Config, error) {
 	return allocator.ConfigFrom(func(env string) (string, bool) {
-		if env == "HAKMEM_PROFILE" {
+		if env == allocator.ProfileEnv {
 			return "", false // the recorded values already include the preset's
 		}
 		for _, g := range gs {
