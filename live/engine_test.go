@@ -63,7 +63,11 @@ func apply(t *testing.T, e *Engine, c Command) string {
 func TestEngineFramesPauseAndExactCounters(t *testing.T) {
 	skipWithoutCounters(t)
 	e := newTestEngine(t, workload.TinyHot, false)
-	f := waitFrame(t, e, 0, "ops", func(f Frame) bool { return f.OpsPerSec > 0 })
+	// Ops and the allocator's counters are published apart: wait for a
+	// frame whose interval saw both, as the engine's own active does.
+	f := waitFrame(t, e, 0, "ops and allocator calls", func(f Frame) bool {
+		return f.OpsPerSec > 0 && slices.ContainsFunc(f.Classes, func(c ClassRow) bool { return c.AllocPerSec > 0 })
+	})
 	if f.Workload != workload.TinyHot || f.Workers != 1 || len(f.Classes) != allocator.NumClasses || len(f.Gates) != len(allocator.Gates) {
 		t.Fatalf("frame: %s, %d workers, %d classes, %d gates", f.Workload, f.Workers, len(f.Classes), len(f.Gates))
 	}
