@@ -3,17 +3,16 @@ package ab
 // The three renderings of a comparison: the terminal table (benchstat-like:
 // median ± the half-width of its 95% interval, then the delta line), the
 // Go benchmark format for benchstat, and (in the CLI) JSON of Report itself.
-// Number formatting is benchunit's, so values read like benchstat's.
+// The tables and their numbers are textfmt's, as in every other haktop table.
 
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
-	"golang.org/x/perf/benchunit"
 
 	"github.com/haktop/haktop/textfmt"
 )
@@ -28,14 +27,12 @@ func WriteText(w io.Writer, rep Report) error {
 	}
 	b.WriteString("\n")
 
-	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "arm\tops/s median\tmean ± stdev\tCV\truns\tconfig")
+	arms := textfmt.NewTable(2, "arm", "config", "ops/s median", "mean ± stdev", "CV", "runs")
 	for _, s := range []ArmStats{rep.A, rep.B} {
-		fmt.Fprintf(tw, "%s\t%s\t%s ± %s\t%.2f%%\t%d\t%s\n", s.Name, medianCell(s),
-			benchunit.Scale(s.Mean, benchunit.Decimal), benchunit.Scale(s.Stdev, benchunit.Decimal),
-			s.CV*100, len(s.OpsPerSec), armLabel(s))
+		arms.Row(s.Name, armLabel(s), medianCell(s), textfmt.Rate(s.Mean)+" ± "+textfmt.Rate(s.Stdev),
+			fmt.Sprintf("%.2f%%", s.CV*100), strconv.Itoa(len(s.OpsPerSec)))
 	}
-	tw.Flush()
+	b.WriteString(arms.String() + "\n")
 
 	d := rep.Delta
 	level := fmt.Sprintf("%.3g%% CI", d.CILevel*100)
@@ -53,17 +50,11 @@ func WriteText(w io.Writer, rep Report) error {
 		fmt.Fprintf(&b, "\ngates that differ: %s\n", strings.Join(changes, ", "))
 	}
 	if len(rep.Paths) > 0 {
-		// Names left-aligned, counts right-aligned, as in bench's tables.
-		wName, wA, wB := len("guarded path"), len("A hits"), len("B hits")
+		paths := textfmt.NewTable(1, "guarded path", "A hits", "B hits")
 		for _, p := range rep.Paths {
-			wName = max(wName, len(p.ID))
-			wA = max(wA, len(fmt.Sprint(p.HitsA)))
-			wB = max(wB, len(fmt.Sprint(p.HitsB)))
+			paths.Row(p.ID, strconv.FormatUint(p.HitsA, 10), strconv.FormatUint(p.HitsB, 10))
 		}
-		fmt.Fprintf(&b, "%-*s  %*s  %*s\n", wName, "guarded path", wA, "A hits", wB, "B hits")
-		for _, p := range rep.Paths {
-			fmt.Fprintf(&b, "%-*s  %*d  %*d\n", wName, p.ID, wA, p.HitsA, wB, p.HitsB)
-		}
+		b.WriteString(paths.String() + "\n")
 	}
 
 	fmt.Fprintf(&b, "\nverdict: %s: %s\n", rep.Verdict, rep.Reason)
@@ -87,7 +78,7 @@ func WriteText(w io.Writer, rep Report) error {
 // percent of the median, benchstat's "12.3M ± 2%", or the median and "no CI"
 // when the runs are too few for an interval.
 func medianCell(s ArmStats) string {
-	m := benchunit.Scale(s.Median, benchunit.Decimal)
+	m := textfmt.Rate(s.Median)
 	if !s.MedianCI {
 		return m + " (no CI)"
 	}

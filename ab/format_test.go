@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/colorprofile"
 	"github.com/haktop/haktop/profile"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchunit"
@@ -60,10 +62,15 @@ func reportText(t *testing.T, o Outcome) (Report, string) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WriteText(&buf, rep); err != nil {
+	if err := WriteText(plain(&buf), rep); err != nil {
 		t.Fatal(err)
 	}
 	return rep, buf.String()
+}
+
+// plain writes through to w as a pipe would get it: no styles.
+func plain(w io.Writer) io.Writer {
+	return &colorprofile.Writer{Forward: w, Profile: colorprofile.NoTTY}
 }
 
 func golden(t *testing.T, name string, got []byte) {

@@ -124,10 +124,10 @@ func TestTinyCacheCapJudgesRefillAndFlush(t *testing.T) {
 		t.Errorf("verdict %s, NO-OP rule\n got %q\nwant %q", rep.Verdict, rep.NoOpReason, want)
 	}
 	var text strings.Builder
-	if err := WriteText(&text, rep); err != nil {
+	if err := WriteText(plain(&text), rep); err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range []string{"guarded path  A hits  B hits", "tiny_refill        6       6", "tiny_flush         0       0"} {
+	for _, line := range []string{"│ guarded path │ A hits │ B hits │", "│ tiny_refill  │      6 │      6 │", "│ tiny_flush   │      0 │      0 │"} {
 		if !strings.Contains(text.String(), line+"\n") {
 			t.Errorf("report lacks %q:\n%s", line, text.String())
 		}

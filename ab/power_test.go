@@ -95,7 +95,7 @@ func TestThreeRunsUndecided(t *testing.T) {
 	if strings.Contains(text, "∞") || strings.Contains(text, "NEUTRAL") {
 		t.Errorf("report prints ∞ or NEUTRAL:\n%s", text)
 	}
-	if !strings.Contains(text, "A    50.00M (no CI)  ") {
+	if !strings.Contains(text, "│ 50.0M (no CI) │") {
 		t.Errorf("median without interval not shown as such:\n%s", text)
 	}
 }

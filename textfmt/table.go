@@ -1,9 +1,9 @@
 package textfmt
 
-// The table style every boxed CLI table uses (bench, report, diff, gates):
+// The table style every boxed CLI table uses (bench, report, diff, gates, ab):
 // a normal box border, bold padded headers, text columns left-aligned and
 // number columns right-aligned. Defined once so the tables cannot drift.
-// (ab's report and gates --audit's list are plain columns, tabwriter's.)
+// (gates --audit's list of file:line reads is plain columns, tabwriter's.)
 
 import (
 	"charm.land/lipgloss/v2"

@@ -152,7 +152,7 @@ func newABCommand(a *app) *cobra.Command {
 				enc.SetEscapeHTML(false) // reasons hold ">=", read by people too
 				return enc.Encode(rep)
 			}
-			return ab.WriteText(a.stdout, rep)
+			return ab.WriteText(colorprofile.NewWriter(a.stdout, a.environ()), rep)
 		},
 	}
 	fs := cmd.Flags()

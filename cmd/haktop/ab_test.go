@@ -211,7 +211,7 @@ func TestABInterrupt(t *testing.T) {
 	if code != 0 || errs != "" {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
-	if !strings.Contains(out, "warning: interrupted: 3 of 6 runs of A and 3 of 6 runs of B finished\n") || !strings.Contains(out, "runs  config\nA ") {
+	if !strings.Contains(out, "warning: interrupted: 3 of 6 runs of A and 3 of 6 runs of B finished\n") || !strings.Contains(out, "│ runs │\n├") {
 		t.Errorf("report after SIGINT:\n%s", out)
 	}
 }
