@@ -172,11 +172,11 @@ func benchText(rep profile.RunReport) string {
 func u(v uint64) string { return strconv.FormatUint(v, 10) }
 
 // sizeCell is a CLI table's size column for class: its largest block in
-// bytes, or ">" and the largest pool block for the large class (L), whose
+// textfmt's units as on the screen, or ">64K" for the large class (L), whose
 // blocks have no upper bound.
 func sizeCell(class string, size int) string {
 	if class == "L" {
-		return ">" + strconv.Itoa(allocator.MaxPoolSize)
+		return textfmt.ClassSize(size, 0) // size is the smallest request it serves
 	}
-	return strconv.Itoa(size)
+	return textfmt.Size(size)
 }

@@ -221,7 +221,7 @@ func TestBenchLargeRow(t *testing.T) {
 	if code != 0 || errs != "" {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
-	row := regexp.MustCompile(`│ L +│ >65536 │ +\d+ │ +(\S+) │`).FindStringSubmatch(out)
+	row := regexp.MustCompile(`│ L +│ +>64K │ +\d+ │ +(\S+) │`).FindStringSubmatch(out)
 	if row == nil || row[1] != "-" {
 		t.Errorf("large row's fast %%: %q, want -:\n%s", row, out)
 	}
