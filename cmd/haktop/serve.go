@@ -27,7 +27,6 @@ import (
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
-	"github.com/haktop/haktop/workload"
 )
 
 // listenFlags are --listen, --listen-public and --worker-label.
@@ -188,16 +187,6 @@ func listenHook(fs *pflag.FlagSet) recordHook {
 	}
 }
 
-// runEnded reports whether run's workers are all done.
-func runEnded(run *workload.Run) bool {
-	select {
-	case <-run.Done():
-		return true
-	default:
-		return false
-	}
-}
-
 // recordSource is a recording session as an expose.Source: its latest
 // sample, read through live's one conversion.
 type recordSource struct {
@@ -220,7 +209,7 @@ func (r *recordSource) last() sampler.Sample {
 
 func (r *recordSource) Reading(workers bool) live.Reading {
 	s := r.s
-	rd := live.ReadingOf(live.ReadingInput{Sample: r.last(), Config: s.Alloc.Config(), Spec: s.Spec, Started: s.Started, Ended: runEnded(s.Run)})
+	rd := live.ReadingOf(live.ReadingInput{Sample: r.last(), Config: s.Alloc.Config(), Spec: s.Spec, Started: s.Started, Ended: s.Run.Ended()})
 	if workers {
 		rd.Workers = live.WorkerSnapshots(&rd.Schema, s.Alloc, s.Run)
 	}
