@@ -5,6 +5,7 @@ package process
 // way it is told (an exit code, SIGSEGV, abort, a fork, or never).
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -232,7 +233,7 @@ func TestStopPauseResume(t *testing.T) {
 	if err := p.Pause(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(50 * time.Millisecond) // let the stop land
+	waitFor(t, "the kernel to stop the program", func() bool { return procState(t, p.PID()) == 'T' })
 	a, _ := p.Snapshot()
 	time.Sleep(100 * time.Millisecond)
 	b, _ := p.Snapshot()
@@ -242,11 +243,11 @@ func TestStopPauseResume(t *testing.T) {
 	if err := p.Resume(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(100 * time.Millisecond)
-	c, _ := p.Snapshot()
-	if x, y := column(t, s, b, target.RoleCalls, 64, 64), column(t, s, c, target.RoleCalls, 64, 64); y <= x {
-		t.Errorf("resumed, the 64-byte calls stayed at %d (then %d)", x, y)
-	}
+	x := column(t, s, b, target.RoleCalls, 64, 64)
+	waitFor(t, "the resumed program's 64-byte calls to move on", func() bool {
+		c, _ := p.Snapshot()
+		return column(t, s, c, target.RoleCalls, 64, 64) > x
+	})
 	p.Pause() // Stop must reach a paused program too
 	if e := p.Stop(); e.Signal != syscall.SIGTERM {
 		t.Errorf("stopped, it ended %v, want killed by SIGTERM", e)
@@ -261,6 +262,31 @@ func TestStopPauseResume(t *testing.T) {
 	if d := time.Since(t0); d < 200*time.Millisecond {
 		t.Errorf("SIGKILL came %v after SIGTERM, before the 200ms grace period", d)
 	}
+}
+
+// waitFor polls cond until it holds, failing after 30 s with what it
+// waited for: a fixed sleep would make the test depend on the machine's load.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 30 s for %s", what)
+		}
+	}
+}
+
+// procState returns the state letter of /proc/PID/stat (R, S, T, Z, ...).
+func procState(t *testing.T, pid int) byte {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.LastIndexByte(b, ')') // the command name may hold spaces and parentheses
+	if i < 0 || i+2 >= len(b) {
+		t.Fatalf("/proc/%d/stat: %q", pid, b)
+	}
+	return b[i+2]
 }
 
 // TestForkedChildIsIgnored: a child's allocations and its frees of blocks
