@@ -454,26 +454,38 @@ func Load(path string) (*Recording, error) {
 	}
 	defer s.Close()
 	r := &Recording{Path: path, Header: s.Header()}
+	r.Events, r.Footer, err = s.readAll(func(rec Record) { r.Samples = append(r.Samples, rec.Sample) })
+	if err != nil {
+		return nil, err
+	}
+	r.Warnings = s.Warnings()
+	return r, nil
+}
+
+// readAll reads s to its end for Load and LoadTarget: each sample record
+// goes to sample; it returns the events and the footer (nil when the
+// session was cut short).
+func (s *Session) readAll(sample func(Record)) ([]Event, *Footer, error) {
+	var events []Event
 	for {
 		rec, err := s.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		switch rec.Kind {
 		case KindSample:
-			r.Samples = append(r.Samples, rec.Sample)
+			sample(rec)
 		case KindEvent:
-			r.Events = append(r.Events, rec.Event)
+			events = append(events, rec.Event)
 		}
 	}
 	if f, ok := s.Footer(); ok {
-		r.Footer = &f
+		return events, &f, nil
 	}
-	r.Warnings = s.Warnings()
-	return r, nil
+	return events, nil, nil
 }
 
 // maxCounterStep bounds how far a cumulative counter can move between two

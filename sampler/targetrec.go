@@ -11,7 +11,6 @@ package sampler
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"time"
 )
@@ -52,23 +51,9 @@ func LoadTarget(path string) (*TargetRecording, error) {
 	h := s.Header()
 	r := &TargetRecording{Path: path, Header: h, Counters: zeroMatrix(len(h.Schema.Classes), len(h.Schema.Counters)),
 		Paths: make([]uint64, len(h.Schema.Paths))}
-	for {
-		rec, err := s.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		switch rec.Kind {
-		case KindSample:
-			r.Samples = append(r.Samples, rec.Target)
-		case KindEvent:
-			r.Events = append(r.Events, rec.Event)
-		}
-	}
-	if f, ok := s.Footer(); ok {
-		r.Footer = &f
+	r.Events, r.Footer, err = s.readAll(func(rec Record) { r.Samples = append(r.Samples, rec.Target) })
+	if err != nil {
+		return nil, err
 	}
 	r.Counters, r.Paths, r.Covered = targetTotals(h, r.Samples)
 	r.Warnings = s.Warnings()
