@@ -6,7 +6,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -55,13 +54,7 @@ func newBenchCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rep)
-			}
-			_, err = io.WriteString(colorprofile.NewWriter(a.stdout, a.environ()), benchText(rep))
-			return err
+			return a.writeResult(asJSON, rep, func() string { return benchText(rep) })
 		},
 	}
 	wf.register(cmd.Flags())

@@ -9,14 +9,10 @@ package main
 // (refuseCommand) rather than read them as the embedded allocator's.
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/charmbracelet/colorprofile"
 
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
@@ -95,13 +91,7 @@ func (a *app) reportCommand(path string, asJSON bool) error {
 		fmt.Fprintf(a.stderr, "haktop: warning: %s\n", w)
 	}
 	doc := newCommandReport(rec)
-	if asJSON {
-		enc := json.NewEncoder(a.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(doc)
-	}
-	_, err = io.WriteString(colorprofile.NewWriter(a.stdout, a.environ()), commandReportText(doc))
-	return err
+	return a.writeResult(asJSON, doc, func() string { return commandReportText(doc) })
 }
 
 func newCommandReport(rec *sampler.TargetRecording) commandReportDoc {

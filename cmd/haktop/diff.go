@@ -8,14 +8,11 @@ package main
 // once and rendered as JSON or text.
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 
 	"github.com/haktop/haktop/allocator"
@@ -48,13 +45,7 @@ func newDiffCommand(a *app) *cobra.Command {
 				return err
 			}
 			doc := newDiff(ra, rb)
-			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(doc)
-			}
-			_, err = io.WriteString(colorprofile.NewWriter(a.stdout, a.environ()), diffText(doc))
-			return err
+			return a.writeResult(asJSON, doc, func() string { return diffText(doc) })
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of tables")

@@ -21,7 +21,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -112,13 +111,7 @@ func newGatesCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(doc); err != nil {
-					return err
-				}
-			} else if _, err := io.WriteString(colorprofile.NewWriter(a.stdout, a.environ()), gatesText(doc)); err != nil {
+			if err := a.writeResult(asJSON, doc, func() string { return gatesText(doc) }); err != nil {
 				return err
 			}
 			return inconsistentError(doc.Gates)

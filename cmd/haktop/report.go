@@ -6,13 +6,10 @@ package main
 // is built by reportGates alone: that is where gate verdicts belong.
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 
 	"github.com/haktop/haktop/allocator"
@@ -49,13 +46,7 @@ func newReportCommand(a *app) *cobra.Command {
 				return err
 			}
 			doc := newReport(rec)
-			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(doc)
-			}
-			_, err = io.WriteString(colorprofile.NewWriter(a.stdout, a.environ()), reportText(doc))
-			return err
+			return a.writeResult(asJSON, doc, func() string { return reportText(doc) })
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of tables")
