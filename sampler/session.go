@@ -369,13 +369,8 @@ func (s *Session) decodeSample(num int, line []byte) (Record, error) {
 	snap.Invalid, snap.Memory, snap.Heaps, snap.StatsCompiled = w.Invalid, w.Memory, w.Heaps, s.header.StatsCompiled
 	if s.samples > 0 {
 		p := s.prev
-		switch {
-		case smp.Seq <= p.Seq:
-			return Record{}, s.fail(num, "corrupt: sample seq %d does not follow seq %d", smp.Seq, p.Seq)
-		case smp.Elapsed < p.Elapsed:
-			return Record{}, s.fail(num, "corrupt: elapsed time goes back from %v to %v", p.Elapsed, smp.Elapsed)
-		case smp.Epoch < p.Epoch:
-			return Record{}, s.fail(num, "corrupt: counter epoch goes back from %d to %d", p.Epoch, smp.Epoch)
+		if err := s.checkOrder(num, p.Seq, p.Epoch, p.Elapsed, smp.Seq, smp.Epoch, smp.Elapsed); err != nil {
+			return Record{}, err
 		}
 	}
 	base := Sample{} // an epoch's counters start from zero
@@ -540,4 +535,19 @@ func badCounter(a, b Sample) (msg string, bad bool) {
 		}
 	}
 	return "", false
+}
+
+// checkOrder is the rule every sample after the first obeys, in either
+// reading: its seq follows the previous one's, and neither the elapsed time
+// nor the counter epoch goes back.
+func (s *Session) checkOrder(num, prevSeq, prevEpoch int, prevElapsed time.Duration, seq, epoch int, elapsed time.Duration) error {
+	switch {
+	case seq <= prevSeq:
+		return s.fail(num, "corrupt: sample seq %d does not follow seq %d", seq, prevSeq)
+	case elapsed < prevElapsed:
+		return s.fail(num, "corrupt: elapsed time goes back from %v to %v", prevElapsed, elapsed)
+	case epoch < prevEpoch:
+		return s.fail(num, "corrupt: counter epoch goes back from %d to %d", prevEpoch, epoch)
+	}
+	return nil
 }

@@ -126,13 +126,8 @@ func (s *Session) decodeTargetSample(num int, line []byte) (Record, error) {
 	base := TargetSample{Counters: zeroMatrix(len(sc.Classes), len(sc.Counters)), Paths: make([]uint64, len(sc.Paths))}
 	if s.samples > 0 {
 		p := s.prevTarget
-		switch {
-		case smp.Seq <= p.Seq:
-			return Record{}, s.fail(num, "corrupt: sample seq %d does not follow seq %d", smp.Seq, p.Seq)
-		case smp.Elapsed < p.Elapsed:
-			return Record{}, s.fail(num, "corrupt: elapsed time goes back from %v to %v", p.Elapsed, smp.Elapsed)
-		case smp.Epoch < p.Epoch:
-			return Record{}, s.fail(num, "corrupt: counter epoch goes back from %d to %d", p.Epoch, smp.Epoch)
+		if err := s.checkOrder(num, p.Seq, p.Epoch, p.Elapsed, smp.Seq, smp.Epoch, smp.Elapsed); err != nil {
+			return Record{}, err
 		}
 		if p.Epoch == smp.Epoch {
 			base = p
