@@ -13,7 +13,6 @@ import (
 	"github.com/haktop/haktop/live"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
-	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/target/targettest"
 	"github.com/haktop/haktop/workload"
 )
@@ -23,7 +22,7 @@ func fakeReading(tick, epoch int, start time.Time) live.Reading {
 	s := targettest.Schema("1")
 	return live.Reading{
 		Schema: s, Snap: targettest.Snapshot(&s, tick, true), Epoch: epoch, EpochStart: start, Workload: "fake_loop",
-		Verdicts: []profile.GateVerdict{{Env: targettest.GateEnv, Value: "1", Source: target.SourceEnv, Verdict: profile.Active}},
+		Verdicts: []profile.GateVerdict{{Gate: s.Gates[0], Verdict: profile.Active}},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/textfmt"
 	"github.com/haktop/haktop/workload"
@@ -34,7 +35,7 @@ type frameInput struct {
 	history []sampler.Rates           // rates of recent samples, oldest first, ending with rates
 	attr    *profile.Attribution      // the latest CPU window, nil without profiling
 	cpu     [allocator.NumPaths]int64 // CPU samples per path since the epoch began, for verdicts
-	gates   []allocator.GateValue     // the gates in force
+	gates   []target.Gate             // the gates in force
 	ended   bool                      // the epoch is over (its run ended): its zeros are final
 	status  Status
 }
@@ -95,8 +96,9 @@ func buildFrame(in frameInput) Frame {
 		f.Classes[c] = row
 	}
 
-	verdicts := profile.Verdicts(in.gates, profile.Evidence{
-		Hits: s.Snap.Paths, Counted: s.Snap.StatsCompiled, Samples: in.cpu,
+	schema := layout.WithGates(in.gates)
+	verdicts := profile.Verdicts(&schema, profile.Evidence{
+		Hits: s.Snap.Paths[:], Counted: s.Snap.StatsCompiled, Samples: in.cpu[:],
 		Settled: profile.Settled(in.ended, s.Elapsed-s.EpochStart),
 	})
 	pathVerdict := map[string]profile.Verdict{}

@@ -10,6 +10,7 @@ import (
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -24,7 +25,7 @@ func TestBuildFrameLiveBlocksAndBytes(t *testing.T) {
 	large := &s.Snap.Classes[allocator.NumClasses-1]
 	large.AllocCalls, large.FreeCalls = 7, 5
 	s.Snap.Memory.LargeBytes = 300000 // large blocks have no class size: the allocator counts their bytes
-	f := buildFrame(frameInput{spec: workload.DefaultSpec(workload.RandomMixed), sample: s, gates: allocator.DefaultConfig().Gates()})
+	f := buildFrame(frameInput{spec: workload.DefaultSpec(workload.RandomMixed), sample: s, gates: embedded.Gates(allocator.DefaultConfig())})
 
 	want := map[string][2]uint64{"C3": {6, 384}, "P0": {0, 0}, "C1": {0, 0}, "L": {2, 300000}}
 	for _, r := range f.Classes {
@@ -43,7 +44,7 @@ func TestBuildFrameLiveBlocksAndBytes(t *testing.T) {
 // size is the smallest request it serves.
 func TestLargeRowHasNoFastRatio(t *testing.T) {
 	var in frameInput
-	in.gates = allocator.DefaultConfig().Gates()
+	in.gates = embedded.Gates(allocator.DefaultConfig())
 	in.rates.Classes[allocator.LargeClass].Calls = 500
 	in.rates.Classes[allocator.LargeClass].FastRatio = 1
 	in.rates.Classes[3].Calls, in.rates.Classes[3].FastRatio = 100, 0.5
@@ -69,7 +70,7 @@ func TestDefaultSettingsRaiseNoBanner(t *testing.T) {
 	s.Snap.Paths[allocator.PathTinyRefill] = 40
 	s.Snap.Paths[allocator.PathPoolV1Alloc] = 1e5
 	s.Snap.Paths[allocator.PathPoolV1Free] = 1e5
-	f := buildFrame(frameInput{spec: workload.DefaultSpec(workload.RandomMixed), sample: s, gates: allocator.DefaultConfig().Gates()})
+	f := buildFrame(frameInput{spec: workload.DefaultSpec(workload.RandomMixed), sample: s, gates: embedded.Gates(allocator.DefaultConfig())})
 	for _, p := range f.Paths {
 		if p.Verdict == profile.NeverExecuted || p.Verdict == profile.Inconsistent {
 			t.Errorf("default settings: path %s %s", p.Key, p.Verdict)

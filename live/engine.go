@@ -23,6 +23,7 @@ import (
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -266,7 +267,7 @@ func (e *Engine) build(s sampler.Sample, rates sampler.Rates, history []sampler.
 		history: slices.Clone(history),
 		attr:    attr,
 		cpu:     e.cpu,
-		gates:   e.alloc.Config().Gates(),
+		gates:   embedded.Gates(e.alloc.Config()),
 		ended:   e.run.Ended(),
 	})
 }

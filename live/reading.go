@@ -59,8 +59,8 @@ func ReadingOf(in ReadingInput) Reading {
 		EpochStart: in.Started.Add(s.EpochStart),
 		Workload:   in.Spec.Name,
 	}
-	r.Verdicts = profile.Verdicts(in.Config.Gates(), profile.Evidence{
-		Hits: s.Snap.Paths, Counted: s.Snap.StatsCompiled, Samples: in.Samples,
+	r.Verdicts = profile.Verdicts(&schema, profile.Evidence{
+		Hits: s.Snap.Paths[:], Counted: s.Snap.StatsCompiled, Samples: in.Samples[:],
 		Settled: profile.Settled(in.Ended, s.Elapsed-s.EpochStart),
 	})
 	return r

@@ -11,9 +11,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/haktop/haktop/allocator"
-	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/textfmt"
 )
 
@@ -21,8 +21,8 @@ import (
 type Replay struct {
 	rec     *sampler.Recording
 	epochs  []sampler.Epoch
-	gates   [][]allocator.GateValue // each epoch's gates, for the verdicts
-	epochAt []int                   // the index in epochs of each sample's epoch
+	gates   [][]target.Gate // each epoch's gates, for the verdicts
+	epochAt []int           // the index in epochs of each sample's epoch
 
 	mu      sync.Mutex
 	index   int           // the sample shown
@@ -39,7 +39,11 @@ func NewReplay(rec *sampler.Recording) (*Replay, error) {
 	}
 	r := &Replay{rec: rec, playing: true, speed: 1, epochs: rec.Epochs(), epochAt: make([]int, len(rec.Samples))}
 	for i, ep := range r.epochs {
-		r.gates = append(r.gates, profile.GateValues(ep.Gates))
+		gates := ep.Gates
+		if rec.Header.Schema.Target == embedded.Name {
+			gates = embedded.Decided(gates) // what each value switches off, by this build's registry
+		}
+		r.gates = append(r.gates, gates)
 		for j := range ep.Samples {
 			r.epochAt[ep.First+j] = i
 		}

@@ -8,6 +8,7 @@ package profile
 
 import (
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -104,16 +105,16 @@ func NewRunReport(res workload.Result, snap allocator.Snapshot, cfg allocator.Co
 
 // Annotate sets the Verdict and PathVerdicts of every gate in rep from
 // rep's own path hits (bench takes no CPU profile, so samples are zero).
-// gates are the run's gate values in rep.Gates' order; settled is
-// Settled(the run finished, its elapsed time).
-func (rep *RunReport) Annotate(gates []allocator.GateValue, settled bool) {
-	ev := Evidence{Counted: rep.StatsCompiled, Settled: settled}
+// schema is the run's target with the gates in force, in rep.Gates'
+// order; settled is Settled(the run finished, its elapsed time).
+func (rep *RunReport) Annotate(schema *target.Schema, settled bool) {
+	ev := Evidence{Counted: rep.StatsCompiled, Settled: settled, Hits: make([]uint64, len(schema.Paths))}
 	for _, p := range rep.Paths {
-		if path, ok := allocator.PathByKey(p.ID); ok {
-			ev.Hits[path.ID] = p.Hits
+		if i := schema.PathIndex(p.ID); i >= 0 {
+			ev.Hits[i] = p.Hits
 		}
 	}
-	for i, gv := range Verdicts(gates, ev) {
+	for i, gv := range Verdicts(schema, ev) {
 		if i >= len(rep.Gates) || rep.Gates[i].Env != gv.Env {
 			continue // not the same gate list: leave the entry without a verdict
 		}

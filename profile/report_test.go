@@ -3,6 +3,7 @@ package profile
 import (
 	"testing"
 
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -12,8 +13,9 @@ func TestRunReportAnnotate(t *testing.T) {
 	mid.Cycles = 50_000
 	snap := runWorkload(t, cfg, mid)
 	rep := NewRunReport(workload.Result{Spec: mid}, snap, cfg)
-	rep.Annotate(cfg.Gates(), true)
-	want := Verdicts(cfg.Gates(), Evidence{Hits: snap.Paths, Counted: true, Settled: true})
+	schema := embedded.Schema(cfg)
+	rep.Annotate(&schema, true)
+	want := Verdicts(&schema, Evidence{Hits: snap.Paths[:], Counted: true, Settled: true})
 	for i, g := range rep.Gates {
 		if g.Verdict != string(want[i].Verdict) || len(g.PathVerdicts) != len(want[i].Paths) {
 			t.Fatalf("%s: verdict %q with %d paths, want %q with %d", g.Env, g.Verdict, len(g.PathVerdicts), want[i].Verdict, len(want[i].Paths))
@@ -29,7 +31,7 @@ func TestRunReportAnnotate(t *testing.T) {
 	}
 	// A gate list that does not match is left alone rather than mislabelled.
 	rep.Gates[0].Verdict, rep.Gates[0].Env = "", "HAKMEM_OTHER"
-	rep.Annotate(cfg.Gates(), true)
+	rep.Annotate(&schema, true)
 	if rep.Gates[0].Verdict != "" {
 		t.Errorf("mismatched gate got verdict %q", rep.Gates[0].Verdict)
 	}

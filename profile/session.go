@@ -12,62 +12,19 @@ import (
 
 	pprofile "github.com/google/pprof/profile"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/textfmt"
 )
 
-// GateValues returns recorded gates as allocator.GateValues, for Verdicts.
-// Path keys this build does not know are dropped: they have no counters
-// here. Which paths a value switches off is the gate registry's to decide,
-// so it is decided again from the recorded values; should they not parse
-// (a recording from another build), the recorded off flag stands for
-// every path.
-func GateValues(gs []target.Gate) []allocator.GateValue {
-	off := map[string][]allocator.PathID{}
-	if cfg, err := recordedConfig(gs); err == nil {
-		for _, g := range cfg.Gates() {
-			off[g.Env] = g.OffPaths
-		}
+// decided returns recorded gates of the target s describes with what each
+// value switches off decided by this build, when it knows the target.
+func decided(s *target.Schema, gates []target.Gate) []target.Gate {
+	if s.Target == embedded.Name {
+		return embedded.Decided(gates)
 	}
-	out := make([]allocator.GateValue, len(gs))
-	for i, g := range gs {
-		gv := allocator.GateValue{Env: g.Env, Value: g.Value}
-		for s := allocator.SourceDefault; s <= allocator.SourceCode; s++ {
-			if s.String() == g.Source {
-				gv.Source = s
-			}
-		}
-		for _, key := range g.Paths {
-			if p, ok := allocator.PathByKey(key); ok {
-				gv.Paths = append(gv.Paths, p.ID)
-			}
-		}
-		if paths, ok := off[g.Env]; ok {
-			gv.OffPaths = paths
-		} else if g.Off {
-			gv.OffPaths = gv.Paths
-		}
-		gv.Off = len(gv.Paths) > 0 && len(gv.OffPaths) == len(gv.Paths)
-		out[i] = gv
-	}
-	return out
-}
-
-// recordedConfig returns the Config of recorded gate values.
-func recordedConfig(gs []target.Gate) (allocator.Config, error) {
-	return allocator.ConfigFrom(func(env string) (string, bool) {
-		if env == allocator.ProfileEnv {
-			return "", false // the recorded values already include the preset's
-		}
-		for _, g := range gs {
-			if g.Env == env {
-				return g.Value, true
-			}
-		}
-		return "", false
-	})
+	return gates
 }
 
 // RecordingVerdicts returns the verdicts of the gates in force at the start
@@ -75,14 +32,19 @@ func recordedConfig(gs []target.Gate) (allocator.Config, error) {
 // those gates governed), which has finished when a later epoch or the
 // footer follows it. Recordings hold no CPU samples, so verdicts rest on
 // hits alone. A recording with no samples gives every path WARMING UP.
+// Which paths a value switches off is what the recording says (each
+// gate's Off and OffPaths), but for the embedded allocator this build's
+// gate registry decides it again from the values (embedded.Decided).
 func RecordingVerdicts(rec *sampler.Recording) []GateVerdict {
+	schema := rec.Header.Schema.WithGates(decided(&rec.Header.Schema, rec.Header.Gates))
 	ev := Evidence{Counted: rec.Header.StatsCompiled}
 	if eps := rec.Epochs(); len(eps) > 0 {
 		first := eps[0]
-		ev.Hits = first.Last().Snap.Paths
+		last := first.Last()
+		ev.Hits = last.Snap.Paths[:]
 		ev.Settled = Settled(first.Ended, first.Covered())
 	}
-	return Verdicts(GateValues(rec.Header.Gates), ev)
+	return Verdicts(&schema, ev)
 }
 
 // RecordingProfile returns the counter profile (CounterProfile) of rec's
@@ -146,7 +108,7 @@ func SegmentName(i int, sg sampler.Segment) string {
 func poolV2Recorded(gs []target.Gate) uint8 {
 	// The recorded values are canonical, so they parse; should one not (a
 	// recording from another build), v2 counts as off.
-	cfg, err := recordedConfig(gs)
+	cfg, err := embedded.ConfigOf(gs)
 	if err != nil {
 		return 0
 	}

@@ -92,16 +92,31 @@ func TestRecordingVerdicts(t *testing.T) {
 	}
 }
 
-func TestGateValuesRoundTrip(t *testing.T) {
-	cfg := config(t, v2, "1", "HAKMEM_POOL_V2_CLASSES", "0")
-	got := GateValues(sampler.GatesOf(cfg))
-	want := cfg.Gates()
-	if len(got) != len(want) {
-		t.Fatalf("%d gates, want %d", len(got), len(want))
-	}
-	for i := range want {
-		if got[i].Env != want[i].Env || got[i].Value != want[i].Value || got[i].Source != want[i].Source || got[i].Off != want[i].Off || len(got[i].Paths) != len(want[i].Paths) {
-			t.Errorf("gate %d: %+v, want %+v", i, got[i], want[i])
+// TestRecordedGatesGiveTheLiveVerdicts: the gates a recording holds (their
+// values and which paths each switches off) give, after the round trip
+// through the file, exactly the verdicts the live gates give on the same
+// hits.
+func TestRecordedGatesGiveTheLiveVerdicts(t *testing.T) {
+	mid := workload.DefaultSpec(workload.MidPool)
+	mid.Cycles = 50_000
+	for _, cfg := range []allocator.Config{config(t), config(t, v2, "1", "HAKMEM_POOL_V2_CLASSES", "0"), config(t, v2, "1", "HAKMEM_SS_MAX", "8")} {
+		rec, snaps := writeRecording(t, cfg, config(t), mid, true)
+		got := RecordingVerdicts(rec)
+		want := verdictsOf(cfg, Evidence{Hits: snaps[0].Paths[:], Counted: true, Settled: true})
+		if len(got) != len(want) {
+			t.Fatalf("%d gates, want %d", len(got), len(want))
+		}
+		for i := range want {
+			g, w := got[i], want[i]
+			if g.Env != w.Env || g.Value != w.Value || g.Source != w.Source || g.Verdict != w.Verdict || len(g.Paths) != len(w.Paths) {
+				t.Errorf("gate %d: %s=%s (%s) %s, want %s=%s (%s) %s", i, g.Env, g.Value, g.Source, g.Verdict, w.Env, w.Value, w.Source, w.Verdict)
+				continue
+			}
+			for j := range w.Paths {
+				if g.Paths[j] != w.Paths[j] {
+					t.Errorf("%s path %d: %+v, want %+v", g.Env, j, g.Paths[j], w.Paths[j])
+				}
+			}
 		}
 	}
 }

@@ -47,9 +47,10 @@ package profile
 // raises one.
 
 import (
+	"encoding/json"
 	"time"
 
-	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
 )
 
 // Verdict says whether a gated path ran.
@@ -78,14 +79,16 @@ func Settled(finished bool, elapsed time.Duration) bool {
 	return finished || elapsed >= WarmUp
 }
 
-// Evidence is what the verdicts rest on.
+// Evidence is what the verdicts rest on. Hits and Samples are in the
+// schema's path order (target.Schema.Paths); a path beyond their length
+// reads 0.
 type Evidence struct {
-	Hits [allocator.NumPaths]uint64 // path hit counters of a Snapshot
+	Hits []uint64 // path hit counters of a Snapshot (target.Snapshot.Paths)
 	// Counted says the hits were counted; false in a build without
-	// counters (Snapshot.StatsCompiled), where every hit reads 0.
+	// counters (target.Schema.Counted), where every hit reads 0.
 	Counted bool
-	Samples [allocator.NumPaths]int64 // CPU samples per path (Attribution.PathSamples); zeros without a profile
-	Settled bool                      // see Settled
+	Samples []int64 // CPU samples per path (Attribution.PathSamples); nil without a profile
+	Settled bool    // see Settled
 }
 
 // PathVerdict is one guarded path's verdict.
@@ -97,8 +100,17 @@ type PathVerdict struct {
 	OffBy   string  `json:"off_by,omitempty"` // the gate whose value switches the path off
 }
 
-// GateVerdict is one gate's value and verdicts.
+// GateVerdict is one gate, with its value, and its verdicts. Its JSON is
+// the gate's env, value and source, the verdict and the path verdicts
+// (MarshalJSON), the shape `gates --json` prints.
 type GateVerdict struct {
+	target.Gate
+	Verdict Verdict       `json:"verdict"`
+	Paths   []PathVerdict `json:"paths"` // one per guarded path the schema has, in the gate's order
+}
+
+// gateVerdictJSON is GateVerdict's JSON shape.
+type gateVerdictJSON struct {
 	Env     string        `json:"env"`
 	Value   string        `json:"value"`
 	Source  string        `json:"source"`
@@ -106,20 +118,44 @@ type GateVerdict struct {
 	Paths   []PathVerdict `json:"paths"`
 }
 
-// Verdicts returns every gate's verdict, in the order of gates, by the rule
-// at the top of this file.
-func Verdicts(gates []allocator.GateValue, ev Evidence) []GateVerdict {
-	out := make([]GateVerdict, len(gates))
-	for i, g := range gates {
-		gv := GateVerdict{Env: g.Env, Value: g.Value, Source: g.Source.String(), Paths: []PathVerdict{}}
+// MarshalJSON writes the gate's env, value and source with the verdicts.
+func (g GateVerdict) MarshalJSON() ([]byte, error) {
+	return json.Marshal(gateVerdictJSON{Env: g.Env, Value: g.Value, Source: g.Source, Verdict: g.Verdict, Paths: g.Paths})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; the gate's declaration
+// (kind, default, guarded paths) is not in it and stays empty.
+func (g *GateVerdict) UnmarshalJSON(b []byte) error {
+	var j gateVerdictJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*g = GateVerdict{Gate: target.Gate{Env: j.Env, Value: j.Value, Source: j.Source}, Verdict: j.Verdict, Paths: j.Paths}
+	return nil
+}
+
+// Verdicts returns the verdict of every gate of s (s.Gates, in order) on
+// the evidence ev, by the rule at the top of this file. A guarded path id
+// s has no path of is left out: nothing counts it.
+func Verdicts(s *target.Schema, ev Evidence) []GateVerdict {
+	out := make([]GateVerdict, len(s.Gates))
+	for i := range s.Gates {
+		g := &s.Gates[i]
+		gv := GateVerdict{Gate: *g, Paths: []PathVerdict{}}
+		var paths []int // g's paths, as indexes into s.Paths
+		for _, id := range g.Paths {
+			if p := s.PathIndex(id); p >= 0 {
+				paths = append(paths, p)
+			}
+		}
 		siblingRan := false
-		for _, p := range g.Paths {
-			if ran(ev, p) && offBy(gates, g, p) == "" {
+		for _, p := range paths {
+			if ran(ev, p) && offBy(s.Gates, g, s.Paths[p].ID) == "" {
 				siblingRan = true
 			}
 		}
-		for _, p := range g.Paths {
-			gv.Paths = append(gv.Paths, pathVerdict(gates, g, p, ev, siblingRan))
+		for _, p := range paths {
+			gv.Paths = append(gv.Paths, pathVerdict(s, g, p, ev, siblingRan))
 		}
 		gv.Verdict = overall(gv.Paths)
 		out[i] = gv
@@ -127,31 +163,47 @@ func Verdicts(gates []allocator.GateValue, ev Evidence) []GateVerdict {
 	return out
 }
 
-// ran reports whether the evidence says path p ran.
-func ran(ev Evidence, p allocator.PathID) bool {
-	if ev.Counted {
-		return ev.Hits[p] > 0
+// hits and samples return path p's evidence, 0 beyond the slices.
+func (ev Evidence) hits(p int) uint64 {
+	if p < len(ev.Hits) {
+		return ev.Hits[p]
 	}
-	return ev.Samples[p] > 0
+	return 0
 }
 
-// offBy returns the gate whose value switches p off, g itself first, or "".
-func offBy(gates []allocator.GateValue, g allocator.GateValue, p allocator.PathID) string {
-	if g.PathOff(p) {
+func (ev Evidence) samples(p int) int64 {
+	if p < len(ev.Samples) {
+		return ev.Samples[p]
+	}
+	return 0
+}
+
+// ran reports whether the evidence says path p ran.
+func ran(ev Evidence, p int) bool {
+	if ev.Counted {
+		return ev.hits(p) > 0
+	}
+	return ev.samples(p) > 0
+}
+
+// offBy returns the gate whose value switches path id off, g itself first, or "".
+func offBy(gates []target.Gate, g *target.Gate, id string) string {
+	if g.SwitchesOff(id) {
 		return g.Env
 	}
-	for _, o := range gates {
-		if o.PathOff(p) {
-			return o.Env
+	for i := range gates {
+		if gates[i].SwitchesOff(id) {
+			return gates[i].Env
 		}
 	}
 	return ""
 }
 
-// pathVerdict applies the per-path rule; siblingRan says another enabled
-// path of g ran.
-func pathVerdict(gates []allocator.GateValue, g allocator.GateValue, p allocator.PathID, ev Evidence, siblingRan bool) PathVerdict {
-	pv := PathVerdict{Path: p.String(), Hits: ev.Hits[p], Samples: ev.Samples[p], OffBy: offBy(gates, g, p)}
+// pathVerdict applies the per-path rule to path p of s; siblingRan says
+// another enabled path of g ran.
+func pathVerdict(s *target.Schema, g *target.Gate, p int, ev Evidence, siblingRan bool) PathVerdict {
+	id := s.Paths[p].ID
+	pv := PathVerdict{Path: id, Hits: ev.hits(p), Samples: ev.samples(p), OffBy: offBy(s.Gates, g, id)}
 	off, ran := pv.OffBy != "", ran(ev, p)
 	switch {
 	case off && ran:

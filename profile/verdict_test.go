@@ -2,12 +2,15 @@ package profile
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target/embedded"
+	"github.com/haktop/haktop/target/targettest"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -20,6 +23,17 @@ func config(t *testing.T, kv ...string) allocator.Config {
 		}
 	}
 	return c
+}
+
+// verdictsOf returns the verdicts of the embedded allocator's gates under cfg.
+func verdictsOf(cfg allocator.Config, ev Evidence) []GateVerdict {
+	s := embedded.Schema(cfg)
+	return Verdicts(&s, ev)
+}
+
+// evidence returns Evidence with room for every path's hits and samples.
+func evidence(counted, settled bool) Evidence {
+	return Evidence{Hits: make([]uint64, allocator.NumPaths), Samples: make([]int64, allocator.NumPaths), Counted: counted, Settled: settled}
 }
 
 func gate(t *testing.T, vs []GateVerdict, env string) GateVerdict {
@@ -44,11 +58,11 @@ func pathsOf(g GateVerdict) map[string]PathVerdict {
 const v2 = "HAKMEM_POOL_V2_ENABLED"
 
 func TestVerdictRules(t *testing.T) {
-	settled := Evidence{Counted: true, Settled: true}
+	settled := evidence(true, true)
 
 	// Default: v2 is off, and HAKMEM_POOL_V2_CLASSES (on by itself) is
 	// disabled through it.
-	vs := Verdicts(config(t).Gates(), settled)
+	vs := verdictsOf(config(t), settled)
 	if g := gate(t, vs, v2); g.Verdict != Off || g.Value != "0" || g.Source != "default" {
 		t.Errorf("default %s = %+v, want OFF", v2, g)
 	}
@@ -66,28 +80,28 @@ func TestVerdictRules(t *testing.T) {
 	}
 
 	// Enabled, nothing ran: NEVER EXECUTED once settled, WARMING UP before.
-	on := config(t, v2, "1").Gates()
-	if g := gate(t, Verdicts(on, settled), v2); g.Verdict != NeverExecuted {
+	on := config(t, v2, "1")
+	if g := gate(t, verdictsOf(on, settled), v2); g.Verdict != NeverExecuted {
 		t.Errorf("enabled, idle, settled = %s", g.Verdict)
 	}
-	if g := gate(t, Verdicts(on, Evidence{Counted: true}), v2); g.Verdict != WarmingUp || g.Paths[0].Verdict != WarmingUp {
+	if g := gate(t, verdictsOf(on, Evidence{Counted: true}), v2); g.Verdict != WarmingUp || g.Paths[0].Verdict != WarmingUp {
 		t.Errorf("enabled, idle, not settled = %+v", g)
 	}
 
 	// Hits on one path: ACTIVE; the gate's other paths are IDLE, not
 	// NEVER EXECUTED, since the gate acts through the one that ran.
-	ev := settled
+	ev := evidence(true, true)
 	ev.Hits[allocator.PathPoolV2Free] = 3
-	g := gate(t, Verdicts(on, ev), v2)
+	g := gate(t, verdictsOf(on, ev), v2)
 	ps := pathsOf(g)
 	if g.Verdict != Active || ps["pool_v2_free"].Verdict != Active || ps["pool_v2_alloc"].Verdict != Idle || ps["pool_v2_free"].Hits != 3 {
 		t.Errorf("hits on v2 free = %+v", g)
 	}
 
 	// Hits on a path the gate says is off: INCONSISTENT, on every gate guarding it.
-	ev = Evidence{Counted: true}
+	ev = evidence(true, false)
 	ev.Hits[allocator.PathPoolV2Alloc] = 1
-	off := Verdicts(config(t, "HAKMEM_POOL_V2_CLASSES", "0").Gates(), ev)
+	off := verdictsOf(config(t, "HAKMEM_POOL_V2_CLASSES", "0"), ev)
 	for _, env := range []string{v2, "HAKMEM_POOL_V2_CLASSES"} {
 		g := gate(t, off, env)
 		if g.Verdict != Inconsistent || pathsOf(g)["pool_v2_alloc"].Verdict != Inconsistent || pathsOf(g)["pool_v2_free"].Verdict != Off {
@@ -104,10 +118,10 @@ func TestVerdictRules(t *testing.T) {
 // path with no hits (an entry check that found nothing to do, code shared
 // with other paths) never make it ACTIVE; they are shown, not counted.
 func TestSamplesAreNoEvidenceWithCounters(t *testing.T) {
-	ev := Evidence{Counted: true, Settled: true}
+	ev := evidence(true, true)
 	ev.Samples[allocator.PathTinyRefill] = 3
 	ev.Samples[allocator.PathPoolV2Free] = 2
-	vs := Verdicts(config(t).Gates(), ev)
+	vs := verdictsOf(config(t), ev)
 	g := gate(t, vs, "HAKMEM_TINY_CACHE_CAP")
 	if g.Verdict != NeverExecuted || pathsOf(g)["tiny_refill"].Samples != 3 {
 		t.Errorf("0 hits and 3 samples on tiny_refill: %+v, want NEVER EXECUTED with the samples shown", g)
@@ -121,9 +135,9 @@ func TestSamplesAreNoEvidenceWithCounters(t *testing.T) {
 // so samples are the only evidence, and no sample is UNKNOWN, never NEVER
 // EXECUTED.
 func TestVerdictsWithoutCounters(t *testing.T) {
-	ev := Evidence{Settled: true}
+	ev := evidence(false, true)
 	ev.Samples[allocator.PathPoolV2Alloc] = 2
-	vs := Verdicts(config(t, v2, "1").Gates(), ev)
+	vs := verdictsOf(config(t, v2, "1"), ev)
 	if g := gate(t, vs, v2); g.Verdict != Active || pathsOf(g)["pool_v2_free"].Verdict != Unknown {
 		t.Errorf("no counters, samples on v2 alloc: %+v, want ACTIVE with v2 free UNKNOWN", g)
 	}
@@ -144,12 +158,12 @@ func TestVerdictsWithoutCounters(t *testing.T) {
 // leaves no path NEVER EXECUTED: a cap of 0 switches the fallback's
 // trigger off, and the flush is IDLE while the cap acts through refills.
 func TestDefaultSettingsRaiseNothing(t *testing.T) {
-	ev := Evidence{Counted: true, Settled: true}
+	ev := evidence(true, true)
 	ev.Hits[allocator.PathTinyFast] = 1e6
 	ev.Hits[allocator.PathTinyRefill] = 22
 	ev.Hits[allocator.PathPoolV1Alloc] = 5000
 	ev.Hits[allocator.PathPoolV1Free] = 5000
-	vs := Verdicts(config(t).Gates(), ev)
+	vs := verdictsOf(config(t), ev)
 	for _, g := range vs {
 		for _, p := range g.Paths {
 			if p.Verdict == NeverExecuted {
@@ -164,7 +178,7 @@ func TestDefaultSettingsRaiseNothing(t *testing.T) {
 		t.Errorf("HAKMEM_TINY_CACHE_CAP = %+v, want ACTIVE with tiny_flush IDLE", g)
 	}
 	// A cap switches the fallback back on: then a fallback that never ran is news.
-	if g := gate(t, Verdicts(config(t, "HAKMEM_SS_MAX", "8").Gates(), ev), "HAKMEM_SS_MAX"); g.Verdict != NeverExecuted {
+	if g := gate(t, verdictsOf(config(t, "HAKMEM_SS_MAX", "8"), ev), "HAKMEM_SS_MAX"); g.Verdict != NeverExecuted {
 		t.Errorf("HAKMEM_SS_MAX=8 with no fallback = %s, want NEVER EXECUTED", g.Verdict)
 	}
 }
@@ -281,7 +295,7 @@ func TestVerdictGroundTruth(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			snap := runWorkload(t, tc.cfg, tc.spec)
-			g := gate(t, Verdicts(tc.cfg.Gates(), Evidence{Hits: snap.Paths, Counted: true, Settled: true}), tc.env)
+			g := gate(t, verdictsOf(tc.cfg, Evidence{Hits: snap.Paths[:], Counted: true, Settled: true}), tc.env)
 			if g.Verdict != tc.want {
 				t.Errorf("%s = %s, want %s (paths %+v)", tc.env, g.Verdict, tc.want, g.Paths)
 			}
@@ -291,5 +305,90 @@ func TestVerdictGroundTruth(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestVerdictsOfTheFakeTarget runs the rule on targettest's schema and
+// snapshots: one gate, FAKE_TURBO, guarding one path, turbo.
+func TestVerdictsOfTheFakeTarget(t *testing.T) {
+	for _, tc := range []struct {
+		value   string
+		turbo   bool // the snapshot's turbo path took hits
+		counted bool
+		settled bool
+		want    Verdict
+		offBy   string
+	}{
+		{"0", false, true, true, Off, targettest.GateEnv},
+		{"0", true, true, true, Inconsistent, targettest.GateEnv},
+		{"0", false, true, false, Off, targettest.GateEnv}, // off is off before the warm-up too
+		{"1", true, true, true, Active, ""},
+		{"1", true, true, false, Active, ""},
+		{"1", false, true, true, NeverExecuted, ""},
+		{"1", false, true, false, WarmingUp, ""},
+		{"1", false, false, true, Unknown, ""}, // no counters, no samples: never NEVER EXECUTED
+	} {
+		s := targettest.Schema(tc.value)
+		snap := targettest.Snapshot(&s, 3, tc.turbo)
+		ev := Evidence{Hits: snap.Paths, Counted: tc.counted, Settled: tc.settled}
+		if !tc.counted {
+			ev.Hits = make([]uint64, len(s.Paths)) // a build without counters reads 0
+		}
+		vs := Verdicts(&s, ev)
+		want := []GateVerdict{{Gate: s.Gates[0], Verdict: tc.want, Paths: []PathVerdict{{Path: targettest.TurboPath, Verdict: tc.want, Hits: ev.Hits[1], OffBy: tc.offBy}}}}
+		if len(vs) != 1 || vs[0].Verdict != want[0].Verdict || vs[0].Env != targettest.GateEnv || vs[0].Value != tc.value ||
+			len(vs[0].Paths) != 1 || vs[0].Paths[0] != want[0].Paths[0] {
+			t.Errorf("%s=%s turbo hits %v counted %v settled %v: %+v, want %+v", targettest.GateEnv, tc.value, tc.turbo, tc.counted, tc.settled, vs, want)
+		}
+	}
+	// Without counters, a CPU sample on turbo is the evidence it ran.
+	s := targettest.Schema("1")
+	if vs := Verdicts(&s, Evidence{Samples: []int64{0, 4}, Settled: true}); vs[0].Verdict != Active || vs[0].Paths[0].Samples != 4 {
+		t.Errorf("samples on turbo without counters: %+v, want ACTIVE with 4 samples", vs)
+	}
+}
+
+// TestOffPathsSwitchOffSomePaths: a value may switch off one of its paths
+// and not the other (target.Gate.OffPaths): the one is OFF, the other is
+// judged on its evidence, and a sibling that ran makes it IDLE.
+func TestOffPathsSwitchOffSomePaths(t *testing.T) {
+	s := targettest.Schema("1")
+	s.Gates[0].Paths = []string{targettest.PlainPath, targettest.TurboPath, "unknown_path"}
+	s.Gates[0].OffPaths = []string{targettest.TurboPath}
+	vs := Verdicts(&s, Evidence{Hits: []uint64{0, 0}, Counted: true, Settled: true})
+	if g := vs[0]; g.Verdict != NeverExecuted || len(g.Paths) != 2 || g.Paths[0].Verdict != NeverExecuted || g.Paths[1].Verdict != Off || g.Paths[1].OffBy != targettest.GateEnv {
+		t.Errorf("nothing ran, turbo off: %+v, want NEVER EXECUTED (plain) and OFF (turbo); the path the schema lacks left out", g)
+	}
+	vs = Verdicts(&s, Evidence{Hits: []uint64{7}, Counted: true, Settled: true})
+	if g := vs[0]; g.Verdict != Active || g.Paths[0].Verdict != Active || g.Paths[0].Hits != 7 || g.Paths[1].Verdict != Off {
+		t.Errorf("plain ran, turbo off: %+v, want ACTIVE and OFF", g)
+	}
+	s.Gates[0].OffPaths = nil
+	vs = Verdicts(&s, Evidence{Hits: []uint64{7}, Counted: true, Settled: true})
+	if g := vs[0]; g.Verdict != Active || g.Paths[1].Verdict != Idle {
+		t.Errorf("plain ran, turbo on and idle: %+v, want ACTIVE with turbo IDLE", g)
+	}
+}
+
+// TestGateVerdictJSON: a GateVerdict prints as the gate's env, value and
+// source with the verdicts (the shape `gates --json` has always had), and
+// reads back.
+func TestGateVerdictJSON(t *testing.T) {
+	s := targettest.Schema("1")
+	vs := Verdicts(&s, Evidence{Hits: []uint64{1, 2}, Counted: true, Settled: true})
+	b, err := json.Marshal(vs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `[{"env":"FAKE_TURBO","value":"1","source":"env","verdict":"ACTIVE","paths":[{"path":"turbo","verdict":"ACTIVE","hits":2,"samples":0}]}]`
+	if string(b) != want {
+		t.Errorf("JSON %s, want %s", b, want)
+	}
+	var back []GateVerdict
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if len(back) != 1 || back[0].Env != "FAKE_TURBO" || back[0].Value != "1" || back[0].Source != "env" || back[0].Verdict != Active || len(back[0].Paths) != 1 || back[0].Paths[0] != vs[0].Paths[0] {
+		t.Errorf("read back %+v", back)
 	}
 }

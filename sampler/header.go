@@ -100,7 +100,7 @@ func gatesOfSchema(s target.Schema) []target.Gate { return valuesOf(s.Gates) }
 func valuesOf(gs []target.Gate) []target.Gate {
 	out := make([]target.Gate, len(gs))
 	for i, g := range gs {
-		out[i] = target.Gate{Env: g.Env, Value: g.Value, Source: g.Source, Paths: append([]string{}, g.Paths...), Off: g.Off}
+		out[i] = target.Gate{Env: g.Env, Value: g.Value, Source: g.Source, Paths: append([]string{}, g.Paths...), Off: g.Off, OffPaths: g.OffPaths}
 	}
 	return out
 }
@@ -138,7 +138,7 @@ func schemaOfV1(classes, counters, paths []string, gates []target.Gate, counted 
 		if l := local.Gate(g.Env); l != nil {
 			tg = *l
 		}
-		tg.Value, tg.Source, tg.Paths, tg.Off = g.Value, g.Source, append([]string{}, g.Paths...), g.Off
+		tg.Value, tg.Source, tg.Paths, tg.Off, tg.OffPaths = g.Value, g.Source, append([]string{}, g.Paths...), g.Off, g.OffPaths
 		s.Gates = append(s.Gates, tg)
 	}
 	return s

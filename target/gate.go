@@ -34,6 +34,10 @@ type Gate struct {
 	Source   string   `json:"source"`             // SourceDefault, SourceProfile, SourceEnv or SourceCode
 	Paths    []string `json:"paths"`              // ids of the paths it guards
 	Off      bool     `json:"off"`                // the value switches every one of Paths off
+	// OffPaths, when the value switches off some of Paths but not every
+	// one, lists those (a gate's value may turn one path's trigger off and
+	// leave another path on); empty when Off, or when none is off.
+	OffPaths []string `json:"off_paths,omitempty"`
 
 	// Cycle, when set by the target's adapter, gives the value after
 	// current in the gate's cycle (see Next). It is not recorded.
@@ -59,6 +63,12 @@ func (g *Gate) Next(current string) string {
 		}
 	}
 	return g.Default
+}
+
+// SwitchesOff reports whether g's value switches path id off: id is one of
+// the paths it guards and Off, or one of OffPaths.
+func (g *Gate) SwitchesOff(id string) bool {
+	return g.Off && g.Guards(id) || slices.Contains(g.OffPaths, id)
 }
 
 // Guards reports whether g guards path id.

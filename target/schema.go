@@ -126,6 +126,24 @@ func (s *Schema) Guarding(id string) []string {
 	return out
 }
 
+// WithGates returns a copy of s whose gates are values (a recording's
+// gates in force: env, value, source, paths, off), each with the
+// declaration (kind, default, accepted forms, cycle) of s's gate of the
+// same env, when s has one.
+func (s Schema) WithGates(values []Gate) Schema {
+	gates := make([]Gate, len(values))
+	for i, v := range values {
+		g := Gate{Env: v.Env}
+		if d := s.Gate(v.Env); d != nil {
+			g = *d
+		}
+		g.Value, g.Source, g.Paths, g.Off, g.OffPaths = v.Value, v.Source, v.Paths, v.Off, v.OffPaths
+		gates[i] = g
+	}
+	s.Gates = gates
+	return s
+}
+
 // NewSnapshot returns a zero Snapshot shaped for s.
 func (s *Schema) NewSnapshot() Snapshot {
 	return Snapshot{

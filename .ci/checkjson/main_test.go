@@ -9,6 +9,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -27,7 +28,8 @@ func report(t *testing.T, name string) profile.RunReport {
 		t.Fatal(err)
 	}
 	rep := profile.NewRunReport(r.Wait(), a.Snapshot(), cfg)
-	rep.Annotate(cfg.Gates(), true) // as haktop bench does
+	schema := embedded.Schema(cfg)
+	rep.Annotate(&schema, true) // as haktop bench does
 	return rep
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/textfmt"
 	"github.com/haktop/haktop/workload"
 )
@@ -86,7 +87,8 @@ func (a *app) benchRun(ctx context.Context, cfg allocator.Config, spec workload.
 	rep := profile.NewRunReport(res, al.Snapshot(), cfg)
 	// Gate verdicts from the run's hits (profile/verdict.go); a run that
 	// was not interrupted finished.
-	rep.Annotate(cfg.Gates(), profile.Settled(ctx.Err() == nil, res.Elapsed))
+	schema := embedded.Schema(cfg)
+	rep.Annotate(&schema, profile.Settled(ctx.Err() == nil, res.Elapsed))
 	return rep, nil
 }
 

@@ -26,6 +26,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/textfmt"
 	"github.com/haktop/haktop/workload"
 )
@@ -169,12 +170,14 @@ func gatesRun(ctx context.Context, cfg allocator.Config, spec workload.Spec) (ga
 	att := col.Total()
 	snap := al.Snapshot()
 	// A run that was not interrupted finished: it did all it was asked.
-	ev := profile.Evidence{Hits: snap.Paths, Counted: snap.StatsCompiled, Samples: att.PathSamples(),
+	samples := att.PathSamples()
+	ev := profile.Evidence{Hits: snap.Paths[:], Counted: snap.StatsCompiled, Samples: samples[:],
 		Settled: profile.Settled(ctx.Err() == nil, res.Elapsed)}
+	schema := embedded.Schema(cfg)
 	return gatesDoc{
 		Workload: spec.Name, Workers: spec.Workers, Cycles: res.Cycles, Seconds: res.Elapsed.Seconds(),
 		WarmedUp: ev.Settled, CPUSamples: att.Samples,
-		Gates:       profile.Verdicts(cfg.Gates(), ev),
+		Gates:       profile.Verdicts(&schema, ev),
 		Attribution: att,
 	}, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/target/embedded"
 )
 
 // gatesJSON runs `haktop gates --json args...` with env set and returns the
@@ -92,13 +93,14 @@ func TestGatesTextGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ev := profile.Evidence{Counted: true, Settled: true}
+	ev := profile.Evidence{Counted: true, Settled: true, Hits: make([]uint64, allocator.NumPaths), Samples: make([]int64, allocator.NumPaths)}
 	ev.Hits[allocator.PathTinyFast] = 1000
 	ev.Hits[allocator.PathTinyRefill], ev.Samples[allocator.PathTinyRefill] = 12, 2
 	ev.Hits[allocator.PathPoolV2Free] = 3
+	schema := embedded.Schema(cfg)
 	doc := gatesDoc{
 		Workload: "random_mixed", Workers: 1, Cycles: 1000, Seconds: 0.5, WarmedUp: true, CPUSamples: 50,
-		Gates: profile.Verdicts(cfg.Gates(), ev),
+		Gates: profile.Verdicts(&schema, ev),
 		Attribution: profile.Attribution{Samples: 50, Rows: []profile.Row{
 			{Key: "dispatch", BasisPoints: 7600}, {Key: "workload", BasisPoints: 1500}, {Key: "runtime/GC", BasisPoints: 500}, {Key: "tiny_refill", BasisPoints: 400},
 		}},

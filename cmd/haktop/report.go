@@ -329,7 +329,7 @@ func reportText(doc reportDoc) string {
 	verdicts := make([]profile.GateVerdict, len(doc.Gates))
 	for i, g := range doc.Gates {
 		gt.Row(g.Env, g.Value, g.Source, string(g.Verdict))
-		verdicts[i] = profile.GateVerdict{Env: g.Env, Value: g.Value, Source: g.Source, Verdict: g.Verdict, Paths: g.PathVerdicts}
+		verdicts[i] = profile.GateVerdict{Gate: g.Gate, Verdict: g.Verdict, Paths: g.PathVerdicts}
 	}
 	b.WriteString(gt.Render() + "\n")
 	b.WriteString(verdictNotes(verdicts, doc.Workload.Name))

@@ -8,6 +8,7 @@ package embedded
 
 import (
 	"reflect"
+	"slices"
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/target"
@@ -112,10 +113,65 @@ func Gates(cfg allocator.Config) []target.Gate {
 		for j, p := range v.Paths {
 			paths[j] = p.String()
 		}
+		var offPaths []string // only when some paths are off, not every one (target.Gate.OffPaths)
+		if !v.Off {
+			for _, p := range v.OffPaths {
+				offPaths = append(offPaths, p.String())
+			}
+		}
 		out[i] = target.Gate{
 			Env: v.Env, Kind: decl.Kind.String(), Default: decl.Default, Accepted: decl.Accepted(), Values: decl.Values,
-			Value: v.Value, Source: v.Source.String(), Paths: paths, Off: v.Off, Cycle: decl.Next,
+			Value: v.Value, Source: v.Source.String(), Paths: paths, Off: v.Off, OffPaths: offPaths, Cycle: decl.Next,
 		}
+	}
+	return out
+}
+
+// ConfigOf returns the Config of gate values, such as a recording holds
+// (HAKMEM_PROFILE is left out: the values already include its preset's),
+// or an error when one does not parse (a recording from another build).
+func ConfigOf(gates []target.Gate) (allocator.Config, error) {
+	return allocator.ConfigFrom(func(env string) (string, bool) {
+		if env == allocator.ProfileEnv {
+			return "", false
+		}
+		for _, g := range gates {
+			if g.Env == env {
+				return g.Value, true
+			}
+		}
+		return "", false
+	})
+}
+
+// Decided returns recorded gate values of the embedded allocator with
+// their Off and OffPaths decided again by this build's registry: which
+// paths a value switches off is the registry's to say, and an older
+// build's file may have said otherwise (before HAKMEM_SS_MAX=0 switched
+// the fallback off). Env, value, source and paths stay as recorded. When
+// the values do not parse, the gates are returned as recorded.
+func Decided(gates []target.Gate) []target.Gate {
+	cfg, err := ConfigOf(gates)
+	if err != nil {
+		return gates
+	}
+	off := map[string][]string{}
+	for _, g := range cfg.Gates() {
+		for _, p := range g.OffPaths {
+			off[g.Env] = append(off[g.Env], p.String())
+		}
+	}
+	out := make([]target.Gate, len(gates))
+	for i, g := range gates {
+		offs := off[g.Env]
+		g.Off = len(g.Paths) > 0 && !slices.ContainsFunc(g.Paths, func(p string) bool { return !slices.Contains(offs, p) })
+		g.OffPaths = nil
+		for _, p := range offs {
+			if !g.Off || !slices.Contains(g.Paths, p) {
+				g.OffPaths = append(g.OffPaths, p)
+			}
+		}
+		out[i] = g
 	}
 	return out
 }

@@ -103,3 +103,49 @@ func TestSnapshotConvertsExactly(t *testing.T) {
 		t.Errorf("gauges %v, memory %+v", snap.Gauges, as.Memory)
 	}
 }
+
+// TestDecided: recorded gate values get what they switch off from this
+// build's registry: a format-1 file said HAKMEM_SS_MAX=0 switched nothing
+// off, today a cap of 0 switches the fallback off; a value that switches
+// nothing off keeps Off false, and the recorded paths stay.
+func TestDecided(t *testing.T) {
+	recorded := []target.Gate{
+		{Env: "HAKMEM_SS_MAX", Value: "0", Source: target.SourceDefault, Paths: []string{"tiny_fallback"}, Off: false},
+		{Env: "HAKMEM_TINY_CACHE_CAP", Value: "512", Source: target.SourceDefault, Paths: []string{"tiny_fast", "tiny_refill", "tiny_flush"}, Off: true},
+		{Env: "HAKMEM_POOL_V2_ENABLED", Value: "1", Source: target.SourceEnv, Paths: []string{"pool_v2_alloc", "pool_v2_free", "pool_v2_fallback"}, Off: true},
+		{Env: "HAKMEM_POOL_V2_CLASSES", Value: "0", Source: target.SourceEnv, Paths: []string{"pool_v2_alloc", "pool_v2_free"}},
+	}
+	got := Decided(recorded)
+	want := []struct {
+		off      bool
+		offPaths []string
+	}{{true, nil}, {false, nil}, {false, nil}, {true, []string{"pool_v2_fallback"}}}
+	for i, w := range want {
+		g := got[i]
+		if g.Off != w.off || !slices.Equal(g.OffPaths, w.offPaths) || !slices.Equal(g.Paths, recorded[i].Paths) || g.Value != recorded[i].Value {
+			t.Errorf("%s=%s: off %v %v paths %v, want off %v %v paths %v", g.Env, g.Value, g.Off, g.OffPaths, g.Paths, w.off, w.offPaths, recorded[i].Paths)
+		}
+	}
+	if !got[3].SwitchesOff("pool_v2_fallback") || !got[3].SwitchesOff("pool_v2_alloc") || got[1].SwitchesOff("tiny_refill") {
+		t.Errorf("SwitchesOff disagrees with Off and OffPaths: %+v %+v", got[3], got[1])
+	}
+	// Values this build cannot parse leave the recording as it was.
+	bad := []target.Gate{{Env: "HAKMEM_SS_MAX", Value: "lots", Paths: []string{"tiny_fallback"}, Off: true}}
+	if g := Decided(bad); !g[0].Off || g[0].OffPaths != nil {
+		t.Errorf("unparsable value: %+v, want the recorded gate", g[0])
+	}
+}
+
+// TestGatesOffPaths: Gates fills Off when a value switches every guarded
+// path off and leaves OffPaths empty then, as for a value that switches
+// none off.
+func TestGatesOffPaths(t *testing.T) {
+	for _, g := range Gates(allocator.DefaultConfig()) {
+		if len(g.OffPaths) != 0 {
+			t.Errorf("%s: OffPaths %v on default settings, where every value switches all or none of its paths off", g.Env, g.OffPaths)
+		}
+		if want := map[string]bool{"HAKMEM_SS_MAX": true, "HAKMEM_SS_MEM_LEAN": true, "HAKMEM_POOL_V2_ENABLED": true}[g.Env]; g.Off != want {
+			t.Errorf("%s=%s: Off %v, want %v", g.Env, g.Value, g.Off, want)
+		}
+	}
+}
