@@ -61,40 +61,41 @@ func buildFrame(in frameInput) Frame {
 		f.OpsHistory[i] = r.OpsPerSec
 	}
 
-	f.Classes = make([]ClassRow, allocator.NumClasses)
-	for c := range allocator.NumClasses {
-		r := in.rates.Classes[c]
-		cl := layout.Classes[c]
-		row := ClassRow{
-			Class:        cl.Name,
-			Size:         allocator.ClassSize(c),
-			SizeLabel:    textfmt.ClassSize(cl.Min, cl.Max),
-			Tier:         cl.Tier,
-			AllocPerSec:  r.Calls,
-			FastRatio:    r.FastRatio,
-			RefillPerSec: r.Refill,
-			FallbackPer:  r.Fallback,
-			FreePerSec:   r.Free,
-			RemotePerSec: r.Remote,
-			History:      make([]float64, len(in.history)),
+	ratesOf := func(r *sampler.ClassRates, role target.Role) float64 {
+		switch role {
+		case target.RoleCalls:
+			return r.Calls
+		case target.RoleFast:
+			return r.FastRatio
+		case target.RoleRefill:
+			return r.Refill
+		case target.RoleRefillFail:
+			return r.RefillFail
+		case target.RoleFallback:
+			return r.Fallback
+		case target.RoleFree:
+			return r.Free
+		case target.RoleRemote:
+			return r.Remote
 		}
-		if r.Calls == 0 || !allocator.FastMeasured(c) {
-			row.FastRatio = math.NaN() // idle, or no fast path (large): no ratio, not 0%
-		}
-		// Heaps publish on their own schedules, so a remote free can be
-		// counted before its alloc: a difference below zero is zero.
-		if cs := s.Snap.Classes[c]; cs.AllocCalls > cs.FreeCalls {
-			row.LiveBlocks = cs.AllocCalls - cs.FreeCalls
-		}
-		row.LiveBytes = row.LiveBlocks * uint64(row.Size)
-		if c == allocator.LargeClass { // blocks of any size, counted by the allocator
-			row.LiveBytes = s.Snap.Memory.LargeBytes
-		}
-		for i, h := range in.history {
-			row.History[i] = h.Classes[c].Calls
-		}
-		f.Classes[c] = row
+		return math.NaN() // the sampler keeps no rate of it
 	}
+	fillClasses(&f, classInput{
+		schema: &layout,
+		value:  func(c int, role target.Role) float64 { return ratesOf(&in.rates.Classes[c], role) },
+		count: func(c int, role target.Role) uint64 {
+			k := &s.Snap.Classes[c].Counters
+			if role == target.RoleCalls {
+				return k.AllocCalls
+			}
+			return k.FreeCalls
+		},
+		history:      len(in.history),
+		callsAt:      func(i, c int) float64 { return in.history[i].Classes[c].Calls },
+		fastMeasured: allocator.FastMeasured,
+		// Large blocks have no class size: the allocator counts their bytes.
+		unboundedBytes: func(int) (uint64, bool) { return s.Snap.Memory.LargeBytes, true },
+	})
 
 	schema := layout.WithGates(in.gates)
 	verdicts := profile.Verdicts(&schema, profile.Evidence{
@@ -146,6 +147,96 @@ func buildFrame(in frameInput) Frame {
 		}
 	}
 	return f
+}
+
+// classInput is what a frame's class rows are built from, in the target's
+// terms: its schema, and accessors over whatever shape its source keeps
+// rates and counts in.
+type classInput struct {
+	schema *target.Schema
+	// value returns class c's rate per second of the counter with role
+	// over the last interval, or for RoleFast its fast ratio (0..1).
+	value func(c int, role target.Role) float64
+	// count returns class c's cumulative count of the counter with role
+	// (calls or free) in the epoch.
+	count   func(c int, role target.Role) uint64
+	history int                    // how many samples of history the sparklines get
+	callsAt func(i, c int) float64 // class c's calls per second in history sample i, oldest first
+	// fastMeasured reports whether class c has a fast path (a large tier of
+	// mmaps has none: its ratio is not 0%, it is not there); nil: every class.
+	fastMeasured func(c int) bool
+	// unboundedBytes returns the bytes in use in class c, which has no upper
+	// size, when the target counts them; nil or false: not known.
+	unboundedBytes func(c int) (uint64, bool)
+}
+
+// classColumns returns the columns s's counters' roles allow, in table order.
+func classColumns(s *target.Schema) []ClassColumn {
+	out := make([]ClassColumn, 0, len(ClassColumns))
+	for _, col := range ClassColumns {
+		if s.Has(col.Role) && (col.Role != target.RoleFast || s.Has(target.RoleCalls)) {
+			out = append(out, col)
+		}
+	}
+	return out
+}
+
+// fillClasses sets f's class columns and rows from in.
+func fillClasses(f *Frame, in classInput) {
+	sc := in.schema
+	f.Columns = classColumns(sc)
+	hasCalls := sc.Has(target.RoleCalls)
+	f.Live = hasCalls && sc.Has(target.RoleFree)
+	n := len(sc.Classes)
+	values := make([]float64, n*len(f.Columns))
+	var history []float64
+	if hasCalls {
+		history = make([]float64, n*in.history)
+	}
+	f.Classes = make([]ClassRow, n)
+	for c, cl := range sc.Classes {
+		row := ClassRow{
+			Class:     cl.Name,
+			Size:      cl.Max,
+			SizeLabel: textfmt.ClassSize(cl.Min, cl.Max),
+			Tier:      cl.Tier,
+			Values:    values[c*len(f.Columns) : (c+1)*len(f.Columns) : (c+1)*len(f.Columns)],
+		}
+		if cl.Max == 0 {
+			row.Size = cl.Min // unbounded: its size is its smallest request
+		}
+		calls := 0.0
+		if hasCalls {
+			calls = in.value(c, target.RoleCalls)
+		}
+		for i, col := range f.Columns {
+			v := in.value(c, col.Role)
+			if col.Ratio() && (calls == 0 || (in.fastMeasured != nil && !in.fastMeasured(c))) {
+				v = math.NaN() // idle, or no fast path: no ratio, not 0%
+			}
+			row.Values[i] = v
+		}
+		if f.Live {
+			// Heaps publish on their own schedules, so a remote free can be
+			// counted before its alloc: a difference below zero is zero.
+			if a, fr := in.count(c, target.RoleCalls), in.count(c, target.RoleFree); a > fr {
+				row.LiveBlocks = a - fr
+			}
+			row.LiveBytes = row.LiveBlocks * uint64(cl.Max)
+			if cl.Max == 0 && in.unboundedBytes != nil {
+				if b, ok := in.unboundedBytes(c); ok {
+					row.LiveBytes = b
+				}
+			}
+		}
+		if hasCalls {
+			row.History = history[c*in.history : (c+1)*in.history : (c+1)*in.history]
+			for i := range row.History {
+				row.History[i] = in.callsAt(i, c)
+			}
+		}
+		f.Classes[c] = row
+	}
 }
 
 // severity orders verdicts for a path guarded by several gates: the most

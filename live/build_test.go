@@ -10,6 +10,7 @@ import (
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
@@ -49,11 +50,11 @@ func TestLargeRowHasNoFastRatio(t *testing.T) {
 	in.rates.Classes[allocator.LargeClass].FastRatio = 1
 	in.rates.Classes[3].Calls, in.rates.Classes[3].FastRatio = 100, 0.5
 	f := buildFrame(in)
-	if l := f.Classes[allocator.LargeClass]; !math.IsNaN(l.FastRatio) || l.Size != allocator.MaxPoolSize+1 {
-		t.Errorf("large row: fast ratio %v, size %d; want NaN (shown —) and %d", l.FastRatio, l.Size, allocator.MaxPoolSize+1)
+	if l, _ := f.Value(allocator.LargeClass, target.RoleFast); !math.IsNaN(l) || f.Classes[allocator.LargeClass].Size != allocator.MaxPoolSize+1 {
+		t.Errorf("large row: fast ratio %v, size %d; want NaN (shown —) and %d", l, f.Classes[allocator.LargeClass].Size, allocator.MaxPoolSize+1)
 	}
-	if f.Classes[3].FastRatio != 0.5 {
-		t.Errorf("C3 fast ratio %v, want 0.5", f.Classes[3].FastRatio)
+	if r, _ := f.Value(3, target.RoleFast); r != 0.5 {
+		t.Errorf("C3 fast ratio %v, want 0.5", r)
 	}
 }
 
@@ -97,4 +98,10 @@ func TestFrameClassSizeLabels(t *testing.T) {
 	if len(want) != 0 {
 		t.Errorf("classes missing from the frame: %v", want)
 	}
+}
+
+// allocsPerSec returns class row i's alloc calls per second in f.
+func allocsPerSec(f Frame, i int) float64 {
+	v, _ := f.Value(i, target.RoleCalls)
+	return v
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -66,14 +67,14 @@ func TestEngineFramesPauseAndExactCounters(t *testing.T) {
 	// Ops and the allocator's counters are published apart: wait for a
 	// frame whose interval saw both, as the engine's own active does.
 	f := waitFrame(t, e, 0, "ops and allocator calls", func(f Frame) bool {
-		return f.OpsPerSec > 0 && slices.ContainsFunc(f.Classes, func(c ClassRow) bool { return c.AllocPerSec > 0 })
+		return f.OpsPerSec > 0 && slices.ContainsFunc(f.Classes, func(c ClassRow) bool { return c.Values[f.Column(target.RoleCalls)] > 0 })
 	})
 	if f.Workload != workload.TinyHot || f.Workers != 1 || len(f.Classes) != allocator.NumClasses || len(f.Gates) != len(allocator.Gates) {
 		t.Fatalf("frame: %s, %d workers, %d classes, %d gates", f.Workload, f.Workers, len(f.Classes), len(f.Gates))
 	}
-	for _, c := range f.Classes {
-		if busy := c.AllocPerSec > 0; busy != (c.Class == "C3") { // tiny_hot: 64 B blocks only
-			t.Errorf("%s: alloc/s %v", c.Class, c.AllocPerSec)
+	for i, c := range f.Classes {
+		if busy := allocsPerSec(f, i) > 0; busy != (c.Class == "C3") { // tiny_hot: 64 B blocks only
+			t.Errorf("%s: alloc/s %v", c.Class, allocsPerSec(f, i))
 		}
 	}
 
@@ -361,7 +362,7 @@ func skipWithoutCounters(t *testing.T) {
 func TestEngineRestartClearsHistory(t *testing.T) {
 	skipWithoutCounters(t)
 	e := newTestEngine(t, workload.RandomMixed, false)
-	seq := waitFrame(t, e, 0, "C7 busy", func(f Frame) bool { return f.Classes[7].AllocPerSec > 0 }).Seq
+	seq := waitFrame(t, e, 0, "C7 busy", func(f Frame) bool { return allocsPerSec(f, 7) > 0 }).Seq
 	apply(t, e, Command{Kind: CmdCycleWorkload}) // random_mixed -> tiny_hot: C3 only
 	f := waitFrame(t, e, seq, "tiny_hot running", func(f Frame) bool { return f.Workload == workload.TinyHot && f.OpsPerSec > 0 })
 	for _, c := range f.Classes {

@@ -31,9 +31,9 @@ func TestEngineFinishedRunKeepsItsRates(t *testing.T) {
 			e.Wait()
 			seq := waitFrame(t, e, 0, "the finish noted", func(f Frame) bool { return f.Status.Note != "" }).Seq
 			f := waitFrame(t, e, seq+5, "five idle intervals later", func(Frame) bool { return true })
-			if f.OpsPerSec <= 0 || f.Classes[3].AllocPerSec <= 0 {
+			if f.OpsPerSec <= 0 || allocsPerSec(f, 3) <= 0 {
 				t.Errorf("after the run ended: %v ops/s, C3 %v alloc/s; want the run's last rates, not 0 (note %q)",
-					f.OpsPerSec, f.Classes[3].AllocPerSec, f.Status.Note)
+					f.OpsPerSec, allocsPerSec(f, 3), f.Status.Note)
 			}
 		})
 	}

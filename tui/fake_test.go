@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/live"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/textfmt"
@@ -69,18 +70,19 @@ func fakeFrame() Frame {
 	for i := range 30 {
 		f.OpsHistory = append(f.OpsHistory, 60e6+float64(i%7)*2e6)
 	}
+	f.Columns, f.Live = live.ClassColumns, true // every counter role the embedded allocator counts
 	for c := range allocator.NumClasses {
 		cl := embedded.Schema(allocator.DefaultConfig()).Classes[c]
-		r := ClassRow{Class: cl.Name, Size: allocator.ClassSize(c), SizeLabel: textfmt.ClassSize(cl.Min, cl.Max), Tier: cl.Tier, FastRatio: math.NaN()}
+		r := ClassRow{Class: cl.Name, Size: allocator.ClassSize(c), SizeLabel: textfmt.ClassSize(cl.Min, cl.Max), Tier: cl.Tier}
+		// alloc/s, fast %, refill/s, fallback/s, free/s, remote/s
+		r.Values = []float64{0, math.NaN(), 0, 0, 0, 0}
 		if c >= 1 && c < allocator.NumTinyClasses {
-			r.AllocPerSec = float64(c) * 1.1e6
-			r.FreePerSec = r.AllocPerSec
-			r.FastRatio = 0.998
-			r.RefillPerSec = r.AllocPerSec * 0.002
+			allocs := float64(c) * 1.1e6
+			r.Values = []float64{allocs, 0.998, allocs * 0.002, 0, allocs, 0}
 			r.LiveBlocks = uint64(c) * 100
 			r.LiveBytes = r.LiveBlocks * uint64(r.Size)
 			for i := range 30 {
-				r.History = append(r.History, r.AllocPerSec*(0.5+float64(i%5)/10))
+				r.History = append(r.History, allocs*(0.5+float64(i%5)/10))
 			}
 		}
 		f.Classes = append(f.Classes, r)

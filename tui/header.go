@@ -10,6 +10,7 @@ package tui
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -77,7 +78,14 @@ func (m headerModel) renderLine1() string {
 	s, f := m.styles, m.frame
 	field := func(k, v string) string { return s.HeaderKey.Render(k) + " " + s.HeaderVal.Render(v) }
 	workers := textfmt.Noun(f.Workers, "worker")
+	unit := f.OpsUnit
+	if unit == "" {
+		unit = "ops/s"
+	}
 	line := func(params, gc, pause bool, sep string) []string {
+		if f.Process != nil {
+			return m.processParts(params)
+		}
 		name := f.Workload
 		if params && f.Params != "" {
 			name += " " + f.Params
@@ -86,11 +94,18 @@ func (m headerModel) renderLine1() string {
 			s.Title.Render("haktop") + " " + s.HeaderVal.Render(name),
 			s.HeaderVal.Render(fmt.Sprintf("%d", f.Workers)) + " " + s.HeaderKey.Render(workers),
 			s.HeaderVal.Render(textfmt.Clock(f.Elapsed)),
-			s.HeaderVal.Render(textfmt.Rate(f.OpsPerSec)) + " " + s.HeaderKey.Render("ops/s"),
-			field("RSS", textfmt.Bytes(f.RSS)),
-			field("live", textfmt.Bytes(f.LiveBytes())),
+			s.HeaderVal.Render(textfmt.Rate(f.OpsPerSec)) + " " + s.HeaderKey.Render(unit),
 		}
-		if gc {
+		// A target in another process, or one that counts no process
+		// figures, shows no RSS of 0, no live bytes it does not count, and
+		// no Go GC of its own.
+		if f.Target == "" || f.RSS > 0 {
+			parts = append(parts, field("RSS", textfmt.Bytes(f.RSS)))
+		}
+		if f.Live {
+			parts = append(parts, field("live", textfmt.Bytes(f.LiveBytes())))
+		}
+		if gc && f.Target == "" {
 			v := fmt.Sprintf("%d", f.GCCount)
 			if pause && f.GCPause > 0 {
 				v += fmt.Sprintf(" (%s)", f.GCPause.Round(time.Microsecond))
@@ -115,6 +130,49 @@ func (m headerModel) renderLine1() string {
 		parts[3] += " " + drawSparkline(f.OpsHistory, room, s.Spark)
 	}
 	return ansi.Truncate(strings.Join(parts, sep), m.width, "…")
+}
+
+// processParts returns the session line's fields for a program haktop
+// runs (haktop run): the command (its arguments when args), its pid, the
+// elapsed time, alloc/s (when its counters are measured), RSS, CPU, live
+// bytes, and once it ended how it ended.
+func (m headerModel) processParts(args bool) []string {
+	s, f, p := m.styles, m.frame, m.frame.Process
+	field := func(k, v string) string { return s.HeaderKey.Render(k) + " " + s.HeaderVal.Render(v) }
+	name := p.Command
+	if !args {
+		name, _, _ = strings.Cut(name, " ")
+	}
+	cpu := textfmt.Duration(p.CPU)
+	if !math.IsNaN(p.CPUPercent) {
+		cpu += fmt.Sprintf(" %.0f%%", p.CPUPercent)
+	}
+	parts := []string{
+		s.Title.Render("haktop") + " " + s.HeaderVal.Render(name),
+		field("pid", fmt.Sprintf("%d", p.PID)),
+		s.HeaderVal.Render(textfmt.Clock(f.Elapsed)),
+	}
+	if p.Unmeasured == "" {
+		unit := f.OpsUnit
+		if unit == "" {
+			unit = "ops/s"
+		}
+		parts = append(parts, s.HeaderVal.Render(textfmt.Rate(f.OpsPerSec))+" "+s.HeaderKey.Render(unit))
+	} else {
+		parts = append(parts, s.StatusErr.Render("not measured"))
+	}
+	parts = append(parts, field("RSS", textfmt.Bytes(f.RSS)), field("CPU", cpu))
+	if f.Live && p.Unmeasured == "" {
+		parts = append(parts, field("live", textfmt.Bytes(f.LiveBytes())))
+	}
+	if p.Ended != "" {
+		style := s.StatusOK
+		if p.Failed {
+			style = s.StatusErr
+		}
+		parts = append(parts, style.Render(p.Ended))
+	}
+	return parts
 }
 
 func (m headerModel) View() string {

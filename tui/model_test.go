@@ -106,10 +106,10 @@ func TestSortCyclesColumnsAndKeepsTheSelectedClass(t *testing.T) {
 		t.Fatalf("sort %v after two s, want alloc", m.classes.sort)
 	}
 	rows := m.classes.table.Rows()
-	if got := strings.TrimSpace(ansi.Strip(rows[0][colClass])); got != "C7" {
+	if got := strings.TrimSpace(ansi.Strip(rows[0][0])); got != "C7" {
 		t.Errorf("busiest first: row 0 is %s, want C7", got)
 	}
-	if got := strings.TrimSpace(ansi.Strip(m.classes.table.SelectedRow()[colClass])); got != "C3" {
+	if got := strings.TrimSpace(ansi.Strip(m.classes.table.SelectedRow()[0])); got != "C3" {
 		t.Errorf("cursor moved to %s, want it to stay on C3", got)
 	}
 	if !strings.Contains(plain(m), "alloc/s▼") {
@@ -194,7 +194,7 @@ func TestTickPullsFramesAndStatus(t *testing.T) {
 	m, src := liveModel(t, 120, 40)
 	src.mu.Lock()
 	src.frame.Seq++
-	src.frame.Classes[3].AllocPerSec = 123456
+	src.frame.Classes[3].Values[0] = 123456 // alloc/s
 	src.frame.Status.Recording = "haktop-session-2.jsonl"
 	src.frame.Status.Paused = true
 	src.mu.Unlock()
@@ -237,9 +237,9 @@ func TestIdleClassRowsAreDimmed(t *testing.T) {
 	m = drive(t, m, keys("down")...).(Model) // the cursor on C1, a busy row
 	s := NewStyles(true)
 	for _, r := range m.classes.table.Rows() {
-		class := strings.TrimSpace(ansi.Strip(r[colClass]))
+		class := strings.TrimSpace(ansi.Strip(r[0]))
 		idle := class == "C0" || class[0] == 'P' || class == "L"
-		if dimmed := r[colClass] == " "+s.Dim.Render(class); dimmed != idle {
+		if dimmed := r[0] == " "+s.Dim.Render(class); dimmed != idle {
 			t.Errorf("%s: dimmed %v, idle %v", class, dimmed, idle)
 		}
 	}
@@ -250,7 +250,7 @@ func TestIdleClassRowsAreDimmed(t *testing.T) {
 			t.Errorf("cursor row cell %d is styled: %q", i, cell)
 		}
 	}
-	if r := m.classes.table.Rows()[1]; r[colSpark] == ansi.Strip(r[colSpark]) {
+	if r := m.classes.table.Rows()[1]; r[m.classes.sparkCol()] == ansi.Strip(r[m.classes.sparkCol()]) {
 		t.Error("the row the cursor left kept its plain sparkline")
 	}
 }
@@ -317,7 +317,7 @@ func TestPanelsUseTheRoom(t *testing.T) {
 		}
 	}
 	m, _ := liveModel(t, 200, 60)
-	if w := m.classes.table.Columns()[colSpark].Width; w <= 40 {
+	if w := m.classes.table.Columns()[m.classes.sparkCol()].Width; w <= 40 {
 		t.Errorf("200x60: the history column is %d wide, want more than 40", w)
 	}
 	if !strings.Contains(plain(m), "ops/s history") {

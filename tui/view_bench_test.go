@@ -33,9 +33,10 @@ func BenchmarkNewFrameView(b *testing.B) {
 		f := 1 + float64(src.frame.Seq%97)/1000
 		for i := range src.frame.Classes {
 			c := &src.frame.Classes[i]
-			c.AllocPerSec, c.FreePerSec, c.RefillPerSec = (c.AllocPerSec+1)*f, (c.FreePerSec+1)*f, (c.RefillPerSec+1)*f
+			v := c.Values // alloc/s, fast %, refill/s, fallback/s, free/s, remote/s
+			v[0], v[4], v[2] = (v[0]+1)*f, (v[4]+1)*f, (v[2]+1)*f
 			if len(c.History) > 0 {
-				c.History = append(c.History[1:], c.AllocPerSec)
+				c.History = append(c.History[1:], v[0])
 			}
 		}
 		for i := range src.frame.Paths {

@@ -1,0 +1,43 @@
+package tui
+
+// Golden screens of a target that is not the embedded allocator: the fake
+// of target/targettest (three classes, counters of calls and frees only, one
+// gate), fed through live's TargetView as any target's snapshots are. The
+// classes table has the columns its roles allow (alloc/s, free/s, live
+// blocks and bytes) and none it never measured (no fast %, refill,
+// fallback or remote column, nothing shown as 0). Regenerate with
+// `go test ./tui -run GoldenTarget -update`.
+
+import (
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/haktop/haktop/live"
+	"github.com/haktop/haktop/target/targettest"
+)
+
+// fakeTargetView returns the fake target's view after ticks snapshots a
+// quarter second apart, its turbo gate on.
+func fakeTargetView(ticks int) *live.TargetView {
+	s := targettest.Schema("1")
+	v := live.NewTargetView(s, s.Target)
+	for i := 1; i <= ticks; i++ {
+		v.Add(time.Duration(i)*250*time.Millisecond, targettest.Snapshot(&s, i, true))
+	}
+	return v
+}
+
+func TestGoldenTarget(t *testing.T) {
+	for _, size := range goldenSizes[:2] { // 80x24 and 120x40
+		t.Run(size.name, func(t *testing.T) {
+			m := New(fakeTargetView(8), Options{Tick: -1, Dark: true})
+			mm := drive(t, m, tea.WindowSizeMsg{Width: size.w, Height: size.h})
+			check(t, "fake_target", mm, size.w, size.h)
+			// w has no meaning for a target haktop does not run: the status line says so.
+			mm = drive(t, mm, keys("w")...)
+			check(t, "fake_target_w", mm, size.w, size.h)
+		})
+	}
+}
