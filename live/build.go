@@ -102,22 +102,8 @@ func buildFrame(in frameInput) Frame {
 		Hits: s.Snap.Paths[:], Counted: s.Snap.StatsCompiled, Samples: in.cpu[:],
 		Settled: profile.Settled(in.ended, s.Elapsed-s.EpochStart),
 	})
-	pathVerdict := map[string]profile.Verdict{}
-	f.Gates = make([]GateRow, len(verdicts))
-	for i, gv := range verdicts {
-		g := in.gates[i]
-		row := GateRow{Env: gv.Env, Value: gv.Value, Source: gv.Source, Verdict: gv.Verdict}
-		if decl := layout.Gate(g.Env); decl != nil {
-			row.Kind = decl.Kind
-		}
-		for _, pv := range gv.Paths {
-			row.Paths = append(row.Paths, pv.Path)
-			if severity(pv.Verdict) > severity(pathVerdict[pv.Path]) {
-				pathVerdict[pv.Path] = pv.Verdict
-			}
-		}
-		f.Gates[i] = row
-	}
+	var pathVerdict map[string]profile.Verdict
+	f.Gates, pathVerdict = gateRows(&layout, verdicts)
 
 	f.Paths = make([]PathRow, 0, allocator.NumPaths+3)
 	for p, path := range layout.Paths {
@@ -237,6 +223,27 @@ func fillClasses(f *Frame, in classInput) {
 		}
 		f.Classes[c] = row
 	}
+}
+
+// gateRows returns the gate rows of verdicts, the kinds from schema, and
+// each guarded path's most alarming verdict.
+func gateRows(schema *target.Schema, verdicts []profile.GateVerdict) ([]GateRow, map[string]profile.Verdict) {
+	pathVerdict := map[string]profile.Verdict{}
+	rows := make([]GateRow, len(verdicts))
+	for i, gv := range verdicts {
+		row := GateRow{Env: gv.Env, Value: gv.Value, Source: gv.Source, Verdict: gv.Verdict}
+		if decl := schema.Gate(gv.Env); decl != nil {
+			row.Kind = decl.Kind
+		}
+		for _, pv := range gv.Paths {
+			row.Paths = append(row.Paths, pv.Path)
+			if severity(pv.Verdict) > severity(pathVerdict[pv.Path]) {
+				pathVerdict[pv.Path] = pv.Verdict
+			}
+		}
+		rows[i] = row
+	}
+	return rows, pathVerdict
 }
 
 // severity orders verdicts for a path guarded by several gates: the most

@@ -34,6 +34,7 @@ type TargetView struct {
 	calls  [][]float64     // recent calls per second, per sample, per class
 	status Status
 	proc   *ProcessInfo
+	ended  bool // the target has ended: its zeros are final, no warm-up to wait for
 	frame  Frame
 }
 
@@ -182,18 +183,14 @@ func (v *TargetView) build() Frame {
 		callsAt: func(i, c int) float64 { return v.calls[i][c] },
 	})
 
-	f.Gates = make([]GateRow, len(sc.Gates))
-	for i, g := range sc.Gates {
-		row := GateRow{Env: g.Env, Value: g.Value, Source: g.Source, Kind: g.Kind, Paths: slices.Clone(g.Paths)}
-		if len(g.Paths) == 0 {
-			row.Verdict = profile.NotApplicable
-		}
-		f.Gates[i] = row
-	}
+	var pathVerdict map[string]profile.Verdict
+	f.Gates, pathVerdict = gateRows(sc, profile.Verdicts(sc, profile.Evidence{
+		Hits: snap.Paths, Counted: sc.Counted && measured, Settled: profile.Settled(v.ended, v.at),
+	}))
 	f.Paths = make([]PathRow, len(sc.Paths))
 	for i, p := range sc.Paths {
 		row := PathRow{Key: p.ID, Name: p.Name, CPUPercent: math.NaN(), HitsPerSec: math.NaN(),
-			Gate: strings.Join(sc.Guarding(p.ID), ",")}
+			Gate: strings.Join(sc.Guarding(p.ID), ","), Verdict: pathVerdict[p.ID]}
 		if measured && i < len(v.rates.paths) {
 			row.HitsPerSec = v.rates.paths[i]
 		}
