@@ -46,7 +46,7 @@ var ErrProfilerBusy = errors.New("the CPU profiler is in use by something other 
 func CPUProfile(ctx context.Context, coll *profile.Collector, d time.Duration) (*pprofile.Profile, error) {
 	t0 := time.Now()
 	if coll == nil {
-		own, err := profile.NewCollector(profile.DefaultWindow)
+		own, err := profile.NewCollector(profile.DefaultWindow, nil) // merged only, not attributed
 		if err != nil {
 			return nil, err
 		}

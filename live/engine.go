@@ -121,7 +121,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, started: cfg.Now(), ctx: ctx, cancel: cancel, smp: smp, alloc: a, stats: stats, run: run, spec: cfg.Spec, worker: -1}
 	if cfg.Profile {
-		coll, err := profile.NewCollector(cfg.Window)
+		coll, err := profile.NewCollector(cfg.Window, &layout)
 		if err == nil {
 			err = coll.Start()
 		}

@@ -1,7 +1,7 @@
 package profile
 
-// Attribution: how one CPU profile's samples divide among the allocator's
-// paths (allocator.Paths) and four catch-all buckets. It owns the bucket
+// Attribution: how one CPU profile's samples divide among a target's paths
+// (target.Schema.Paths) and four catch-all buckets. It owns the bucket
 // rules below and the rounding that makes the shares add up to exactly
 // 100.00%. It reads profiles only; Collector (collector.go) feeds it.
 //
@@ -10,12 +10,14 @@ package profile
 //
 //   - the innermost frame whose function is one of a path's Funcs names the
 //     path: a sample in takeBlock under tinyRefill is tiny_refill's;
-//   - otherwise, a frame of the shared entry code (allocator.EntryFuncs:
-//     Alloc and Free, with the tiny fast paths inlined into them, and the
-//     size dispatch) puts it in "dispatch": code every call of every size
-//     runs is evidence of no one path, so it never counts for tiny_fast;
-//   - otherwise, a frame in package allocator (Flush, Snapshot, publish
-//     outside a path) puts it in "allocator/other";
+//   - otherwise, a frame of the shared entry code (the schema's Entry; for
+//     the embedded allocator Alloc and Free, with the tiny fast paths
+//     inlined into them, and the size dispatch) puts it in "dispatch": code
+//     every call of every size runs is evidence of no one path, so it never
+//     counts for tiny_fast;
+//   - otherwise, a frame in the target's package (the schema's Package; for
+//     the embedded allocator Flush, Snapshot, publish outside a path) puts
+//     it in "allocator/other";
 //   - otherwise, a frame outside the standard library (a package path whose
 //     first element has a dot, or package main) puts it in "workload": the
 //     workload and whatever else the host program runs, including the
@@ -33,11 +35,11 @@ import (
 
 	pprofile "github.com/google/pprof/profile"
 
-	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/workload"
 )
 
-// Keys of the rows that are not allocator paths.
+// Keys of the rows that are not the target's paths.
 const (
 	KeyDispatch       = "dispatch"
 	KeyAllocatorOther = "allocator/other"
@@ -48,11 +50,8 @@ const (
 // TopN is how many functions a row lists by flat and by cum cost.
 const TopN = 5
 
-// NoPath is the Path of a row that is not an allocator path.
-const NoPath allocator.PathID = -1
-
-// allocatorPkg is the package whose non-path frames go to allocator/other.
-var allocatorPkg = allocator.PkgPath
+// NoPath is the Path of a row that is not one of the target's paths.
+const NoPath = -1
 
 // FuncCost is one function's cost within a row.
 type FuncCost struct {
@@ -63,12 +62,12 @@ type FuncCost struct {
 
 // Row is one bucket's share of a profile.
 type Row struct {
-	Key         string           `json:"key"`  // path key, or one of the Key* constants
-	Name        string           `json:"name"` // human name
-	Path        allocator.PathID `json:"-"`    // NoPath for the catch-all rows
-	Samples     int64            `json:"samples"`
-	CPU         time.Duration    `json:"cpu_ns"`
-	BasisPoints int64            `json:"basis_points"` // share in hundredths of a percent; a profile's rows sum to exactly 10000
+	Key         string        `json:"key"`  // path id, or one of the Key* constants
+	Name        string        `json:"name"` // human name
+	Path        int           `json:"-"`    // the path's index in the schema's Paths; NoPath for the catch-all rows
+	Samples     int64         `json:"samples"`
+	CPU         time.Duration `json:"cpu_ns"`
+	BasisPoints int64         `json:"basis_points"` // share in hundredths of a percent; a profile's rows sum to exactly 10000
 	// TopFlat ranks the functions the row's samples were in (leaf frames).
 	// TopCum ranks every function on the row's stacks, each counted once
 	// per sample; for a path row only the frames from the leaf up to the
@@ -90,19 +89,27 @@ type WorkerRows struct {
 	Rows        []Row         `json:"rows"`         // shares of this worker's own samples
 }
 
-// Attribution is a profile divided among allocator paths and catch-all rows.
+// Attribution is a profile divided among a target's paths and catch-all rows.
 type Attribution struct {
 	Samples int64         `json:"samples"`
 	CPU     time.Duration `json:"cpu_ns"`
-	// Rows holds every path in PathID order (Rows[id] is path id), then
-	// dispatch, allocator/other, workload and runtime/GC, zero rows included.
+	// Rows holds every path of the schema in its order (Rows[i] is
+	// Schema.Paths[i]), then dispatch, allocator/other, workload and
+	// runtime/GC, zero rows included.
 	Rows    []Row        `json:"rows"`
 	Workers []WorkerRows `json:"workers"` // by workload, then worker
 }
 
-// PathSamples returns the sample count of every path, indexed by PathID.
-func (a Attribution) PathSamples() [allocator.NumPaths]int64 {
-	var out [allocator.NumPaths]int64
+// PathSamples returns the sample count of every path, in the schema's path
+// order (Evidence.Samples).
+func (a Attribution) PathSamples() []int64 {
+	n := 0
+	for _, r := range a.Rows {
+		if r.Path != NoPath {
+			n = max(n, r.Path+1)
+		}
+	}
+	out := make([]int64, n)
 	for _, r := range a.Rows {
 		if r.Path != NoPath {
 			out[r.Path] = r.Samples
@@ -121,30 +128,53 @@ func (a Attribution) Row(key string) (Row, bool) {
 	return Row{}, false
 }
 
-// numRows is the path rows plus dispatch, allocator/other, workload and runtime/GC.
-const numRows = int(allocator.NumPaths) + 4
-
+// numCatchAll is how many rows follow the path rows: dispatch,
+// allocator/other, workload and runtime/GC, at these offsets.
 const (
-	rowDispatch = int(allocator.NumPaths) + iota
+	rowDispatch = iota
 	rowAllocatorOther
 	rowWorkload
 	rowRuntime
+	numCatchAll
 )
 
-// rowOfFunc maps every function a path lists to its path's row, and the
-// shared entry functions to the dispatch row.
-var rowOfFunc = func() map[string]int {
-	m := make(map[string]int)
-	for _, p := range allocator.Paths {
+// catchAll names the rows after the paths, by offset.
+var catchAll = [numCatchAll][2]string{
+	rowDispatch:       {KeyDispatch, "entry and size dispatch"},
+	rowAllocatorOther: {KeyAllocatorOther, "allocator, no path"},
+	rowWorkload:       {KeyWorkload, "workload"},
+	rowRuntime:        {KeyRuntime, "Go runtime and GC"},
+}
+
+// classifier holds a schema's bucket rules: which row each function it
+// names belongs to.
+type classifier struct {
+	paths []target.Path
+	pkg   string         // the target's package; "" when it has none
+	rowOf map[string]int // a path's function -> its path row; an entry function -> the dispatch row
+}
+
+// newClassifier returns the bucket rules of s; nil s is a target with no
+// paths, no entry code and no package.
+func newClassifier(s *target.Schema) *classifier {
+	c := &classifier{rowOf: map[string]int{}}
+	if s == nil {
+		return c
+	}
+	c.paths, c.pkg = s.Paths, s.Package
+	for i, p := range s.Paths {
 		for _, f := range p.Funcs {
-			m[f] = int(p.ID)
+			c.rowOf[f] = i
 		}
 	}
-	for _, f := range allocator.EntryFuncs {
-		m[f] = rowDispatch
+	for _, f := range s.Entry {
+		c.rowOf[f] = len(s.Paths) + rowDispatch
 	}
-	return m
-}()
+	return c
+}
+
+// numRows returns how many rows an attribution has: the paths and the catch-all rows.
+func (c *classifier) numRows() int { return len(c.paths) + numCatchAll }
 
 // rowTally accumulates one row while samples are read.
 type rowTally struct {
@@ -166,16 +196,22 @@ func (t *rowTally) add(m *map[string]*[2]int64, fn string, n, cpu int64) {
 }
 
 type tally struct {
-	rows         [numRows]rowTally
+	rows         []rowTally
 	samples, cpu int64
 }
 
-// Attribute returns p's samples divided among the allocator's paths and the
-// catch-all rows, overall and per worker (see the bucket rules at the top
-// of this file). Sample counts come from the "samples" value and CPU time
-// from the "cpu" value; shares are by CPU time, or by count when p has no
-// cpu value. A profile with no samples has every share 0.
-func Attribute(p *pprofile.Profile) Attribution {
+// Attribute returns p's samples divided among the paths of the target s
+// describes (its Paths' Funcs, Entry and Package) and the catch-all rows,
+// overall and per worker (see the bucket rules at the top of this file).
+// Sample counts come from the "samples" value and CPU time from the "cpu"
+// value; shares are by CPU time, or by count when p has no cpu value. A
+// profile with no samples has every share 0. s nil is a target with no
+// paths: every sample goes to a catch-all row.
+func Attribute(p *pprofile.Profile, s *target.Schema) Attribution {
+	return newClassifier(s).attribute(p)
+}
+
+func (c *classifier) attribute(p *pprofile.Profile) Attribution {
 	countIdx, cpuIdx := -1, -1
 	for i, st := range p.SampleType {
 		switch st.Type {
@@ -185,7 +221,7 @@ func Attribute(p *pprofile.Profile) Attribution {
 			cpuIdx = i
 		}
 	}
-	var total tally
+	total := tally{rows: make([]rowTally, c.numRows())}
 	workers := make(map[[2]string]*tally)
 	var stack []string
 	for _, s := range p.Sample {
@@ -206,17 +242,17 @@ func Attribute(p *pprofile.Profile) Attribution {
 				stack = append(stack, name)
 			}
 		}
-		row, depth := classify(stack)
+		row, depth := c.classify(stack)
 		wk := [2]string{label(s, workload.LabelWorkload), label(s, workload.LabelWorker)}
 		w := workers[wk]
 		if w == nil {
-			w = new(tally)
+			w = &tally{rows: make([]rowTally, c.numRows())}
 			workers[wk] = w
 		}
 		total.record(row, depth, stack, n, cpu)
 		w.record(row, depth, stack, n, cpu)
 	}
-	a := Attribution{Samples: total.samples, CPU: time.Duration(total.cpu), Rows: total.result(cpuIdx >= 0)}
+	a := Attribution{Samples: total.samples, CPU: time.Duration(total.cpu), Rows: c.result(&total, cpuIdx >= 0)}
 	keys := make([][2]string, 0, len(workers))
 	for k := range workers {
 		keys = append(keys, k)
@@ -230,7 +266,7 @@ func Attribute(p *pprofile.Profile) Attribution {
 		weights[i] = w.weight(cpuIdx >= 0)
 		a.Workers = append(a.Workers, WorkerRows{
 			Workload: k[0], Worker: k[1], Samples: w.samples, CPU: time.Duration(w.cpu),
-			Rows: w.result(cpuIdx >= 0),
+			Rows: c.result(w, cpuIdx >= 0),
 		})
 	}
 	for i, bp := range basisPoints(weights) {
@@ -241,26 +277,26 @@ func Attribute(p *pprofile.Profile) Attribution {
 
 // classify returns the row a stack (leaf first) belongs to and, for a path
 // or dispatch row, the index of the frame that decided it.
-func classify(stack []string) (row, depth int) {
+func (c *classifier) classify(stack []string) (row, depth int) {
 	for i, fn := range stack {
-		if r, ok := rowOfFunc[fn]; ok {
+		if r, ok := c.rowOf[fn]; ok {
 			return r, i
 		}
 	}
 	user := false
 	for _, fn := range stack {
 		pkg := funcPackage(fn)
-		if pkg == allocatorPkg {
-			return rowAllocatorOther, len(stack) - 1
+		if pkg == c.pkg && c.pkg != "" {
+			return len(c.paths) + rowAllocatorOther, len(stack) - 1
 		}
 		if pkg == "main" || strings.Contains(strings.SplitN(pkg, "/", 2)[0], ".") {
 			user = true
 		}
 	}
 	if user {
-		return rowWorkload, len(stack) - 1
+		return len(c.paths) + rowWorkload, len(stack) - 1
 	}
-	return rowRuntime, len(stack) - 1
+	return len(c.paths) + rowRuntime, len(stack) - 1
 }
 
 // funcPackage returns the package path of a pprof function name such as
@@ -299,9 +335,9 @@ func (t *tally) weight(byCPU bool) int64 {
 	return t.samples
 }
 
-func (t *tally) result(byCPU bool) []Row {
-	rows := make([]Row, numRows)
-	weights := make([]int64, numRows)
+func (c *classifier) result(t *tally, byCPU bool) []Row {
+	rows := make([]Row, len(t.rows))
+	weights := make([]int64, len(t.rows))
 	for i := range rows {
 		r := &t.rows[i]
 		rows[i] = Row{Path: NoPath, Samples: r.samples, CPU: time.Duration(r.cpu),
@@ -310,18 +346,11 @@ func (t *tally) result(byCPU bool) []Row {
 		if byCPU {
 			weights[i] = r.cpu
 		}
-		switch i {
-		case rowDispatch:
-			rows[i].Key, rows[i].Name = KeyDispatch, "entry and size dispatch"
-		case rowAllocatorOther:
-			rows[i].Key, rows[i].Name = KeyAllocatorOther, "allocator, no path"
-		case rowWorkload:
-			rows[i].Key, rows[i].Name = KeyWorkload, "workload"
-		case rowRuntime:
-			rows[i].Key, rows[i].Name = KeyRuntime, "Go runtime and GC"
-		default:
-			p := allocator.Paths[i]
-			rows[i].Key, rows[i].Name, rows[i].Path = p.Key, p.Name, p.ID
+		if i < len(c.paths) {
+			rows[i].Key, rows[i].Name, rows[i].Path = c.paths[i].ID, c.paths[i].Name, i
+		} else {
+			name := catchAll[i-len(c.paths)]
+			rows[i].Key, rows[i].Name = name[0], name[1]
 		}
 	}
 	for i, bp := range basisPoints(weights) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target/targettest"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -44,7 +45,7 @@ func handProfile(t *testing.T) *builder {
 }
 
 func TestAttributeBuckets(t *testing.T) {
-	a := Attribute(handProfile(t).valid(t))
+	a := Attribute(handProfile(t).valid(t), &embeddedSchema)
 	if a.Samples != 50 || a.CPU != 50*time.Duration(tick) {
 		t.Fatalf("total = %d samples, %v; want 50, 500ms", a.Samples, a.CPU)
 	}
@@ -65,7 +66,7 @@ func TestAttributeBuckets(t *testing.T) {
 		}
 	}
 	for id := range allocator.NumPaths {
-		if a.Rows[id].Path != id || a.Rows[id].Key != allocator.Paths[id].Key {
+		if a.Rows[id].Path != int(id) || a.Rows[id].Key != allocator.Paths[id].Key {
 			t.Errorf("Rows[%d] is %s, want path %s", id, a.Rows[id].Key, id)
 		}
 	}
@@ -76,7 +77,7 @@ func TestAttributeBuckets(t *testing.T) {
 }
 
 func TestAttributeTopFunctions(t *testing.T) {
-	a := Attribute(handProfile(t).valid(t))
+	a := Attribute(handProfile(t).valid(t), &embeddedSchema)
 	refill, _ := a.Row("tiny_refill")
 	if got := names(refill.TopFlat); !slices.Equal(got, []string{al + "(*Heap).takeBlock"}) {
 		t.Errorf("tiny_refill flat = %v", got)
@@ -108,7 +109,7 @@ func TestAttributeTopIsCappedAndOrdered(t *testing.T) {
 	for i, fn := range []string{"a", "b", "c", "d", "e", "f", "g"} {
 		b.sample(int64(1+i%3), nil, b.loc("example.com/w."+fn), goexit)
 	}
-	r, _ := Attribute(b.valid(t)).Row(KeyWorkload)
+	r, _ := Attribute(b.valid(t), &embeddedSchema).Row(KeyWorkload)
 	want := []string{"example.com/w.c", "example.com/w.f", "example.com/w.b", "example.com/w.e", "example.com/w.a"}
 	if got := names(r.TopFlat); !slices.Equal(got, want) {
 		t.Errorf("flat = %v, want %v", got, want)
@@ -119,7 +120,7 @@ func TestAttributeTopIsCappedAndOrdered(t *testing.T) {
 }
 
 func TestAttributeWorkers(t *testing.T) {
-	a := Attribute(handProfile(t).valid(t))
+	a := Attribute(handProfile(t).valid(t), &embeddedSchema)
 	type key struct{ wl, w string }
 	want := map[key]int64{{"", ""}: 7, {"random_mixed", "0"}: 31, {"random_mixed", "1"}: 12}
 	if len(a.Workers) != 3 {
@@ -165,9 +166,9 @@ func TestAttributeAddsUpToExactly100(t *testing.T) {
 	b.sample(1, nil, b.loc(al+"(*Heap).tinyRefill"), goexit)
 	b.sample(1, nil, b.loc(al+"(*Heap).tinyFlush"), goexit)
 	b.sample(1, nil, b.loc("runtime.bgsweep"), goexit)
-	a := Attribute(b.valid(t))
+	a := Attribute(b.valid(t), &embeddedSchema)
 	assertSums(t, a.Rows, 3)
-	got := []int64{a.Rows[allocator.PathTinyRefill].BasisPoints, a.Rows[allocator.PathTinyFlush].BasisPoints, a.Rows[rowRuntime].BasisPoints}
+	got := []int64{a.Rows[allocator.PathTinyRefill].BasisPoints, a.Rows[allocator.PathTinyFlush].BasisPoints, a.Rows[int(allocator.NumPaths)+rowRuntime].BasisPoints}
 	if !slices.Equal(got, []int64{3334, 3333, 3333}) {
 		t.Errorf("thirds = %v, want [3334 3333 3333]", got)
 	}
@@ -201,9 +202,9 @@ func TestAttributeCountOnly(t *testing.T) {
 	for _, s := range p.Sample {
 		s.Value = s.Value[:1]
 	}
-	a := Attribute(p)
-	if a.Rows[allocator.PathPoolV1Alloc].BasisPoints != 7500 || a.Rows[rowWorkload].BasisPoints != 2500 || a.CPU != 0 {
-		t.Errorf("count-only shares: v1 %d, workload %d, cpu %v", a.Rows[allocator.PathPoolV1Alloc].BasisPoints, a.Rows[rowWorkload].BasisPoints, a.CPU)
+	a := Attribute(p, &embeddedSchema)
+	if a.Rows[allocator.PathPoolV1Alloc].BasisPoints != 7500 || a.Rows[int(allocator.NumPaths)+rowWorkload].BasisPoints != 2500 || a.CPU != 0 {
+		t.Errorf("count-only shares: v1 %d, workload %d, cpu %v", a.Rows[allocator.PathPoolV1Alloc].BasisPoints, a.Rows[int(allocator.NumPaths)+rowWorkload].BasisPoints, a.CPU)
 	}
 }
 
@@ -246,7 +247,7 @@ func TestAttributeSharedEntryCode(t *testing.T) {
 	b.sample(1, w, b.loc(al+"blockIndex", al+"(*Heap).freeSmall"), b.loc(al+"(*Heap).Free", wl+"runMidPool"), goexit)
 	b.sample(4, w, b.loc(al+"(*Heap).drainRemote", al+"(*Heap).tinyRefill"), goexit)
 	b.sample(1, w, b.loc(al+"(*Heap).drainQueue"), b.loc(al+"(*Heap).tinyRefill"), goexit)
-	a := Attribute(b.valid(t))
+	a := Attribute(b.valid(t), &embeddedSchema)
 	ps := a.PathSamples()
 	if ps[allocator.PathTinyFast] != 0 {
 		t.Errorf("tiny_fast has %d samples; shared entry code is no evidence of it", ps[allocator.PathTinyFast])
@@ -257,5 +258,55 @@ func TestAttributeSharedEntryCode(t *testing.T) {
 	if ps[allocator.PathTinyRefill] != 4 || ps[allocator.PathRemoteDrain] != 1 {
 		t.Errorf("tiny_refill %d, remote_drain %d samples; want 4 (the empty-queue checks) and 1 (a real drain)",
 			ps[allocator.PathTinyRefill], ps[allocator.PathRemoteDrain])
+	}
+}
+
+// TestAttributeTheFakeTarget: the bucket rules come from the schema alone.
+// targettest's fake (package example.com/fake, paths plain and turbo, no
+// entry code) gets exactly its two path rows and the catch-all rows, and
+// the embedded allocator's functions are nothing special to it.
+func TestAttributeTheFakeTarget(t *testing.T) {
+	const fake = "example.com/fake."
+	s := targettest.Schema("1")
+	b := newBuilder()
+	goexit := b.loc("runtime.goexit")
+	loop := b.loc("main.loop")
+	turbo := b.loc(fake + "turboMalloc")
+	b.sample(5, nil, b.loc(fake+"carve"), turbo, loop, goexit)       // under turboMalloc: turbo
+	b.sample(2, nil, b.loc(fake+"plainMalloc"), turbo, loop, goexit) // the innermost path wins: plain
+	b.sample(3, nil, b.loc(fake+"lockArena"), loop, goexit)          // the target's code, no path
+	b.sample(4, nil, b.loc("main.work"), goexit)
+	b.sample(1, nil, b.loc(al+"(*Heap).Alloc"), loop, goexit) // another allocator's entry: workload here
+	b.sample(1, nil, b.loc("runtime.gcBgMarkWorker"), goexit)
+	a := Attribute(b.valid(t), &s)
+	type row struct {
+		key, name   string
+		path        int
+		samples, bp int64
+	}
+	want := []row{
+		{"plain", "plain malloc", 0, 2, 1250},
+		{"turbo", "turbo malloc", 1, 5, 3125},
+		{KeyDispatch, "entry and size dispatch", NoPath, 0, 0},
+		{KeyAllocatorOther, "allocator, no path", NoPath, 3, 1875},
+		{KeyWorkload, "workload", NoPath, 5, 3125},
+		{KeyRuntime, "Go runtime and GC", NoPath, 1, 625},
+	}
+	var got []row
+	for _, r := range a.Rows {
+		got = append(got, row{r.Key, r.Name, r.Path, r.Samples, r.BasisPoints})
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("rows\n%+v\nwant\n%+v", got, want)
+	}
+	if ps := a.PathSamples(); !slices.Equal(ps, []int64{2, 5}) {
+		t.Errorf("PathSamples = %v, want [2 5] in the schema's path order", ps)
+	}
+	if turbo, _ := a.Row(targettest.TurboPath); !slices.Equal(names(turbo.TopCum), []string{fake + "carve", fake + "turboMalloc"}) {
+		t.Errorf("turbo cum = %v, want carve and turboMalloc (callers above the path left out)", names(turbo.TopCum))
+	}
+	// Without a schema every sample is a catch-all's.
+	if a := Attribute(b.valid(t), nil); len(a.Rows) != numCatchAll || a.Rows[rowWorkload].Samples != 15 || a.Rows[rowRuntime].Samples != 1 {
+		t.Errorf("no schema: %+v", a.Rows)
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	pprofile "github.com/google/pprof/profile"
+
+	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target/embedded"
 )
 
 const (
@@ -14,6 +17,10 @@ const (
 	wl   = "github.com/haktop/haktop/workload."
 	tick = int64(10_000_000) // 10 ms, the CPU profiler's period
 )
+
+// embeddedSchema describes the embedded allocator, whose functions the
+// hand-made profiles name.
+var embeddedSchema = embedded.Schema(allocator.DefaultConfig())
 
 type builder struct {
 	p     *pprofile.Profile

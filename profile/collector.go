@@ -20,6 +20,8 @@ import (
 	"time"
 
 	pprofile "github.com/google/pprof/profile"
+
+	"github.com/haktop/haktop/target"
 )
 
 // Window bounds and default for NewCollector.
@@ -37,6 +39,7 @@ var ErrProfilerBusy = errors.New("profile: CPU profiling is already on in this p
 // Collector profiles the process in rolling windows.
 type Collector struct {
 	window time.Duration
+	rules  *classifier // the target's bucket rules, fixed at NewCollector
 
 	mu      sync.Mutex
 	started bool
@@ -48,13 +51,16 @@ type Collector struct {
 	done    chan struct{}
 }
 
-// NewCollector returns a stopped Collector with windows of length window,
-// or an error naming window and the accepted range.
-func NewCollector(window time.Duration) (*Collector, error) {
+// NewCollector returns a stopped Collector with windows of length window
+// whose windows are attributed to the paths of the target s describes
+// (Attribute), or an error naming window and the accepted range. s nil
+// suits a caller that reads only the merged profile: every sample then
+// goes to a catch-all row.
+func NewCollector(window time.Duration, s *target.Schema) (*Collector, error) {
 	if window < MinWindow || window > MaxWindow {
 		return nil, fmt.Errorf("profile: window %v is not valid: want a duration from %v to %v", window, MinWindow, MaxWindow)
 	}
-	return &Collector{window: window}, nil
+	return &Collector{window: window, rules: newClassifier(s)}, nil
 }
 
 // Start turns the CPU profiler on and returns nil, ErrProfilerBusy when
@@ -108,7 +114,7 @@ func (c *Collector) absorb(data []byte) {
 		c.fail(fmt.Errorf("profile: parsing a CPU profile window: %w", err))
 		return
 	}
-	a := Attribute(p)
+	a := c.rules.attribute(p)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	merged := p
@@ -179,9 +185,9 @@ func (c *Collector) Total() Attribution {
 	p := c.merged
 	c.mu.Unlock()
 	if p == nil {
-		return Attribute(&pprofile.Profile{})
+		return c.rules.attribute(&pprofile.Profile{})
 	}
-	return Attribute(p)
+	return c.rules.attribute(p)
 }
 
 // Merged returns a copy of the session profile (every window merged), or

@@ -17,7 +17,7 @@ import (
 
 func TestNewCollectorWindow(t *testing.T) {
 	for _, w := range []time.Duration{0, 50 * time.Millisecond, 6 * time.Second} {
-		if _, err := NewCollector(w); err == nil || !strings.Contains(err.Error(), "from 100ms to 5s") {
+		if _, err := NewCollector(w, &embeddedSchema); err == nil || !strings.Contains(err.Error(), "from 100ms to 5s") {
 			t.Errorf("NewCollector(%v) error = %v, want the accepted range", w, err)
 		}
 	}
@@ -27,7 +27,7 @@ func TestNewCollectorWindow(t *testing.T) {
 // allocator paths under the workload's labels, the merged profile holds
 // every window, and a second profiler is refused while it runs.
 func TestCollectorRandomMixed(t *testing.T) {
-	c, err := NewCollector(MinWindow)
+	c, err := NewCollector(MinWindow, &embeddedSchema)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestCollectorRandomMixed(t *testing.T) {
 		pprof.StopCPUProfile()
 		t.Error("runtime/pprof accepted a second CPU profile while the Collector runs")
 	}
-	if c2, _ := NewCollector(MinWindow); !errors.Is(c2.Start(), ErrProfilerBusy) {
+	if c2, _ := NewCollector(MinWindow, &embeddedSchema); !errors.Is(c2.Start(), ErrProfilerBusy) {
 		t.Error("a second Collector started while the first runs")
 	}
 	if _, ok := c.Latest(); ok {
@@ -90,7 +90,7 @@ func TestCollectorRandomMixed(t *testing.T) {
 	if err := p.CheckValid(); err != nil {
 		t.Fatal(err)
 	}
-	if got := Attribute(p); got.Samples != total.Samples {
+	if got := Attribute(p, &embeddedSchema); got.Samples != total.Samples {
 		t.Errorf("written profile has %d samples, Total %d", got.Samples, total.Samples)
 	}
 
@@ -135,7 +135,7 @@ func profileUntil(t *testing.T, c *Collector, name string, done func() bool) {
 }
 
 func TestWriteMergedBeforeAnyWindow(t *testing.T) {
-	c, _ := NewCollector(time.Second)
+	c, _ := NewCollector(time.Second, &embeddedSchema)
 	if err := c.WriteMerged(new(bytes.Buffer)); err == nil || !strings.Contains(err.Error(), "no CPU profile window") {
 		t.Errorf("WriteMerged before a window = %v", err)
 	}

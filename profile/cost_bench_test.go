@@ -28,7 +28,7 @@ func BenchmarkProfilingCost(b *testing.B) {
 			defer a.Close()
 			var c *Collector
 			if on {
-				if c, err = NewCollector(DefaultWindow); err != nil {
+				if c, err = NewCollector(DefaultWindow, &embeddedSchema); err != nil {
 					b.Fatal(err)
 				}
 				if err := c.Start(); err != nil {

@@ -158,7 +158,7 @@ func TestExportedFilesOpenInGoToolPprof(t *testing.T) {
 		t.Errorf("go tool pprof -top -sample_index=alloc_refill:\n%s", out)
 	}
 
-	c, err := NewCollector(MinWindow)
+	c, err := NewCollector(MinWindow, &embeddedSchema)
 	if err != nil {
 		t.Fatal(err)
 	}

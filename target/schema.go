@@ -53,8 +53,12 @@ type Path struct {
 
 // Schema describes a target.
 type Schema struct {
-	Target   string    `json:"target"`  // e.g. "embedded"
-	Package  string    `json:"package"` // import path of the target's code, for CPU attribution; "" when none
+	Target  string `json:"target"`  // e.g. "embedded"
+	Package string `json:"package"` // import path of the target's code, for CPU attribution; "" when none
+	// Entry are the functions every call runs whatever its path (entry and
+	// size dispatch), as pprof names them: CPU spent in them is evidence
+	// of no one path. Empty when the target names none.
+	Entry    []string  `json:"entry,omitempty"`
 	Classes  []Class   `json:"classes"`
 	Counters []Counter `json:"counters"`
 	Paths    []Path    `json:"paths"`

@@ -31,7 +31,7 @@ func cpuProfileHook(fs *pflag.FlagSet) recordHook {
 			if err != nil {
 				return fmt.Errorf("--cpuprofile: %w", err)
 			}
-			c, err := profile.NewCollector(profile.DefaultWindow)
+			c, err := profile.NewCollector(profile.DefaultWindow, nil) // written merged, not attributed
 			if err == nil {
 				err = c.Start()
 			}

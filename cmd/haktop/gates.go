@@ -142,7 +142,8 @@ type gatesDoc struct {
 // gatesRun runs spec under cfg with the CPU profiler on and returns the
 // verdicts from the exact final hits and the session's CPU samples.
 func gatesRun(ctx context.Context, cfg allocator.Config, spec workload.Spec) (gatesDoc, error) {
-	col, err := profile.NewCollector(profile.DefaultWindow)
+	schema := embedded.Schema(cfg)
+	col, err := profile.NewCollector(profile.DefaultWindow, &schema)
 	if err != nil {
 		return gatesDoc{}, err
 	}
@@ -170,10 +171,8 @@ func gatesRun(ctx context.Context, cfg allocator.Config, spec workload.Spec) (ga
 	att := col.Total()
 	snap := al.Snapshot()
 	// A run that was not interrupted finished: it did all it was asked.
-	samples := att.PathSamples()
-	ev := profile.Evidence{Hits: snap.Paths[:], Counted: snap.StatsCompiled, Samples: samples[:],
+	ev := profile.Evidence{Hits: snap.Paths[:], Counted: snap.StatsCompiled, Samples: att.PathSamples(),
 		Settled: profile.Settled(ctx.Err() == nil, res.Elapsed)}
-	schema := embedded.Schema(cfg)
 	return gatesDoc{
 		Workload: spec.Name, Workers: spec.Workers, Cycles: res.Cycles, Seconds: res.Elapsed.Seconds(),
 		WarmedUp: ev.Settled, CPUSamples: att.Samples,

@@ -60,6 +60,7 @@ func Schema(cfg allocator.Config) target.Schema {
 	s := target.Schema{
 		Target:   Name,
 		Package:  Package,
+		Entry:    allocator.EntryFuncs,
 		Classes:  make([]target.Class, allocator.NumClasses),
 		Counters: make([]target.Counter, NumCounters),
 		Paths:    make([]target.Path, allocator.NumPaths),
