@@ -28,6 +28,13 @@
  *   over classes they are exact. realloc
  *   counts a free of the old block and a call for the new size. The hot
  *   path is a plain increment of the thread's own slot (haktop.h).
+ * - Speed: malloc and free test no resolve state (their next pointers
+ *   start as bootstrap functions), find a class with one table load, and
+ *   keep what is rare out of line. free finds the block's usable size the
+ *   cheapest exact way, chosen once at start and checked there against
+ *   the next malloc_usable_size: glibc's chunk header read directly when
+ *   the next malloc is glibc's, tcmalloc's GetAllocatedSize called
+ *   directly, else the next malloc_usable_size (jemalloc, mimalloc).
  * - The shim allocates nothing through the functions it interposes; what
  *   the C library allocates on the shim's behalf (pthread_create's thread
  *   descriptor, pthread_atfork's table) is not counted, by pointing the
@@ -59,6 +66,9 @@
 
 #define SHIM_TLS __attribute__((tls_model("initial-exec")))
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define HOT __attribute__((hot))
+#define COLD __attribute__((noinline, cold))
 #define EXPORT __attribute__((visibility("default")))
 
 /* HAKTOP_SHIM_INTERPOSE=0 builds the stats-only library: no allocation
@@ -70,8 +80,6 @@
 
 /* ---- the next definitions */
 static struct {
-	void *(*malloc)(size_t);
-	void (*free)(void *);
 	void *(*calloc)(size_t, size_t);
 	void *(*realloc)(void *, size_t);
 	int (*posix_memalign)(void **, size_t, size_t);
@@ -103,16 +111,19 @@ static const haktop_counter_desc counters[NCOUNTERS] = {
 };
 HAKTOP_TABLE(req, NCLASSES, NCOUNTERS, 0);
 
-/* tiny_lut[(n+7)>>3] and pool_lut[(n+1023)>>10] give the class of n bytes;
- * built from classes[] so no boundary is typed twice. */
-static uint8_t tiny_lut[1024 / 8 + 1], pool_lut[65536 / 1024 + 1];
+/* class_row[(n + 7) >> 3], for n up to LUT_MAX, is the byte offset of n's
+ * class row in a thread's slot (every class boundary below L is a multiple
+ * of 8), so the hot path finds a class with one branch that is almost
+ * never taken, a shift and a load; built from classes[] at resolve so no
+ * boundary is typed twice. */
+enum { ROW = NCOUNTERS * sizeof(uint64_t), LUT_MAX = 65536 };
+#define ROW_AT(k) (offsetof(req_haktop_slot, c) + (k) * ROW)
+static uint16_t class_row[LUT_MAX / 8 + 1];
 
-static inline unsigned class_of(size_t n) {
-	if (n <= 1024)
-		return tiny_lut[(n + 7) >> 3];
-	if (n <= 65536)
-		return pool_lut[(n + 1023) >> 10];
-	return LARGE;
+static inline size_t row_of(size_t n) {
+	if (UNLIKELY(n > LUT_MAX))
+		return ROW_AT(LARGE);
+	return class_row[(n + 7) >> 3];
 }
 
 static unsigned class_scan(uint64_t n) {
@@ -134,6 +145,18 @@ HAKTOP_TABLE(diag, 1, NDIAG, 0);
 
 
 static _Atomic int resolve_state; /* 0 not begun, 1 resolving, 2 resolved */
+
+/* next_malloc and next_free start as functions that resolve the next
+ * definitions first, so malloc and free test no state: they make one
+ * indirect call (an acquire load is a plain move on x86). */
+typedef void *malloc_fn(size_t);
+typedef void free_fn(void *);
+static void *boot_malloc(size_t n);
+static void boot_free_first(void *p);
+static malloc_fn *_Atomic next_malloc = boot_malloc;
+static free_fn *_Atomic next_free = boot_free_first;
+#define NEXT_MALLOC() atomic_load_explicit(&next_malloc, memory_order_acquire)
+#define NEXT_FREE() atomic_load_explicit(&next_free, memory_order_acquire)
 static _Thread_local int resolving SHIM_TLS;
 
 /* ---- bootstrap buffer: blocks carry their size in the 16 bytes before */
@@ -202,6 +225,9 @@ static __attribute__((noinline, cold)) int resolve(void) {
 		return 1;
 	}
 	resolving = 1;
+	/* What the resolving thread allocates meanwhile is not the program's. */
+	req_haktop_slot *saved = req_haktop_tls;
+	req_haktop_tls = &req_haktop_sink;
 	/* An optional symbol first: when it is missing, dlsym allocates the
 	 * error, and that goes to the bootstrap buffer. */
 	next.mallctl = (int (*)(const char *, void *, size_t *, void *, size_t))dlsym(RTLD_DEFAULT, "mallctl");
@@ -214,8 +240,12 @@ static __attribute__((noinline, cold)) int resolve(void) {
 		void *sym_ = dlsym(RTLD_NEXT, name);    \
 		memcpy(&next.f, &sym_, sizeof sym_);    \
 	} while (0)
-	NEXT(malloc, "malloc");
-	NEXT(free, "free");
+	malloc_fn *m;
+	free_fn *f;
+	void *sym = dlsym(RTLD_NEXT, "malloc");
+	memcpy(&m, &sym, sizeof sym);
+	sym = dlsym(RTLD_NEXT, "free");
+	memcpy(&f, &sym, sizeof f);
 	NEXT(calloc, "calloc");
 	NEXT(realloc, "realloc");
 	NEXT(posix_memalign, "posix_memalign");
@@ -225,52 +255,210 @@ static __attribute__((noinline, cold)) int resolve(void) {
 	NEXT(pvalloc, "pvalloc");
 	NEXT(usable, "malloc_usable_size");
 #undef NEXT
-	if (!next.malloc || !next.free || !next.calloc || !next.realloc || !next.usable)
+	if (!m || !f || !next.calloc || !next.realloc || !next.usable)
 		die("malloc, free, calloc, realloc or malloc_usable_size");
 	if (!next.posix_memalign || !next.memalign)
 		die("posix_memalign or memalign");
-	for (size_t i = 0; i < sizeof tiny_lut; i++)
-		tiny_lut[i] = (uint8_t)class_scan(i * 8);
-	for (size_t i = 0; i < sizeof pool_lut; i++)
-		pool_lut[i] = (uint8_t)class_scan(i * 1024);
+	for (size_t i = 0; i < sizeof class_row / sizeof class_row[0]; i++)
+		class_row[i] = (uint16_t)ROW_AT(class_scan(i * 8));
+	atomic_store_explicit(&next_free, f, memory_order_release);
+	atomic_store_explicit(&next_malloc, m, memory_order_release);
+	req_haktop_tls = saved;
 	resolving = 0;
 	atomic_store_explicit(&resolve_state, 2, memory_order_release);
 	return 1;
 }
 
+static COLD void *boot_malloc(size_t n) {
+	if (!resolve())
+		return boot_alloc(n, 16);
+	return NEXT_MALLOC()(n);
+}
+
+/* boot_free_first frees a block before anything was resolved: none the
+ * shim handed out (those are bootstrap blocks), so one the program got
+ * elsewhere; inside the resolving dlsym it is left alone. */
+static COLD void boot_free_first(void *p) {
+	if (resolve())
+		NEXT_FREE()(p);
+}
+
+/* ---- how free finds a block's class: the next malloc_usable_size, or a
+ * cheaper exact way chosen once, at start, for the allocator found. */
+enum { SIZE_CALL, SIZE_GLIBC_HEADER, SIZE_TCMALLOC };
+static _Atomic int size_way;
+static void *tc_instance;
+static size_t (*tc_allocated)(void *, const void *);
+
+/* glibc_usable is glibc's malloc_usable_size of an in-use block (musable):
+ * the chunk's size word just before the block, less its flag bits (2:
+ * mmapped), less the header words the block does not own. */
+static inline size_t glibc_usable(const void *p) {
+	size_t h;
+	memcpy(&h, (const unsigned char *)p - sizeof h, sizeof h);
+	return (h & ~(size_t)7) - sizeof h - (h & 2) * (sizeof h / 2);
+}
+
+static inline size_t size_by_call(void *p, int way) {
+	if (way == SIZE_TCMALLOC)
+		return tc_allocated(tc_instance, p);
+	return next.usable(p);
+}
+
+static inline size_t block_size(void *p) {
+	int way = atomic_load_explicit(&size_way, memory_order_acquire);
+	if (LIKELY(way == SIZE_GLIBC_HEADER))
+		return glibc_usable(p);
+	return size_by_call(p, way);
+}
+
+/* agrees checks a way of finding sizes against the next
+ * malloc_usable_size on blocks of every kind the allocator has (small,
+ * page-sized, mmapped, aligned); the check allocates through the next
+ * functions directly, so it counts nothing. */
+static int agrees(size_t (*way)(void *)) {
+	static const size_t sizes[] = {0, 1, 24, 25, 100, 1000, 1039, 5000, 70000, 300000, 5u << 20};
+	int ok = 1;
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && ok; i++) {
+		void *p = NEXT_MALLOC()(sizes[i]);
+		if (p)
+			ok = way(p) == next.usable(p);
+		NEXT_FREE()(p);
+	}
+	for (size_t align = 64; align <= 8192 && ok; align *= 8) {
+		void *p = next.memalign(align, 100);
+		if (p)
+			ok = way(p) == next.usable(p);
+		NEXT_FREE()(p);
+	}
+	return ok;
+}
+
+static size_t glibc_way(void *p) { return glibc_usable(p); }
+static size_t tc_way(void *p) { return tc_allocated(tc_instance, p); }
+
+/* same_object reports whether a and b are in the same loaded object. */
+static int same_object(const void *a, const void *b) {
+	Dl_info ia, ib;
+	return dladdr(a, &ia) && dladdr(b, &ib) && ia.dli_fbase == ib.dli_fbase;
+}
+
+/* choose_size_way runs once, in the constructor. glibc: when the next
+ * malloc, free and malloc_usable_size are the C library's own (not an
+ * allocator preloaded after the shim, nor glibc's malloc-debug library),
+ * free reads the chunk header itself, which glibc's free reads next
+ * anyway. tcmalloc: its malloc_usable_size is a call through
+ * MallocExtension::instance() and a virtual call; when the instance is a
+ * TCMallocImplementation (its vtable pointer says so exactly), free calls
+ * that class's GetAllocatedSize directly. Either way only after agrees(). */
+static void choose_size_way(void) {
+	void *m, *f, *u;
+	malloc_fn *nm = NEXT_MALLOC();
+	free_fn *nf = NEXT_FREE();
+	memcpy(&m, &nm, sizeof m);
+	memcpy(&f, &nf, sizeof f);
+	memcpy(&u, &next.usable, sizeof u);
+#if defined(__x86_64__) || defined(__i386__)
+	void *libc = dlsym(RTLD_DEFAULT, "gnu_get_libc_version");
+	if (libc && same_object(m, libc) && same_object(f, libc) && same_object(u, libc) && agrees(glibc_way)) {
+		atomic_store_explicit(&size_way, SIZE_GLIBC_HEADER, memory_order_release);
+		return;
+	}
+#endif
+	void *instance = dlsym(RTLD_DEFAULT, "_ZN15MallocExtension8instanceEv");
+	void *vtable = dlsym(RTLD_DEFAULT, "_ZTV22TCMallocImplementation");
+	void *get = dlsym(RTLD_DEFAULT, "_ZN22TCMallocImplementation16GetAllocatedSizeEPKv");
+	if (instance && vtable && get && same_object(u, get)) {
+		void *(*instance_fn)(void);
+		memcpy(&instance_fn, &instance, sizeof instance);
+		void *ext = instance_fn();
+		void *vptr = NULL;
+		if (ext)
+			memcpy(&vptr, ext, sizeof vptr);
+		/* the Itanium C++ ABI: an object's vtable pointer points two
+		 * words into its class's vtable */
+		if (vptr == (void **)vtable + 2) {
+			tc_instance = ext;
+			memcpy(&tc_allocated, &get, sizeof get);
+			if (agrees(tc_way))
+				atomic_store_explicit(&size_way, SIZE_TCMALLOC, memory_order_release);
+		}
+	}
+	(void)dlerror();
+}
+
 #define SLOT() HAKTOP__SLOT(req)
+
+/* counter is counter k of the class row at byte offset row of slot s. */
+static inline uint64_t *counter(req_haktop_slot *s, size_t row, int k) {
+	return (uint64_t *)(void *)((unsigned char *)s + row) + k;
+}
 
 static inline void count_alloc(void *p, size_t n) {
 	req_haktop_slot *s = SLOT();
-	unsigned k = class_of(n);
+	size_t row = row_of(n);
 	if (p) {
-		s->c[k][K_CALLS]++;
-		s->c[k][K_BYTES] += n;
+		++*counter(s, row, K_CALLS);
+		*counter(s, row, K_BYTES) += n;
 	} else {
-		s->c[k][K_FAIL]++;
+		++*counter(s, row, K_FAIL);
 	}
 }
 
-static inline void count_free(size_t usable) { SLOT()->c[class_of(usable)][K_FREES]++; }
+static inline void count_free(size_t usable) { ++*counter(SLOT(), row_of(usable), K_FREES); }
 
-EXPORT void *malloc(size_t n) {
-	if (UNLIKELY(atomic_load_explicit(&resolve_state, memory_order_acquire) != 2) && !resolve())
-		return boot_alloc(n, 16);
-	void *p = next.malloc(n);
+/* The hot path. malloc: one indirect call, then a thread-local load, two
+ * tests, the class row and two adds; whatever is rare (a failure, a
+ * thread's first call) is malloc_rare's. free: a thread-local load, three
+ * tests, the block's size, the class row, one add, and a tail call. */
+static COLD void *malloc_rare(void *p, size_t n) {
 	count_alloc(p, n);
 	return p;
 }
 
-EXPORT void free(void *p) {
-	if (!p)
-		return;
-	if (UNLIKELY(is_boot(p))) {
+EXPORT HOT void *malloc(size_t n) {
+	void *p = NEXT_MALLOC()(n);
+	req_haktop_slot *s = req_haktop_tls;
+	if (UNLIKELY(!p || !s))
+		return malloc_rare(p, n);
+	size_t row = row_of(n);
+	++*counter(s, row, K_CALLS);
+	*counter(s, row, K_BYTES) += n;
+	return p;
+}
+
+static COLD void free_rare(void *p) {
+	if (is_boot(p)) {
 		boot_free();
 		return;
 	}
-	size_t u = next.usable(p);
-	next.free(p);
-	count_free(u);
+	count_free(block_size(p));
+	NEXT_FREE()(p);
+}
+
+/* free_by_call is free for the allocators whose block size takes a call;
+ * out of line, so that glibc's free, which reads the header inline, needs
+ * no stack frame. */
+static __attribute__((noinline)) HOT void free_by_call(void *p, req_haktop_slot *s, int way) {
+	++*counter(s, row_of(size_by_call(p, way)), K_FREES);
+	NEXT_FREE()(p);
+}
+
+EXPORT HOT void free(void *p) {
+	req_haktop_slot *s = req_haktop_tls;
+	if (UNLIKELY(!p))
+		return;
+	if (UNLIKELY(is_boot(p) || !s)) {
+		free_rare(p);
+		return;
+	}
+	int way = atomic_load_explicit(&size_way, memory_order_acquire);
+	if (way != SIZE_GLIBC_HEADER) {
+		free_by_call(p, s, way);
+		return;
+	}
+	++*counter(s, row_of(glibc_usable(p)), K_FREES);
+	NEXT_FREE()(p);
 }
 
 EXPORT void *calloc(size_t n, size_t m) {
@@ -320,7 +508,7 @@ static void *resize(void *p, size_t n, size_t m) {
 		count_alloc(q, size);
 		return q;
 	}
-	size_t u = next.usable(p);
+	size_t u = block_size(p);
 	void *q = next.realloc(p, size);
 	if (q || size == 0)
 		count_free(u); /* realloc(p, 0) may free p and return NULL */
@@ -526,6 +714,7 @@ __attribute__((constructor)) static void shim_start(void) {
 	HAKTOP_ADD(diag, 0, D_BOOT_ALLOCS, atomic_load(&boot_allocs));
 	HAKTOP_ADD(diag, 0, D_BOOT_BYTES, atomic_load(&boot_bytes));
 	HAKTOP_ADD(diag, 0, D_BOOT_FREES, atomic_load(&boot_frees));
+	choose_size_way();
 	if (next.mallctl)
 		jm_start();
 	req_haktop_tls = saved;
