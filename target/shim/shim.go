@@ -33,7 +33,9 @@ func Header() []byte { return bytes.Clone(header) }
 const Compiler = "cc"
 
 // Flags are the compiler flags the shim is built with.
-var Flags = []string{"-std=c11", "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", "-pthread"}
+// -fexceptions: an allocator's operator new that throws std::bad_alloc
+// unwinds through the shim's operator new.
+var Flags = []string{"-std=c11", "-O2", "-fPIC", "-shared", "-fexceptions", "-Wall", "-Wextra", "-Werror", "-pthread"}
 
 // ErrNoCompiler says that no C compiler is installed.
 var ErrNoCompiler = errors.New("no C compiler (" + Compiler + ") to build haktop's preload shim: install gcc (apt-get install gcc)")

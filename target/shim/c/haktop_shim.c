@@ -9,6 +9,11 @@
  *   aligned_alloc, memalign, valloc, pvalloc and malloc_usable_size each
  *   forward to the next definition (dlsym RTLD_NEXT: glibc, or the
  *   allocator preloaded after the shim); reallocarray to the next realloc.
+ *   So do C++'s operator new and delete, every form (sized, aligned,
+ *   nothrow), defined here by their mangled names: an allocator that
+ *   defines them (jemalloc, tcmalloc, mimalloc) never calls malloc from
+ *   them, so the shim's count them; libstdc++'s call malloc and free, so
+ *   there they only forward. Which is probed per form (see below).
  * - Bootstrap: the first call resolves the next definitions. dlsym may
  *   allocate while doing so (glibc reports a missing symbol in a malloc'd
  *   buffer); those calls, on the resolving thread, get blocks from a static
@@ -567,6 +572,226 @@ EXPORT size_t malloc_usable_size(void *p) {
 		resolve();
 	return next.usable(p);
 }
+
+/* ---- C++ operator new and delete. The shim defines every form (by its
+ * mangled name). Each forwards to the next definition, and counts as
+ * malloc and free do when that definition is the allocator's own
+ * (libjemalloc, libtcmalloc and libmimalloc define operator new without
+ * calling malloc); libstdc++'s calls malloc (or aligned_alloc) and free,
+ * which count it, so there the forms only forward. Which case a form is in
+ * is probed on its first calls: a call that reaches none of the shim's
+ * allocation functions (the thread's counts did not move) makes the form
+ * count itself; two calls that did make it forward only. A form with no
+ * next definition is malloc and free (a throwing one aborts when out of
+ * memory: C cannot throw). A throwing form that throws is not counted. A
+ * sized delete counts in the class of the block's usable size, as free. */
+typedef void (*cxx_fn)(void);
+enum { CXX_PROBE, CXX_SELF, CXX_THROUGH };
+/* The shapes of the forms' parameters after the first. */
+enum { S_NONE, S_NOTHROW, S_ALIGN, S_ALIGN_NOTHROW, S_SIZE, S_SIZE_ALIGN };
+#define CXX_FORMS(X)                                                                \
+	X(NEW, "_Znwm", S_NONE)                                                   \
+	X(NEW_ARR, "_Znam", S_NONE)                                               \
+	X(NEW_NT, "_ZnwmRKSt9nothrow_t", S_NOTHROW)                               \
+	X(NEW_ARR_NT, "_ZnamRKSt9nothrow_t", S_NOTHROW)                           \
+	X(NEW_AL, "_ZnwmSt11align_val_t", S_ALIGN)                                \
+	X(NEW_ARR_AL, "_ZnamSt11align_val_t", S_ALIGN)                            \
+	X(NEW_AL_NT, "_ZnwmSt11align_val_tRKSt9nothrow_t", S_ALIGN_NOTHROW)       \
+	X(NEW_ARR_AL_NT, "_ZnamSt11align_val_tRKSt9nothrow_t", S_ALIGN_NOTHROW)   \
+	X(DEL, "_ZdlPv", S_NONE)                                                  \
+	X(DEL_ARR, "_ZdaPv", S_NONE)                                              \
+	X(DEL_SZ, "_ZdlPvm", S_SIZE)                                              \
+	X(DEL_ARR_SZ, "_ZdaPvm", S_SIZE)                                          \
+	X(DEL_NT, "_ZdlPvRKSt9nothrow_t", S_NOTHROW)                              \
+	X(DEL_ARR_NT, "_ZdaPvRKSt9nothrow_t", S_NOTHROW)                          \
+	X(DEL_AL, "_ZdlPvSt11align_val_t", S_ALIGN)                               \
+	X(DEL_ARR_AL, "_ZdaPvSt11align_val_t", S_ALIGN)                           \
+	X(DEL_SZ_AL, "_ZdlPvmSt11align_val_t", S_SIZE_ALIGN)                      \
+	X(DEL_ARR_SZ_AL, "_ZdaPvmSt11align_val_t", S_SIZE_ALIGN)                  \
+	X(DEL_AL_NT, "_ZdlPvSt11align_val_tRKSt9nothrow_t", S_ALIGN_NOTHROW)      \
+	X(DEL_ARR_AL_NT, "_ZdaPvSt11align_val_tRKSt9nothrow_t", S_ALIGN_NOTHROW)
+#define CXX_INDEX(id, name, shape) CXX_##id,
+enum { CXX_FORMS(CXX_INDEX) NCXX };
+static struct {
+	const char *name;
+	int shape;
+	cxx_fn _Atomic fn;
+	_Atomic int looked_up, mode, through;
+} cxx[NCXX] = {
+#define CXX_ENTRY(id, name, shape) [CXX_##id] = {name, shape, NULL, 0, 0, 0},
+	CXX_FORMS(CXX_ENTRY)};
+
+/* cxx_next is form i's next definition, or NULL when there is none. */
+static inline cxx_fn cxx_next(int i) {
+	if (LIKELY(atomic_load_explicit(&cxx[i].looked_up, memory_order_acquire)))
+		return atomic_load_explicit(&cxx[i].fn, memory_order_relaxed);
+	req_haktop_slot *saved = req_haktop_tls;
+	req_haktop_tls = &req_haktop_sink; /* dlsym's own allocations */
+	void *sym = dlsym(RTLD_NEXT, cxx[i].name);
+	(void)dlerror();
+	req_haktop_tls = saved;
+	cxx_fn f;
+	memcpy(&f, &sym, sizeof f);
+	atomic_store_explicit(&cxx[i].fn, f, memory_order_relaxed);
+	atomic_store_explicit(&cxx[i].looked_up, 1, memory_order_release);
+	return f;
+}
+
+static inline void *call_new(int i, cxx_fn f, size_t n, size_t al, const void *nt) {
+	switch (cxx[i].shape) {
+	case S_NOTHROW:
+		return ((void *(*)(size_t, const void *))f)(n, nt);
+	case S_ALIGN:
+		return ((void *(*)(size_t, size_t))f)(n, al);
+	case S_ALIGN_NOTHROW:
+		return ((void *(*)(size_t, size_t, const void *))f)(n, al, nt);
+	default:
+		return ((void *(*)(size_t))f)(n);
+	}
+}
+
+static inline void call_delete(int i, cxx_fn f, void *p, size_t n, size_t al, const void *nt) {
+	switch (cxx[i].shape) {
+	case S_SIZE:
+		((void (*)(void *, size_t))f)(p, n);
+		break;
+	case S_NOTHROW:
+		((void (*)(void *, const void *))f)(p, nt);
+		break;
+	case S_ALIGN:
+		((void (*)(void *, size_t))f)(p, al);
+		break;
+	case S_SIZE_ALIGN:
+		((void (*)(void *, size_t, size_t))f)(p, n, al);
+		break;
+	case S_ALIGN_NOTHROW:
+		((void (*)(void *, size_t, const void *))f)(p, al, nt);
+		break;
+	default:
+		((void (*)(void *))f)(p);
+	}
+}
+
+/* moved sums counters k1 and k2 over the classes of slot s. */
+static uint64_t moved(req_haktop_slot *s, int k1, int k2) {
+	uint64_t v = 0;
+	for (unsigned c = 0; c < NCLASSES; c++)
+		v += s->c[c][k1] + s->c[c][k2];
+	return v;
+}
+
+/* decide records what one probed call of form i showed. */
+static void decide(int i, int reached) {
+	if (!reached)
+		atomic_store_explicit(&cxx[i].mode, CXX_SELF, memory_order_relaxed);
+	else if (atomic_fetch_add_explicit(&cxx[i].through, 1, memory_order_relaxed) + 1 >= 2)
+		atomic_store_explicit(&cxx[i].mode, CXX_THROUGH, memory_order_relaxed);
+}
+
+static COLD void *new_probe(int i, cxx_fn f, size_t n, size_t al, const void *nt) {
+	req_haktop_slot *s = SLOT();
+	uint64_t before = moved(s, K_CALLS, K_FAIL);
+	void *p = call_new(i, f, n, al, nt);
+	if (SLOT() == s) {
+		int reached = moved(s, K_CALLS, K_FAIL) != before;
+		decide(i, reached);
+		if (!reached)
+			count_alloc(p, n);
+	}
+	return p;
+}
+
+static COLD void *new_fallback(size_t n, size_t al, int throws) {
+	void *p = NULL;
+	if (al) {
+		if (posix_memalign(&p, al, n) != 0)
+			p = NULL;
+	} else {
+		p = malloc(n);
+	}
+	if (!p && throws) {
+		static const char msg[] = "haktop shim: operator new: out of memory (no C++ library to throw std::bad_alloc)\n";
+		(void)!write(2, msg, sizeof msg - 1);
+		abort();
+	}
+	return p;
+}
+
+static inline void *new_form(int i, size_t n, size_t al, const void *nt) {
+	cxx_fn f = cxx_next(i);
+	if (UNLIKELY(!f))
+		return new_fallback(n, al, nt == NULL);
+	int mode = atomic_load_explicit(&cxx[i].mode, memory_order_relaxed);
+	if (LIKELY(mode == CXX_THROUGH))
+		return call_new(i, f, n, al, nt);
+	if (mode == CXX_SELF) {
+		void *p = call_new(i, f, n, al, nt);
+		count_alloc(p, n);
+		return p;
+	}
+	return new_probe(i, f, n, al, nt);
+}
+
+static COLD void delete_probe(int i, cxx_fn f, void *p, size_t n, size_t al, const void *nt) {
+	req_haktop_slot *s = SLOT();
+	size_t u = block_size(p);
+	uint64_t before = moved(s, K_FREES, K_FREES);
+	call_delete(i, f, p, n, al, nt);
+	if (SLOT() == s) {
+		int reached = moved(s, K_FREES, K_FREES) != before;
+		decide(i, reached);
+		if (!reached)
+			count_free(u);
+	}
+}
+
+static inline void delete_form(int i, void *p, size_t n, size_t al, const void *nt) {
+	cxx_fn f = cxx_next(i);
+	if (UNLIKELY(!f)) {
+		free(p);
+		return;
+	}
+	int mode = atomic_load_explicit(&cxx[i].mode, memory_order_relaxed);
+	if (LIKELY(mode == CXX_THROUGH) || !p || UNLIKELY(is_boot(p))) {
+		call_delete(i, f, p, n, al, nt);
+		return;
+	}
+	if (mode == CXX_SELF) {
+		count_free(block_size(p));
+		call_delete(i, f, p, n, al, nt);
+		return;
+	}
+	delete_probe(i, f, p, n, al, nt);
+}
+
+/* The forms, by their mangled names (align_val_t is a size_t, a nothrow_t
+ * reference a pointer). */
+#define CXX_NEW(fn, sym, id, al, nt, ...)                   \
+	EXPORT void *fn(__VA_ARGS__) __asm__(sym);          \
+	void *fn(__VA_ARGS__) { return new_form(CXX_##id, n, al, nt); }
+#define CXX_DELETE(fn, sym, id, n, al, nt, ...)             \
+	EXPORT void fn(__VA_ARGS__) __asm__(sym);           \
+	void fn(__VA_ARGS__) { delete_form(CXX_##id, p, n, al, nt); }
+CXX_NEW(cxx_new, "_Znwm", NEW, 0, NULL, size_t n)
+CXX_NEW(cxx_new_arr, "_Znam", NEW_ARR, 0, NULL, size_t n)
+CXX_NEW(cxx_new_nt, "_ZnwmRKSt9nothrow_t", NEW_NT, 0, nt, size_t n, const void *nt)
+CXX_NEW(cxx_new_arr_nt, "_ZnamRKSt9nothrow_t", NEW_ARR_NT, 0, nt, size_t n, const void *nt)
+CXX_NEW(cxx_new_al, "_ZnwmSt11align_val_t", NEW_AL, al, NULL, size_t n, size_t al)
+CXX_NEW(cxx_new_arr_al, "_ZnamSt11align_val_t", NEW_ARR_AL, al, NULL, size_t n, size_t al)
+CXX_NEW(cxx_new_al_nt, "_ZnwmSt11align_val_tRKSt9nothrow_t", NEW_AL_NT, al, nt, size_t n, size_t al, const void *nt)
+CXX_NEW(cxx_new_arr_al_nt, "_ZnamSt11align_val_tRKSt9nothrow_t", NEW_ARR_AL_NT, al, nt, size_t n, size_t al, const void *nt)
+CXX_DELETE(cxx_delete, "_ZdlPv", DEL, 0, 0, NULL, void *p)
+CXX_DELETE(cxx_delete_arr, "_ZdaPv", DEL_ARR, 0, 0, NULL, void *p)
+CXX_DELETE(cxx_delete_sz, "_ZdlPvm", DEL_SZ, n, 0, NULL, void *p, size_t n)
+CXX_DELETE(cxx_delete_arr_sz, "_ZdaPvm", DEL_ARR_SZ, n, 0, NULL, void *p, size_t n)
+CXX_DELETE(cxx_delete_nt, "_ZdlPvRKSt9nothrow_t", DEL_NT, 0, 0, nt, void *p, const void *nt)
+CXX_DELETE(cxx_delete_arr_nt, "_ZdaPvRKSt9nothrow_t", DEL_ARR_NT, 0, 0, nt, void *p, const void *nt)
+CXX_DELETE(cxx_delete_al, "_ZdlPvSt11align_val_t", DEL_AL, 0, al, NULL, void *p, size_t al)
+CXX_DELETE(cxx_delete_arr_al, "_ZdaPvSt11align_val_t", DEL_ARR_AL, 0, al, NULL, void *p, size_t al)
+CXX_DELETE(cxx_delete_sz_al, "_ZdlPvmSt11align_val_t", DEL_SZ_AL, n, al, NULL, void *p, size_t n, size_t al)
+CXX_DELETE(cxx_delete_arr_sz_al, "_ZdaPvmSt11align_val_t", DEL_ARR_SZ_AL, n, al, NULL, void *p, size_t n, size_t al)
+CXX_DELETE(cxx_delete_al_nt, "_ZdlPvSt11align_val_tRKSt9nothrow_t", DEL_AL_NT, 0, al, nt, void *p, size_t al, const void *nt)
+CXX_DELETE(cxx_delete_arr_al_nt, "_ZdaPvSt11align_val_tRKSt9nothrow_t", DEL_ARR_AL_NT, 0, al, nt, void *p, size_t al, const void *nt)
 
 #endif /* HAKTOP_SHIM_INTERPOSE */
 
