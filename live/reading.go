@@ -79,12 +79,8 @@ func snapshotOf(schema *target.Schema, s sampler.Sample) target.Snapshot {
 // `haktop export` and the e key write) of sample s of an allocator running
 // under cfg; started is the sampler's start on the wall clock.
 func CounterProfileOf(s sampler.Sample, cfg allocator.Config, started time.Time) *pprofile.Profile {
-	cs := profile.CounterSet{Paths: s.Snap.Paths, PoolV2: profile.PoolV2Classes(cfg),
-		Start: started.Add(s.EpochStart), Duration: s.Elapsed - s.EpochStart}
-	for c := range cs.Classes {
-		cs.Classes[c] = s.Snap.Classes[c].Counters
-	}
-	return profile.CounterProfile(cs)
+	schema := embedded.Schema(cfg)
+	return profile.CounterProfile(&schema, snapshotOf(&schema, s), started.Add(s.EpochStart), s.Elapsed-s.EpochStart)
 }
 
 // Reading returns the current epoch's latest reading. Before the epoch's

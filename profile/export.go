@@ -1,118 +1,79 @@
 package profile
 
-// Export: a pprof profile built from allocator counters instead of CPU
+// Export: a pprof profile built from a target's counters instead of CPU
 // samples, so `go tool pprof -top -sample_index=alloc_refill paths.pb.gz`
-// ranks the paths where refills happen. It owns the table below that maps
-// each class counter to the path that counts it.
+// ranks the paths where refills happen. It owns how counters become
+// samples; which path counts what is the schema's (target.Class.Paths,
+// filled by the target's adapter: target/embedded's table for haktop's
+// own allocator).
 //
-// Every sample type is a counter (unit count): the nine class counters and
-// path_hits. Each class contributes one sample per path its counters map
-// to, with the stack [path, class] (leaf first: the path is the "function",
-// the class its caller); each path's hit counter is one sample with the
-// stack [path]. Per sample type, the samples add up to exactly the
-// counters' totals.
+// Every sample type is a counter (unit count): the schema's per-class
+// counters, in column order, and path_hits. Each class contributes one
+// sample per path its counters' roles map to, with the stack [path, class]
+// (leaf first: the path is the "function", the class its caller), or
+// [class] for the counts of a role the class maps to no path; each path's
+// hit counter is one sample with the stack [path]. Per sample type, the
+// samples add up to exactly the counters' totals.
 //
-// The class counters -> path table (v2: a pool class hotbox v2 served):
-//
-//	                 tiny C*        pool v1        pool v2           large L
-//	alloc_fast       tiny_fast      pool_v1_alloc  pool_v2_alloc     large_map
-//	alloc_refill     tiny_refill    pool_v1_alloc  pool_v2_alloc     large_map
-//	alloc_fallback   tiny_fallback  tiny_fallback  pool_v2_fallback  large_map
-//	free_fast        tiny_fast      pool_v1_free   pool_v2_free      large_unmap
-//	free_remote      remote_push    remote_push    remote_push       remote_push
-//	free_fallback    tiny_flush     large_unmap    pool_v2_free      large_unmap
-//
-// alloc_refill_fail goes with alloc_fallback (a failed refill falls back).
-// alloc_calls and free_calls are split the way their parts are (alloc_calls
-// = fast + refill + fallback, free_calls = fast + remote + fallback); should
-// a total differ from its parts (a torn live snapshot), the difference goes
-// on the class's fast-path sample so the totals stay exact. free_fallback
-// of a tiny class also counts frees of blocks a failed refill took from the
-// large tier; they are shown under tiny_flush, the common case, and
-// path_hits tells the two apart.
+// The calls counters are split the way their parts are: calls (RoleCalls)
+// = fast + refill + fallback, frees (RoleFree) = free_fast + remote +
+// free_fallback, each part on its own role's path; should a total differ
+// from its parts (a torn live snapshot), the difference goes on the fast
+// (free_fast) role's path, or the calls role's own when the target has no
+// fast counter, so the totals stay exact.
 
 import (
 	"fmt"
 	"os"
+	"path"
 	"time"
 
 	pprofile "github.com/google/pprof/profile"
 
-	"github.com/haktop/haktop/allocator"
-	"github.com/haktop/haktop/target/embedded"
+	"github.com/haktop/haktop/target"
 )
 
-// CounterSet is what a counter profile is built from.
-type CounterSet struct {
-	Classes  [allocator.NumClasses]allocator.Counters
-	Paths    [allocator.NumPaths]uint64 // hits
-	PoolV2   uint8                      // bit i set: hotbox v2 served pool class P_i
-	Start    time.Time
-	Duration time.Duration
+// PathHitsType is the sample type of a counter profile's path hits; the
+// other sample types are the schema's counter names.
+const PathHitsType = "path_hits"
+
+// callParts lists, for each role a calls counter can have, the roles of
+// its parts and the role whose path takes the difference.
+var callParts = map[target.Role]struct {
+	parts []target.Role
+	rest  target.Role
+}{
+	target.RoleCalls: {[]target.Role{target.RoleFast, target.RoleRefill, target.RoleFallback}, target.RoleFast},
+	target.RoleFree:  {[]target.Role{target.RoleFreeFast, target.RoleRemote, target.RoleFreeFallback}, target.RoleFreeFast},
 }
 
-// PoolV2Classes returns the pool classes hotbox v2 serves under cfg, as a
-// bit mask (bit i = P_i); 0 when v2 is off.
-func PoolV2Classes(cfg allocator.Config) uint8 {
-	if !cfg.PoolV2Enabled {
-		return 0
-	}
-	return cfg.PoolV2Classes
-}
-
-// Sample type indexes of a counter profile, in allocator.Counters order.
-const (
-	stAllocCalls = iota
-	stAllocFast
-	stAllocRefill
-	stAllocRefillFail
-	stAllocFallback
-	stFreeCalls
-	stFreeFast
-	stFreeRemote
-	stFreeFallback
-	stPathHits
-	numSampleTypes
-)
-
-// CounterSampleTypes are the sample type names of a counter profile, by
-// index: the counters' names (target/embedded's, in the st* order) and path_hits.
-var CounterSampleTypes = [numSampleTypes]string(append(embedded.CounterNames[:stPathHits:stPathHits], "path_hits"))
-
-// counterPaths returns, for class c, the path of each group of counters:
-// fast (alloc_fast, free_fast), refill, fallback, free_remote, free_fallback.
-func counterPaths(c int, poolV2 uint8) (allocFast, refill, fallback, freeFast, remote, freeFallback allocator.PathID) {
-	remote = allocator.PathRemotePush
-	switch {
-	case c < allocator.NumTinyClasses:
-		return allocator.PathTinyFast, allocator.PathTinyRefill, allocator.PathTinyFallback, allocator.PathTinyFast, remote, allocator.PathTinyFlush
-	case c == allocator.LargeClass:
-		return allocator.PathLargeMap, allocator.PathLargeMap, allocator.PathLargeMap, allocator.PathLargeUnmap, remote, allocator.PathLargeUnmap
-	case poolV2&(1<<(c-allocator.NumTinyClasses)) != 0:
-		return allocator.PathPoolV2Alloc, allocator.PathPoolV2Alloc, allocator.PathPoolV2Fallback, allocator.PathPoolV2Free, remote, allocator.PathPoolV2Free
-	default:
-		return allocator.PathPoolV1Alloc, allocator.PathPoolV1Alloc, allocator.PathTinyFallback, allocator.PathPoolV1Free, remote, allocator.PathLargeUnmap
-	}
-}
-
-// CounterProfile returns a valid pprof profile of cs's counters (see the
-// top of this file). Zero samples are left out.
-func CounterProfile(cs CounterSet) *pprofile.Profile {
+// CounterProfile returns a valid pprof profile of snap, a snapshot of the
+// target s describes, covering d from start (see the top of this file).
+// Zero samples are left out; s's Notes become its comments.
+func CounterProfile(s *target.Schema, snap target.Snapshot, start time.Time, d time.Duration) *pprofile.Profile {
+	n := len(s.Counters)
+	numTypes := n + 1 // the counters, then path_hits
 	p := &pprofile.Profile{
-		DefaultSampleType: CounterSampleTypes[stAllocCalls],
 		// Merge (of epochs, say) needs a period type; one count per event.
 		PeriodType:    &pprofile.ValueType{Type: "event", Unit: "count"},
 		Period:        1,
-		TimeNanos:     cs.Start.UnixNano(),
-		DurationNanos: cs.Duration.Nanoseconds(),
-		Comments:      []string{"haktop counter profile: stacks are [path, class]", fmt.Sprintf("pool classes served by hotbox v2: 0x%02X", cs.PoolV2)},
+		TimeNanos:     start.UnixNano(),
+		DurationNanos: d.Nanoseconds(),
+		Comments:      append([]string{"haktop counter profile: stacks are [path, class]"}, s.Notes...),
 	}
-	if cs.Start.IsZero() {
+	if start.IsZero() {
 		p.TimeNanos = 0
 	}
-	for _, name := range CounterSampleTypes {
-		p.SampleType = append(p.SampleType, &pprofile.ValueType{Type: name, Unit: "count"})
+	p.DefaultSampleType = PathHitsType
+	if k := s.CounterOf(target.RoleCalls); k >= 0 {
+		p.DefaultSampleType = s.Counters[k].Name
+	} else if n > 0 {
+		p.DefaultSampleType = s.Counters[0].Name
 	}
+	for _, c := range s.Counters {
+		p.SampleType = append(p.SampleType, &pprofile.ValueType{Type: c.Name, Unit: "count"})
+	}
+	p.SampleType = append(p.SampleType, &pprofile.ValueType{Type: PathHitsType, Unit: "count"})
 	m := &pprofile.Mapping{ID: 1, File: "haktop-counters", HasFunctions: true}
 	p.Mapping = []*pprofile.Mapping{m}
 	newLoc := func(name, file string) *pprofile.Location {
@@ -123,58 +84,99 @@ func CounterProfile(cs CounterSet) *pprofile.Profile {
 		p.Location = append(p.Location, l)
 		return l
 	}
-	var pathLoc [allocator.NumPaths]*pprofile.Location
-	for _, path := range allocator.Paths {
-		pathLoc[path.ID] = newLoc(path.Key, "allocator/paths.go")
+	pathsFile, classesFile := sourceFiles(s)
+	pathLoc := map[string]*pprofile.Location{}
+	for _, pa := range s.Paths {
+		pathLoc[pa.ID] = newLoc(pa.ID, pathsFile)
 	}
-	for c := range cs.Classes {
-		k := &cs.Classes[c]
-		classLoc := newLoc(className(c), "allocator/sizeclasses.go")
-		allocFast, refill, fallback, freeFast, remote, freeFallback := counterPaths(c, cs.PoolV2)
-		vals := map[allocator.PathID]*[numSampleTypes]int64{}
-		var order []allocator.PathID
-		put := func(path allocator.PathID, st int, v int64) {
-			if vals[path] == nil {
-				vals[path] = new([numSampleTypes]int64)
-				order = append(order, path)
-			}
-			vals[path][st] += v
+	for c := range s.Classes {
+		if (c+1)*n > len(snap.Counters) {
+			break // an unmeasured snapshot has no counters
 		}
-		put(allocFast, stAllocFast, int64(k.AllocFast))
-		put(allocFast, stAllocCalls, int64(k.AllocFast)+int64(k.AllocCalls-k.AllocFast-k.AllocRefill-k.AllocFallback))
-		put(refill, stAllocRefill, int64(k.AllocRefill))
-		put(refill, stAllocCalls, int64(k.AllocRefill))
-		put(fallback, stAllocRefillFail, int64(k.AllocRefillFail))
-		put(fallback, stAllocFallback, int64(k.AllocFallback))
-		put(fallback, stAllocCalls, int64(k.AllocFallback))
-		put(freeFast, stFreeFast, int64(k.FreeFast))
-		put(freeFast, stFreeCalls, int64(k.FreeFast)+int64(k.FreeCalls-k.FreeFast-k.FreeRemote-k.FreeFallback))
-		put(remote, stFreeRemote, int64(k.FreeRemote))
-		put(remote, stFreeCalls, int64(k.FreeRemote))
-		put(freeFallback, stFreeFallback, int64(k.FreeFallback))
-		put(freeFallback, stFreeCalls, int64(k.FreeFallback))
-		for _, path := range order {
-			if v := vals[path]; *v != ([numSampleTypes]int64{}) {
-				p.Sample = append(p.Sample, &pprofile.Sample{Location: []*pprofile.Location{pathLoc[path], classLoc}, Value: v[:]})
+		class := &s.Classes[c]
+		classLoc := newLoc(className(class), classesFile)
+		row := snap.Row(c, n)
+		vals := map[string][]int64{} // path id ("" for none) -> sample values
+		var order []string
+		put := func(r target.Role, k int, v int64) {
+			id := class.Paths[r]
+			if _, ok := pathLoc[id]; !ok {
+				id = "" // a path the schema does not list: on the class alone
 			}
+			if vals[id] == nil {
+				vals[id] = make([]int64, numTypes)
+				order = append(order, id)
+			}
+			vals[id][k] += v
+		}
+		for k, counter := range s.Counters {
+			split, ok := callParts[counter.Role]
+			if !ok {
+				put(counter.Role, k, int64(row[k]))
+				continue
+			}
+			rest := row[k] // wraps below zero when the parts exceed the total: the difference is then negative
+			for _, part := range split.parts {
+				if j := s.CounterOf(part); j >= 0 {
+					put(part, k, int64(row[j]))
+					rest -= row[j]
+				}
+			}
+			restRole := split.rest
+			if !s.Has(restRole) {
+				restRole = counter.Role
+			}
+			put(restRole, k, int64(rest))
+		}
+		for _, id := range order {
+			v := vals[id]
+			if isZero(v) {
+				continue
+			}
+			locs := []*pprofile.Location{classLoc}
+			if id != "" {
+				locs = []*pprofile.Location{pathLoc[id], classLoc}
+			}
+			p.Sample = append(p.Sample, &pprofile.Sample{Location: locs, Value: v})
 		}
 	}
-	for id, hits := range cs.Paths {
-		if hits > 0 {
-			v := make([]int64, numSampleTypes)
-			v[stPathHits] = int64(hits)
-			p.Sample = append(p.Sample, &pprofile.Sample{Location: []*pprofile.Location{pathLoc[id]}, Value: v})
+	for i, hits := range snap.Paths {
+		if hits > 0 && i < len(s.Paths) {
+			v := make([]int64, numTypes)
+			v[n] = int64(hits)
+			p.Sample = append(p.Sample, &pprofile.Sample{Location: []*pprofile.Location{pathLoc[s.Paths[i].ID]}, Value: v})
 		}
 	}
 	return p
 }
 
-// className returns a class's function name in a counter profile, e.g. "C3/64B".
-func className(c int) string {
-	if c == allocator.LargeClass {
-		return "L/large"
+func isZero(v []int64) bool {
+	for _, x := range v {
+		if x != 0 {
+			return false
+		}
 	}
-	return fmt.Sprintf("%s/%dB", allocator.ClassName(c), allocator.ClassSize(c))
+	return true
+}
+
+// sourceFiles returns the file names a counter profile gives its path and
+// class functions: under the last element of the target's package
+// ("allocator/paths.go"), or bare when it has none.
+func sourceFiles(s *target.Schema) (paths, classes string) {
+	if s.Package == "" {
+		return "paths.go", "sizeclasses.go"
+	}
+	dir := path.Base(s.Package)
+	return dir + "/paths.go", dir + "/sizeclasses.go"
+}
+
+// className returns a class's function name in a counter profile: its
+// name and largest request, e.g. "C3/64B", or "L/large" when unbounded.
+func className(c *target.Class) string {
+	if c.Max == 0 {
+		return c.Name + "/large"
+	}
+	return fmt.Sprintf("%s/%dB", c.Name, c.Max)
 }
 
 // WriteFile writes p gzipped to path, as go tool pprof reads it, and

@@ -12,17 +12,41 @@ import (
 	pprofile "github.com/google/pprof/profile"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
-// counterSetOf runs spec under cfg and returns its exact counters.
-func counterSetOf(t *testing.T, cfg allocator.Config, spec workload.Spec) CounterSet {
+// The sample types of the embedded allocator's counter profile: its
+// counters in column order, then path hits.
+const (
+	stAllocCalls = iota
+	stAllocFast
+	stAllocRefill
+	stAllocRefillFail
+	stAllocFallback
+	stFreeCalls
+	stFreeFast
+	stFreeRemote
+	stFreeFallback
+	stPathHits
+	numSampleTypes
+)
+
+// countersOf runs spec under cfg and returns its exact counters, as the
+// allocator gives them and as its target's snapshot.
+func countersOf(t *testing.T, cfg allocator.Config, spec workload.Spec) (target.Schema, target.Snapshot, allocator.Snapshot) {
 	snap := runWorkload(t, cfg, spec)
-	cs := CounterSet{Paths: snap.Paths, PoolV2: PoolV2Classes(cfg), Start: time.Unix(1700000000, 0), Duration: time.Second}
-	for c := range snap.Classes {
-		cs.Classes[c] = snap.Classes[c].Counters
-	}
-	return cs
+	s := embedded.Schema(cfg)
+	ts := s.NewSnapshot()
+	embedded.Snapshot(&snap, &ts)
+	return s, ts, snap
+}
+
+// counterProfileOf runs spec under cfg and returns its counter profile.
+func counterProfileOf(t *testing.T, cfg allocator.Config, spec workload.Spec) (*pprofile.Profile, allocator.Snapshot) {
+	s, ts, snap := countersOf(t, cfg, spec)
+	return CounterProfile(&s, ts, time.Unix(1700000000, 0), time.Second), snap
 }
 
 // readBack writes p to a file and parses it again, as go tool pprof would.
@@ -75,23 +99,23 @@ func TestCounterProfileTotalsAreExact(t *testing.T) {
 		"larson (remote)": {config(t), larson},
 	} {
 		t.Run(name, func(t *testing.T) {
-			cs := counterSetOf(t, tc.cfg, tc.spec)
-			p, _ := readBack(t, CounterProfile(cs))
+			cp, snap := counterProfileOf(t, tc.cfg, tc.spec)
+			p, _ := readBack(t, cp)
 			var want [numSampleTypes]int64
 			var tot allocator.Counters
-			for _, c := range cs.Classes {
-				tot.Add(c)
+			for _, c := range snap.Classes {
+				tot.Add(c.Counters)
 			}
 			want = [numSampleTypes]int64{int64(tot.AllocCalls), int64(tot.AllocFast), int64(tot.AllocRefill), int64(tot.AllocRefillFail),
 				int64(tot.AllocFallback), int64(tot.FreeCalls), int64(tot.FreeFast), int64(tot.FreeRemote), int64(tot.FreeFallback), 0}
-			for _, h := range cs.Paths {
+			for _, h := range snap.Paths {
 				want[stPathHits] += int64(h)
 			}
 			got, hits := sums(p, stPathHits)
 			if got != want {
 				t.Errorf("sample type totals\n got %v\nwant %v", got, want)
 			}
-			for id, h := range cs.Paths {
+			for id, h := range snap.Paths {
 				if hits[allocator.Paths[id].Key] != int64(h) {
 					t.Errorf("path_hits of %s = %d, want %d", allocator.Paths[id].Key, hits[allocator.Paths[id].Key], h)
 				}
@@ -106,15 +130,15 @@ func TestCounterProfileTotalsAreExact(t *testing.T) {
 func TestCounterProfileStacks(t *testing.T) {
 	mid := workload.DefaultSpec(workload.MidPool)
 	mid.Cycles = 100_000
-	cs := counterSetOf(t, config(t, v2, "1", "HAKMEM_POOL_V2_PAGES", "4"), mid)
-	p, _ := readBack(t, CounterProfile(cs))
+	cp, snap := counterProfileOf(t, config(t, v2, "1", "HAKMEM_POOL_V2_PAGES", "4"), mid)
+	p, _ := readBack(t, cp)
 	_, refills := sums(p, stAllocRefill)
 	_, fallbacks := sums(p, stAllocFallback)
 	if refills["pool_v2_alloc"] == 0 || refills["pool_v1_alloc"] != 0 || refills["tiny_refill"] != 0 {
 		t.Errorf("alloc_refill by path = %v, want it all under pool_v2_alloc", refills)
 	}
-	if fallbacks["pool_v2_fallback"] == 0 || int64(cs.Paths[allocator.PathPoolV2Fallback]) != fallbacks["pool_v2_fallback"] {
-		t.Errorf("alloc_fallback by path = %v, want pool_v2_fallback = its %d hits (a 4-page budget)", fallbacks, cs.Paths[allocator.PathPoolV2Fallback])
+	if fallbacks["pool_v2_fallback"] == 0 || int64(snap.Paths[allocator.PathPoolV2Fallback]) != fallbacks["pool_v2_fallback"] {
+		t.Errorf("alloc_fallback by path = %v, want pool_v2_fallback = its %d hits (a 4-page budget)", fallbacks, snap.Paths[allocator.PathPoolV2Fallback])
 	}
 	for _, s := range p.Sample {
 		leaf := s.Location[0].Line[0].Function.Name
@@ -132,9 +156,12 @@ func TestCounterProfileStacks(t *testing.T) {
 
 // A torn live snapshot whose calls differ from their parts still exports exact totals.
 func TestCounterProfileTornCounters(t *testing.T) {
-	var cs CounterSet
-	cs.Classes[2] = allocator.Counters{AllocCalls: 10, AllocFast: 7, AllocRefill: 1, FreeCalls: 3, FreeFast: 4}
-	got, _ := sums(CounterProfile(cs), 0)
+	var a allocator.Snapshot
+	a.Classes[2].Counters = allocator.Counters{AllocCalls: 10, AllocFast: 7, AllocRefill: 1, FreeCalls: 3, FreeFast: 4}
+	s := embedded.Schema(allocator.DefaultConfig())
+	snap := s.NewSnapshot()
+	embedded.Snapshot(&a, &snap)
+	got, _ := sums(CounterProfile(&s, snap, time.Time{}, 0), 0)
 	if got[stAllocCalls] != 10 || got[stFreeCalls] != 3 || got[stAllocFast] != 7 || got[stFreeFast] != 4 {
 		t.Errorf("totals = %v", got)
 	}
@@ -149,7 +176,8 @@ func TestExportedFilesOpenInGoToolPprof(t *testing.T) {
 	}
 	mixed := workload.DefaultSpec(workload.RandomMixed)
 	mixed.Cycles = 300_000
-	_, counters := readBack(t, CounterProfile(counterSetOf(t, config(t), mixed)))
+	cp, _ := counterProfileOf(t, config(t), mixed)
+	_, counters := readBack(t, cp)
 	out, err := exec.Command(gobin, "tool", "pprof", "-top", "-sample_index=alloc_refill", counters).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go tool pprof: %v\n%s", err, out)
@@ -191,7 +219,7 @@ func TestExportedFilesOpenInGoToolPprof(t *testing.T) {
 
 func TestWriteFileNamesThePath(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "missing", "x.pb.gz")
-	if err := WriteFile(bad, CounterProfile(CounterSet{})); err == nil || !strings.Contains(err.Error(), bad) {
+	if err := WriteFile(bad, CounterProfile(&embeddedSchema, embeddedSchema.NewSnapshot(), time.Time{}, 0)); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("WriteFile into a missing directory = %v", err)
 	}
 }

@@ -18,13 +18,22 @@ import (
 	"github.com/haktop/haktop/textfmt"
 )
 
-// decided returns recorded gates of the target s describes with what each
-// value switches off decided by this build, when it knows the target.
-func decided(s *target.Schema, gates []target.Gate) []target.Gate {
-	if s.Target == embedded.Name {
-		return embedded.Decided(gates)
+// epochSchema returns the schema a recording's counters were taken
+// under while gates were in force: the header's, with those gates, and for
+// the embedded allocator with what each value switches off and the class
+// -> path mapping as this build decides them (embedded.Recorded).
+func epochSchema(rec *sampler.Recording, gates []target.Gate) target.Schema {
+	if rec.Header.Schema.Target == embedded.Name {
+		return embedded.Recorded(rec.Header.Schema, gates)
 	}
-	return gates
+	return rec.Header.Schema.WithGates(gates)
+}
+
+// snapshotOf returns sample smp's counters, shaped by s.
+func snapshotOf(s *target.Schema, smp sampler.Sample) target.Snapshot {
+	snap := s.NewSnapshot()
+	embedded.Snapshot(&smp.Snap, &snap)
+	return snap
 }
 
 // RecordingVerdicts returns the verdicts of the gates in force at the start
@@ -36,7 +45,7 @@ func decided(s *target.Schema, gates []target.Gate) []target.Gate {
 // gate's Off and OffPaths), but for the embedded allocator this build's
 // gate registry decides it again from the values (embedded.Decided).
 func RecordingVerdicts(rec *sampler.Recording) []GateVerdict {
-	schema := rec.Header.Schema.WithGates(decided(&rec.Header.Schema, rec.Header.Gates))
+	schema := epochSchema(rec, rec.Header.Gates)
 	ev := Evidence{Counted: rec.Header.StatsCompiled}
 	if eps := rec.Epochs(); len(eps) > 0 {
 		first := eps[0]
@@ -69,13 +78,9 @@ func RecordingProfile(rec *sampler.Recording) (*pprofile.Profile, error) {
 	var ps []*pprofile.Profile
 	var covered time.Duration
 	for _, ep := range eps {
-		last := ep.Last()
-		cs := CounterSet{Paths: last.Snap.Paths, PoolV2: poolV2Recorded(ep.Gates), Start: rec.Header.Start}
-		for c := range cs.Classes {
-			cs.Classes[c] = last.Snap.Classes[c].Counters
-		}
+		schema := epochSchema(rec, ep.Gates)
 		covered += ep.Covered()
-		p := CounterProfile(cs)
+		p := CounterProfile(&schema, snapshotOf(&schema, ep.Last()), rec.Header.Start, 0)
 		if name, ok := segment[ep.Number]; ok {
 			for _, smp := range p.Sample {
 				smp.Label = map[string][]string{SegmentLabel: {name}}
@@ -102,15 +107,4 @@ const SegmentLabel = "segment"
 // SegmentName is segment i's label value: "1: random_mixed, 2 workers".
 func SegmentName(i int, sg sampler.Segment) string {
 	return fmt.Sprintf("%d: %s, %s", i+1, sg.Workload.Name, textfmt.Count(sg.Workload.Workers, "worker"))
-}
-
-// poolV2Recorded returns the pool classes hotbox v2 served under recorded gates.
-func poolV2Recorded(gs []target.Gate) uint8 {
-	// The recorded values are canonical, so they parse; should one not (a
-	// recording from another build), v2 counts as off.
-	cfg, err := embedded.ConfigOf(gs)
-	if err != nil {
-		return 0
-	}
-	return PoolV2Classes(cfg)
 }

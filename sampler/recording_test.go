@@ -535,7 +535,7 @@ func TestFormat1SchemaFromNames(t *testing.T) {
 		t.Fatalf("version %d, schema %s with %d classes, %d counters, %d paths, %d gates",
 			rec.Header.Version, s.Target, len(s.Classes), len(s.Counters), len(s.Paths), len(s.Gates))
 	}
-	if c := s.Classes[8]; c != (target.Class{Name: "P0", Min: 1025, Max: 2048, Tier: "pool"}) {
+	if c := s.Classes[8]; c.Name != "P0" || c.Min != 1025 || c.Max != 2048 || c.Tier != "pool" {
 		t.Errorf("class 8: %+v", c)
 	}
 	if s.CounterOf(target.RoleRemote) != 7 || s.Counters[7].Name != "free_remote" {

@@ -35,6 +35,12 @@ type Class struct {
 	Min  int    `json:"min"`  // smallest request the class serves
 	Max  int    `json:"max"`  // largest request, the block size; 0 when unbounded
 	Tier string `json:"tier"` // e.g. "tiny", "pool", "large"
+	// Paths gives, per counter role, the path this class's counts of that
+	// role belong to under the gates in force (alloc_refill of C3 is
+	// tiny_refill's): the stacks of the counter profile. A role it does not
+	// name has its counts on the class alone. The calls of RoleCalls and
+	// RoleFree are split the way their parts are (see profile/export.go).
+	Paths map[Role]string `json:"paths,omitempty"`
 }
 
 // Counter is one per-class counter column.
@@ -66,6 +72,10 @@ type Schema struct {
 	Invalid  []string  `json:"invalid"` // kinds of invalid free, e.g. "page_of_fail_misaligned"
 	Gauges   []string  `json:"gauges"`  // non-cumulative figures, e.g. "superslabs_mapped"
 	Counted  bool      `json:"counted"` // false when the target's counters are compiled out (all 0)
+	// Notes are one-line facts about the configuration that a reader of
+	// the target's exported profiles needs (e.g. which classes a gated
+	// cache serves); they become the counter profile's comments.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // CounterOf returns the column of the counter with role r, or -1 when the

@@ -7,6 +7,7 @@ package embedded
 // package target, as it would see any other allocator.
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 
@@ -57,6 +58,7 @@ var gaugeNames = func() []string {
 // Schema describes the embedded allocator running under cfg: every class,
 // counter and path of its registries and every gate with cfg's value.
 func Schema(cfg allocator.Config) target.Schema {
+	poolV2 := PoolV2Classes(cfg)
 	s := target.Schema{
 		Target:   Name,
 		Package:  Package,
@@ -68,6 +70,7 @@ func Schema(cfg allocator.Config) target.Schema {
 		Invalid:  make([]string, 0, 4),
 		Gauges:   gaugeNames,
 		Counted:  allocator.StatsCompiled,
+		Notes:    []string{fmt.Sprintf("pool classes served by hotbox v2: 0x%02X", poolV2)},
 	}
 	for c := range s.Classes {
 		min, max := 1, allocator.ClassSize(c)
@@ -77,7 +80,7 @@ func Schema(cfg allocator.Config) target.Schema {
 		if c == allocator.LargeClass {
 			min, max = allocator.ClassSize(c), 0 // its size is its smallest request; no upper bound
 		}
-		s.Classes[c] = target.Class{Name: allocator.ClassName(c), Min: min, Max: max, Tier: allocator.Tier(c)}
+		s.Classes[c] = target.Class{Name: allocator.ClassName(c), Min: min, Max: max, Tier: allocator.Tier(c), Paths: classPaths(c, poolV2)}
 	}
 	for k := range s.Counters {
 		s.Counters[k] = target.Counter{Name: CounterNames[k], Role: counterRoles[k]}
@@ -89,6 +92,52 @@ func Schema(cfg allocator.Config) target.Schema {
 		s.Invalid = append(s.Invalid, k.Key())
 	}
 	return s
+}
+
+// PoolV2Classes returns the pool classes hotbox v2 serves under cfg, as a
+// bit mask (bit i = P_i); 0 when v2 is off.
+func PoolV2Classes(cfg allocator.Config) uint8 {
+	if !cfg.PoolV2Enabled {
+		return 0
+	}
+	return cfg.PoolV2Classes
+}
+
+// classPaths returns the path each counter role of class c belongs to, by
+// this table (v2: a pool class hotbox v2 serves, bit c-NumTinyClasses of
+// poolV2):
+//
+//	                 tiny C*        pool v1        pool v2           large L
+//	alloc_fast       tiny_fast      pool_v1_alloc  pool_v2_alloc     large_map
+//	alloc_refill     tiny_refill    pool_v1_alloc  pool_v2_alloc     large_map
+//	alloc_fallback   tiny_fallback  tiny_fallback  pool_v2_fallback  large_map
+//	free_fast        tiny_fast      pool_v1_free   pool_v2_free      large_unmap
+//	free_remote      remote_push    remote_push    remote_push       remote_push
+//	free_fallback    tiny_flush     large_unmap    pool_v2_free      large_unmap
+//
+// alloc_refill_fail goes with alloc_fallback (a failed refill falls back);
+// alloc_calls and free_calls are split the way their parts are. A tiny
+// class's free_fallback also counts frees of blocks a failed refill took
+// from the large tier; they are shown under tiny_flush, the common case,
+// and path_hits tells the two apart.
+func classPaths(c int, poolV2 uint8) map[target.Role]string {
+	var fast, refill, fallback, freeFast, freeFallback allocator.PathID
+	switch {
+	case c < allocator.NumTinyClasses:
+		fast, refill, fallback, freeFast, freeFallback = allocator.PathTinyFast, allocator.PathTinyRefill, allocator.PathTinyFallback, allocator.PathTinyFast, allocator.PathTinyFlush
+	case c == allocator.LargeClass:
+		fast, refill, fallback, freeFast, freeFallback = allocator.PathLargeMap, allocator.PathLargeMap, allocator.PathLargeMap, allocator.PathLargeUnmap, allocator.PathLargeUnmap
+	case poolV2&(1<<(c-allocator.NumTinyClasses)) != 0:
+		fast, refill, fallback, freeFast, freeFallback = allocator.PathPoolV2Alloc, allocator.PathPoolV2Alloc, allocator.PathPoolV2Fallback, allocator.PathPoolV2Free, allocator.PathPoolV2Free
+	default:
+		fast, refill, fallback, freeFast, freeFallback = allocator.PathPoolV1Alloc, allocator.PathPoolV1Alloc, allocator.PathTinyFallback, allocator.PathPoolV1Free, allocator.PathLargeUnmap
+	}
+	return map[target.Role]string{
+		target.RoleFast: fast.String(), target.RoleRefill: refill.String(),
+		target.RoleRefillFail: fallback.String(), target.RoleFallback: fallback.String(),
+		target.RoleFreeFast: freeFast.String(), target.RoleRemote: allocator.PathRemotePush.String(),
+		target.RoleFreeFallback: freeFallback.String(),
+	}
 }
 
 // pathTier returns the tier a path serves, "" for one that serves several.
@@ -175,6 +224,29 @@ func Decided(gates []target.Gate) []target.Gate {
 		out[i] = g
 	}
 	return out
+}
+
+// Recorded returns s, a recording's schema of the embedded allocator, as
+// the allocator was under the recorded gate values: the gates those values
+// with what each switches off decided again (Decided), and each class's
+// Paths and the Notes as this build's table gives them for the values
+// (the counter profile's mapping; v2 counts as off when the values do not
+// parse). A class this build lacks keeps the file's.
+func Recorded(s target.Schema, gates []target.Gate) target.Schema {
+	cfg, err := ConfigOf(gates)
+	if err != nil {
+		cfg = allocator.DefaultConfig()
+	}
+	local := Schema(cfg)
+	s = s.WithGates(Decided(gates))
+	s.Classes = slices.Clone(s.Classes)
+	for i, c := range s.Classes {
+		if j := slices.IndexFunc(local.Classes, func(l target.Class) bool { return l.Name == c.Name }); j >= 0 {
+			s.Classes[i].Paths = local.Classes[j].Paths
+		}
+	}
+	s.Notes = local.Notes
+	return s
 }
 
 // Snapshot copies a into dst, which must be shaped by a Schema of this

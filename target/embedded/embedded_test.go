@@ -26,7 +26,7 @@ func TestSchemaDescribesTheRegistries(t *testing.T) {
 	want := []target.Class{{Name: "C0", Min: 1, Max: 8, Tier: "tiny"}, {Name: "C1", Min: 9, Max: 16, Tier: "tiny"}, {Name: "C7", Min: 513, Max: 1024, Tier: "tiny"}, {Name: "P0", Min: 1025, Max: 2048, Tier: "pool"}, {Name: "P6", Min: 49153, Max: 65536, Tier: "pool"}, {Name: "L", Min: 65537, Max: 0, Tier: "large"}}
 	for _, w := range want {
 		i := slices.IndexFunc(s.Classes, func(c target.Class) bool { return c.Name == w.Name })
-		if i < 0 || s.Classes[i] != w {
+		if i < 0 || s.Classes[i].Name != w.Name || s.Classes[i].Min != w.Min || s.Classes[i].Max != w.Max || s.Classes[i].Tier != w.Tier {
 			t.Errorf("class %s: %+v", w.Name, s.Classes[max(i, 0)])
 		}
 	}
@@ -147,5 +147,38 @@ func TestGatesOffPaths(t *testing.T) {
 		if want := map[string]bool{"HAKMEM_SS_MAX": true, "HAKMEM_SS_MEM_LEAN": true, "HAKMEM_POOL_V2_ENABLED": true}[g.Env]; g.Off != want {
 			t.Errorf("%s=%s: Off %v, want %v", g.Env, g.Value, g.Off, want)
 		}
+	}
+}
+
+// TestClassPaths: each class's counter roles name the paths of the table
+// in classPaths, and which pool classes hotbox v2 serves follows the gates.
+func TestClassPaths(t *testing.T) {
+	cfg := allocator.DefaultConfig()
+	for env, v := range map[string]string{"HAKMEM_POOL_V2_ENABLED": "1", "HAKMEM_POOL_V2_CLASSES": "0x05"} {
+		if err := cfg.Set(env, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := Schema(cfg)
+	for _, tc := range []struct {
+		class string
+		role  target.Role
+		want  string
+	}{
+		{"C3", target.RoleRefill, "tiny_refill"}, {"C3", target.RoleFreeFallback, "tiny_flush"}, {"C3", target.RoleRefillFail, "tiny_fallback"},
+		{"P0", target.RoleFast, "pool_v2_alloc"}, {"P0", target.RoleFallback, "pool_v2_fallback"}, {"P0", target.RoleFreeFallback, "pool_v2_free"},
+		{"P1", target.RoleFast, "pool_v1_alloc"}, {"P1", target.RoleFallback, "tiny_fallback"}, {"P1", target.RoleFreeFallback, "large_unmap"},
+		{"P2", target.RoleFreeFast, "pool_v2_free"}, {"L", target.RoleRefill, "large_map"}, {"L", target.RoleRemote, "remote_push"},
+	} {
+		i := slices.IndexFunc(s.Classes, func(c target.Class) bool { return c.Name == tc.class })
+		if got := s.Classes[i].Paths[tc.role]; got != tc.want || s.PathIndex(got) < 0 {
+			t.Errorf("%s %s: path %q, want %q", tc.class, tc.role, got, tc.want)
+		}
+	}
+	if !slices.Equal(s.Notes, []string{"pool classes served by hotbox v2: 0x05"}) {
+		t.Errorf("notes %q", s.Notes)
+	}
+	if d := Schema(allocator.DefaultConfig()); d.Classes[8].Paths[target.RoleFast] != "pool_v1_alloc" || d.Notes[0] != "pool classes served by hotbox v2: 0x00" {
+		t.Errorf("default: P0 fast on %q, notes %q; want pool v1 and no v2 class", d.Classes[8].Paths[target.RoleFast], d.Notes)
 	}
 }
