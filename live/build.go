@@ -93,6 +93,7 @@ func buildFrame(in frameInput) Frame {
 		history:      len(in.history),
 		callsAt:      func(i, c int) float64 { return in.history[i].Classes[c].Calls },
 		fastMeasured: allocator.FastMeasured,
+		blockSizes:   true,
 		// Large blocks have no class size: the allocator counts their bytes.
 		unboundedBytes: func(int) (uint64, bool) { return s.Snap.Memory.LargeBytes, true },
 	})
@@ -151,6 +152,10 @@ type classInput struct {
 	// fastMeasured reports whether class c has a fast path (a large tier of
 	// mmaps has none: its ratio is not 0%, it is not there); nil: every class.
 	fastMeasured func(c int) bool
+	// blockSizes says the classes are of block sizes, so a class's calls
+	// and frees count the same blocks: only then are blocks and bytes in
+	// use known.
+	blockSizes bool
 	// unboundedBytes returns the bytes in use in class c, which has no upper
 	// size, when the target counts them; nil or false: not known.
 	unboundedBytes func(c int) (uint64, bool)
@@ -172,7 +177,7 @@ func fillClasses(f *Frame, in classInput) {
 	sc := in.schema
 	f.Columns = classColumns(sc)
 	hasCalls := sc.Has(target.RoleCalls)
-	f.Live = hasCalls && sc.Has(target.RoleFree)
+	f.Live = hasCalls && sc.Has(target.RoleFree) && in.blockSizes
 	n := len(sc.Classes)
 	values := make([]float64, n*len(f.Columns))
 	var history []float64

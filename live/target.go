@@ -35,7 +35,15 @@ type TargetView struct {
 	status Status
 	proc   *ProcessInfo
 	ended  bool // the target has ended: its zeros are final, no warm-up to wait for
-	frame  Frame
+	// requestSizes says the classes are of request sizes, not block
+	// sizes (the preload shim's table): a class's frees are counted by the
+	// size of the block freed, so calls - frees per class and bytes in use
+	// are not known, and no live blocks or bytes are shown.
+	requestSizes bool
+	// callsAsOps makes OpsPerSec the target's allocs+frees per second, for
+	// a program whose operations haktop does not know.
+	callsAsOps bool
+	frame      Frame
 }
 
 // targetRates are a target's per-second rates over the span between two
@@ -94,7 +102,6 @@ func (v *TargetView) Add(at time.Duration, snap target.Snapshot) {
 	defer v.mu.Unlock()
 	v.rates = snapshotRates(&v.last, &snap, at-v.at)
 	v.last, v.at = snap.Clone(), at
-	v.ops = pushHistory(v.ops, v.rates.ops)
 	nk := len(v.schema.Counters)
 	calls := make([]float64, len(v.schema.Classes))
 	if k := v.schema.CounterOf(target.RoleCalls); k >= 0 {
@@ -102,6 +109,18 @@ func (v *TargetView) Add(at time.Duration, snap target.Snapshot) {
 			calls[c] = v.rates.counters[c*nk+k]
 		}
 	}
+	if v.callsAsOps {
+		v.rates.ops = 0
+		kc, kf := v.schema.CounterOf(target.RoleCalls), v.schema.CounterOf(target.RoleFree)
+		for c := range v.schema.Classes {
+			for _, k := range []int{kc, kf} {
+				if k >= 0 && c*nk+k < len(v.rates.counters) {
+					v.rates.ops += v.rates.counters[c*nk+k]
+				}
+			}
+		}
+	}
+	v.ops = pushHistory(v.ops, v.rates.ops)
 	v.calls = pushHistory(v.calls, calls)
 	v.seq++
 	v.frame = v.build()
@@ -144,6 +163,7 @@ func (v *TargetView) build() Frame {
 		Workload:   v.name,
 		Target:     v.schema.Target,
 		Workers:    snap.Heaps,
+		OpsUnit:    v.opsUnit(),
 		Elapsed:    v.at,
 		OpsPerSec:  v.rates.ops,
 		OpsHistory: slices.Clone(v.ops),
@@ -178,9 +198,10 @@ func (v *TargetView) build() Frame {
 			}
 			return rate(c, sc.CounterOf(role))
 		},
-		count:   func(c int, role target.Role) uint64 { return snap.At(c, sc.CounterOf(role), nk) },
-		history: len(v.calls),
-		callsAt: func(i, c int) float64 { return v.calls[i][c] },
+		count:      func(c int, role target.Role) uint64 { return snap.At(c, sc.CounterOf(role), nk) },
+		blockSizes: !v.requestSizes,
+		history:    len(v.calls),
+		callsAt:    func(i, c int) float64 { return v.calls[i][c] },
 	})
 
 	var pathVerdict map[string]profile.Verdict
@@ -197,6 +218,14 @@ func (v *TargetView) build() Frame {
 		f.Paths[i] = row
 	}
 	return f
+}
+
+// opsUnit names what OpsPerSec counts.
+func (v *TargetView) opsUnit() string {
+	if v.callsAsOps {
+		return "alloc+free/s"
+	}
+	return ""
 }
 
 // Frame returns the latest frame.

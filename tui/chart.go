@@ -27,6 +27,7 @@ type historyModel struct {
 	width  int
 	height int
 	values []float64
+	unit   string // what the values count, e.g. "ops/s"
 	view   string
 }
 
@@ -38,7 +39,10 @@ func (m *historyModel) setSize(w, h int) {
 }
 
 func (m *historyModel) setFrame(f Frame) {
-	m.values = f.OpsHistory
+	m.values, m.unit = f.OpsHistory, f.OpsUnit
+	if m.unit == "" {
+		m.unit = "ops/s"
+	}
 	m.render()
 }
 
@@ -65,7 +69,7 @@ func (m *historyModel) render() {
 	if len(values) > 0 {
 		now = values[len(values)-1]
 	}
-	title := fmt.Sprintf(" ops/s history: last %d samples, peak %s, now %s", len(values), textfmt.Rate(peak), textfmt.Rate(now))
+	title := fmt.Sprintf(" %s history: last %d samples, peak %s, now %s", m.unit, len(values), textfmt.Rate(peak), textfmt.Rate(now))
 	lines := make([]string, 0, m.height)
 	lines = append(lines, s.PanelTitle.Render(title))
 	var b strings.Builder

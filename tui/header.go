@@ -126,7 +126,8 @@ func (m headerModel) renderLine1() string {
 			break
 		}
 	}
-	if room := min(m.width-ansi.StringWidth(strings.Join(parts, sep))-1, 20); room >= 3 {
+	measured := f.Process == nil || f.Process.Unmeasured == ""
+	if room := min(m.width-ansi.StringWidth(strings.Join(parts, sep))-1, 20); room >= 3 && measured {
 		parts[3] += " " + drawSparkline(f.OpsHistory, room, s.Spark)
 	}
 	return ansi.Truncate(strings.Join(parts, sep), m.width, "…")

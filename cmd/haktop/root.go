@@ -149,7 +149,7 @@ func (a *app) rootCommand() *cobra.Command {
 func (a *app) subcommands() []*cobra.Command {
 	return []*cobra.Command{
 		newABCommand(a), newBenchCommand(a), newDiffCommand(a), newExportCommand(a),
-		newGatesCommand(a), newRecordCommand(a), newReplayCommand(a), newReportCommand(a), newServeCommand(a),
+		newGatesCommand(a), newRecordCommand(a), newReplayCommand(a), newReportCommand(a), newRunCommand(a), newServeCommand(a),
 	}
 }
 

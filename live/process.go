@@ -1,0 +1,446 @@
+package live
+
+// Process: the live Source of a program haktop runs under its preload shim
+// (`haktop run -- CMD`, target/process). A goroutine samples CMD's counters
+// and /proc figures every interval into a TargetView (the frames), and into
+// a recording while r is on: the same session file `haktop record -- CMD`
+// writes (header with the schema and the command, CMD's cumulative counters
+// and elapsed time from its start, the footer with how it ended), so
+// report, diff, replay and export read it alike. space pauses CMD
+// (SIGSTOP/SIGCONT); Close stops it (SIGTERM, SIGKILL after the grace
+// period). Commands that change a workload or gates haktop does not own
+// are ErrNotSupported. Once CMD ends the last frame stays, with how it ended.
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	pprofile "github.com/google/pprof/profile"
+
+	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/process"
+	"github.com/haktop/haktop/textfmt"
+)
+
+// ProcessConfig configures NewProcess.
+type ProcessConfig struct {
+	Process  *process.Process // CMD, started by the caller; the Source stops it on Close
+	Interval time.Duration    // between samples; 0 means sampler.DefaultInterval
+	Dir      string           // where r's recordings and e's exports go; "" is the current directory
+	Now      func() time.Time // the clock files are named by; nil means time.Now
+	// Manual leaves sampling to the caller (Sample), for tests; the
+	// Source then starts no goroutine.
+	Manual bool
+}
+
+// Process is the Source of a program haktop runs.
+type Process struct {
+	cfg    ProcessConfig
+	p      *process.Process
+	schema target.Schema
+	view   *TargetView
+	stop   chan struct{}
+	done   chan struct{} // closed when the sampling goroutine returns
+
+	mu       sync.Mutex // guards what follows, and sampling
+	rec      *sampler.Recorder
+	recPath  string
+	recSeq   int
+	recErr   error
+	written  []string
+	lastCPU  time.Duration
+	lastAt   time.Duration
+	sampled  bool
+	ended    bool
+	stopped  bool // Close stopped CMD (q), rather than CMD ending by itself
+	closeErr error
+	closed   bool
+}
+
+// NewProcess returns the Source of cfg.Process. It waits until CMD has
+// published its counters, at most process.MapWait; when it publishes none
+// (a static program, say) the frames say so and show RSS and CPU only.
+func NewProcess(cfg ProcessConfig) (*Process, error) {
+	if cfg.Process == nil {
+		return nil, errors.New("live: no process")
+	}
+	if cfg.Interval == 0 {
+		cfg.Interval = sampler.DefaultInterval
+	}
+	if cfg.Interval < sampler.MinInterval {
+		return nil, fmt.Errorf("--interval %v is not valid: want %v or more", cfg.Interval, sampler.MinInterval)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	p := cfg.Process
+	s := &Process{cfg: cfg, p: p, schema: p.Schema(), stop: make(chan struct{}), done: make(chan struct{})}
+	s.view = NewTargetView(s.schema, s.schema.Target)
+	s.view.requestSizes = s.schema.Target == process.TableRequests
+	s.view.callsAsOps = true
+	info := &ProcessInfo{Command: strings.Join(p.Argv(), " "), PID: p.PID(), CPUPercent: math.NaN(), Target: s.schema.Target,
+		Unmeasured: p.Unmeasured()}
+	s.view.update(func(st *Status, pi **ProcessInfo) {
+		*pi = info
+		if info.Unmeasured != "" {
+			st.Warnings = append(st.Warnings, info.Unmeasured)
+		}
+	}, false)
+	s.Sample()
+	if cfg.Manual {
+		close(s.done)
+	} else {
+		go s.run()
+	}
+	return s, nil
+}
+
+// run samples every interval until CMD ends or Close.
+func (s *Process) run() {
+	defer close(s.done)
+	tick := time.NewTicker(s.cfg.Interval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			s.Sample()
+		case <-s.p.Done():
+			s.Sample() // the final counters and how it ended
+			return
+		case <-s.stop:
+			return
+		}
+	}
+}
+
+// Sample reads CMD's counters and figures now and makes them the latest
+// frame (and the recording's next sample). While CMD is paused the frame
+// stays as it was. Once CMD has ended, the first call takes the final
+// counters and closes any recording with how CMD ended; later calls do
+// nothing.
+func (s *Process) Sample() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return
+	}
+	exit, ended := s.p.Exit()
+	snap, err := s.p.Snapshot()
+	at := s.p.Elapsed()
+	if err != nil {
+		s.view.update(func(st *Status, _ **ProcessInfo) { st.Note = err.Error() }, false)
+		return
+	}
+	cpuPct := math.NaN()
+	if s.sampled && at > s.lastAt {
+		cpuPct = 100 * float64(snap.Proc.CPU-s.lastCPU) / float64(at-s.lastAt)
+	}
+	s.lastCPU, s.lastAt, s.sampled = snap.Proc.CPU, at, true
+	if s.rec != nil {
+		s.record(at, snap)
+	}
+	paused := s.p.Paused() && !ended
+	if paused {
+		s.view.rebase(at, snap) // the rates after resuming start from here
+	} else {
+		s.view.Add(at, snap)
+	}
+	s.ended = ended
+	var note string
+	if ended {
+		note = s.finishRecording(exit)
+	}
+	s.view.update(func(st *Status, pi **ProcessInfo) {
+		p := **pi
+		p.CPU = snap.Proc.CPU
+		if !paused {
+			p.CPUPercent = cpuPct
+		}
+		if ended {
+			p.Ended, p.Failed = exit.String(), exit.Status() != 0
+			p.CPUPercent = math.NaN() // it runs no more
+			st.Paused = false
+			st.Note = strings.TrimSpace(fmt.Sprintf("%s %s; q quits. %s", s.p.Argv()[0], endedHow(exit), note))
+		}
+		*pi = &p
+	}, false)
+	if ended {
+		s.view.mu.Lock()
+		s.view.ended = true
+		s.view.frame = s.view.build()
+		s.view.mu.Unlock()
+	}
+}
+
+// endedHow says how CMD ended in a sentence: "exited with status 3".
+func endedHow(e process.Exit) string {
+	if e.Signal == 0 {
+		return fmt.Sprintf("exited with status %d", e.Code)
+	}
+	return "was " + e.String()
+}
+
+// Frame returns the latest frame.
+func (s *Process) Frame() Frame { return s.view.Frame() }
+
+// Apply carries out c: space pauses and resumes CMD, r starts and stops a
+// recording, e exports a counter profile; the rest have no meaning for a
+// program haktop does not control and are ErrNotSupported.
+func (s *Process) Apply(c Command) (string, error) {
+	switch c.Kind {
+	case CmdTogglePause:
+		return s.togglePause()
+	case CmdRecord:
+		return s.toggleRecording()
+	case CmdExport:
+		return s.export()
+	}
+	return "", ErrNotSupported(commandName(c.Kind) + " with a command haktop runs")
+}
+
+func (s *Process) togglePause() (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended {
+		return "", errors.New("the command has ended: there is nothing to pause")
+	}
+	name := s.p.Argv()[0]
+	if s.p.Paused() {
+		if err := s.p.Resume(); err != nil {
+			return "", err
+		}
+		s.view.update(func(st *Status, _ **ProcessInfo) { st.Paused = false }, false)
+		return fmt.Sprintf("resumed %s (SIGCONT)", name), nil
+	}
+	if err := s.p.Pause(); err != nil {
+		return "", err
+	}
+	s.view.update(func(st *Status, _ **ProcessInfo) { st.Paused = true }, false)
+	return fmt.Sprintf("paused %s (SIGSTOP): space resumes it", name), nil
+}
+
+// CommandHeader returns the header of a recording of p's counters in schema, as
+// `haktop record -- CMD` writes it.
+func CommandHeader(p *process.Process, schema target.Schema, interval time.Duration) sampler.Header {
+	return sampler.Header{Start: p.Started(), Haktop: sampler.Version(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
+		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Interval: interval, StatsCompiled: schema.Counted,
+		Schema: schema, Command: p.Argv()}
+}
+
+// stamp returns a new file's path in the configured directory.
+func (s *Process) stamp(kind, ext string) string {
+	return filepath.Join(s.cfg.Dir, "haktop-"+kind+"-"+s.cfg.Now().Format("20060102-150405")+ext)
+}
+
+func (s *Process) toggleRecording() (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rec != nil {
+		path := s.recPath
+		if err := s.closeRecording(sampler.Footer{Reason: "stopped"}); err != nil {
+			return "", err
+		}
+		return "stopped recording " + path, nil
+	}
+	if s.ended {
+		return "", errors.New("the command has ended: there is nothing more to record")
+	}
+	path := s.stamp("session", ".jsonl")
+	rec, err := sampler.Create(path, CommandHeader(s.p, s.schema, s.cfg.Interval))
+	if err != nil {
+		return "", err
+	}
+	s.rec, s.recPath, s.recSeq, s.recErr = rec, path, 0, nil
+	s.wrote(path)
+	s.view.update(func(st *Status, _ **ProcessInfo) { st.Recording = path }, false)
+	return "recording to " + path, nil
+}
+
+// record writes one sample; s.mu is held. The first error is kept for the
+// status line and ends the recording.
+func (s *Process) record(at time.Duration, snap target.Snapshot) {
+	if err := s.rec.RecordTarget(s.recSeq, at, snap); err != nil {
+		s.recErr = err
+		s.closeRecording(sampler.Footer{Reason: "error"})
+		s.view.update(func(st *Status, _ **ProcessInfo) { st.Note = "recording failed: " + err.Error() }, false)
+		return
+	}
+	s.recSeq++
+}
+
+// finishRecording closes the recording once CMD has ended, its footer
+// saying how; s.mu is held. It returns what to tell the user.
+func (s *Process) finishRecording(exit process.Exit) string {
+	if s.rec == nil {
+		return ""
+	}
+	path := s.recPath
+	reason := "done"
+	if s.stopped {
+		reason = "stopped"
+	}
+	fe := &sampler.Exit{Code: exit.Code, Core: exit.Core}
+	if exit.Signal != 0 {
+		fe.Signal = process.SignalName(exit.Signal)
+	}
+	if err := s.closeRecording(sampler.Footer{Reason: reason, Exit: fe}); err != nil {
+		return "The recording failed: " + err.Error()
+	}
+	return "Recorded to " + path + "."
+}
+
+// closeRecording writes the footer and closes the file; s.mu is held.
+func (s *Process) closeRecording(f sampler.Footer) error {
+	err := errors.Join(s.recErr, s.rec.Close(f))
+	s.rec, s.recPath = nil, ""
+	s.view.update(func(st *Status, _ **ProcessInfo) { st.Recording = "" }, false)
+	return err
+}
+
+// export writes a counter profile of CMD's counters now (since it
+// started): pprof's format, one sample type per counter plus path_hits.
+func (s *Process) export() (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.schema.Classes) == 0 {
+		return "", errors.New("nothing to export: " + s.p.Unmeasured())
+	}
+	snap, err := s.p.Snapshot()
+	if err != nil {
+		return "", err
+	}
+	path := s.stamp("counters", ".pb.gz")
+	if err := profile.WriteFile(path, targetCounterProfile(&s.schema, &snap, s.p.Started(), s.p.Elapsed())); err != nil {
+		return "", err
+	}
+	s.wrote(path)
+	return "wrote " + path, nil
+}
+
+// targetCounterProfile returns a pprof profile of a target's counters: one
+// sample type per counter (unit count) and path_hits; each class is one
+// sample with the stack [class] and its counters as values, each path with
+// hits one sample with the stack [path]. Per sample type the samples add
+// up to the counters' totals.
+func targetCounterProfile(sc *target.Schema, snap *target.Snapshot, start time.Time, d time.Duration) *pprofile.Profile {
+	names := append(sc.CounterNames(), "path_hits")
+	p := &pprofile.Profile{
+		DefaultSampleType: names[0],
+		PeriodType:        &pprofile.ValueType{Type: "event", Unit: "count"},
+		Period:            1,
+		TimeNanos:         start.UnixNano(),
+		DurationNanos:     d.Nanoseconds(),
+		Comments:          []string{"haktop counter profile of " + sc.Target + ": stacks are [class] and [path]"},
+	}
+	for _, n := range names {
+		p.SampleType = append(p.SampleType, &pprofile.ValueType{Type: n, Unit: "count"})
+	}
+	m := &pprofile.Mapping{ID: 1, File: "haktop-counters", HasFunctions: true}
+	p.Mapping = []*pprofile.Mapping{m}
+	loc := func(name string) *pprofile.Location {
+		f := &pprofile.Function{ID: uint64(len(p.Function) + 1), Name: name, SystemName: name}
+		p.Function = append(p.Function, f)
+		l := &pprofile.Location{ID: uint64(len(p.Location) + 1), Mapping: m, Address: uint64(len(p.Location)+1) << 4,
+			Line: []pprofile.Line{{Function: f}}}
+		p.Location = append(p.Location, l)
+		return l
+	}
+	nk := len(sc.Counters)
+	for c, cl := range sc.Classes {
+		v := make([]int64, len(names))
+		nonzero := false
+		for k := range nk {
+			v[k] = int64(snap.At(c, k, nk))
+			nonzero = nonzero || v[k] != 0
+		}
+		if nonzero {
+			p.Sample = append(p.Sample, &pprofile.Sample{Location: []*pprofile.Location{loc(cl.Name + "/" + textfmt.ClassSize(cl.Min, cl.Max))}, Value: v})
+		}
+	}
+	for i, path := range sc.Paths {
+		if i < len(snap.Paths) && snap.Paths[i] > 0 {
+			v := make([]int64, len(names))
+			v[nk] = int64(snap.Paths[i])
+			p.Sample = append(p.Sample, &pprofile.Sample{Location: []*pprofile.Location{loc(path.ID)}, Value: v})
+		}
+	}
+	return p
+}
+
+// wrote notes path among the files the session wrote, once; s.mu is held.
+func (s *Process) wrote(path string) {
+	if !slices.Contains(s.written, path) {
+		s.written = append(s.written, path)
+	}
+}
+
+// Files returns the recordings and exports the session wrote, in the order
+// they were first written.
+func (s *Process) Files() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.written)
+}
+
+// Exit returns how CMD ended, and false while it runs.
+func (s *Process) Exit() (process.Exit, bool) { return s.p.Exit() }
+
+// Close stops CMD if it still runs (SIGTERM, then SIGKILL after the grace
+// period), takes its final sample, closes any recording with how CMD ended
+// and removes the segment. It is safe to call more than once.
+func (s *Process) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		err := s.closeErr
+		s.mu.Unlock()
+		return err
+	}
+	s.closed = true
+	if _, ended := s.p.Exit(); !ended {
+		s.stopped = true
+	}
+	s.mu.Unlock()
+	s.p.Stop()
+	<-s.done // the goroutine took the final sample (or was never started)
+	s.Sample()
+	close(s.stop)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closeErr = s.p.Close()
+	return s.closeErr
+}
+
+// Reading returns CMD's latest counters, for --listen's /metrics. A
+// command has no per-worker counters: workers is ignored.
+func (s *Process) Reading(bool) Reading {
+	s.view.mu.Lock()
+	snap := s.view.last.Clone()
+	ended := s.view.ended
+	s.view.mu.Unlock()
+	if len(snap.Counters) != len(s.schema.Classes)*len(s.schema.Counters) {
+		snap = s.schema.NewSnapshot()
+	}
+	r := Reading{Schema: s.schema, Snap: snap, EpochStart: s.p.Started(), Command: strings.Join(s.p.Argv(), " ")}
+	r.Verdicts = profile.Verdicts(&r.Schema, profile.Evidence{Hits: snap.Paths, Counted: s.schema.Counted,
+		Settled: profile.Settled(ended, s.p.Elapsed())})
+	return r
+}
+
+// CounterProfile returns the counter profile of CMD's latest counters, as
+// e writes it; nil when they are not measured.
+func (s *Process) CounterProfile() *pprofile.Profile {
+	if len(s.schema.Classes) == 0 {
+		return nil
+	}
+	r := s.Reading(false)
+	return targetCounterProfile(&s.schema, &r.Snap, s.p.Started(), s.p.Elapsed())
+}
