@@ -40,6 +40,9 @@ type ProcessConfig struct {
 	// Manual leaves sampling to the caller (Sample), for tests; the
 	// Source then starts no goroutine.
 	Manual bool
+	// Elapsed is the clock samples are timed by: CMD's run time so far;
+	// nil means Process.Elapsed. Tests fix it, so rates are exact.
+	Elapsed func() time.Duration
 }
 
 // Process is the Source of a program haktop runs.
@@ -83,6 +86,9 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		cfg.Now = time.Now
 	}
 	p := cfg.Process
+	if cfg.Elapsed == nil {
+		cfg.Elapsed = p.Elapsed
+	}
 	s := &Process{cfg: cfg, p: p, schema: p.Schema(), stop: make(chan struct{}), done: make(chan struct{})}
 	s.view = NewTargetView(s.schema, s.schema.Target)
 	s.view.requestSizes = s.schema.Target == process.TableRequests
@@ -135,7 +141,7 @@ func (s *Process) Sample() {
 	}
 	exit, ended := s.p.Exit()
 	snap, err := s.p.Snapshot()
-	at := s.p.Elapsed()
+	at := s.cfg.Elapsed()
 	if err != nil {
 		s.view.update(func(st *Status, _ **ProcessInfo) { st.Note = err.Error() }, false)
 		return
@@ -319,7 +325,7 @@ func (s *Process) export() (string, error) {
 		return "", err
 	}
 	path := s.stamp("counters", ".pb.gz")
-	if err := profile.WriteFile(path, targetCounterProfile(&s.schema, &snap, s.p.Started(), s.p.Elapsed())); err != nil {
+	if err := profile.WriteFile(path, targetCounterProfile(&s.schema, &snap, s.p.Started(), s.cfg.Elapsed())); err != nil {
 		return "", err
 	}
 	s.wrote(path)
@@ -431,7 +437,7 @@ func (s *Process) Reading(bool) Reading {
 	}
 	r := Reading{Schema: s.schema, Snap: snap, EpochStart: s.p.Started(), Command: strings.Join(s.p.Argv(), " ")}
 	r.Verdicts = profile.Verdicts(&r.Schema, profile.Evidence{Hits: snap.Paths, Counted: s.schema.Counted,
-		Settled: profile.Settled(ended, s.p.Elapsed())})
+		Settled: profile.Settled(ended, s.cfg.Elapsed())})
 	return r
 }
 
@@ -442,5 +448,5 @@ func (s *Process) CounterProfile() *pprofile.Profile {
 		return nil
 	}
 	r := s.Reading(false)
-	return targetCounterProfile(&s.schema, &r.Snap, s.p.Started(), s.p.Elapsed())
+	return targetCounterProfile(&s.schema, &r.Snap, s.p.Started(), s.cfg.Elapsed())
 }

@@ -120,7 +120,9 @@ func (v *TargetView) Add(at time.Duration, snap target.Snapshot) {
 			}
 		}
 	}
-	v.ops = pushHistory(v.ops, v.rates.ops)
+	if snap.Unmeasured == "" { // no chart of zeros that were never counted
+		v.ops = pushHistory(v.ops, v.rates.ops)
+	}
 	v.calls = pushHistory(v.calls, calls)
 	v.seq++
 	v.frame = v.build()

@@ -16,22 +16,23 @@ const module = "github.com/haktop/haktop"
 // layer gives every package of the module its place in the flow; a new
 // package must be given one here.
 var layer = map[string]int{
-	"allocator":         0,
-	"workload":          1,
-	"textfmt":           2, // formats only: imports nothing of haktop
-	"target":            2,
-	"target/embedded":   3, // allocator and target: the embedded allocator as a target
-	"target/targettest": 3,
-	"target/segment":    3, // the shared-memory segment: target's roles
-	"target/shim":       3, // builds the preload shim (imports nothing of haktop; its tests read through target/segment)
-	"target/process":    4, // runs a program under the shim as a target: segment and shim
-	"sampler":           4,
-	"profile":           5,
-	"ab":                6, // reads profile's RunReport
-	"live":              6,
-	"tui":               7,
-	"expose":            7, // reads live sessions for Prometheus and pprof scrapers
-	"cmd/haktop":        8,
+	"allocator":                  0,
+	"workload":                   1,
+	"textfmt":                    2, // formats only: imports nothing of haktop
+	"target":                     2,
+	"target/embedded":            3, // allocator and target: the embedded allocator as a target
+	"target/targettest":          3,
+	"target/segment":             3, // the shared-memory segment: target's roles
+	"target/shim":                3, // builds the preload shim (imports nothing of haktop; its tests read through target/segment)
+	"target/process":             4, // runs a program under the shim as a target: segment and shim
+	"target/process/processtest": 5, // builds the shim and C test programs for the tests above process
+	"sampler":                    4,
+	"profile":                    5,
+	"ab":                         6, // reads profile's RunReport
+	"live":                       6,
+	"tui":                        7,
+	"expose":                     7, // reads live sessions for Prometheus and pprof scrapers
+	"cmd/haktop":                 8,
 }
 
 func TestImportsFollowTheFlow(t *testing.T) {

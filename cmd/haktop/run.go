@@ -52,7 +52,10 @@ func newRunCommand(a *app) *cobra.Command {
 			if len(args) == 0 {
 				return usagef("run needs a command to run after --, e.g. haktop run -- ./prog ARGS (see haktop run --help)")
 			}
-			return commandArgs(cmd, args)
+			if cmd.ArgsLenAtDash() != 0 {
+				return usagef("unexpected argument %q: a command to run goes after --, e.g. haktop run -- ./prog ARGS", args[0])
+			}
+			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			col, err := tui.ParseSortColumn(sort)

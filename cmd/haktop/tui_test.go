@@ -35,6 +35,12 @@ func TestTUICommandLine(t *testing.T) {
 		{"", []string{"replay", "/nonexistent.jsonl"}, 1, "haktop: /nonexistent.jsonl: cannot open: no such file or directory\n"},
 		{"", []string{"replay", foreign}, 1, ""},
 		{"", []string{"replay", fixture}, 2, "haktop: replay needs a terminal on stdin and stdout: use `haktop report " + fixture + "` for the recording's summary (--json for JSON)\n"},
+		{"", []string{"run"}, 2, "haktop: run needs a command to run after --, e.g. haktop run -- ./prog ARGS (see haktop run --help)\n"},
+		{"", []string{"run", "ls"}, 2, "haktop: unexpected argument \"ls\": a command to run goes after --, e.g. haktop run -- ./prog ARGS\n"},
+		{"", []string{"run", "--", "/nonexistent/prog"}, 2, "haktop: command /nonexistent/prog: stat /nonexistent/prog: no such file or directory (want a program on PATH or a path to an executable file)\n"},
+		{"", []string{"run", "--interval", "1ms", "--", "ls"}, 2, "haktop: --interval 1ms is not valid: want a duration of at least 10ms, like 100ms or 1s\n"},
+		{"", []string{"run", "--sort", "x", "--", "ls"}, 2, `haktop: --sort "x": want one of class, size, alloc, fast, refill, fallback, free, remote, live, bytes` + "\n"},
+		{"", []string{"run", "--", "ls"}, 2, "haktop: run needs a terminal on stdin and stdout: use `haktop record -o FILE -- ls` to record the command headless\n"},
 	}
 	for _, c := range cases {
 		t.Run(strings.TrimSpace(c.env+" "+strings.Join(c.args, " ")), func(t *testing.T) {
