@@ -347,9 +347,17 @@ func (p *Process) Paused() bool {
 	return p.paused
 }
 
+// RefreshWait is how long Stop waits for CMD's last refresh (see Stop).
+const RefreshWait = 500 * time.Millisecond
+
 // Stop ends CMD: SIGTERM (and SIGCONT, so a paused CMD receives it), then
 // SIGKILL if it has not ended after the grace period. It returns how CMD ended.
+// When CMD publishes jemalloc's stats, which its refresher copies from
+// jemalloc at intervals, Stop first asks for a last refresh and waits (at
+// most RefreshWait, resuming a paused CMD) for the answer, so what CMD
+// counted since the previous refresh is not lost to the signal.
 func (p *Process) Stop() Exit {
+	p.lastRefresh()
 	if err := p.signal(syscall.SIGTERM); err == nil {
 		p.signal(syscall.SIGCONT)
 	}
@@ -359,6 +367,51 @@ func (p *Process) Stop() Exit {
 		p.signal(syscall.SIGKILL)
 	}
 	return p.Wait()
+}
+
+// lastRefresh asks CMD's jemalloc refresher for a refresh and waits for
+// its answer (the table's refreshed word reaching the request), for CMD
+// to end, or RefreshWait.
+func (p *Process) lastRefresh() {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	refreshed := func() (answered, any bool) {
+		snap, err := p.seg.Snapshot()
+		if err != nil {
+			return false, false
+		}
+		answered = true
+		for _, t := range p.mine(snap) {
+			if t.Schema.Name == TableJemalloc {
+				any = true
+				// the words wrap: Refreshed is at or past Request
+				answered = answered && int32(t.Refreshed-snap.Request) >= 0
+			}
+		}
+		return answered, any
+	}
+	if _, any := refreshed(); !any {
+		return
+	}
+	if p.Paused() {
+		p.Resume()
+	}
+	if p.seg.RequestRefresh() != nil {
+		return
+	}
+	for deadline := time.Now().Add(RefreshWait); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		select {
+		case <-p.done:
+			return
+		default:
+		}
+		if answered, _ := refreshed(); answered {
+			return
+		}
+	}
 }
 
 // Close stops CMD if it still runs and removes the segment.

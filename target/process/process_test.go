@@ -264,6 +264,49 @@ func TestStopPauseResume(t *testing.T) {
 	}
 }
 
+// TestStopRefreshesJemallocFirst: a jemalloc CMD allocates a burst right
+// after a refresh and then waits; Stop asks its refresher for a last
+// refresh before SIGTERM, so the jemalloc table it leaves has the burst
+// (without that, the signal lands before the next periodic refresh, up
+// to 250 ms later, and the burst is lost).
+func TestStopRefreshesJemallocFirst(t *testing.T) {
+	needJemalloc(t)
+	p, out := start(t, Options{Preload: jemalloc, Table: TableJemalloc}, program(t, "testdata/ending.c"), "burst")
+	s := p.Schema()
+	if p.Unmeasured() != "" {
+		t.Fatal(p.Unmeasured())
+	}
+	// a refresh that answers a request of ours, then the burst at once
+	before, _ := p.seg.Snapshot()
+	if err := p.seg.RequestRefresh(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the refresher to answer", func() bool {
+		snap, _ := p.seg.Snapshot()
+		jm := snap.Table(TableJemalloc)
+		return jm != nil && jm.Refreshed == before.Request+1
+	})
+	if err := syscall.Kill(p.PID(), syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the burst", func() bool {
+		b, _ := os.ReadFile(out)
+		return strings.Contains(string(b), "burst\n")
+	})
+	if e := p.Stop(); e.Signal != syscall.SIGTERM {
+		t.Fatalf("stopped, it ended %v, want killed by SIGTERM", e)
+	}
+	snap, err := p.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// jemalloc merges a thread cache's requests into the bin at its fills,
+	// so up to one cache's worth of the 21000 may be missing
+	if got := column(t, s, snap, target.RoleCalls, 100, 100); got < 20000 {
+		t.Errorf("after Stop, jemalloc's 100-byte bin shows %d requests, want the burst's 20000 and the 1000 before it", got)
+	}
+}
+
 // waitFor polls cond until it holds, failing after 30 s with what it
 // waited for: a fixed sleep would make the test depend on the machine's load.
 func waitFor(t *testing.T, what string, cond func() bool) {

@@ -10,8 +10,11 @@ package shim
 // and sampled/unsampled for sampling the segment at 100 Hz).
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -34,12 +37,24 @@ type timing struct{ loop, cpu float64 }
 // loopTime runs random_mixed.c with env added.
 func loopTime(b *testing.B, prog string, env []string) timing {
 	b.Helper()
+	return loopTimeStarted(b, prog, env, func(int) {})
+}
+
+// loopTimeStarted is loopTime telling started the program's pid.
+func loopTimeStarted(b *testing.B, prog string, env []string, started func(pid int)) timing {
+	b.Helper()
 	cmd := exec.Command(prog, benchArgs...)
 	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.Output()
-	if err != nil {
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	if err := cmd.Start(); err != nil {
 		b.Fatalf("%s: %v", prog, err)
 	}
+	started(cmd.Process.Pid)
+	if err := cmd.Wait(); err != nil {
+		b.Fatalf("%s: %v", prog, err)
+	}
+	out := stdout.Bytes()
 	m := loopSeconds.FindSubmatch(out)
 	if m == nil {
 		b.Fatalf("random_mixed printed %q", out)
@@ -125,10 +140,42 @@ func BenchmarkShimOverhead(b *testing.B) {
 	})
 }
 
+// refresherShare reads /proc/PID/task/*/schedstat (CPU time in ns) and
+// returns the shim's jemalloc refresher thread's share of the process's
+// CPU time so far, or -1 when there is no such thread.
+func refresherShare(pid int) float64 {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*", pid))
+	var total, refresher float64
+	found := false
+	for _, task := range tasks {
+		stat, err := os.ReadFile(filepath.Join(task, "schedstat"))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(stat))
+		if len(f) == 0 {
+			continue
+		}
+		ns, _ := strconv.ParseFloat(f[0], 64)
+		total += ns
+		if comm, _ := os.ReadFile(filepath.Join(task, "comm")); strings.TrimSpace(string(comm)) == "haktop-jemalloc" {
+			refresher += ns
+			found = true
+		}
+	}
+	if !found || total == 0 {
+		return -1
+	}
+	return refresher / total
+}
+
 // BenchmarkSampling100Hz: each iteration runs the loop under the shim
 // while a goroutine ticks every 10 ms, once taking a Snapshot at each tick
 // (for jemalloc also asking for a refresh, which runs the epoch mallctl)
 // and once doing nothing, so the two runs differ by the sampling alone.
+// For jemalloc it also reports the refresher thread's share of the
+// process's CPU time in the sampled runs (read from /proc at each tick):
+// the refreshes' own cost, free of the machine's noise.
 func BenchmarkSampling100Hz(b *testing.B) {
 	prog := program(b, "random_mixed.c")
 	shim := theShim(b)
@@ -142,11 +189,13 @@ func BenchmarkSampling100Hz(b *testing.B) {
 			}
 			defer seg.Close()
 			env := []string{preloadEnv(shim, a.lib), seg.Env()}
-			var rates []float64
+			var rates, shares []float64
 			ticking := func(sample bool) timing {
 				stop, done := make(chan struct{}), make(chan int)
+				pid := make(chan int, 1)
+				share := -1.0
 				go func() {
-					n := 0
+					n, p := 0, 0
 					tick := time.NewTicker(10 * time.Millisecond)
 					defer tick.Stop()
 					for {
@@ -154,6 +203,7 @@ func BenchmarkSampling100Hz(b *testing.B) {
 						case <-stop:
 							done <- n
 							return
+						case p = <-pid:
 						case <-tick.C:
 							if !sample {
 								continue
@@ -163,15 +213,23 @@ func BenchmarkSampling100Hz(b *testing.B) {
 							}
 							if a.name == "jemalloc" {
 								seg.RequestRefresh()
+								if p != 0 {
+									if s := refresherShare(p); s >= 0 {
+										share = s
+									}
+								}
 							}
 							n++
 						}
 					}
 				}()
-				t := loopTime(b, prog, env)
+				t := loopTimeStarted(b, prog, env, func(p int) { pid <- p })
 				close(stop)
 				if n := <-done; sample {
 					rates = append(rates, float64(n)/t.loop)
+					if share >= 0 {
+						shares = append(shares, share)
+					}
 				}
 				return t
 			}
@@ -181,6 +239,9 @@ func BenchmarkSampling100Hz(b *testing.B) {
 			}
 			r.report(b, "sampled/unsampled")
 			b.ReportMetric(median(rates), "samples/s")
+			if len(shares) > 0 {
+				b.ReportMetric(median(shares), "refresher-cpu-share")
+			}
 		})
 	}
 }

@@ -5,7 +5,9 @@
  * "stubborn" does the same but ignores SIGTERM (so only SIGKILL ends it),
  * and "fork" forks a child that allocates 5000 bytes 3000 times and exits
  * while the parent waits for it; "exec" execs itself in place (same pid)
- * with "exit3". It prints "ready" once it has counted. */
+ * with "exit3"; "burst" waits for SIGUSR1, then allocates 100 bytes 20000
+ * times (kept), prints "burst" and waits to be stopped. It prints "ready"
+ * once it has counted. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
@@ -15,9 +17,17 @@
 #include <unistd.h>
 
 static void *volatile sink;
+static volatile sig_atomic_t go;
+
+static void on_usr1(int sig) {
+	(void)sig;
+	go = 1;
+}
 
 int main(int argc, char **argv) {
 	const char *how = argc > 1 ? argv[1] : "exit3";
+	if (strcmp(how, "burst") == 0)
+		signal(SIGUSR1, on_usr1); /* before "ready": the test signals after it */
 	static void *kept[1000];
 	for (int i = 0; i < 1000; i++)
 		kept[i] = malloc(100);
@@ -50,6 +60,18 @@ int main(int argc, char **argv) {
 		int status;
 		waitpid(child, &status, 0);
 		return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+	}
+	if (strcmp(how, "burst") == 0) {
+		static void *burst[20000];
+		while (!go)
+			usleep(1000);
+		for (int i = 0; i < 20000; i++)
+			burst[i] = malloc(100);
+		sink = burst;
+		printf("burst\n");
+		fflush(stdout);
+		for (;;)
+			pause();
 	}
 	if (strcmp(how, "stubborn") == 0)
 		signal(SIGTERM, SIG_IGN);

@@ -50,17 +50,21 @@
  *   writes the parent's jemalloc slot). exec: the new image loads the shim
  *   again and publishes its own tables.
  * - jemalloc: a thread refreshes jemalloc's stats (the epoch mallctl) every
- *   250 ms, at once when haktop bumps the segment's request word (a futex),
- *   and once more at exit, and writes each bin's nrequests (calls),
- *   nrequests - nfills (fast: requests the thread cache served without a
- *   fill), nfills (refill), nflushes, nmalloc and ndalloc into the single
- *   slot of the table "jemalloc", one class per bin.
+ *   250 ms, at once when haktop bumps the segment's request word (a futex)
+ *   but never sooner than 100 ms after the last refresh (so sampling at
+ *   100 Hz costs the program at most 10 refreshes a second), and once more
+ *   at exit (haktop's Stop asks for one before it signals), and writes
+ *   each bin's nrequests (calls), nrequests - nfills (fast: requests the
+ *   thread cache served without a fill), nfills (refill), nflushes, nmalloc
+ *   and ndalloc into the single slot of the table "jemalloc", one class per
+ *   bin. The refresher, a thread named haktop-jemalloc, blocks all signals.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
 #include <linux/futex.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -849,6 +853,11 @@ static void jm_refresh(void) {
 	pthread_mutex_unlock(&jm_mu);
 }
 
+/* The refresher refreshes every JM_PERIOD_NS, at once on a request, and
+ * never sooner than JM_GAP_NS after its last refresh. */
+enum { JM_PERIOD_NS = 250 * 1000 * 1000, JM_GAP_NS = 100 * 1000 * 1000 };
+#define JM_THREAD "haktop-jemalloc" /* the refresher's thread name */
+
 static void *jm_refresher(void *arg) {
 	(void)arg;
 #if HAKTOP_SHIM_INTERPOSE
@@ -860,8 +869,21 @@ static void *jm_refresher(void *arg) {
 		uint32_t r = atomic_load(request);
 		jm_refresh();
 		atomic_store(haktop__a32(jm.region, HAKTOP_T_REFRESHED), r);
-		struct timespec ts = {0, 250 * 1000 * 1000};
+		struct timespec last, now;
+		clock_gettime(CLOCK_MONOTONIC, &last);
+		struct timespec ts = {0, JM_PERIOD_NS};
 		syscall(SYS_futex, (void *)request, FUTEX_WAIT, r, &ts, NULL, 0);
+		/* A request sooner than JM_GAP_NS after the last refresh waits
+		 * for the rest of the gap: sampled often, the refresh (some 50
+		 * microseconds of mallctl and jemalloc's stats locks) costs the
+		 * program at most JM_GAP_NS's share. */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t gone = (int64_t)(now.tv_sec - last.tv_sec) * 1000000000 + (now.tv_nsec - last.tv_nsec);
+		if (gone >= 0 && gone < JM_GAP_NS) {
+			struct timespec rest = {0, (long)(JM_GAP_NS - gone)};
+			while (nanosleep(&rest, &rest) != 0 && errno == EINTR)
+				;
+		}
 	}
 	return NULL;
 }
@@ -924,7 +946,14 @@ static void jm_start(void) {
 	pthread_t tid;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_create(&tid, &attr, jm_refresher, NULL);
+	/* The refresher blocks every signal, so the program's signals (and
+	 * its handlers) go to the program's own threads. */
+	sigset_t all, saved;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &saved);
+	if (pthread_create(&tid, &attr, jm_refresher, NULL) == 0)
+		pthread_setname_np(tid, JM_THREAD); /* what top -H and haktop's benchmark see */
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	pthread_attr_destroy(&attr);
 }
 
