@@ -32,6 +32,9 @@ func goldenSnapshot() allocator.Snapshot {
 	for p := range s.Paths {
 		s.Paths[p] = uint64(p*p + 1)
 	}
+	s.Invalid = allocator.Invalid{HeaderMissing: 1, OutOfRange: 2, Misaligned: 3, Unknown: 4}
+	s.Memory = allocator.MemoryStats{SuperslabsMapped: 5, SuperslabsPeak: 6, SuperslabMaps: 7, SuperslabUnmaps: 2, LargeBlocks: 3, LargeBytes: 300000, MappedBytes: 5<<21 + 300000}
+	s.Heaps = 2
 	return s
 }
 
