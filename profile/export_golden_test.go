@@ -23,6 +23,7 @@ func goldenSnapshot() allocator.Snapshot {
 	s.StatsCompiled = true
 	for c := range allocator.NumClasses {
 		n := uint64(c+1) * 100
+		s.Classes[c].Class, s.Classes[c].Size, s.Classes[c].Tier = allocator.ClassName(c), allocator.ClassSize(c), allocator.Tier(c)
 		s.Classes[c].Counters = allocator.Counters{
 			AllocCalls: n + 7, AllocFast: n, AllocRefill: 5, AllocRefillFail: 1, AllocFallback: 2,
 			FreeCalls: n, FreeFast: n - 10, FreeRemote: 6, FreeFallback: 4,
