@@ -25,10 +25,11 @@ package ab
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/textfmt"
 )
 
@@ -68,19 +69,17 @@ func gateActivity(a, b Arm, runsA, runsB []profile.RunReport) (activity, error) 
 	if err != nil {
 		return act, fmt.Errorf("arm B: %v", err)
 	}
-	gb := cfgB.Gates()
-	var guarded []allocator.PathID
-	seen := map[allocator.PathID]bool{}
+	sa, sb := embedded.Schema(cfgA), embedded.Schema(cfgB)
+	var guarded []string // path ids
 	pathless := ""
-	for i, g := range cfgA.Gates() {
-		if g.Env == allocator.ProfileEnv || g.Value == gb[i].Value {
+	for i, g := range sa.Gates {
+		if g.Env == embedded.ProfileEnv || g.Value == sb.Gates[i].Value {
 			continue
 		}
-		ch := GateChange{Env: g.Env, A: g.Value, B: gb[i].Value}
+		ch := GateChange{Env: g.Env, A: g.Value, B: sb.Gates[i].Value}
 		for _, p := range g.Paths {
-			ch.Guards = append(ch.Guards, allocator.Paths[p].Key)
-			if !seen[p] {
-				seen[p] = true
+			ch.Guards = append(ch.Guards, p)
+			if !slices.Contains(guarded, p) {
 				guarded = append(guarded, p)
 			}
 		}
@@ -89,8 +88,11 @@ func gateActivity(a, b Arm, runsA, runsB []profile.RunReport) (activity, error) 
 		}
 		act.changes = append(act.changes, ch)
 	}
-	for _, p := range guarded {
-		pa := PathActivity{ID: allocator.Paths[p].Key, Name: allocator.Paths[p].Name}
+	for _, id := range guarded {
+		pa := PathActivity{ID: id, Name: id}
+		if i := sa.PathIndex(id); i >= 0 {
+			pa.Name = sa.Paths[i].Name
+		}
 		pa.HitsA = sumHits(runsA, pa.ID)
 		pa.HitsB = sumHits(runsB, pa.ID)
 		act.paths = append(act.paths, pa)
@@ -135,14 +137,14 @@ func gateActivity(a, b Arm, runsA, runsB []profile.RunReport) (activity, error) 
 }
 
 // countersMissing returns why runs of arm cannot show which paths ran, or "".
-func countersMissing(runs []profile.RunReport, arm string, guarded []allocator.PathID) string {
+func countersMissing(runs []profile.RunReport, arm string, guarded []string) string {
 	for _, r := range runs {
 		if !r.StatsCompiled {
 			return fmt.Sprintf("arm %s's child was built without counters (haktop_nostats), so ab cannot tell which paths ran", arm)
 		}
 		for _, p := range guarded {
-			if _, ok := pathHits(r, allocator.Paths[p].Key); !ok {
-				return fmt.Sprintf("arm %s's reports do not list path %s, so ab cannot tell whether it ran", arm, allocator.Paths[p].Key)
+			if _, ok := pathHits(r, p); !ok {
+				return fmt.Sprintf("arm %s's reports do not list path %s, so ab cannot tell whether it ran", arm, p)
 			}
 		}
 	}

@@ -3,10 +3,12 @@ package ab
 import (
 	"context"
 	"errors"
-	"github.com/haktop/haktop/profile"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/target"
 )
 
 func TestExecuteInterleaves(t *testing.T) {
@@ -78,7 +80,7 @@ func (r *failingRunner) Run(ctx context.Context, arm Arm) (profile.RunReport, er
 		return profile.RunReport{}, errors.New("exit status 2: bench: --ws 0 is not valid")
 	}
 	if r.n == r.badGateAt {
-		return profile.RunReport{OpsPerSec: 1, Gates: []profile.GateReport{{Env: "HAKMEM_POOL_V2_ENABLED", Value: "1"}}}, nil
+		return profile.RunReport{OpsPerSec: 1, Gates: profile.GateReports{{Gate: target.Gate{Env: "HAKMEM_POOL_V2_ENABLED", Value: "1"}}}}, nil
 	}
 	return profile.RunReport{OpsPerSec: 1}, nil
 }

@@ -1,19 +1,25 @@
 package profile
 
-// RunReport is the JSON document `haktop bench --json` prints and that
-// ab, CI and the tests parse back: one run's counts, counters, hits, gates
-// and gate verdicts. It lives here, with the verdicts it carries, so every
-// consumer decodes the one definition. Field names are the public format:
-// add fields, never rename them.
+// RunReport: the one report of a finished run. `haktop bench --json`
+// prints it, ab and CI parse it back, and `haktop gates` builds its
+// document from it: the workload's own counts, the target's per-class
+// counters, path hits, invalid frees and gauges, and every gate with its
+// verdicts. NewRunReport builds it from a schema, a snapshot and a
+// workload result, so the report of any target has its target's columns.
+// Field names are the public format: add fields, never rename them.
 
 import (
-	"github.com/haktop/haktop/allocator"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
 	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/workload"
 )
 
-// RunReport is one bench run: the workload's own counts, the allocator's
-// per-class counters and path hits, and the gate values it ran under.
+// RunReport is one run: the workload's own counts, the target's counters
+// and path hits, and the gates it ran under with their verdicts.
 type RunReport struct {
 	Workload  string  `json:"workload"`
 	Workers   int     `json:"workers"`
@@ -26,52 +32,44 @@ type RunReport struct {
 	WS        int     `json:"ws"`
 	Seed      uint32  `json:"seed"`
 	Size      int     `json:"size,omitempty"`
-	// StatsCompiled is false under -tags haktop_nostats: every counter is 0.
-	StatsCompiled bool                  `json:"stats_compiled"`
-	Classes       []ClassReport         `json:"classes"` // every class row, C0..C7, P0..P6, L
-	Paths         []PathReport          `json:"paths"`   // every path, by ID
-	Gates         []GateReport          `json:"gates"`   // every gate, registry order
-	Invalid       allocator.Invalid     `json:"invalid"`
-	Memory        allocator.MemoryStats `json:"memory"`
+	// StatsCompiled is false when the target's counters are compiled out
+	// (-tags haktop_nostats): every counter is 0.
+	StatsCompiled bool          `json:"stats_compiled"`
+	Classes       []ClassReport `json:"classes"` // every class row, in the schema's order
+	Paths         []PathReport  `json:"paths"`   // every path, in the schema's order
+	// Gates holds every gate, in the schema's order, with its verdicts
+	// (verdict.go) on this run's hits and any CPU samples.
+	Gates   GateReports `json:"gates"`
+	Invalid Counts      `json:"invalid"` // invalid frees per kind, the schema's Invalid
+	Memory  Counts      `json:"memory"`  // the schema's Gauges
 }
 
-// ClassReport is one class row: class, size, tier and its counters
-// (alloc_calls ... free_fallback) flattened into the same object.
-type ClassReport = allocator.ClassStats
+// ClassReport is one class row: class, size and tier, with its counters
+// (the schema's, e.g. alloc_calls ... free_fallback) flattened into the
+// same JSON object.
+type ClassReport struct {
+	Class    string
+	Size     int // the largest request; for an unbounded class the smallest
+	Tier     string
+	Counters Counts
+}
 
-// PathReport is one path's hits; ID is the path's stable Key.
+// Count returns the class's counter named name, 0 when it has none.
+func (c ClassReport) Count(name string) uint64 { return c.Counters.Get(name) }
+
+// PathReport is one path's hits; ID is the path's stable id.
 type PathReport struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	Hits uint64 `json:"hits"`
 }
 
-// GateReport is one gate's effective value; Paths are path Keys.
-type GateReport struct {
-	Env    string   `json:"env"`
-	Value  string   `json:"value"`
-	Source string   `json:"source"`
-	Paths  []string `json:"paths"`
-	Off    bool     `json:"off"` // the value switches every path in Paths off
-	// Verdict and PathVerdicts are the gate verdicts of verdict.go (OFF,
-	// ACTIVE, NEVER EXECUTED, INCONSISTENT, WARMING UP, n/a), from this
-	// run's hits; RunReport.Annotate fills them, as bench does.
-	Verdict      string              `json:"verdict,omitempty"`
-	PathVerdicts []PathVerdictReport `json:"path_verdicts,omitempty"`
-}
-
-// PathVerdictReport is one guarded path's verdict (profile.PathVerdict).
-type PathVerdictReport struct {
-	Path    string `json:"path"`
-	Verdict string `json:"verdict"`
-	Hits    uint64 `json:"hits"`
-	Samples int64  `json:"samples"`
-	OffBy   string `json:"off_by,omitempty"` // the gate whose value switches the path off
-}
-
-// NewRunReport returns the report of res, with the allocator counters
-// from snap (taken after Wait, so exact) and the gates of cfg.
-func NewRunReport(res workload.Result, snap allocator.Snapshot, cfg allocator.Config) RunReport {
+// NewRunReport returns the report of res on the target s describes, with
+// its counters from snap (taken after the run, so exact) and its gates'
+// verdicts on snap's hits and samples (CPU samples per path in schema
+// order; nil without a profile); settled is Settled(the run finished, its
+// elapsed time).
+func NewRunReport(s *target.Schema, snap target.Snapshot, res workload.Result, samples []int64, settled bool) RunReport {
 	rep := RunReport{
 		Workload:      res.Spec.Name,
 		Workers:       res.Spec.Workers,
@@ -84,45 +82,207 @@ func NewRunReport(res workload.Result, snap allocator.Snapshot, cfg allocator.Co
 		WS:            res.Spec.WS,
 		Seed:          res.Spec.Seed,
 		Size:          res.Spec.Size,
-		StatsCompiled: snap.StatsCompiled,
-		Classes:       append([]ClassReport(nil), snap.Classes[:]...),
-		Paths:         make([]PathReport, allocator.NumPaths),
-		Invalid:       snap.Invalid,
-		Memory:        snap.Memory,
+		StatsCompiled: s.Counted,
+		Classes:       make([]ClassReport, len(s.Classes)),
+		Paths:         make([]PathReport, len(s.Paths)),
+		Invalid:       countsOf(s.Invalid, snap.Invalid),
+		Memory:        countsOf(s.Gauges, snap.Gauges),
 	}
-	for i, p := range allocator.Paths {
-		rep.Paths[i] = PathReport{ID: p.Key, Name: p.Name, Hits: snap.Paths[i]}
-	}
-	for _, g := range cfg.Gates() {
-		gr := GateReport{Env: g.Env, Value: g.Value, Source: g.Source.String(), Paths: make([]string, len(g.Paths)), Off: g.Off}
-		for i, p := range g.Paths {
-			gr.Paths[i] = p.String()
+	n := len(s.Counters)
+	for c, class := range s.Classes {
+		cr := ClassReport{Class: class.Name, Size: class.Max, Tier: class.Tier, Counters: make(Counts, n)}
+		if class.Max == 0 {
+			cr.Size = class.Min
 		}
-		rep.Gates = append(rep.Gates, gr)
+		for k, counter := range s.Counters {
+			cr.Counters[k].Name = counter.Name
+			if i := c*n + k; i < len(snap.Counters) {
+				cr.Counters[k].Value = snap.Counters[i]
+			}
+		}
+		rep.Classes[c] = cr
 	}
+	for i, p := range s.Paths {
+		rep.Paths[i] = PathReport{ID: p.ID, Name: p.Name}
+		if i < len(snap.Paths) {
+			rep.Paths[i].Hits = snap.Paths[i]
+		}
+	}
+	rep.Gates = Verdicts(s, Evidence{Hits: snap.Paths, Counted: s.Counted, Samples: samples, Settled: settled})
 	return rep
 }
 
-// Annotate sets the Verdict and PathVerdicts of every gate in rep from
-// rep's own path hits (bench takes no CPU profile, so samples are zero).
-// schema is the run's target with the gates in force, in rep.Gates'
-// order; settled is Settled(the run finished, its elapsed time).
-func (rep *RunReport) Annotate(schema *target.Schema, settled bool) {
-	ev := Evidence{Counted: rep.StatsCompiled, Settled: settled, Hits: make([]uint64, len(schema.Paths))}
-	for _, p := range rep.Paths {
-		if i := schema.PathIndex(p.ID); i >= 0 {
-			ev.Hits[i] = p.Hits
+// countsOf pairs names with their values (0 past the end of values).
+func countsOf(names []string, values []uint64) Counts {
+	out := make(Counts, len(names))
+	for i, name := range names {
+		out[i].Name = name
+		if i < len(values) {
+			out[i].Value = values[i]
 		}
 	}
-	for i, gv := range Verdicts(schema, ev) {
-		if i >= len(rep.Gates) || rep.Gates[i].Env != gv.Env {
-			continue // not the same gate list: leave the entry without a verdict
-		}
-		g := &rep.Gates[i]
-		g.Verdict = string(gv.Verdict)
-		g.PathVerdicts = make([]PathVerdictReport, len(gv.Paths))
-		for j, p := range gv.Paths {
-			g.PathVerdicts[j] = PathVerdictReport{Path: p.Path, Verdict: string(p.Verdict), Hits: p.Hits, Samples: p.Samples, OffBy: p.OffBy}
+	return out
+}
+
+// Count is one named counter's value.
+type Count struct {
+	Name  string
+	Value uint64
+}
+
+// Counts are named counters in a fixed order: one JSON object, the names
+// its keys in that order.
+type Counts []Count
+
+// Get returns the count named name, 0 when there is none.
+func (cs Counts) Get(name string) uint64 {
+	for _, c := range cs {
+		if c.Name == name {
+			return c.Value
 		}
 	}
+	return 0
+}
+
+// Total returns the sum of the counts.
+func (cs Counts) Total() uint64 {
+	var t uint64
+	for _, c := range cs {
+		t += c.Value
+	}
+	return t
+}
+
+// MarshalJSON writes cs as one object, in order.
+func (cs Counts) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	writeCounts(&b, cs, false)
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// writeCounts writes cs as object members, after a comma when more.
+func writeCounts(b *bytes.Buffer, cs Counts, more bool) {
+	for i, c := range cs {
+		if more || i > 0 {
+			b.WriteByte(',')
+		}
+		name, _ := json.Marshal(c.Name)
+		b.Write(name)
+		fmt.Fprintf(b, ":%d", c.Value)
+	}
+}
+
+// UnmarshalJSON reads an object of counts, keeping its order.
+func (cs *Counts) UnmarshalJSON(data []byte) error {
+	*cs = Counts{}
+	return readObject(data, func(key string, dec *json.Decoder) error {
+		var v uint64
+		if err := dec.Decode(&v); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		*cs = append(*cs, Count{Name: key, Value: v})
+		return nil
+	})
+}
+
+// readObject calls member for each key of the JSON object data, in order,
+// with the decoder positioned at its value.
+func readObject(data []byte, member func(key string, dec *json.Decoder) error) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return errors.New("want a JSON object")
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if err := member(t.(string), dec); err != nil {
+			return err
+		}
+	}
+	_, err := dec.Token()
+	return err
+}
+
+// MarshalJSON writes the class, size and tier, then the counters, as one object.
+func (c ClassReport) MarshalJSON() ([]byte, error) {
+	head, err := json.Marshal(struct {
+		Class string `json:"class"`
+		Size  int    `json:"size"`
+		Tier  string `json:"tier"`
+	}{c.Class, c.Size, c.Tier})
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Write(head[:len(head)-1])
+	writeCounts(&b, c.Counters, true)
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON writes: every member other than
+// class, size and tier is a counter, in order.
+func (c *ClassReport) UnmarshalJSON(data []byte) error {
+	*c = ClassReport{Counters: Counts{}}
+	return readObject(data, func(key string, dec *json.Decoder) error {
+		switch key {
+		case "class":
+			return dec.Decode(&c.Class)
+		case "size":
+			return dec.Decode(&c.Size)
+		case "tier":
+			return dec.Decode(&c.Tier)
+		}
+		var v uint64
+		if err := dec.Decode(&v); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		c.Counters = append(c.Counters, Count{Name: key, Value: v})
+		return nil
+	})
+}
+
+// GateReports are a run report's gates: GateVerdicts, printed in the run
+// report's shape (each gate's env, value, source, guarded paths and off
+// flag, then its verdict and path verdicts), which is not `gates --json`'s.
+type GateReports []GateVerdict
+
+// gateReportJSON is one gate of a run report as JSON.
+type gateReportJSON struct {
+	Env          string        `json:"env"`
+	Value        string        `json:"value"`
+	Source       string        `json:"source"`
+	Paths        []string      `json:"paths"`
+	Off          bool          `json:"off"` // the value switches every path in Paths off
+	Verdict      Verdict       `json:"verdict,omitempty"`
+	PathVerdicts []PathVerdict `json:"path_verdicts,omitempty"`
+}
+
+// MarshalJSON writes the gates in the run report's shape.
+func (gs GateReports) MarshalJSON() ([]byte, error) {
+	out := make([]gateReportJSON, len(gs))
+	for i, g := range gs {
+		out[i] = gateReportJSON{Env: g.Env, Value: g.Value, Source: g.Source, Paths: g.Gate.Paths, Off: g.Off, Verdict: g.Verdict, PathVerdicts: g.Paths}
+		if out[i].Paths == nil {
+			out[i].Paths = []string{}
+		}
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (gs *GateReports) UnmarshalJSON(data []byte) error {
+	var in []gateReportJSON
+	if err := json.Unmarshal(data, &in); err != nil {
+		return err
+	}
+	*gs = make(GateReports, len(in))
+	for i, g := range in {
+		(*gs)[i] = GateVerdict{Gate: target.Gate{Env: g.Env, Value: g.Value, Source: g.Source, Paths: g.Paths, Off: g.Off}, Verdict: g.Verdict, Paths: g.PathVerdicts}
+	}
+	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/haktop/haktop/target/embedded"
+	"github.com/haktop/haktop/target/targettest"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -24,10 +25,11 @@ func goldenResult() workload.Result {
 // byte (go test ./profile -run RunReportJSONGolden -update).
 func TestRunReportJSONGolden(t *testing.T) {
 	cfg := config(t, v2, "1", "HAKMEM_POOL_V2_CLASSES", "0x05")
-	rep := NewRunReport(goldenResult(), goldenSnapshot(), cfg)
 	schema := embedded.Schema(cfg)
-	rep.Annotate(&schema, true)
-	b, err := json.MarshalIndent(rep, "", "  ")
+	a := goldenSnapshot()
+	snap := schema.NewSnapshot()
+	embedded.Snapshot(&a, &snap)
+	b, err := json.MarshalIndent(NewRunReport(&schema, snap, goldenResult(), nil, true), "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,6 +40,33 @@ func TestRunReportJSONGolden(t *testing.T) {
 	}
 	again, _ := json.MarshalIndent(back, "", "  ")
 	if string(again) != string(b) {
+		t.Errorf("the report does not survive a JSON round trip:\n%s", again)
+	}
+}
+
+// TestRunReportOfTheFakeTarget: the report of targettest's fake has its
+// three classes with its two counters, its two paths and its one gate with
+// the verdicts, and its one invalid kind and gauge (golden).
+func TestRunReportOfTheFakeTarget(t *testing.T) {
+	s := targettest.Schema("1")
+	res := workload.Result{Spec: workload.Spec{Name: "fake_loop", Workers: 1}, Cycles: 24000, Allocs: 12000, Frees: 12000, Elapsed: 3 * time.Millisecond}
+	rep := NewRunReport(&s, targettest.Snapshot(&s, 2, true), res, []int64{3, 1}, true)
+	if got := rep.Classes[2]; got.Class != "huge" || got.Size != 4097 || got.Count("mallocs") != 6000 || got.Count("frees") != 6000 || got.Count("alloc_calls") != 0 {
+		t.Errorf("class huge = %+v, want size 4097 (unbounded: its smallest request) and 6000 mallocs and frees", got)
+	}
+	if g := rep.Gates[0]; g.Env != targettest.GateEnv || g.Verdict != Active || g.Paths[0].Hits != 4000 || g.Paths[0].Samples != 1 {
+		t.Errorf("gate %+v, want FAKE_TURBO ACTIVE with turbo's 4000 hits and 1 sample", g)
+	}
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.RequireEqual(t, string(b)+"\n")
+	var back RunReport
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := json.MarshalIndent(back, "", "  "); string(again) != string(b) {
 		t.Errorf("the report does not survive a JSON round trip:\n%s", again)
 	}
 }

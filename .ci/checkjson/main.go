@@ -84,12 +84,12 @@ func check(r io.Reader, name string, cycles int64, remote bool) ([]string, error
 		if i < len(allocator.Gates) && g.Env != allocator.Gates[i].Env {
 			bad("gates[%d] = %s, want %s", i, g.Env, allocator.Gates[i].Env)
 		}
-		// Gate verdicts (profile.RunReport.Annotate): present, and never INCONSISTENT.
-		if g.Verdict == "" || len(g.PathVerdicts) != len(g.Paths) {
-			bad("gates[%d] %s: verdict %q with %d path verdicts, want a verdict and one per path (%d)", i, g.Env, g.Verdict, len(g.PathVerdicts), len(g.Paths))
+		// Gate verdicts (profile.NewRunReport): present, and never INCONSISTENT.
+		if g.Verdict == "" || len(g.Paths) != len(g.Gate.Paths) {
+			bad("gates[%d] %s: verdict %q with %d path verdicts, want a verdict and one per path (%d)", i, g.Env, g.Verdict, len(g.Paths), len(g.Gate.Paths))
 		}
 		if g.Verdict == "INCONSISTENT" {
-			bad("gates[%d] %s is INCONSISTENT: %+v", i, g.Env, g.PathVerdicts)
+			bad("gates[%d] %s is INCONSISTENT: %+v", i, g.Env, g.Paths)
 		}
 	}
 	if !rep.StatsCompiled {
@@ -100,15 +100,15 @@ func check(r io.Reader, name string, cycles int64, remote bool) ([]string, error
 		if c.Class != allocator.ClassName(i) {
 			bad("classes[%d] = %s, want %s", i, c.Class, allocator.ClassName(i))
 		}
-		if c.AllocCalls != c.AllocFast+c.AllocRefill+c.AllocFallback {
-			bad("%s: alloc_calls %d != fast + refill + fallback", c.Class, c.AllocCalls)
+		if c.Count("alloc_calls") != c.Count("alloc_fast")+c.Count("alloc_refill")+c.Count("alloc_fallback") {
+			bad("%s: alloc_calls %d != fast + refill + fallback", c.Class, c.Count("alloc_calls"))
 		}
-		if c.FreeCalls != c.FreeFast+c.FreeRemote+c.FreeFallback {
-			bad("%s: free_calls %d != fast + remote + fallback", c.Class, c.FreeCalls)
+		if c.Count("free_calls") != c.Count("free_fast")+c.Count("free_remote")+c.Count("free_fallback") {
+			bad("%s: free_calls %d != fast + remote + fallback", c.Class, c.Count("free_calls"))
 		}
-		allocs += c.AllocCalls
-		frees += c.FreeCalls
-		remotes += c.FreeRemote
+		allocs += c.Count("alloc_calls")
+		frees += c.Count("free_calls")
+		remotes += c.Count("free_remote")
 	}
 	if allocs != uint64(rep.Allocs) {
 		bad("class alloc_calls %d != allocs %d", allocs, rep.Allocs)
@@ -133,7 +133,7 @@ func check(r io.Reader, name string, cycles int64, remote bool) ([]string, error
 	var fast uint64
 	for i, c := range rep.Classes {
 		if i < allocator.NumTinyClasses {
-			fast += c.AllocFast + c.FreeFast
+			fast += c.Count("alloc_fast") + c.Count("free_fast")
 		}
 	}
 	if hits["tiny_fast"] != fast {
@@ -143,8 +143,8 @@ func check(r io.Reader, name string, cycles int64, remote bool) ([]string, error
 		bad("slow_entry hits %d != the calls that missed the fast path %d", hits["slow_entry"], want)
 	}
 	if len(rep.Classes) == allocator.NumClasses {
-		if l := rep.Classes[allocator.LargeClass]; l.AllocFast != 0 || l.Size != allocator.MaxPoolSize+1 {
-			bad("large row: alloc_fast %d, size %d; want 0 (every block an mmap) and %d", l.AllocFast, l.Size, allocator.MaxPoolSize+1)
+		if l := rep.Classes[allocator.LargeClass]; l.Count("alloc_fast") != 0 || l.Size != allocator.MaxPoolSize+1 {
+			bad("large row: alloc_fast %d, size %d; want 0 (every block an mmap) and %d", l.Count("alloc_fast"), l.Size, allocator.MaxPoolSize+1)
 		}
 	}
 	return p, nil

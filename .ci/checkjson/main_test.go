@@ -27,10 +27,12 @@ func report(t *testing.T, name string) profile.RunReport {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := profile.NewRunReport(r.Wait(), a.Snapshot(), cfg)
+	res := r.Wait()
 	schema := embedded.Schema(cfg)
-	rep.Annotate(&schema, true) // as haktop bench does
-	return rep
+	final := a.Snapshot()
+	snap := schema.NewSnapshot()
+	embedded.Snapshot(&final, &snap)
+	return profile.NewRunReport(&schema, snap, res, nil, true) // as haktop bench does
 }
 
 func checkReport(t *testing.T, rep any, name string, remote bool) []string {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/textfmt"
 	"github.com/haktop/haktop/workload"
@@ -55,7 +56,8 @@ func newBenchCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.writeResult(asJSON, rep, func() string { return benchText(rep) })
+			schema := embedded.Schema(cfg)
+			return a.writeResult(asJSON, rep, func() string { return benchText(rep, &schema) })
 		},
 	}
 	wf.register(cmd.Flags())
@@ -84,12 +86,13 @@ func (a *app) benchRun(ctx context.Context, cfg allocator.Config, spec workload.
 	if res.Err != nil {
 		return profile.RunReport{}, res.Err
 	}
-	rep := profile.NewRunReport(res, al.Snapshot(), cfg)
 	// Gate verdicts from the run's hits (profile/verdict.go); a run that
 	// was not interrupted finished.
 	schema := embedded.Schema(cfg)
-	rep.Annotate(&schema, profile.Settled(ctx.Err() == nil, res.Elapsed))
-	return rep, nil
+	final := al.Snapshot()
+	snap := schema.NewSnapshot()
+	embedded.Snapshot(&final, &snap)
+	return profile.NewRunReport(&schema, snap, res, nil, profile.Settled(ctx.Err() == nil, res.Elapsed)), nil
 }
 
 // drawProgress redraws one status line every 100ms until r is done, then
@@ -124,9 +127,17 @@ func drawProgress(raw, styled io.Writer, r *workload.Run, spec workload.Spec) {
 	}
 }
 
-// benchText renders rep for people: a summary, the classes that saw any
-// call, and the gates not at their defaults.
-func benchText(rep profile.RunReport) string {
+// benchText renders rep, a run of the target s describes, for people: a
+// summary, the classes that saw any call, and the gates not at their
+// defaults.
+func benchText(rep profile.RunReport, s *target.Schema) string {
+	name := func(r target.Role) string {
+		if k := s.CounterOf(r); k >= 0 {
+			return s.Counters[k].Name
+		}
+		return ""
+	}
+	calls, fastN, refill, fallback, free, remote := name(target.RoleCalls), name(target.RoleFast), name(target.RoleRefill), name(target.RoleFallback), name(target.RoleFree), name(target.RoleRemote)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s, %d cycles in %.3f s: %.0f ops/s\n", rep.Workload, textfmt.Count(rep.Workers, "worker"), rep.Cycles, rep.Seconds, rep.OpsPerSec)
 	fmt.Fprintf(&b, "allocs %d, frees %d, drained %d\n\n", rep.Allocs, rep.Frees, rep.Drained)
@@ -135,21 +146,21 @@ func benchText(rep profile.RunReport) string {
 	} else {
 		t := textfmt.NewTable(1, "class", "size", "alloc_calls", "fast %", "refill", "fallback", "free", "remote")
 		for i, c := range rep.Classes {
-			if c.AllocCalls == 0 && c.FreeCalls == 0 {
+			if c.Count(calls) == 0 && c.Count(free) == 0 {
 				continue
 			}
 			fast := "-" // no call, or no fast path (the large row: every block an mmap)
-			if c.AllocCalls > 0 && allocator.FastMeasured(i) {
-				fast = textfmt.Points(float64(c.AllocFast) / float64(c.AllocCalls))
+			if c.Count(calls) > 0 && allocator.FastMeasured(i) {
+				fast = textfmt.Points(float64(c.Count(fastN)) / float64(c.Count(calls)))
 			}
-			t.Row(c.Class, sizeCell(c.Class, c.Size), u(c.AllocCalls), fast, u(c.AllocRefill), u(c.AllocFallback), u(c.FreeCalls), u(c.FreeRemote))
+			t.Row(c.Class, sizeCell(c.Class, c.Size), u(c.Count(calls)), fast, u(c.Count(refill)), u(c.Count(fallback)), u(c.Count(free)), u(c.Count(remote)))
 		}
 		b.WriteString(t.Render())
 		b.WriteString("\n")
 	}
 	var set []string
 	for _, g := range rep.Gates {
-		if g.Source != allocator.SourceDefault.String() {
+		if g.Source != target.SourceDefault {
 			set = append(set, fmt.Sprintf("%s=%s (%s)", g.Env, g.Value, g.Source))
 		}
 	}

@@ -172,10 +172,10 @@ func TestBenchJSON(t *testing.T) {
 	want := map[string]uint64{"C1": 62, "C2": 970, "C3": 1915, "C4": 3964, "C5": 7786, "C6": 15481, "C7": 30853, "P0": 940}
 	var sum uint64
 	for _, c := range rep.Classes {
-		if c.AllocCalls != want[c.Class] || c.FreeCalls != want[c.Class] {
-			t.Errorf("%s: alloc_calls %d free_calls %d, want %d", c.Class, c.AllocCalls, c.FreeCalls, want[c.Class])
+		if c.Count("alloc_calls") != want[c.Class] || c.Count("free_calls") != want[c.Class] {
+			t.Errorf("%s: alloc_calls %d free_calls %d, want %d", c.Class, c.Count("alloc_calls"), c.Count("free_calls"), want[c.Class])
 		}
-		sum += c.AllocCalls
+		sum += c.Count("alloc_calls")
 	}
 	if sum != uint64(rep.Allocs) {
 		t.Errorf("class alloc_calls sum %d != allocs %d", sum, rep.Allocs)
@@ -231,7 +231,7 @@ func TestBenchLargeRow(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q, %v", code, errs, err)
 	}
 	l := rep.Classes[allocator.LargeClass]
-	if l.Class != "L" || l.Size != allocator.MaxPoolSize+1 || l.AllocCalls == 0 || l.AllocFast != 0 || l.AllocRefill != l.AllocCalls {
+	if l.Class != "L" || l.Size != allocator.MaxPoolSize+1 || l.Count("alloc_calls") == 0 || l.Count("alloc_fast") != 0 || l.Count("alloc_refill") != l.Count("alloc_calls") {
 		t.Errorf("large row %+v, want size %d, no fast allocs, every alloc a refill (mmap)", l, allocator.MaxPoolSize+1)
 	}
 }

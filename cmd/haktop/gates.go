@@ -135,7 +135,7 @@ type gatesDoc struct {
 	Seconds     float64               `json:"seconds"`
 	WarmedUp    bool                  `json:"warmed_up"`
 	CPUSamples  int64                 `json:"cpu_samples"`
-	Gates       []profile.GateVerdict `json:"gates"`
+	Gates       []profile.GateVerdict `json:"gates"` // the run report's gates (profile.RunReport), in gates' own shape
 	Attribution profile.Attribution   `json:"attribution"`
 }
 
@@ -169,16 +169,21 @@ func gatesRun(ctx context.Context, cfg allocator.Config, spec workload.Spec) (ga
 		return gatesDoc{}, profErr
 	}
 	att := col.Total()
-	snap := al.Snapshot()
+	final := al.Snapshot()
+	snap := schema.NewSnapshot()
+	embedded.Snapshot(&final, &snap)
 	// A run that was not interrupted finished: it did all it was asked.
-	ev := profile.Evidence{Hits: snap.Paths[:], Counted: snap.StatsCompiled, Samples: att.PathSamples(),
-		Settled: profile.Settled(ctx.Err() == nil, res.Elapsed)}
+	settled := profile.Settled(ctx.Err() == nil, res.Elapsed)
+	return gatesDocOf(profile.NewRunReport(&schema, snap, res, att.PathSamples(), settled), settled, att), nil
+}
+
+// gatesDocOf returns the gates document of run report rep (whose verdicts
+// rest on the hits and the CPU samples of att), settled or not.
+func gatesDocOf(rep profile.RunReport, settled bool, att profile.Attribution) gatesDoc {
 	return gatesDoc{
-		Workload: spec.Name, Workers: spec.Workers, Cycles: res.Cycles, Seconds: res.Elapsed.Seconds(),
-		WarmedUp: ev.Settled, CPUSamples: att.Samples,
-		Gates:       profile.Verdicts(&schema, ev),
-		Attribution: att,
-	}, nil
+		Workload: rep.Workload, Workers: rep.Workers, Cycles: rep.Cycles, Seconds: rep.Seconds,
+		WarmedUp: settled, CPUSamples: att.Samples, Gates: rep.Gates, Attribution: att,
+	}
 }
 
 // gatesText renders doc for people: the run, where the CPU went, the

@@ -171,12 +171,12 @@ func TestBenchJSONVerdicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, g := range rep.Gates {
-		if g.Verdict == "" || len(g.PathVerdicts) != len(g.Paths) {
-			t.Errorf("%s: verdict %q, %d path verdicts for %d paths", g.Env, g.Verdict, len(g.PathVerdicts), len(g.Paths))
+		if g.Verdict == "" || len(g.Paths) != len(g.Gate.Paths) {
+			t.Errorf("%s: verdict %q, %d path verdicts for %d paths", g.Env, g.Verdict, len(g.Paths), len(g.Gate.Paths))
 		}
 	}
 	v2 := rep.Gates[4]
-	if v2.Env != "HAKMEM_POOL_V2_ENABLED" || v2.Verdict != string(profile.NeverExecuted) || v2.PathVerdicts[0].Path != "pool_v2_alloc" || v2.PathVerdicts[0].Verdict != string(profile.NeverExecuted) {
+	if v2.Env != "HAKMEM_POOL_V2_ENABLED" || v2.Verdict != profile.NeverExecuted || v2.Paths[0].Path != "pool_v2_alloc" || v2.Paths[0].Verdict != profile.NeverExecuted {
 		t.Errorf("v2 under tiny_hot: %+v", v2)
 	}
 	if !strings.Contains(out, `"verdict": "NEVER EXECUTED"`) || !strings.Contains(out, `"path_verdicts": [`) {

@@ -21,6 +21,10 @@ const Name = "embedded"
 // Package is the allocator's import path, as pprof prefixes its functions.
 var Package = allocator.PkgPath
 
+// ProfileEnv is the gate that picks a preset of the other gates' values
+// (HAKMEM_PROFILE): its effect shows in the gates it sets.
+const ProfileEnv = allocator.ProfileEnv
+
 // counterRoles gives each allocator.Counters field, in field order (the
 // order its json tags name the columns), its role.
 var counterRoles = [...]target.Role{
