@@ -17,8 +17,9 @@ package profile
 //     read are decided at run time, so the audit cannot check them and they
 //     do not fail it. The allocator reads its gates that way, through the
 //     registry, which is what declaring a gate means.
-//   - Only resolved HAKMEM_* names missing from allocator.Gates are
-//     undeclared, and make the audit fail.
+//   - Only resolved HAKMEM_* names the target's schema declares no gate
+//     of (for the embedded allocator: allocator.Gates) are undeclared, and
+//     make the audit fail.
 //
 // Type-checking is best effort: imports outside the audited module are not
 // loaded (os and syscall calls are recognised through the import, which is
@@ -42,7 +43,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
 )
 
 // ReadKind says how an env read names its variable.
@@ -63,13 +64,13 @@ type EnvRead struct {
 	Func     string   `json:"func"`           // os.Getenv, os.LookupEnv or syscall.Getenv
 	Name     string   `json:"name,omitempty"` // the variable; "" when unresolved
 	Kind     ReadKind `json:"kind"`
-	Declared bool     `json:"declared"` // Name is a gate in allocator.Gates
+	Declared bool     `json:"declared"` // Name is a gate of the target's schema
 }
 
 // Unresolved reports whether the read's variable is decided at run time.
 func (r EnvRead) Unresolved() bool { return r.Name == "" }
 
-// Undeclared reports whether the read names a variable allocator.Gates does not declare.
+// Undeclared reports whether the read names a variable the schema declares no gate of.
 func (r EnvRead) Undeclared() bool { return r.Name != "" && !r.Declared }
 
 // envFuncs are the functions audited, by package path.
@@ -78,11 +79,12 @@ var envFuncs = map[string][]string{
 	"syscall": {"Getenv"},
 }
 
-// Audit returns every read of a HAKMEM_* variable in the Go source under
-// dir, plus the unresolved reads (see the rules at the top of this file),
-// ordered by file and line. It returns an error when dir is not a readable
-// directory or a file does not parse.
-func Audit(dir string) ([]EnvRead, error) {
+// Audit returns every read of a variable named with prefix (the gates'
+// namespace, "HAKMEM_") in the Go source under dir, each declared when s
+// has a gate of its name, plus the unresolved reads (see the rules at the
+// top of this file), ordered by file and line. It returns an error when
+// dir is not a readable directory or a file does not parse.
+func Audit(dir, prefix string, s *target.Schema) ([]EnvRead, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
@@ -91,6 +93,7 @@ func Audit(dir string) ([]EnvRead, error) {
 		return nil, fmt.Errorf("audit: %s is not a directory: want a directory of Go source", dir)
 	}
 	a := newAuditor(dir)
+	a.prefix, a.schema = prefix, s
 	var reads []EnvRead
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -121,6 +124,8 @@ func Audit(dir string) ([]EnvRead, error) {
 // the module that in-module imports resolve against, and the packages
 // already type-checked for import.
 type auditor struct {
+	prefix  string         // the names audited begin with it
+	schema  *target.Schema // its gates are the declared names
 	root    string
 	fset    *token.FileSet
 	modDir  string // directory of the enclosing go.mod; "" when there is none
@@ -286,7 +291,7 @@ func (a *auditor) auditFile(f *ast.File, info *types.Info) []EnvRead {
 			file = rel
 		}
 		reads = append(reads, EnvRead{File: filepath.ToSlash(file), Line: pos.Line, Func: fn, Name: name, Kind: kind,
-			Declared: name != "" && allocator.Gates.Lookup(name) != nil})
+			Declared: name != "" && a.schema.Gate(name) != nil})
 	}
 	called := map[ast.Expr]bool{}     // Fun of every audited call
 	selected := map[*ast.Ident]bool{} // the Sel of every selector
@@ -305,7 +310,7 @@ func (a *auditor) auditFile(f *ast.File, info *types.Info) []EnvRead {
 		switch {
 		case tv.Value != nil && tv.Value.Kind() == constant.String:
 			name := constant.StringVal(tv.Value)
-			if !strings.HasPrefix(name, allocator.EnvPrefix) {
+			if !strings.HasPrefix(name, a.prefix) {
 				return true
 			}
 			kind := ReadConstant
@@ -340,7 +345,7 @@ func (a *auditor) auditFile(f *ast.File, info *types.Info) []EnvRead {
 	return reads
 }
 
-// Undeclared returns the reads of HAKMEM_* names allocator.Gates does not declare.
+// Undeclared returns the reads of names the schema declares no gate of.
 func Undeclared(reads []EnvRead) []EnvRead {
 	var out []EnvRead
 	for _, r := range reads {

@@ -7,10 +7,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/haktop/haktop/target/embedded"
 )
 
 func TestAuditFindsEveryKindOfRead(t *testing.T) {
-	reads, err := Audit(filepath.Join("testdata", "audit", "mixed"))
+	reads, err := Audit(filepath.Join("testdata", "audit", "mixed"), embedded.EnvPrefix, &embeddedSchema)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +41,7 @@ func TestAuditFindsEveryKindOfRead(t *testing.T) {
 }
 
 func TestAuditClean(t *testing.T) {
-	reads, err := Audit(filepath.Join("testdata", "audit", "clean"))
+	reads, err := Audit(filepath.Join("testdata", "audit", "clean"), embedded.EnvPrefix, &embeddedSchema)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func TestAuditClean(t *testing.T) {
 // The allocator reads its gates through the registry: os.LookupEnv passed
 // as a value, listed unresolved, failing nothing.
 func TestAuditAllocator(t *testing.T) {
-	reads, err := Audit(filepath.Join("..", "allocator"))
+	reads, err := Audit(filepath.Join("..", "allocator"), embedded.EnvPrefix, &embeddedSchema)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +73,7 @@ func TestAuditBadInput(t *testing.T) {
 		filepath.Join("testdata", "audit", "clean", "clean.go"): "is not a directory",
 		broken: "broken.go:3:8",
 	} {
-		if _, err := Audit(dir); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := Audit(dir, embedded.EnvPrefix, &embeddedSchema); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Audit(%s) error = %v, want it to mention %q", dir, err, want)
 		}
 	}

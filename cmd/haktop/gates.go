@@ -282,7 +282,8 @@ func (a *app) gatesAudit(dir string, asJSON bool) error {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return usagef("DIR %q is not valid: want a directory of Go source (default \".\")", dir)
 	}
-	reads, err := profile.Audit(dir)
+	schema := embedded.Schema(allocator.DefaultConfig())
+	reads, err := profile.Audit(dir, embedded.EnvPrefix, &schema)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,9 @@ const Name = "embedded"
 // Package is the allocator's import path, as pprof prefixes its functions.
 var Package = allocator.PkgPath
 
+// EnvPrefix begins every gate's environment variable: the gates' namespace.
+const EnvPrefix = allocator.EnvPrefix
+
 // ProfileEnv is the gate that picks a preset of the other gates' values
 // (HAKMEM_PROFILE): its effect shows in the gates it sets.
 const ProfileEnv = allocator.ProfileEnv
