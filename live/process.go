@@ -28,7 +28,6 @@ import (
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/target/process"
-	"github.com/haktop/haktop/textfmt"
 )
 
 // ProcessConfig configures NewProcess.
@@ -312,8 +311,8 @@ func (s *Process) closeRecording(f sampler.Footer) error {
 	return err
 }
 
-// export writes a counter profile of CMD's counters now (since it
-// started): pprof's format, one sample type per counter plus path_hits.
+// export writes the counter profile (profile.CounterProfile) of CMD's
+// counters now, since it started.
 func (s *Process) export() (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -325,61 +324,11 @@ func (s *Process) export() (string, error) {
 		return "", err
 	}
 	path := s.stamp("counters", ".pb.gz")
-	if err := profile.WriteFile(path, targetCounterProfile(&s.schema, &snap, s.p.Started(), s.cfg.Elapsed())); err != nil {
+	if err := profile.WriteFile(path, profile.CounterProfile(&s.schema, snap, s.p.Started(), s.cfg.Elapsed())); err != nil {
 		return "", err
 	}
 	s.wrote(path)
 	return "wrote " + path, nil
-}
-
-// targetCounterProfile returns a pprof profile of a target's counters: one
-// sample type per counter (unit count) and path_hits; each class is one
-// sample with the stack [class] and its counters as values, each path with
-// hits one sample with the stack [path]. Per sample type the samples add
-// up to the counters' totals.
-func targetCounterProfile(sc *target.Schema, snap *target.Snapshot, start time.Time, d time.Duration) *pprofile.Profile {
-	names := append(sc.CounterNames(), "path_hits")
-	p := &pprofile.Profile{
-		DefaultSampleType: names[0],
-		PeriodType:        &pprofile.ValueType{Type: "event", Unit: "count"},
-		Period:            1,
-		TimeNanos:         start.UnixNano(),
-		DurationNanos:     d.Nanoseconds(),
-		Comments:          []string{"haktop counter profile of " + sc.Target + ": stacks are [class] and [path]"},
-	}
-	for _, n := range names {
-		p.SampleType = append(p.SampleType, &pprofile.ValueType{Type: n, Unit: "count"})
-	}
-	m := &pprofile.Mapping{ID: 1, File: "haktop-counters", HasFunctions: true}
-	p.Mapping = []*pprofile.Mapping{m}
-	loc := func(name string) *pprofile.Location {
-		f := &pprofile.Function{ID: uint64(len(p.Function) + 1), Name: name, SystemName: name}
-		p.Function = append(p.Function, f)
-		l := &pprofile.Location{ID: uint64(len(p.Location) + 1), Mapping: m, Address: uint64(len(p.Location)+1) << 4,
-			Line: []pprofile.Line{{Function: f}}}
-		p.Location = append(p.Location, l)
-		return l
-	}
-	nk := len(sc.Counters)
-	for c, cl := range sc.Classes {
-		v := make([]int64, len(names))
-		nonzero := false
-		for k := range nk {
-			v[k] = int64(snap.At(c, k, nk))
-			nonzero = nonzero || v[k] != 0
-		}
-		if nonzero {
-			p.Sample = append(p.Sample, &pprofile.Sample{Location: []*pprofile.Location{loc(cl.Name + "/" + textfmt.ClassSize(cl.Min, cl.Max))}, Value: v})
-		}
-	}
-	for i, path := range sc.Paths {
-		if i < len(snap.Paths) && snap.Paths[i] > 0 {
-			v := make([]int64, len(names))
-			v[nk] = int64(snap.Paths[i])
-			p.Sample = append(p.Sample, &pprofile.Sample{Location: []*pprofile.Location{loc(path.ID)}, Value: v})
-		}
-	}
-	return p
 }
 
 // wrote notes path among the files the session wrote, once; s.mu is held.
@@ -448,5 +397,5 @@ func (s *Process) CounterProfile() *pprofile.Profile {
 		return nil
 	}
 	r := s.Reading(false)
-	return targetCounterProfile(&s.schema, &r.Snap, s.p.Started(), s.cfg.Elapsed())
+	return profile.CounterProfile(&s.schema, r.Snap, s.p.Started(), s.cfg.Elapsed())
 }
