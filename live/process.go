@@ -64,6 +64,7 @@ type Process struct {
 	sampled  bool
 	ended    bool
 	stopped  bool // Close stopped CMD (q), rather than CMD ending by itself
+	refresh  bool // the counters shown are republished on request (jemalloc's)
 	closeErr error
 	closed   bool
 }
@@ -92,6 +93,7 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 	s.view = NewTargetView(s.schema, s.schema.Target)
 	s.view.requestSizes = s.schema.Target == process.TableRequests
 	s.view.callsAsOps = true
+	s.refresh = s.schema.Target == process.TableJemalloc
 	info := &ProcessInfo{Command: strings.Join(p.Argv(), " "), PID: p.PID(), CPUPercent: math.NaN(), Target: s.schema.Target,
 		Unmeasured: p.Unmeasured()}
 	s.view.update(func(st *Status, pi **ProcessInfo) {
@@ -150,6 +152,11 @@ func (s *Process) Sample() {
 		cpuPct = 100 * float64(snap.Proc.CPU-s.lastCPU) / float64(at-s.lastAt)
 	}
 	s.lastCPU, s.lastAt, s.sampled = snap.Proc.CPU, at, true
+	if s.refresh && !ended {
+		// The jemalloc table is republished when asked: ask now for the
+		// next sample, so every sample has counters from its interval.
+		s.p.RequestRefresh()
+	}
 	if s.rec != nil {
 		s.record(at, snap)
 	}

@@ -40,8 +40,9 @@ type TargetView struct {
 	// size of the block freed, so calls - frees per class and bytes in use
 	// are not known, and no live blocks or bytes are shown.
 	requestSizes bool
-	// callsAsOps makes OpsPerSec the target's allocs+frees per second, for
-	// a program whose operations haktop does not know.
+	// callsAsOps makes OpsPerSec the target's allocs (and frees, when it
+	// counts them) per second, for a program whose operations haktop does
+	// not know.
 	callsAsOps bool
 	frame      Frame
 }
@@ -224,8 +225,11 @@ func (v *TargetView) build() Frame {
 
 // opsUnit names what OpsPerSec counts.
 func (v *TargetView) opsUnit() string {
-	if v.callsAsOps {
+	switch {
+	case v.callsAsOps && v.schema.Has(target.RoleFree):
 		return "alloc+free/s"
+	case v.callsAsOps:
+		return "alloc/s"
 	}
 	return ""
 }

@@ -13,7 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -120,7 +122,11 @@ func (a *app) runCommand(cmd *cobra.Command, argv []string, cf commandFlags, int
 	if l != nil { // the server logs nothing: the screen is the terminal's
 		view = servedProcess{src, expose.Serve(l, expose.Handler(src, lf.options()))}
 	}
-	err = tui.Run(cmd.Context(), view, tui.Options{Sort: col, Dark: true}, os.Stdin, a.stdout)
+	// A hang-up (the terminal went away) or SIGTERM ends the screen like
+	// q, so CMD is stopped rather than left running without haktop.
+	ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGHUP, syscall.SIGTERM)
+	defer stop()
+	err = tui.Run(ctx, view, tui.Options{Sort: col, Dark: true}, os.Stdin, a.stdout)
 	exit, _ := src.Exit()
 	fmt.Fprintf(a.stdout, "haktop: %s (pid %d) %s; its output is in %s\n", argv[0], p.PID(), exit, output)
 	if err != nil {

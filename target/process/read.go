@@ -246,3 +246,16 @@ func (p *Process) Figures() target.Proc {
 	}
 	return target.Proc{RSSBytes: p.last.RSSBytes, CPU: p.last.CPU, Threads: p.last.Threads}
 }
+
+// RequestRefresh asks CMD's refreshers (the shim's jemalloc stats thread)
+// to republish their counters now rather than on their own period, so the
+// next Snapshot holds counters at most one sampling interval old. A CMD
+// that has ended, or publishes no refreshed table, is not an error.
+func (p *Process) RequestRefresh() error {
+	select {
+	case <-p.done:
+		return nil
+	default:
+	}
+	return p.seg.RequestRefresh()
+}
