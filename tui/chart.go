@@ -70,16 +70,22 @@ func (m *historyModel) render() {
 		now = values[len(values)-1]
 	}
 	title := fmt.Sprintf(" %s history: last %d samples, peak %s, now %s", m.unit, len(values), textfmt.Rate(peak), textfmt.Rate(now))
+	if len(values) == 0 { // nothing was measured (a program the shim cannot enter): no peak of 0
+		title = fmt.Sprintf(" %s history: none measured", m.unit)
+	}
 	lines := make([]string, 0, m.height)
 	lines = append(lines, s.PanelTitle.Render(title))
 	var b strings.Builder
 	for row := range bars {
 		level := bars - 1 - row // rows below this one
 		label := ""
-		switch row {
-		case 0:
+		switch {
+		case len(values) == 0:
+			lines = append(lines, strings.Repeat(" ", m.width)) // no scale of nothing
+			continue
+		case row == 0:
 			label = textfmt.Rate(peak)
-		case bars - 1:
+		case row == bars-1:
 			label = "0"
 		}
 		b.Reset()
