@@ -60,6 +60,9 @@ func newRunCommand(a *app) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("worker-label") {
+				return usagef("--worker-label does not apply to haktop run: a command has no workers")
+			}
 			col, err := tui.ParseSortColumn(sort)
 			if err != nil {
 				return usagef("%v", err)

@@ -40,6 +40,7 @@ func TestTUICommandLine(t *testing.T) {
 		{"", []string{"run", "--", "/nonexistent/prog"}, 2, "haktop: command /nonexistent/prog: stat /nonexistent/prog: no such file or directory (want a program on PATH or a path to an executable file)\n"},
 		{"", []string{"run", "--interval", "1ms", "--", "ls"}, 2, "haktop: --interval 1ms is not valid: want a duration of at least 10ms, like 100ms or 1s\n"},
 		{"", []string{"run", "--sort", "x", "--", "ls"}, 2, `haktop: --sort "x": want one of class, size, alloc, fast, refill, fallback, free, remote, live, bytes` + "\n"},
+		{"", []string{"run", "--worker-label", "--", "ls"}, 2, "haktop: --worker-label does not apply to haktop run: a command has no workers\n"},
 		{"", []string{"run", "--", "ls"}, 2, "haktop: run needs a terminal on stdin and stdout: use `haktop record -o FILE -- ls` to record the command headless\n"},
 	}
 	for _, c := range cases {
