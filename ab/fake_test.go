@@ -12,7 +12,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
-	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/embedded"
 )
 
 type fakeRunner struct {
@@ -67,8 +67,8 @@ func (f *fakeRunner) Run(ctx context.Context, arm Arm) (profile.RunReport, error
 		}
 		rep.Paths = append(rep.Paths, profile.PathReport{ID: p.Key, Name: p.Name, Hits: h})
 	}
-	for _, g := range cfg.Gates() {
-		rep.Gates = append(rep.Gates, profile.GateVerdict{Gate: target.Gate{Env: g.Env, Value: g.Value, Source: g.Source.String()}})
+	for _, g := range embedded.Gates(cfg) {
+		rep.Gates = append(rep.Gates, profile.GateVerdict{Gate: g})
 	}
 	return rep, nil
 }
