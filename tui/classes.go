@@ -213,7 +213,7 @@ func (m *classesModel) render() {
 	if m.cursor > 0 && m.cursor < len(m.shown) {
 		selected = m.shown[m.cursor]
 	}
-	spark := m.sparkCol()
+	sparkCol := m.sparkCol()
 	mins := make([]int, len(m.cols))
 	need := 0
 	for i, c := range m.cols {
@@ -229,11 +229,11 @@ func (m *classesModel) render() {
 			mins[c] = 0
 		}
 	}
-	widths := fitColumns(m.width, mins, nil, spark, HistoryLen)
+	widths := fitColumns(m.width, mins, nil, sparkCol, HistoryLen)
 	cols := make([]table.Column, len(m.cols))
 	for i, c := range m.cols {
 		title := c.title
-		if i > 0 && i < spark {
+		if i > 0 && i < sparkCol {
 			title = alignRight(titled(title, m.sort == c.sort), widths[i])
 		} else {
 			title = titled(title, m.sort == c.sort && i == 0)
@@ -242,6 +242,7 @@ func (m *classesModel) render() {
 	}
 	rows := m.sortedRows()
 	out := make([]table.Row, len(rows))
+	spark := wrapOf(m.styles.RowSpark)
 	m.shown = m.shown[:0]
 	cursor := -1
 	for i, r := range rows {
@@ -250,8 +251,8 @@ func (m *classesModel) render() {
 		for j, c := range m.cols {
 			var v string
 			switch {
-			case j == spark:
-				cells[j] = drawSparkline(r.History, widths[j], m.styles.RowSpark)
+			case j == sparkCol:
+				cells[j] = drawSparklineIn(r.History, widths[j], spark)
 				continue
 			case c.sort == SortClass:
 				cells[j] = r.Class
@@ -270,7 +271,7 @@ func (m *classesModel) render() {
 			cells[j] = alignRight(v, widths[j])
 		}
 		if r.Idle() {
-			for c := range spark {
+			for c := range sparkCol {
 				cells[c] = m.memo.render("dim", m.styles.Dim, cells[c])
 			}
 		}

@@ -34,10 +34,11 @@ type gatesModel struct {
 	tablePanel
 	gates []GateRow
 	paths []PathRow
+	memo  memo // renderings of verdict cells and banners
 }
 
 func newGatesModel(s *Styles, k KeyMap) gatesModel {
-	return gatesModel{tablePanel: newTablePanel(s, k)}
+	return gatesModel{tablePanel: newTablePanel(s, k), memo: memo{}}
 }
 
 func (m *gatesModel) setFocus(on bool) {
@@ -96,13 +97,13 @@ func (m *gatesModel) render() {
 	}
 	out := make([]table.Row, len(m.gates))
 	for i, g := range m.gates {
-		verdict := m.styles.VerdictNone.Render("—")
+		verdict := m.memo.render("none", m.styles.VerdictNone, "—")
 		switch g.Verdict {
 		case "":
 		case profile.NotApplicable:
-			verdict = m.styles.VerdictNone.Render(string(g.Verdict))
+			verdict = m.memo.render("none", m.styles.VerdictNone, string(g.Verdict))
 		default:
-			verdict = m.styles.VerdictStyle(g.Verdict).Render(VerdictSymbol(g.Verdict) + " " + string(g.Verdict))
+			verdict = m.memo.render(string(g.Verdict), m.styles.VerdictStyle(g.Verdict), VerdictSymbol(g.Verdict)+" "+string(g.Verdict))
 		}
 		out[i] = table.Row{g.Env, g.Value, g.Source, verdict}
 	}
@@ -123,6 +124,13 @@ func (m gatesModel) banner(width int) string {
 			bad++
 		}
 	}
+	if never == 0 && bad == 0 {
+		return ""
+	}
+	key := fmt.Sprintf("banner %d %d %d", never, bad, width)
+	if b, ok := m.memo[key]; ok {
+		return b
+	}
 	var out string
 	if bad > 0 {
 		out = m.styles.BannerError.Render(fmt.Sprintf("✖ %s ran with %s gate off: INCONSISTENT, a bug", textfmt.Count(bad, "path"), textfmt.Noun(bad, "its")))
@@ -133,7 +141,9 @@ func (m gatesModel) banner(width int) string {
 		}
 		out += m.styles.Banner.Render(fmt.Sprintf("⚠ %s never executed: an A/B on %s measures noise", textfmt.Count(never, "gated path"), textfmt.Noun(never, "it")))
 	}
-	return ansi.Truncate(out, width, "…")
+	out = ansi.Truncate(out, width, "…")
+	m.memo[key] = out
+	return out
 }
 
 // Update scrolls the table when the panel has focus.

@@ -43,6 +43,11 @@ type hotPathsModel struct {
 	bar      progress.Model
 	rows     []PathRow
 	memo     memo // renderings of gate labels and idle cells
+	// bars are the CPU bars of the last render, by share, at barWidth: a
+	// share that did not change is not drawn again (CPU shares change once
+	// per profile window, the hits every frame).
+	bars     map[float64]string
+	barWidth int
 }
 
 func newHotPathsModel(s *Styles, k KeyMap) hotPathsModel {
@@ -130,20 +135,27 @@ func (m *hotPathsModel) render() {
 		cols[i] = table.Column{Title: title, Width: widths[i]}
 	}
 	m.bar.SetWidth(widths[hpColCPU])
+	last := m.bars
+	if m.barWidth != widths[hpColCPU] {
+		last = nil
+	}
+	m.bars, m.barWidth = make(map[float64]string, len(m.rows)), widths[hpColCPU]
+	bar := func(share float64) string {
+		b, ok := last[share]
+		if !ok {
+			b = m.bar.ViewAs(share)
+		}
+		m.bars[share] = b
+		return b
+	}
 
 	rows := m.sortedRows()
 	out := make([]table.Row, len(rows))
-	var zero string
 	for i, r := range rows {
 		cpu := alignRight("—", widths[hpColCPU])
 		switch {
-		case r.CPUPercent == 0: // most paths: one rendering of the empty bar serves them all
-			if zero == "" {
-				zero = m.bar.ViewAs(0)
-			}
-			cpu = zero
 		case !math.IsNaN(r.CPUPercent):
-			cpu = m.bar.ViewAs(math.Min(r.CPUPercent, 100) / 100)
+			cpu = bar(math.Min(r.CPUPercent, 100) / 100)
 		}
 		gate := ""
 		if r.Gate != "" {

@@ -379,6 +379,7 @@ func (m *Model) restyle(dark bool) {
 	m.dark = dark
 	*m.styles = *NewStyles(dark)
 	m.classes.memo = memo{} // rendered in the old colours
+	m.gates.memo = memo{}
 	m.hotPaths = newHotPathsModel(m.styles, m.keys)
 	m.footer = newFooterModel(m.styles, m.keys)
 	m.chart.render()
@@ -390,6 +391,14 @@ func (m *Model) restyle(dark bool) {
 // hints makes the footer's space hint say what space does now: pause or
 // resume a live session, pause or play a replay.
 func (m *Model) hints(st Status) {
+	before := m.keys.Play.Help().Desc + " " + m.keys.Pause.Help().Desc
+	defer func() {
+		// The footer's help is redrawn only when a hint changed: it is
+		// measured and styled key by key.
+		if m.keys.Play.Help().Desc+" "+m.keys.Pause.Help().Desc != before || m.footer.view == "" {
+			m.footer.setKeys(m.keys)
+		}
+	}()
 	if r := st.Replay; r != nil {
 		help := "play"
 		if r.Playing {
@@ -403,7 +412,6 @@ func (m *Model) hints(st Status) {
 		}
 		m.keys.Pause.SetHelp("space", help)
 	}
-	m.footer.setKeys(m.keys)
 }
 
 // rowCounts returns how many rows each table panel has to show, and the

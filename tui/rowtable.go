@@ -9,7 +9,9 @@ package tui
 // tablePanel), so this draws every row it is given from the top.
 
 import (
+	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/table"
 	"charm.land/lipgloss/v2"
@@ -156,12 +158,50 @@ func cutPad(line string, lineWidth, w int) string {
 	return line
 }
 
-// cellWidth returns s's width in cells, counting bytes when s is plain ASCII.
+// cellWidth returns s's width in cells: by counting, when s holds only
+// printable ASCII, SGR escape sequences and runes of known width one (the
+// box, block and symbol runes the panels draw); else as ansi.StringWidth
+// measures it. TestCellWidth checks the two agree.
 func cellWidth(s string) int {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 0x80 || c == '\x1b' || c < ' ' {
+	n := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c >= ' ' && c < 0x7f:
+			n++
+			i++
+		case c == '\x1b' && i+1 < len(s) && s[i+1] == '[': // CSI: parameters, intermediates, a final byte
+			j := i + 2
+			for j < len(s) && s[j] >= 0x30 && s[j] <= 0x3f {
+				j++
+			}
+			for j < len(s) && s[j] >= 0x20 && s[j] <= 0x2f {
+				j++
+			}
+			if j >= len(s) || s[j] < 0x40 || s[j] > 0x7e {
+				return ansi.StringWidth(s)
+			}
+			i = j + 1
+		case c >= 0x80:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !narrowRune(r) {
+				return ansi.StringWidth(s)
+			}
+			n++
+			i += size
+		default:
 			return ansi.StringWidth(s)
 		}
 	}
-	return len(s)
+	return n
+}
+
+// narrowRunes are the non-ASCII runes the panels draw that take one cell
+// and never join the rune before them into one grapheme.
+var narrowRunes = []rune("—…•·▼↑↓↕●○◌✖❚▶")
+
+// narrowRune reports whether r is a box-drawing or block rune, or one of
+// narrowRunes.
+func narrowRune(r rune) bool {
+	return r >= 0x2500 && r <= 0x259f || slices.Contains(narrowRunes, r)
 }

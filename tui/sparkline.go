@@ -21,6 +21,24 @@ import (
 // on the right, scaled to the largest value shown. Missing history is blank,
 // so columns stay aligned.
 func drawSparkline(values []float64, width int, style lipgloss.Style) string {
+	return drawSparklineIn(values, width, wrapOf(style))
+}
+
+// wrap is a style's rendering of one line of text as the escape sequences
+// before and after it, so a panel styles each of its sparklines by
+// concatenation instead of a lipgloss Render per row.
+type wrap struct{ pre, post string }
+
+// wrapOf returns style's wrap. The style must style a line as a whole (a
+// colour, no padding, width or borders), as the sparkline styles do.
+func wrapOf(style lipgloss.Style) wrap {
+	r := style.Render("x")
+	i := strings.IndexByte(r, 'x')
+	return wrap{r[:i], r[i+1:]}
+}
+
+// drawSparklineIn is drawSparkline in the style w wraps.
+func drawSparklineIn(values []float64, width int, w wrap) string {
 	if width <= 0 {
 		return ""
 	}
@@ -41,6 +59,8 @@ func drawSparkline(values []float64, width int, style lipgloss.Style) string {
 		buf.Push(v)
 	}
 	var b strings.Builder
+	b.Grow(len(w.pre) + 3*width + len(w.post))
+	b.WriteString(w.pre)
 	b.WriteString(strings.Repeat(" ", width-buf.Length()))
 	for _, v := range buf.ReadAll() {
 		r := runes.FullBlock
@@ -52,5 +72,6 @@ func drawSparkline(values []float64, width int, style lipgloss.Style) string {
 		}
 		b.WriteRune(r)
 	}
-	return style.Render(b.String())
+	b.WriteString(w.post)
+	return b.String()
 }
