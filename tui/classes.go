@@ -230,13 +230,17 @@ func (m *classesModel) render() {
 		}
 	}
 	widths := fitColumns(m.width, mins, nil, sparkCol, HistoryLen)
+	marked := m.sort // the column with ▼: class when the frame has no column to sort by
+	if m.column(marked) < 0 {
+		marked = SortClass
+	}
 	cols := make([]table.Column, len(m.cols))
 	for i, c := range m.cols {
 		title := c.title
 		if i > 0 && i < sparkCol {
-			title = alignRight(titled(title, m.sort == c.sort), widths[i])
+			title = alignRight(titled(title, marked == c.sort), widths[i])
 		} else {
-			title = titled(title, m.sort == c.sort && i == 0)
+			title = titled(title, marked == c.sort && i == 0)
 		}
 		cols[i] = table.Column{Title: title, Width: widths[i]}
 	}
@@ -287,6 +291,9 @@ func (m *classesModel) render() {
 
 // cycleSort moves the sort to the next column on screen.
 func (m *classesModel) cycleSort() {
+	if m.column(m.sort) < 0 {
+		m.sort = SortClass // what the screen shows for a sort it has no column for
+	}
 	for range numSortColumns {
 		m.sort = (m.sort + 1) % numSortColumns
 		if m.column(m.sort) >= 0 {

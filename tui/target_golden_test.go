@@ -9,6 +9,8 @@ package tui
 // `go test ./tui -run GoldenTarget -update`.
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,5 +41,24 @@ func TestGoldenTarget(t *testing.T) {
 			mm = drive(t, mm, keys("w")...)
 			check(t, "fake_target_w", mm, size.w, size.h)
 		})
+	}
+}
+
+// A sort the target has no column for (refill: the fake counts no
+// refills) orders by class and marks the class column; s then cycles
+// through the columns on screen only.
+func TestSortByAColumnTheTargetLacks(t *testing.T) {
+	m := drive(t, New(fakeTargetView(8), Options{Tick: -1, Dark: true, Sort: SortRefill}), tea.WindowSizeMsg{Width: 120, Height: 40}).(Model)
+	if got := plain(m); !strings.Contains(got, " class▼ ") || strings.Contains(got, "refill") {
+		t.Fatalf("sorted by a missing column:\n%s", got)
+	}
+	var seen []SortColumn
+	for range 6 {
+		m = drive(t, m, keys("s")...).(Model)
+		seen = append(seen, m.classes.sort)
+	}
+	want := []SortColumn{SortSize, SortAlloc, SortFree, SortLive, SortBytes, SortClass}
+	if !slices.Equal(seen, want) {
+		t.Errorf("s cycles %v, want %v (the fake's columns only)", seen, want)
 	}
 }
