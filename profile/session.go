@@ -8,6 +8,7 @@ package profile
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	pprofile "github.com/google/pprof/profile"
@@ -29,10 +30,31 @@ func epochSchema(rec *sampler.Recording, gates []target.Gate) target.Schema {
 	return rec.Header.Schema.WithGates(gates)
 }
 
-// snapshotOf returns sample smp's counters, shaped by s.
+// embeddedLayout is the shape of the embedded allocator's counters in a
+// sample (sampler.Sample.Snap).
+var embeddedLayout = embedded.Schema(embedded.DefaultConfig())
+
+// snapshotOf returns sample smp's counters, shaped by s: each class's
+// counters and each path's hits found by name, zeros for a name the
+// sample does not hold (a recording from a build of another shape).
 func snapshotOf(s *target.Schema, smp sampler.Sample) target.Snapshot {
+	all := embeddedLayout.NewSnapshot()
+	embedded.Snapshot(&smp.Snap, &all)
 	snap := s.NewSnapshot()
-	embedded.Snapshot(&smp.Snap, &snap)
+	n, ln := len(s.Counters), len(embeddedLayout.Counters)
+	for c, class := range s.Classes {
+		lc := slices.IndexFunc(embeddedLayout.Classes, func(l target.Class) bool { return l.Name == class.Name })
+		for k, counter := range s.Counters {
+			if lk := slices.IndexFunc(embeddedLayout.Counters, func(l target.Counter) bool { return l.Name == counter.Name }); lc >= 0 && lk >= 0 {
+				snap.Counters[c*n+k] = all.Counters[lc*ln+lk]
+			}
+		}
+	}
+	for i, p := range s.Paths {
+		if lp := embeddedLayout.PathIndex(p.ID); lp >= 0 {
+			snap.Paths[i] = all.Paths[lp]
+		}
+	}
 	return snap
 }
 

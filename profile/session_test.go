@@ -2,11 +2,13 @@ package profile
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -118,5 +120,23 @@ func TestRecordedGatesGiveTheLiveVerdicts(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSnapshotOfMapsByName: a sample's counters reach a recording's schema
+// by class, counter and path name, whatever its shape; names the sample
+// does not hold read 0 (no panic on a file of another shape).
+func TestSnapshotOfMapsByName(t *testing.T) {
+	var a allocator.Snapshot
+	a.Classes[3].Counters.AllocCalls, a.Classes[3].Counters.FreeRemote = 11, 4
+	a.Paths[allocator.PathTinyRefill] = 7
+	s := target.Schema{
+		Classes:  []target.Class{{Name: "X"}, {Name: "C3"}},
+		Counters: []target.Counter{{Name: "free_remote"}, {Name: "bogus"}, {Name: "alloc_calls"}},
+		Paths:    []target.Path{{ID: "nope"}, {ID: "tiny_refill"}},
+	}
+	got := snapshotOf(&s, sampler.Sample{Snap: a})
+	if want := []uint64{0, 0, 0, 4, 0, 11}; !slices.Equal(got.Counters, want) || !slices.Equal(got.Paths, []uint64{0, 7}) {
+		t.Errorf("counters %v paths %v, want %v and [0 7]", got.Counters, got.Paths, want)
 	}
 }
