@@ -15,14 +15,15 @@ import (
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/target/embedded"
+	"github.com/haktop/haktop/target/process"
 	"github.com/haktop/haktop/textfmt"
 	"github.com/haktop/haktop/workload"
 )
 
-// layout describes the class rows and path hits of every sample, which
-// the sampler keeps in the embedded allocator's layout: names, sizes,
-// tiers, gate kinds and which gates guard which path.
-var layout = embedded.Schema(allocator.DefaultConfig())
+// layout describes the embedded allocator's class rows and path hits:
+// names, sizes, tiers, gate kinds and which gates guard which path. It is
+// the shape of the live engine's samples.
+var layout = embedded.DefaultSchema()
 
 // HistoryLen is how many samples the sparklines show.
 const HistoryLen = 120
@@ -30,6 +31,7 @@ const HistoryLen = 120
 // frameInput is everything one frame is built from.
 type frameInput struct {
 	spec    workload.Spec
+	schema  *target.Schema            // the sample's and the rates' shape; nil means layout
 	sample  sampler.Sample            // the latest sample: elapsed, proc, hits for verdicts
 	rates   sampler.Rates             // the rates shown (the whole allocator's or one worker's)
 	history []sampler.Rates           // rates of recent samples, oldest first, ending with rates
@@ -43,16 +45,20 @@ type frameInput struct {
 // buildFrame returns the frame in shows.
 func buildFrame(in frameInput) Frame {
 	s := in.sample
+	sc := in.schema
+	if sc == nil {
+		sc = &layout
+	}
 	f := Frame{
 		Workload:  in.spec.Name,
 		Params:    specParams(in.spec),
 		Workers:   in.spec.Workers,
 		Elapsed:   s.Elapsed,
 		OpsPerSec: in.rates.OpsPerSec,
-		RSS:       s.Proc.RSSBytes,
-		HeapInUse: s.Proc.HeapInUse,
-		GCCount:   s.Proc.NumGC,
-		GCPause:   s.Proc.LastPause,
+		RSS:       s.Snap.Proc.RSSBytes,
+		HeapInUse: s.Snap.Proc.HeapInUse,
+		GCCount:   s.Snap.Proc.NumGC,
+		GCPause:   s.Snap.Proc.LastPause,
 		Status:    in.status,
 	}
 	f.Status.Profiling = in.attr != nil
@@ -61,59 +67,57 @@ func buildFrame(in frameInput) Frame {
 		f.OpsHistory[i] = r.OpsPerSec
 	}
 
-	ratesOf := func(r *sampler.ClassRates, role target.Role) float64 {
-		switch role {
-		case target.RoleCalls:
-			return r.Calls
-		case target.RoleFast:
-			return r.FastRatio
-		case target.RoleRefill:
-			return r.Refill
-		case target.RoleRefillFail:
-			return r.RefillFail
-		case target.RoleFallback:
-			return r.Fallback
-		case target.RoleFree:
-			return r.Free
-		case target.RoleRemote:
-			return r.Remote
-		}
-		return math.NaN() // the sampler keeps no rate of it
+	// The rows are the declaring registry's: this build's for the embedded
+	// allocator (its classes, paths, which gates guard which path, as
+	// embedded.Decided re-decides what its recorded values switch off), so
+	// a recording of an older registry shows this build's rows, a class or
+	// path it lacks at 0; for any other target, its own schema's.
+	decl := sc
+	if sc.Target == embedded.Name {
+		decl = &layout
 	}
-	fillClasses(&f, classInput{
-		schema: &layout,
-		value:  func(c int, role target.Role) float64 { return ratesOf(&in.rates.Classes[c], role) },
-		count: func(c int, role target.Role) uint64 {
-			k := &s.Snap.Classes[c].Counters
-			if role == target.RoleCalls {
-				return k.AllocCalls
-			}
-			return k.FreeCalls
-		},
-		history:      len(in.history),
-		callsAt:      func(i, c int) float64 { return in.history[i].Classes[c].Calls },
-		fastMeasured: allocator.FastMeasured,
-		blockSizes:   true,
-		// Large blocks have no class size: the allocator counts their bytes.
-		unboundedBytes: func(int) (uint64, bool) { return s.Snap.Memory.LargeBytes, true },
-	})
+	classAt, pathAt := func(c int) int { return c }, func(p int) int { return p }
+	if decl != sc && !decl.SameShape(sc) {
+		classAt = func(c int) int { return sc.ClassIndex(decl.Classes[c].Name) }
+		pathAt = func(p int) int { return sc.PathIndex(decl.Paths[p].ID) }
+	}
+	n := len(sc.Counters)
+	rateOf := func(r *sampler.Rates, c int, role target.Role) float64 {
+		if role == target.RoleFast {
+			v, _ := r.Fast(classAt(c))
+			return v
+		}
+		return r.Rate(classAt(c), sc.CounterOf(role), n)
+	}
+	in.fill(&f, sc, decl, classAt, rateOf)
 
-	schema := layout.WithGates(in.gates)
+	schema := decl.WithGates(in.gates)
+	hits, cpu := make([]uint64, len(decl.Paths)), make([]int64, len(decl.Paths))
+	if sc.Fits(&s.Snap) {
+		for p := range hits {
+			if q := pathAt(p); q >= 0 {
+				hits[p] = s.Snap.Paths[q]
+			}
+		}
+	}
+	if len(decl.Paths) == len(in.cpu) {
+		copy(cpu, in.cpu[:]) // the live engine's CPU samples, in the embedded path order
+	}
 	verdicts := profile.Verdicts(&schema, profile.Evidence{
-		Hits: s.Snap.Paths[:], Counted: s.Snap.StatsCompiled, Samples: in.cpu[:],
+		Hits: hits, Counted: sc.Counted, Samples: cpu,
 		Settled: profile.Settled(in.ended, s.Elapsed-s.EpochStart),
 	})
 	var pathVerdict map[string]profile.Verdict
-	f.Gates, pathVerdict = gateRows(&layout, verdicts)
+	f.Gates, pathVerdict = gateRows(decl, verdicts)
 
-	f.Paths = make([]PathRow, 0, allocator.NumPaths+3)
-	for p, path := range layout.Paths {
+	f.Paths = make([]PathRow, 0, len(decl.Paths)+3)
+	for p, path := range decl.Paths {
 		row := PathRow{
 			Key: path.ID, Name: path.Name,
 			CPUPercent: math.NaN(),
-			HitsPerSec: in.rates.Paths[p],
+			HitsPerSec: in.rates.Path(pathAt(p)),
 			Verdict:    pathVerdict[path.ID],
-			Gate:       strings.Join(layout.Guarding(path.ID), ","),
+			Gate:       strings.Join(decl.Guarding(path.ID), ","),
 		}
 		if in.attr != nil {
 			if r, ok := in.attr.Row(path.ID); ok {
@@ -134,6 +138,35 @@ func buildFrame(in frameInput) Frame {
 		}
 	}
 	return f
+}
+
+// fill sets f's class columns and rows, one per class of decl, from in's
+// sample and rates, shaped by sc; classAt maps a row to sc's class (-1:
+// none), rateOf reads a row's rate of a role (RoleFast: its fast ratio).
+func (in *frameInput) fill(f *Frame, sc, decl *target.Schema, classAt func(int) int, rateOf func(r *sampler.Rates, c int, role target.Role) float64) {
+	s := &in.sample
+	n := len(sc.Counters)
+	fillClasses(f, classInput{
+		schema: decl,
+		value:  func(c int, role target.Role) float64 { return rateOf(&in.rates, c, role) },
+		count: func(c int, role target.Role) uint64 {
+			if k, fc := sc.CounterOf(role), classAt(c); k >= 0 && fc >= 0 && sc.Fits(&s.Snap) {
+				return s.Snap.At(fc, k, n)
+			}
+			return 0
+		},
+		history:      len(in.history),
+		callsAt:      func(i, c int) float64 { return rateOf(&in.history[i], c, target.RoleCalls) },
+		fastMeasured: func(c int) bool { return !decl.Classes[c].NoFast },
+		blockSizes:   decl.Target != process.TableRequests, // the shim's request classes count requests, not blocks
+		unboundedBytes: func(int) (uint64, bool) {
+			if sc.Target != embedded.Name {
+				return 0, false
+			}
+			// Large blocks have no class size: the allocator counts their bytes.
+			return embedded.Allocator(sc, &s.Snap).Memory.LargeBytes, true
+		},
+	})
 }
 
 // classInput is what a frame's class rows are built from, in the target's

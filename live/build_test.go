@@ -5,6 +5,7 @@ package live
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/haktop/haktop/allocator"
@@ -15,17 +16,20 @@ import (
 	"github.com/haktop/haktop/workload"
 )
 
+// setCounts sets class c's calls and frees in snap, of layout's shape.
+func setCounts(snap *target.Snapshot, c int, calls, frees uint64) {
+	n := len(layout.Counters)
+	snap.Counters[c*n+layout.CounterOf(target.RoleCalls)] = calls
+	snap.Counters[c*n+layout.CounterOf(target.RoleFree)] = frees
+}
+
 func TestBuildFrameLiveBlocksAndBytes(t *testing.T) {
-	var s sampler.Sample
-	c3 := &s.Snap.Classes[3] // C3: 64 B
-	c3.AllocCalls, c3.FreeCalls = 10, 4
-	p0 := &s.Snap.Classes[allocator.NumTinyClasses] // P0: 2 KiB
-	p0.AllocCalls, p0.FreeCalls = 3, 3
-	c1 := &s.Snap.Classes[1] // a remote free published before its alloc: never negative
-	c1.AllocCalls, c1.FreeCalls = 2, 5
-	large := &s.Snap.Classes[allocator.NumClasses-1]
-	large.AllocCalls, large.FreeCalls = 7, 5
-	s.Snap.Memory.LargeBytes = 300000 // large blocks have no class size: the allocator counts their bytes
+	s := sampler.Sample{Snap: layout.NewSnapshot()}
+	setCounts(&s.Snap, 3, 10, 4)                                       // C3: 64 B
+	setCounts(&s.Snap, allocator.NumTinyClasses, 3, 3)                 // P0: 2 KiB
+	setCounts(&s.Snap, 1, 2, 5)                                        // a remote free published before its alloc: never negative
+	setCounts(&s.Snap, allocator.NumClasses-1, 7, 5)                   // large
+	s.Snap.Gauges[slices.Index(layout.Gauges, "large_bytes")] = 300000 // large blocks have no class size: the allocator counts their bytes
 	f := buildFrame(frameInput{spec: workload.DefaultSpec(workload.RandomMixed), sample: s, gates: embedded.Gates(allocator.DefaultConfig())})
 
 	want := map[string][2]uint64{"C3": {6, 384}, "P0": {0, 0}, "C1": {0, 0}, "L": {2, 300000}}
@@ -46,9 +50,11 @@ func TestBuildFrameLiveBlocksAndBytes(t *testing.T) {
 func TestLargeRowHasNoFastRatio(t *testing.T) {
 	var in frameInput
 	in.gates = embedded.Gates(allocator.DefaultConfig())
-	in.rates.Classes[allocator.LargeClass].Calls = 500
-	in.rates.Classes[allocator.LargeClass].FastRatio = 1
-	in.rates.Classes[3].Calls, in.rates.Classes[3].FastRatio = 100, 0.5
+	n, calls := len(layout.Counters), layout.CounterOf(target.RoleCalls)
+	in.rates.Counters = make([]float64, len(layout.Classes)*n)
+	in.rates.FastRatio = make([]float64, len(layout.Classes))
+	in.rates.Counters[allocator.LargeClass*n+calls], in.rates.FastRatio[allocator.LargeClass] = 500, 1
+	in.rates.Counters[3*n+calls], in.rates.FastRatio[3] = 100, 0.5
 	f := buildFrame(in)
 	if l, _ := f.Value(allocator.LargeClass, target.RoleFast); !math.IsNaN(l) || f.Classes[allocator.LargeClass].Size != allocator.MaxPoolSize+1 {
 		t.Errorf("large row: fast ratio %v, size %d; want NaN (shown —) and %d", l, f.Classes[allocator.LargeClass].Size, allocator.MaxPoolSize+1)
@@ -64,14 +70,14 @@ func TestLargeRowHasNoFastRatio(t *testing.T) {
 // switches the fallback off, and the flush is IDLE while the cap acts
 // through refills.
 func TestDefaultSettingsRaiseNoBanner(t *testing.T) {
-	var s sampler.Sample
-	s.Elapsed = 5e9
-	s.Snap.StatsCompiled = true
+	s := sampler.Sample{Elapsed: 5e9, Snap: layout.NewSnapshot()}
 	s.Snap.Paths[allocator.PathTinyFast] = 1e8
 	s.Snap.Paths[allocator.PathTinyRefill] = 40
 	s.Snap.Paths[allocator.PathPoolV1Alloc] = 1e5
 	s.Snap.Paths[allocator.PathPoolV1Free] = 1e5
-	f := buildFrame(frameInput{spec: workload.DefaultSpec(workload.RandomMixed), sample: s, gates: embedded.Gates(allocator.DefaultConfig())})
+	counted := layout // as a build with counters reads it
+	counted.Counted = true
+	f := buildFrame(frameInput{spec: workload.DefaultSpec(workload.RandomMixed), schema: &counted, sample: s, gates: embedded.Gates(allocator.DefaultConfig())})
 	for _, p := range f.Paths {
 		if p.Verdict == profile.NeverExecuted || p.Verdict == profile.Inconsistent {
 			t.Errorf("default settings: path %s %s", p.Key, p.Verdict)

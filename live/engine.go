@@ -23,6 +23,7 @@ import (
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
@@ -111,7 +112,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		a.Close()
 		return nil, err
 	}
-	smp, err := sampler.New(a.Snapshot, run.Cycles, sampler.Options{Interval: cfg.Interval, History: HistoryLen})
+	smp, err := sampler.New(embedded.Schema(cfg.Alloc), embedded.Source(a), run.Cycles, sampler.Options{Interval: cfg.Interval, History: HistoryLen, InProcess: true})
 	if err != nil {
 		cancel()
 		run.Stop()
@@ -191,9 +192,10 @@ func (e *Engine) onSample(s sampler.Sample) {
 	rates, history := s.Rates, e.history
 	cur := s
 	if e.worker >= 0 {
-		cur.Snap, _ = e.alloc.HeapSnapshot(e.run.HeapID(e.worker))
-		cur.Ops = e.run.WorkerCycles(e.worker)
-		rates = sampler.RatesBetween(e.wPrev, cur)
+		h, _ := e.alloc.HeapSnapshot(e.run.HeapID(e.worker))
+		cur.Snap = embedded.Of(&h)
+		cur.Snap.Ops, cur.Snap.Proc = e.run.WorkerCycles(e.worker), s.Snap.Proc
+		rates = sampler.RatesBetween(&layout, e.wPrev, cur)
 		e.wPrev = cur
 		if !ended {
 			e.wHistory = appendRing(e.wHistory, rates)
@@ -204,7 +206,7 @@ func (e *Engine) onSample(s sampler.Sample) {
 	case !ended:
 		// Not an interval without ops: the last one before the end may be
 		// the workers' final drain, after their loops stopped.
-		if active(rates, s.Snap.StatsCompiled) {
+		if active(rates, layout.Counted) {
 			e.ranRates = &rates
 		}
 	case e.ranRates != nil:
@@ -212,7 +214,7 @@ func (e *Engine) onSample(s sampler.Sample) {
 	default: // it ended before this view showed a rate: the run's own mean
 		res := e.run.Wait()
 		cur.Elapsed = cur.EpochStart + res.Elapsed
-		rates = sampler.RatesBetween(sampler.Sample{}, cur)
+		rates = sampler.RatesBetween(&layout, sampler.Sample{}, cur)
 		e.ranRates = &rates
 	}
 	if attr != nil {
@@ -229,8 +231,9 @@ func active(r sampler.Rates, statsCompiled bool) bool {
 	if r.OpsPerSec == 0 {
 		return false
 	}
-	for _, c := range r.Classes {
-		if c.Calls > 0 {
+	calls, n := layout.CounterOf(target.RoleCalls), len(layout.Counters)
+	for c := range layout.Classes {
+		if r.Rate(c, calls, n) > 0 {
 			return true
 		}
 	}
@@ -435,7 +438,7 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 		a.Close()
 		return "", err
 	}
-	epoch, at := e.smp.Restart(a.Snapshot, run.Cycles)
+	epoch, at := e.smp.Restart(embedded.Schema(cfg), embedded.Source(a), run.Cycles)
 
 	e.mu.Lock()
 	e.alloc, e.stats, e.run, e.spec, e.epoch, e.epochAt = a, stats, run, spec, epoch, at
@@ -449,7 +452,7 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 	e.note = ""
 	// The workload goes with the gates, so a reader splits the session
 	// where w, + or - changed it (sampler.SegmentsOf).
-	e.event(sampler.Event{Kind: sampler.EventRestart, Epoch: epoch, Elapsed: at, Message: why, Gates: sampler.GatesOf(cfg), Workload: &spec})
+	e.event(sampler.Event{Kind: sampler.EventRestart, Epoch: epoch, Elapsed: at, Message: why, Gates: sampler.GateValues(embedded.Gates(cfg)), Workload: &spec})
 	e.mu.Unlock()
 
 	oldAlloc.Close()
@@ -539,7 +542,7 @@ func (e *Engine) toggleRecording() (string, error) {
 		return e.stopRecording("stopped")
 	}
 	path := e.stamp("session", ".jsonl")
-	rec, err := sampler.Create(path, sampler.NewHeader(e.spec, e.alloc, e.smp.Interval()))
+	rec, err := sampler.Create(path, sampler.NewHeader(e.spec, embedded.Schema(e.alloc.Config()), e.smp.Interval()))
 	if err != nil {
 		return "", err
 	}
@@ -582,7 +585,9 @@ func (e *Engine) export() (string, error) {
 	e.mu.Lock()
 	snap, cfg, last := e.alloc.Snapshot(), e.alloc.Config(), e.latest()
 	e.mu.Unlock()
-	last.Snap = snap // exact counters now, over the epoch's time so far
+	now := embedded.Of(&snap) // exact counters now, over the epoch's time so far
+	now.Ops, now.Proc = last.Snap.Ops, last.Snap.Proc
+	last.Snap = now
 	counters := e.stamp("counters", ".pb.gz")
 	if err := profile.WriteFile(counters, CounterProfileOf(last, cfg, e.started)); err != nil {
 		return "", err

@@ -280,7 +280,7 @@ func (s *Process) toggleRecording() (string, error) {
 // record writes one sample; s.mu is held. The first error is kept for the
 // status line and ends the recording.
 func (s *Process) record(at time.Duration, snap target.Snapshot) {
-	if err := s.rec.RecordTarget(s.recSeq, at, snap); err != nil {
+	if err := s.rec.Record(sampler.Sample{Seq: s.recSeq, Elapsed: at, Snap: snap}); err != nil {
 		s.recErr = err
 		s.closeRecording(sampler.Footer{Reason: "error"})
 		s.view.update(func(st *Status, _ **ProcessInfo) { st.Note = "recording failed: " + err.Error() }, false)

@@ -173,7 +173,7 @@ func TestProcessKeys(t *testing.T) {
 	if len(files) != 2 || !strings.HasSuffix(files[0], ".jsonl") || !strings.HasSuffix(files[1], ".pb.gz") || !strings.Contains(msg, files[1]) {
 		t.Fatalf("files %v, export said %q", files, msg)
 	}
-	rec, err := sampler.LoadTarget(files[0])
+	rec, err := sampler.Load(files[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,18 +60,20 @@ func ReadingOf(in ReadingInput) Reading {
 		Workload:   in.Spec.Name,
 	}
 	r.Verdicts = profile.Verdicts(&schema, profile.Evidence{
-		Hits: s.Snap.Paths[:], Counted: s.Snap.StatsCompiled, Samples: in.Samples[:],
+		Hits: r.Snap.Paths, Counted: schema.Counted, Samples: in.Samples[:],
 		Settled: profile.Settled(in.Ended, s.Elapsed-s.EpochStart),
 	})
 	return r
 }
 
-// snapshotOf turns a sample into a target.Snapshot shaped by schema.
+// snapshotOf returns a copy of s's counters shaped by schema: zeros when
+// s has none (before an epoch's first sample).
 func snapshotOf(schema *target.Schema, s sampler.Sample) target.Snapshot {
+	if schema.Fits(&s.Snap) {
+		return s.Snap.Clone()
+	}
 	snap := schema.NewSnapshot()
-	embedded.Snapshot(&s.Snap, &snap)
-	snap.Ops = s.Ops
-	snap.Proc = target.Proc{RSSBytes: s.Proc.RSSBytes, NumGC: s.Proc.NumGC, LastPause: s.Proc.LastPause, HeapInUse: s.Proc.HeapInUse}
+	snap.Ops, snap.Heaps, snap.Proc = s.Snap.Ops, s.Snap.Heaps, s.Snap.Proc
 	return snap
 }
 
@@ -107,7 +109,9 @@ func WorkerSnapshots(schema *target.Schema, a *allocator.Allocator, run *workloa
 		if !ok {
 			continue
 		}
-		out = append(out, snapshotOf(schema, sampler.Sample{Snap: h, Ops: run.WorkerCycles(i)}))
+		snap := embedded.Of(&h)
+		snap.Ops = run.WorkerCycles(i)
+		out = append(out, snap)
 	}
 	return out
 }
@@ -126,9 +130,7 @@ func (e *Engine) latest() sampler.Sample {
 	if e.last.Epoch == e.epoch && e.last.Elapsed > 0 { // the zero Sample is no sample
 		return e.last
 	}
-	s := sampler.Sample{Epoch: e.epoch, Elapsed: e.epochAt, EpochStart: e.epochAt}
-	s.Snap.StatsCompiled = allocator.StatsCompiled
-	return s
+	return sampler.Sample{Epoch: e.epoch, Elapsed: e.epochAt, EpochStart: e.epochAt, Snap: layout.NewSnapshot()}
 }
 
 // Collector returns the session's CPU profile collector, or nil when

@@ -134,6 +134,7 @@ func (r *Replay) Frame() Frame {
 	}
 	f := buildFrame(frameInput{
 		spec:    spec,
+		schema:  &r.rec.Header.Schema,
 		sample:  s,
 		rates:   s.Rates,
 		history: history,

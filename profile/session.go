@@ -8,7 +8,6 @@ package profile
 
 import (
 	"fmt"
-	"slices"
 	"time"
 
 	pprofile "github.com/google/pprof/profile"
@@ -30,34 +29,6 @@ func epochSchema(rec *sampler.Recording, gates []target.Gate) target.Schema {
 	return rec.Header.Schema.WithGates(gates)
 }
 
-// embeddedLayout is the shape of the embedded allocator's counters in a
-// sample (sampler.Sample.Snap).
-var embeddedLayout = embedded.Schema(embedded.DefaultConfig())
-
-// snapshotOf returns sample smp's counters, shaped by s: each class's
-// counters and each path's hits found by name, zeros for a name the
-// sample does not hold (a recording from a build of another shape).
-func snapshotOf(s *target.Schema, smp sampler.Sample) target.Snapshot {
-	all := embeddedLayout.NewSnapshot()
-	embedded.Snapshot(&smp.Snap, &all)
-	snap := s.NewSnapshot()
-	n, ln := len(s.Counters), len(embeddedLayout.Counters)
-	for c, class := range s.Classes {
-		lc := slices.IndexFunc(embeddedLayout.Classes, func(l target.Class) bool { return l.Name == class.Name })
-		for k, counter := range s.Counters {
-			if lk := slices.IndexFunc(embeddedLayout.Counters, func(l target.Counter) bool { return l.Name == counter.Name }); lc >= 0 && lk >= 0 {
-				snap.Counters[c*n+k] = all.Counters[lc*ln+lk]
-			}
-		}
-	}
-	for i, p := range s.Paths {
-		if lp := embeddedLayout.PathIndex(p.ID); lp >= 0 {
-			snap.Paths[i] = all.Paths[lp]
-		}
-	}
-	return snap
-}
-
 // RecordingVerdicts returns the verdicts of the gates in force at the start
 // of rec, from the hits of the session's first counter epoch (the epoch
 // those gates governed), which has finished when a later epoch or the
@@ -72,7 +43,7 @@ func RecordingVerdicts(rec *sampler.Recording) []GateVerdict {
 	if eps := rec.Epochs(); len(eps) > 0 {
 		first := eps[0]
 		last := first.Last()
-		ev.Hits = last.Snap.Paths[:]
+		ev.Hits = last.Snap.Paths
 		ev.Settled = Settled(first.Ended, first.Covered())
 	}
 	return Verdicts(&schema, ev)
@@ -102,7 +73,7 @@ func RecordingProfile(rec *sampler.Recording) (*pprofile.Profile, error) {
 	for _, ep := range eps {
 		schema := epochSchema(rec, ep.Gates)
 		covered += ep.Covered()
-		p := CounterProfile(&schema, snapshotOf(&schema, ep.Last()), rec.Header.Start, 0)
+		p := CounterProfile(&schema, ep.Last().Snap, rec.Header.Start, 0)
 		if name, ok := segment[ep.Number]; ok {
 			for _, smp := range p.Sample {
 				smp.Label = map[string][]string{SegmentLabel: {name}}

@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -8,7 +9,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
-	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -17,19 +18,19 @@ import (
 func writeRecording(t *testing.T, cfg0, cfg1 allocator.Config, spec workload.Spec, footer bool) (*sampler.Recording, [2]allocator.Snapshot) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "s.jsonl")
-	h := sampler.Header{Start: time.Unix(1700000000, 0), Interval: time.Second, StatsCompiled: true, Workload: spec, Gates: sampler.GatesOf(cfg0)}
+	h := sampler.Header{Start: time.Unix(1700000000, 0), Interval: time.Second, StatsCompiled: true, Workload: spec, Gates: sampler.GateValues(embedded.Gates(cfg0))}
 	rec, err := sampler.Create(path, h)
 	if err != nil {
 		t.Fatal(err)
 	}
 	snaps := [2]allocator.Snapshot{runWorkload(t, cfg0, spec), runWorkload(t, cfg1, spec)}
-	if err := rec.Record(sampler.Sample{Seq: 0, Elapsed: time.Second, Snap: snaps[0]}); err != nil {
+	if err := rec.Record(sampler.Sample{Seq: 0, Elapsed: time.Second, Snap: embedded.Of(&snaps[0])}); err != nil {
 		t.Fatal(err)
 	}
-	if err := rec.Event(sampler.Event{Elapsed: time.Second, Kind: sampler.EventRestart, Epoch: 1, Gates: sampler.GatesOf(cfg1)}); err != nil {
+	if err := rec.Event(sampler.Event{Elapsed: time.Second, Kind: sampler.EventRestart, Epoch: 1, Gates: sampler.GateValues(embedded.Gates(cfg1))}); err != nil {
 		t.Fatal(err)
 	}
-	if err := rec.Record(sampler.Sample{Seq: 1, Elapsed: 3 * time.Second, Epoch: 1, EpochStart: time.Second, Snap: snaps[1]}); err != nil {
+	if err := rec.Record(sampler.Sample{Seq: 1, Elapsed: 3 * time.Second, Epoch: 1, EpochStart: time.Second, Snap: embedded.Of(&snaps[1])}); err != nil {
 		t.Fatal(err)
 	}
 	if footer {
@@ -123,20 +124,40 @@ func TestRecordedGatesGiveTheLiveVerdicts(t *testing.T) {
 	}
 }
 
-// TestSnapshotOfMapsByName: a sample's counters reach a recording's schema
-// by class, counter and path name, whatever its shape; names the sample
-// does not hold read 0 (no panic on a file of another shape).
-func TestSnapshotOfMapsByName(t *testing.T) {
-	var a allocator.Snapshot
-	a.Classes[3].Counters.AllocCalls, a.Classes[3].Counters.FreeRemote = 11, 4
-	a.Paths[allocator.PathTinyRefill] = 7
-	s := target.Schema{
-		Classes:  []target.Class{{Name: "X"}, {Name: "C3"}},
-		Counters: []target.Counter{{Name: "free_remote"}, {Name: "bogus"}, {Name: "alloc_calls"}},
-		Paths:    []target.Path{{ID: "nope"}, {ID: "tiny_refill"}},
+// TestRecordingOfAnotherShape: a recording whose header names classes,
+// counters and paths in another order, some this build lacks, is read in
+// its own schema, so its profile and verdicts index nothing past it: the
+// counts land on their names (no panic on a file of another shape).
+func TestRecordingOfAnotherShape(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	lines := `{"type":"header","format":"haktop-session","version":1,"interval_ns":100000000,"stats_compiled":true,` +
+		`"classes":["X","C3"],"counters":["free_remote","bogus","alloc_calls"],"paths":["nope","tiny_refill"],"workload":{"name":"tiny_hot"}}
+{"type":"sample","seq":0,"elapsed_ns":1000000000,"classes":[[0,0,0],[4,0,11]],"paths":[0,7]}
+`
+	if err := os.WriteFile(path, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	got := snapshotOf(&s, sampler.Sample{Snap: a})
-	if want := []uint64{0, 0, 0, 4, 0, 11}; !slices.Equal(got.Counters, want) || !slices.Equal(got.Paths, []uint64{0, 7}) {
-		t.Errorf("counters %v paths %v, want %v and [0 7]", got.Counters, got.Paths, want)
+	rec, err := sampler.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.Samples[0].Snap; !slices.Equal(got.Counters, []uint64{0, 0, 0, 4, 0, 11}) || !slices.Equal(got.Paths, []uint64{0, 7}) {
+		t.Errorf("counters %v paths %v", got.Counters, got.Paths)
+	}
+	p, err := RecordingProfile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	totals := map[string]int64{}
+	for _, smp := range p.Sample {
+		for i, v := range smp.Value {
+			totals[p.SampleType[i].Type] += v
+		}
+	}
+	if totals["alloc_calls"] != 11 || totals["free_remote"] != 4 || totals[PathHitsType] != 7 {
+		t.Errorf("profile totals %v, want alloc_calls 11, free_remote 4, path_hits 7", totals)
+	}
+	if vs := RecordingVerdicts(rec); len(vs) != 0 {
+		t.Errorf("verdicts %+v of a recording without gates", vs)
 	}
 }

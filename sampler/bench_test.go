@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target/embedded"
 )
 
 // randomMixed is the random_mixed.c loop over one heap, publishing its
@@ -68,7 +69,7 @@ func BenchmarkSamplingOverhead(b *testing.B) {
 	const cycles = 1 << 24
 	m.run(cycles) // warm up: reach the steady working set
 	var samples int
-	s, err := New(a.Snapshot, m.ops.Load, Options{Interval: 100 * time.Millisecond})
+	s, err := New(embedded.Schema(a.Config()), embedded.Source(a), m.ops.Load, Options{Interval: 100 * time.Millisecond, InProcess: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -122,7 +123,7 @@ func BenchmarkSampleNow(b *testing.B) {
 	for i := 0; i < 4; i++ {
 		a.NewHeap()
 	}
-	s, err := New(a.Snapshot, nil, Options{})
+	s, err := New(embedded.Schema(a.Config()), embedded.Source(a), nil, Options{InProcess: true})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package sampler
 
 import (
+	"reflect"
 	"testing"
 	"time"
 
@@ -51,7 +52,7 @@ func TestEpochs(t *testing.T) {
 	for i, w := range want {
 		ep := eps[i]
 		if ep.Number != w.number || ep.First != w.first || len(ep.Samples) != w.n || ep.Gates[0].Value != w.gate ||
-			ep.Workload != w.spec || !ep.Known || ep.Covered() != w.covered || ep.Ended != w.ended || ep.Last() != rec.Samples[w.first+w.n-1] {
+			ep.Workload != w.spec || !ep.Known || ep.Covered() != w.covered || ep.Ended != w.ended || !reflect.DeepEqual(ep.Last(), rec.Samples[w.first+w.n-1]) {
 			t.Errorf("epoch %d: %+v (covered %v)", i, ep, ep.Covered())
 		}
 	}

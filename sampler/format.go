@@ -8,11 +8,11 @@ package sampler
 // exactly.
 
 import (
+	"encoding/json"
+	"strconv"
 	"time"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/target"
-	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -24,18 +24,50 @@ const (
 	typeFooter = "footer"
 )
 
-// counterNames names the columns of a class row: allocator.Counters' json
-// tags, in field order, as target/embedded reads them.
-var counterNames = embedded.CounterNames
+// NamedCounts is a JSON object of counts by name: written in the schema's
+// order (names), read back by name whatever the order (byName).
+type NamedCounts struct {
+	names  []string
+	vals   []uint64
+	byName map[string]uint64
+}
 
-const numCounters = embedded.NumCounters
+// NewNamedCounts returns vals keyed by names, written in names' order.
+func NewNamedCounts(names []string, vals []uint64) NamedCounts {
+	return NamedCounts{names: names, vals: vals}
+}
 
-// counterRow returns c's counters in counterNames order.
-func counterRow(c *allocator.Counters) [numCounters]*uint64 {
-	return [numCounters]*uint64{
-		&c.AllocCalls, &c.AllocFast, &c.AllocRefill, &c.AllocRefillFail, &c.AllocFallback,
-		&c.FreeCalls, &c.FreeFast, &c.FreeRemote, &c.FreeFallback,
+// MarshalJSON writes {"name":value,...} in names' order.
+func (n NamedCounts) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for i, name := range n.names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendQuote(b, name)
+		b = append(b, ':')
+		var v uint64
+		if i < len(n.vals) {
+			v = n.vals[i]
+		}
+		b = strconv.AppendUint(b, v, 10)
 	}
+	return append(b, '}'), nil
+}
+
+// UnmarshalJSON reads an object of counts.
+func (n *NamedCounts) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &n.byName) }
+
+// Total returns the sum of the counts.
+func (n NamedCounts) Total() uint64 {
+	var t uint64
+	for _, v := range n.vals {
+		t += v
+	}
+	for _, v := range n.byName {
+		t += v
+	}
+	return t
 }
 
 // typeOnly is decoded first, to dispatch a line on its type.
@@ -92,18 +124,18 @@ func (w wireSpec) spec() workload.Spec {
 }
 
 type wireSample struct {
-	Type         string                `json:"type"`
-	Seq          int                   `json:"seq"`
-	ElapsedNS    int64                 `json:"elapsed_ns"`
-	Epoch        int                   `json:"epoch"`
-	EpochStartNS int64                 `json:"epoch_start_ns"`
-	Ops          int64                 `json:"ops"`
-	Heaps        int                   `json:"heaps"`
-	Classes      [][]uint64            `json:"classes"`
-	Paths        []uint64              `json:"paths"`
-	Invalid      allocator.Invalid     `json:"invalid"`
-	Memory       allocator.MemoryStats `json:"memory"`
-	Proc         wireProc              `json:"proc"`
+	Type         string      `json:"type"`
+	Seq          int         `json:"seq"`
+	ElapsedNS    int64       `json:"elapsed_ns"`
+	Epoch        int         `json:"epoch"`
+	EpochStartNS int64       `json:"epoch_start_ns"`
+	Ops          int64       `json:"ops"`
+	Heaps        int         `json:"heaps"`
+	Classes      [][]uint64  `json:"classes"`
+	Paths        []uint64    `json:"paths"`
+	Invalid      NamedCounts `json:"invalid"` // by Schema.Invalid
+	Memory       NamedCounts `json:"memory"`  // by Schema.Gauges
+	Proc         wireProc    `json:"proc"`
 }
 
 type wireProc struct {
@@ -111,6 +143,16 @@ type wireProc struct {
 	NumGC       uint32 `json:"num_gc"`
 	LastPauseNS int64  `json:"last_pause_ns"`
 	HeapInUse   uint64 `json:"heap_inuse_bytes"`
+	CPUNS       int64  `json:"cpu_ns,omitempty"`  // a target in another process: its CPU time
+	Threads     int    `json:"threads,omitempty"` // and its threads
+}
+
+func toWireProc(p target.Proc) wireProc {
+	return wireProc{RSSBytes: p.RSSBytes, NumGC: p.NumGC, LastPauseNS: int64(p.LastPause), HeapInUse: p.HeapInUse, CPUNS: int64(p.CPU), Threads: p.Threads}
+}
+
+func (w wireProc) proc() target.Proc {
+	return target.Proc{RSSBytes: w.RSSBytes, NumGC: w.NumGC, LastPause: time.Duration(w.LastPauseNS), HeapInUse: w.HeapInUse, CPU: time.Duration(w.CPUNS), Threads: w.Threads}
 }
 
 type wireEvent struct {
@@ -124,58 +166,49 @@ type wireEvent struct {
 }
 
 type wireFooter struct {
-	Type      string            `json:"type"`
-	End       time.Time         `json:"end"`
-	Reason    string            `json:"reason"`
-	ElapsedNS int64             `json:"elapsed_ns"`
-	Samples   int               `json:"samples"`
-	Events    int               `json:"events"`
-	Drops     uint64            `json:"drops"`
-	Ops       int64             `json:"ops"`
-	Classes   [][]uint64        `json:"classes"`
-	Paths     []uint64          `json:"paths"`
-	Invalid   allocator.Invalid `json:"invalid"`
-	Exit      *Exit             `json:"exit,omitempty"`
+	Type      string      `json:"type"`
+	End       time.Time   `json:"end"`
+	Reason    string      `json:"reason"`
+	ElapsedNS int64       `json:"elapsed_ns"`
+	Samples   int         `json:"samples"`
+	Events    int         `json:"events"`
+	Drops     uint64      `json:"drops"`
+	Ops       int64       `json:"ops"`
+	Classes   [][]uint64  `json:"classes"`
+	Paths     []uint64    `json:"paths"`
+	Invalid   NamedCounts `json:"invalid"`
+	Exit      *Exit       `json:"exit,omitempty"`
 }
 
-// The layout this build writes: every class, counter and path in registry order.
-func localClasses() []string {
-	out := make([]string, allocator.NumClasses)
+// rows returns the class x counter matrix m, of n counters per class, as
+// a recording's rows; nil m gives rows of zeros.
+func rows(m []uint64, classes, n int) [][]uint64 {
+	out := make([][]uint64, classes)
 	for c := range out {
-		out[c] = allocator.ClassName(c)
-	}
-	return out
-}
-
-func localPaths() []string {
-	out := make([]string, allocator.NumPaths)
-	for p := range out {
-		out[p] = allocator.PathID(p).String()
-	}
-	return out
-}
-
-func encodeClasses(cs *[allocator.NumClasses]allocator.Counters) [][]uint64 {
-	rows := make([][]uint64, len(cs))
-	for c := range cs {
-		row := make([]uint64, numCounters)
-		for i, p := range counterRow(&cs[c]) {
-			row[i] = *p
+		row := make([]uint64, n)
+		if len(m) == classes*n {
+			copy(row, m[c*n:(c+1)*n])
 		}
-		rows[c] = row
+		out[c] = row
 	}
-	return rows
+	return out
 }
 
-func encodeSample(s Sample) wireSample {
-	var cs [allocator.NumClasses]allocator.Counters
-	for c := range cs {
-		cs[c] = s.Snap.Classes[c].Counters
+// zeroed returns v, or n zeros when v is nil.
+func zeroed(v []uint64, n int) []uint64 {
+	if len(v) == n && v != nil {
+		return v
 	}
+	return make([]uint64, n)
+}
+
+// encodeSample returns s, shaped by sc, as a sample line.
+func encodeSample(sc *target.Schema, s Sample) wireSample {
+	snap := &s.Snap
 	return wireSample{
 		Type: typeSample, Seq: s.Seq, ElapsedNS: int64(s.Elapsed), Epoch: s.Epoch, EpochStartNS: int64(s.EpochStart),
-		Ops: s.Ops, Heaps: s.Snap.Heaps, Classes: encodeClasses(&cs), Paths: append([]uint64(nil), s.Snap.Paths[:]...),
-		Invalid: s.Snap.Invalid, Memory: s.Snap.Memory,
-		Proc: wireProc{RSSBytes: s.Proc.RSSBytes, NumGC: s.Proc.NumGC, LastPauseNS: int64(s.Proc.LastPause), HeapInUse: s.Proc.HeapInUse},
+		Ops: snap.Ops, Heaps: snap.Heaps, Classes: rows(snap.Counters, len(sc.Classes), len(sc.Counters)),
+		Paths: zeroed(snap.Paths, len(sc.Paths)), Invalid: NewNamedCounts(sc.Invalid, snap.Invalid), Memory: NewNamedCounts(sc.Gauges, snap.Gauges),
+		Proc: toWireProc(snap.Proc),
 	}
 }

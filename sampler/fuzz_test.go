@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -59,9 +60,9 @@ func FuzzLoad(f *testing.F) {
 		f.Fatal(err)
 	}
 	for i := range 2 {
-		var smp Sample
-		smp.Seq, smp.Elapsed, smp.Ops = i, time.Duration(i+1)*10*time.Millisecond, int64(10*i)
-		smp.Snap.Classes[2].AllocCalls, smp.Snap.Classes[2].AllocFast, smp.Snap.Paths[0] = uint64(5*i), uint64(5*i), uint64(5*i)
+		smp := Sample{Snap: emb.NewSnapshot()}
+		smp.Seq, smp.Elapsed, smp.Snap.Ops = i, time.Duration(i+1)*10*time.Millisecond, int64(10*i)
+		smp.Snap.Counters[2*9+col(target.RoleCalls)], smp.Snap.Counters[2*9+col(target.RoleFast)], smp.Snap.Paths[0] = uint64(5*i), uint64(5*i), uint64(5*i)
 		if err := rec.Record(smp); err != nil {
 			f.Fatal(err)
 		}
@@ -143,18 +144,15 @@ func checkLoad(t *testing.T, path string) {
 		}
 	}
 	// A rate that is not a number could not be printed as JSON by report.
-	sum := Summarize(rec.Samples, rec.Header.Interval)
+	sum := Summarize(&rec.Header.Schema, rec.Samples, rec.Header.Interval)
 	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
-	for c, cs := range sum.Classes {
-		for _, v := range []float64{cs.Mean.Calls, cs.Mean.Free, cs.Mean.FastRatio, cs.Peak.Calls, cs.Peak.Free, cs.Peak.FastRatio} {
-			if bad(v) {
-				t.Fatalf("class %d: %v in the summary %+v", c, v, cs)
+	for _, r := range []Rates{sum.Mean, sum.Peak} {
+		for _, vs := range [][]float64{r.Counters, r.FastRatio, r.Paths} {
+			for i, v := range vs {
+				if bad(v) {
+					t.Fatalf("rate %d: %v in the summary %+v", i, v, r)
+				}
 			}
-		}
-	}
-	for p, ps := range sum.Paths {
-		if bad(ps.Mean) || bad(ps.Peak) {
-			t.Fatalf("path %d: %+v in the summary", p, ps)
 		}
 	}
 	if bad(sum.OpsPerSec) || bad(sum.PeakOpsPerSec) {

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
@@ -48,14 +47,15 @@ type Header struct {
 	Command []string
 }
 
-// GatesOf returns every gate's effective value in cfg, in registry order,
-// as events and Header.Gates hold them: values only (the header's schema
-// describes each gate).
-func GatesOf(cfg allocator.Config) []target.Gate { return valuesOf(embedded.Gates(cfg)) }
+// GateValues returns gates as events and Header.Gates hold them: values
+// only (env, value, source, paths, off; the header's schema describes each
+// gate), e.g. GateValues(embedded.Gates(cfg)).
+func GateValues(gates []target.Gate) []target.Gate { return valuesOf(gates) }
 
-// NewHeader returns the header of a session of spec on a, starting now;
-// the gates are a's configuration, the rest is read from the running process.
-func NewHeader(spec workload.Spec, a *allocator.Allocator, interval time.Duration) Header {
+// NewHeader returns the header of a session of spec on the target schema
+// describes, starting now; the gates are schema's, the rest is read from
+// the running process.
+func NewHeader(spec workload.Spec, schema target.Schema, interval time.Duration) Header {
 	return Header{
 		Format:        FormatName,
 		Version:       FormatVersion,
@@ -67,10 +67,10 @@ func NewHeader(spec workload.Spec, a *allocator.Allocator, interval time.Duratio
 		CPUs:          runtime.NumCPU(),
 		GOMAXPROCS:    runtime.GOMAXPROCS(0),
 		Interval:      interval,
-		StatsCompiled: a.Snapshot().StatsCompiled,
+		StatsCompiled: schema.Counted,
 		Workload:      spec,
-		Gates:         GatesOf(a.Config()),
-		Schema:        embedded.Schema(a.Config()),
+		Gates:         valuesOf(schema.Gates),
+		Schema:        schema,
 	}
 }
 
@@ -81,7 +81,7 @@ func (h Header) schema() target.Schema {
 	if h.Schema.Target != "" {
 		return h.Schema
 	}
-	s := embedded.Schema(allocator.DefaultConfig())
+	s := embedded.DefaultSchema()
 	s.Counted = h.StatsCompiled
 	for i := range s.Gates {
 		for _, g := range h.Gates {
@@ -108,21 +108,26 @@ func valuesOf(gs []target.Gate) []target.Gate {
 // schemaOfV1 returns the schema of a format-1 header, which named its
 // classes, counters and paths and recorded the embedded allocator's gates:
 // what this build's embedded schema knows of each name, and a bare entry
-// (role "other") for a name it does not.
-func schemaOfV1(classes, counters, paths []string, gates []target.Gate, counted bool) target.Schema {
-	local := embedded.Schema(allocator.DefaultConfig())
+// (role "other") for a name it does not, which it reports to unknown
+// ("class", "counter" or "path", and the name).
+func schemaOfV1(classes, counters, paths []string, gates []target.Gate, counted bool, unknown func(what, name string)) target.Schema {
+	local := embedded.DefaultSchema()
 	s := target.Schema{Target: local.Target, Package: local.Package, Invalid: local.Invalid, Gauges: local.Gauges, Counted: counted}
 	for _, n := range classes {
 		c := target.Class{Name: n}
 		if i := slices.IndexFunc(local.Classes, func(l target.Class) bool { return l.Name == n }); i >= 0 {
 			c = local.Classes[i]
+		} else {
+			unknown("class", n)
 		}
 		s.Classes = append(s.Classes, c)
 	}
 	for _, n := range counters {
 		c := target.Counter{Name: n, Role: target.RoleOther}
-		if i := slices.IndexFunc(local.Counters, func(l target.Counter) bool { return l.Name == n }); i >= 0 {
+		if i := local.CounterNamed(n); i >= 0 {
 			c = local.Counters[i]
+		} else {
+			unknown("counter", n)
 		}
 		s.Counters = append(s.Counters, c)
 	}
@@ -130,6 +135,8 @@ func schemaOfV1(classes, counters, paths []string, gates []target.Gate, counted 
 		p := target.Path{ID: n, Name: n}
 		if i := local.PathIndex(n); i >= 0 {
 			p = local.Paths[i]
+		} else {
+			unknown("path", n)
 		}
 		s.Paths = append(s.Paths, p)
 	}

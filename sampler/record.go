@@ -5,9 +5,9 @@ package sampler
 // Totals is also how a summary adds counters across allocator restarts.
 
 import (
+	"slices"
 	"time"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/workload"
 )
@@ -24,14 +24,13 @@ const (
 type Record struct {
 	Num    int // the record's number in the file: its line, the header being 1
 	Kind   RecordKind
-	Sample Sample       // Rates are computed from the previous sample in the file
-	Target TargetSample // instead of Sample, when read by LoadTarget
+	Sample Sample // shaped by the header's Schema; Rates are computed from the previous sample in the file
 	Event  Event
 }
 
 // Event kinds haktop writes. Readers must skip kinds they do not know.
 const (
-	EventRestart = "restart" // the allocator restarted: Gates and Workload hold what runs now, counters restart at zero
+	EventRestart = "restart" // the target restarted: Gates and Workload hold what runs now, counters restart at zero
 	EventPause   = "pause"   // the workload paused
 	EventResume  = "resume"  // the workload resumed
 	EventNote    = "note"    // free text in Message
@@ -69,12 +68,32 @@ type Exit struct {
 	Core   bool   `json:"core,omitempty"`   // it dumped core
 }
 
-// Totals are counters summed over every counter epoch of a session.
+// Totals are counters summed over every counter epoch of a session, in
+// the layout of its schema's Snapshot (Counters is the class x counter
+// matrix). The zero Totals, of no sample, has nil slices.
 type Totals struct {
-	Ops     int64
-	Classes [allocator.NumClasses]allocator.Counters
-	Paths   [allocator.NumPaths]uint64
-	Invalid allocator.Invalid
+	Ops      int64
+	Counters []uint64
+	Paths    []uint64
+	Invalid  []uint64
+}
+
+// Snapshot returns t as a snapshot of the session's schema (no gauges,
+// heaps or process figures: totals have none), sharing t's slices.
+func (t Totals) Snapshot() target.Snapshot {
+	return target.Snapshot{Counters: t.Counters, Paths: t.Paths, Invalid: t.Invalid, Ops: t.Ops}
+}
+
+// Equal reports whether t and u hold the same counts; a nil slice equals
+// zeros of any length.
+func (t Totals) Equal(u Totals) bool {
+	eq := func(a, b []uint64) bool {
+		if len(a) == len(b) {
+			return slices.Equal(a, b)
+		}
+		return !slices.ContainsFunc(a, func(v uint64) bool { return v != 0 }) && !slices.ContainsFunc(b, func(v uint64) bool { return v != 0 })
+	}
+	return t.Ops == u.Ops && eq(t.Counters, u.Counters) && eq(t.Paths, u.Paths) && eq(t.Invalid, u.Invalid)
 }
 
 // TotalsOf returns the counters of samples summed over their epochs: each
@@ -103,6 +122,7 @@ func (t *totalsAcc) observe(s Sample) {
 
 func (t *totalsAcc) totals() Totals {
 	out := t.done
+	out.Counters, out.Paths, out.Invalid = slices.Clone(out.Counters), slices.Clone(out.Paths), slices.Clone(out.Invalid)
 	if t.seen {
 		out.add(t.last)
 	}
@@ -110,15 +130,18 @@ func (t *totalsAcc) totals() Totals {
 }
 
 func (t *Totals) add(s Sample) {
-	t.Ops += s.Ops
-	for c := range t.Classes {
-		t.Classes[c].Add(s.Snap.Classes[c].Counters)
+	t.Ops += s.Snap.Ops
+	addTo(&t.Counters, s.Snap.Counters)
+	addTo(&t.Paths, s.Snap.Paths)
+	addTo(&t.Invalid, s.Snap.Invalid)
+}
+
+// addTo adds v to *sum element by element, sizing *sum to v at first.
+func addTo(sum *[]uint64, v []uint64) {
+	if len(*sum) < len(v) {
+		*sum = append(*sum, make([]uint64, len(v)-len(*sum))...)
 	}
-	for p := range t.Paths {
-		t.Paths[p] += s.Snap.Paths[p]
+	for i, x := range v {
+		(*sum)[i] += x
 	}
-	t.Invalid.HeaderMissing += s.Snap.Invalid.HeaderMissing
-	t.Invalid.OutOfRange += s.Snap.Invalid.OutOfRange
-	t.Invalid.Misaligned += s.Snap.Invalid.Misaligned
-	t.Invalid.Unknown += s.Snap.Invalid.Unknown
 }

@@ -38,8 +38,7 @@ type Recorder struct {
 	totals  totalsAcc
 	base    *Sample // set by startAt: what Record and Event subtract
 
-	schema target.Schema // the header's
-	target *wireSample   // the last RecordTarget sample, for the footer's totals
+	schema target.Schema // the header's: every sample is shaped by it
 }
 
 var errClosed = errors.New("recorder is closed")
@@ -100,50 +99,27 @@ func (r *Recorder) startAt(base Sample) {
 	r.mu.Unlock()
 }
 
-// Record appends a sample. It returns the first write error the Recorder
-// met, now or earlier.
+// Record appends a sample, shaped by the header's Schema. It returns the
+// first write error the Recorder met, now or earlier, or an error naming
+// the shapes when s does not fit the schema.
 func (r *Recorder) Record(s Sample) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.base != nil {
-		s = rebase(*r.base, s)
+	if sc := &r.schema; !sc.Fits(&s.Snap) {
+		return fmt.Errorf("recording %s: a snapshot of %d counters, %d paths and %d invalid kinds for a schema of %d classes x %d counters, %d paths and %d invalid kinds",
+			r.path, len(s.Snap.Counters), len(s.Snap.Paths), len(s.Snap.Invalid), len(sc.Classes), len(sc.Counters), len(sc.Paths), len(sc.Invalid))
 	}
-	if err := r.writeLine(encodeSample(s)); err != nil {
+	if r.base != nil {
+		s = rebase(&r.schema, *r.base, s) // a copy of s's counters
+	} else {
+		s.Snap = s.Snap.Clone() // kept for the footer's totals: the caller may reuse its own
+	}
+	if err := r.writeLine(encodeSample(&r.schema, s)); err != nil {
 		return err
 	}
 	r.samples++
 	r.last = s
 	r.totals.observe(s)
-	return nil
-}
-
-// RecordTarget appends a sample of a target other than the embedded
-// allocator (a command run under the preload shim): snap is shaped by the
-// header's Schema, and its class x counter matrix and path hits are
-// written as they are, in the schema's order, under one counter epoch.
-// Close then takes the footer's totals from the last one. It is the
-// narrow generic path until Sample holds a target.Snapshot (issue 13):
-// Record and RecordTarget are not mixed in one recording.
-func (r *Recorder) RecordTarget(seq int, elapsed time.Duration, snap target.Snapshot) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	nk := len(r.schema.Counters)
-	if len(snap.Counters) != len(r.schema.Classes)*nk || len(snap.Paths) != len(r.schema.Paths) {
-		return fmt.Errorf("recording %s: a snapshot of %d counters and %d paths for a schema of %d classes x %d counters and %d paths",
-			r.path, len(snap.Counters), len(snap.Paths), len(r.schema.Classes), nk, len(r.schema.Paths))
-	}
-	rows := make([][]uint64, len(r.schema.Classes))
-	for c := range rows {
-		rows[c] = append([]uint64(nil), snap.Row(c, nk)...)
-	}
-	w := wireSample{Type: typeSample, Seq: seq, ElapsedNS: int64(elapsed), Ops: snap.Ops, Heaps: snap.Heaps,
-		Classes: rows, Paths: append([]uint64{}, snap.Paths...), Proc: wireProc{RSSBytes: snap.Proc.RSSBytes}}
-	if err := r.writeLine(w); err != nil {
-		return err
-	}
-	r.samples++
-	r.last.Elapsed = elapsed
-	r.target = &w
 	return nil
 }
 
@@ -186,22 +162,12 @@ func (r *Recorder) Close(f Footer) error {
 	if f.End.IsZero() {
 		f.End = time.Now()
 	}
-	t := r.totals.totals()
+	t, sc := r.totals.totals(), &r.schema
 	wf := wireFooter{
 		Type: typeFooter, End: f.End, Reason: f.Reason, ElapsedNS: int64(r.last.Elapsed),
 		Samples: r.samples, Events: r.events, Drops: f.Drops, Ops: t.Ops,
-		Classes: encodeClasses(&t.Classes), Paths: append([]uint64(nil), t.Paths[:]...), Invalid: t.Invalid,
-		Exit: f.Exit,
-	}
-	if w := r.target; w != nil {
-		wf.Ops, wf.Classes, wf.Paths, wf.Invalid = w.Ops, w.Classes, w.Paths, w.Invalid
-	} else if r.samples == 0 && r.schema.Target != "" && len(r.schema.Counters) != numCounters {
-		// no sample of a non-embedded target: its zero totals in its own shape
-		wf.Classes = make([][]uint64, len(r.schema.Classes))
-		for c := range wf.Classes {
-			wf.Classes[c] = make([]uint64, len(r.schema.Counters))
-		}
-		wf.Paths = make([]uint64, len(r.schema.Paths))
+		Classes: rows(t.Counters, len(sc.Classes), len(sc.Counters)), Paths: zeroed(t.Paths, len(sc.Paths)),
+		Invalid: NewNamedCounts(sc.Invalid, t.Invalid), Exit: f.Exit,
 	}
 	err := r.writeLine(wf)
 	if cerr := r.closeFile(); err == nil {
@@ -249,10 +215,12 @@ func (r *Recorder) writeLine(v any) error {
 
 // rebase returns s, a sample taken after base in the same session, as a
 // recording that began at base sees it: seq, elapsed time and epochs
-// count from base, and in base's epoch every cumulative counter (classes,
-// paths, invalid frees, ops, superslab maps and unmaps) counts from
-// base's value. Gauges (memory mapped now, heaps, the process) are kept.
-func rebase(base, s Sample) Sample {
+// count from base, and in base's epoch every cumulative counter (the class
+// x counter matrix, paths, invalid frees, ops, and the gauges that count
+// events, as superslab maps and unmaps) counts from base's value. The other
+// gauges (memory mapped now), heaps and the process are kept. s's counters
+// are copied, never changed in place: the sampler's ring shares them.
+func rebase(sc *target.Schema, base, s Sample) Sample {
 	s.Seq -= base.Seq + 1
 	s.Elapsed -= base.Elapsed
 	if s.Epoch != base.Epoch { // a later epoch started from zero after base
@@ -261,21 +229,32 @@ func rebase(base, s Sample) Sample {
 		return s
 	}
 	s.Epoch, s.EpochStart = 0, 0
-	s.Ops = max(0, s.Ops-base.Ops)
-	for c := range s.Snap.Classes {
-		cols, from := counterRow(&s.Snap.Classes[c].Counters), counterRow(&base.Snap.Classes[c].Counters)
-		for k := range cols {
-			*cols[k] = delta(*from[k], *cols[k])
+	snap := s.Snap.Clone()
+	snap.Ops = max(0, s.Snap.Ops-base.Snap.Ops)
+	sub := func(to, from []uint64) {
+		if len(from) != len(to) {
+			return
+		}
+		for i := range to {
+			to[i] = delta(from[i], to[i])
 		}
 	}
-	for p := range s.Snap.Paths {
-		s.Snap.Paths[p] = delta(base.Snap.Paths[p], s.Snap.Paths[p])
+	sub(snap.Counters, base.Snap.Counters)
+	sub(snap.Paths, base.Snap.Paths)
+	sub(snap.Invalid, base.Snap.Invalid)
+	if len(snap.Gauges) == len(sc.Gauges) && len(base.Snap.Gauges) == len(sc.Gauges) {
+		for i, g := range sc.Gauges {
+			if cumulativeGauge[g] {
+				snap.Gauges[i] = delta(base.Snap.Gauges[i], snap.Gauges[i])
+			}
+		}
 	}
-	v, w := &s.Snap.Invalid, base.Snap.Invalid
-	v.HeaderMissing, v.OutOfRange = delta(w.HeaderMissing, v.HeaderMissing), delta(w.OutOfRange, v.OutOfRange)
-	v.Misaligned, v.Unknown = delta(w.Misaligned, v.Misaligned), delta(w.Unknown, v.Unknown)
-	m, n := &s.Snap.Memory, base.Snap.Memory
-	m.SuperslabMaps, m.SuperslabUnmaps = delta(n.SuperslabMaps, m.SuperslabMaps), delta(n.SuperslabUnmaps, m.SuperslabUnmaps)
+	s.Snap = snap
 	s.Rates = Rates{} // a reader derives them again from the rebased counters
 	return s
 }
+
+// cumulativeGauge names the gauges that count events since the start
+// rather than a level now: a recording started partway counts them from
+// its start, as it does the counters.
+var cumulativeGauge = map[string]bool{"superslab_maps": true, "superslab_unmaps": true}

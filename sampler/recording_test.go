@@ -11,12 +11,14 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -27,7 +29,7 @@ func testHeader() Header {
 		Start: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), Haktop: "test", GoVersion: "go1.26", OS: "linux", Arch: "amd64",
 		CPUs: 2, GOMAXPROCS: 2, Interval: 100 * time.Millisecond, StatsCompiled: true,
 		Workload: workload.Spec{Name: "random_mixed", Workers: 1, Cycles: 5000, WS: 64, Seed: 7},
-		Gates:    GatesOf(cfg),
+		Gates:    GateValues(embedded.Gates(cfg)),
 	}
 }
 
@@ -59,20 +61,19 @@ func writeSession(t *testing.T, path string) session {
 	for i := 0; i < 12; i++ {
 		if i == 6 {
 			// A new allocator: counters from zero.
-			f.snap, f.ops = allocator.Snapshot{}, 0
-			epoch, at := s.Restart(f.source, f.opsFn)
+			f.snap, f.ops = emb.NewSnapshot(), 0
+			epoch, at := s.Restart(emb, f.source, f.opsFn)
 			cfg := allocator.DefaultConfig()
-			ev := Event{Elapsed: at, Kind: EventRestart, Epoch: epoch, Message: "HAKMEM_POOL_V2_ENABLED 1 -> 0", Gates: GatesOf(cfg)}
+			ev := Event{Elapsed: at, Kind: EventRestart, Epoch: epoch, Message: "HAKMEM_POOL_V2_ENABLED 1 -> 0", Gates: GateValues(embedded.Gates(cfg))}
 			if err := rec.Event(ev); err != nil {
 				t.Fatal(err)
 			}
 			out.events = append(out.events, ev)
 		}
 		f.step(100*time.Millisecond, i%allocator.NumClasses, uint64(100*i+7), uint64(90*i), uint64(40*i), allocator.PathID(i%int(allocator.NumPaths)), uint64(i*i))
-		f.snap.Invalid.Misaligned = uint64(i)
-		f.snap.Memory.SuperslabsMapped = uint64(i + 1)
+		f.snap.Invalid[allocator.Misaligned] = uint64(i)
+		f.snap.Gauges[gauge("superslabs_mapped")] = uint64(i + 1)
 		f.snap.Heaps = 1
-		f.snap.StatsCompiled = true
 		s.SampleNow()
 	}
 	if rec.Records() != 1+12+1 {
@@ -90,13 +91,8 @@ func writeSession(t *testing.T, path string) session {
 	return out
 }
 
-// filled returns the Snapshot fields a reader fills from the registries.
-func filled(s Sample) Sample {
-	for c := range s.Snap.Classes {
-		s.Snap.Classes[c].Class, s.Snap.Classes[c].Size, s.Snap.Classes[c].Tier = allocator.ClassName(c), allocator.ClassSize(c), allocator.Tier(c)
-	}
-	return s
-}
+// gauge returns the embedded schema's index of the gauge called name.
+func gauge(name string) int { return slices.Index(emb.Gauges, name) }
 
 // recorded returns s as a recording stores it: the adapter's gate cycles
 // are code, not data, and do not travel.
@@ -134,7 +130,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatalf("%d samples read, %d written", len(rec.Samples), len(want.samples))
 			}
 			for i, s := range rec.Samples {
-				if w := filled(want.samples[i]); !reflect.DeepEqual(s, w) {
+				if w := want.samples[i]; !reflect.DeepEqual(s, w) {
 					t.Errorf("sample %d differs:\n got %+v\nwant %+v", i, s, w)
 				}
 			}
@@ -150,12 +146,12 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("footer = %+v, totals want %+v", f, tot)
 			}
 			// Totals cover both epochs: the 6 samples before the restart and the 6 after.
-			all := tot.Classes[0]
-			for c := 1; c < allocator.NumClasses; c++ {
-				all.Add(tot.Classes[c])
+			var calls uint64
+			for c := range emb.Classes {
+				calls += tot.Counters[c*len(emb.Counters)+col(target.RoleCalls)]
 			}
-			if all.AllocCalls != 6684 || tot.Ops != want.samples[5].Ops+want.samples[11].Ops || tot.Ops != 6684+40*66 {
-				t.Errorf("totals over epochs: alloc_calls %d, ops %d", all.AllocCalls, tot.Ops)
+			if calls != 6684 || tot.Ops != want.samples[5].Snap.Ops+want.samples[11].Snap.Ops || tot.Ops != 6684+40*66 {
+				t.Errorf("totals over epochs: alloc_calls %d, ops %d", calls, tot.Ops)
 			}
 		})
 	}
@@ -203,7 +199,7 @@ func TestEveryPrefixIsReadable(t *testing.T) {
 				}
 				headerOK = true
 				for i, s := range rec.Samples {
-					if !reflect.DeepEqual(s, filled(want.samples[i])) {
+					if !reflect.DeepEqual(s, want.samples[i]) {
 						t.Fatalf("cut at %d: sample %d differs from the one written", n, i)
 					}
 				}
@@ -248,12 +244,23 @@ func TestTruncatedLastRecordWarns(t *testing.T) {
 	}
 }
 
+// TestTruncatedGzipWarns cuts a gzip recording in the middle of its
+// samples (where that falls in the compressed stream depends on how well
+// the header compresses, so the cut is the middle of the stream after the
+// first sample's flush).
 func TestTruncatedGzipWarns(t *testing.T) {
 	dir := t.TempDir()
+	full := filepath.Join(dir, "full.jsonl.gz")
+	writeSession(t, full)
+	raw, _ := os.ReadFile(full)
 	path := filepath.Join(dir, "s.jsonl.gz")
-	writeSession(t, path)
-	raw, _ := os.ReadFile(path)
-	os.WriteFile(path, raw[:len(raw)*2/3], 0o644)
+	// the shortest prefix that holds a whole sample (prefixes only grow readable)
+	first := sort.Search(len(raw), func(n int) bool {
+		os.WriteFile(path, raw[:n], 0o644)
+		rec, err := Load(path)
+		return err == nil && len(rec.Samples) > 0
+	})
+	os.WriteFile(path, raw[:first+(len(raw)-first)/2], 0o644)
 	rec, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
@@ -369,17 +376,25 @@ func TestReadsByName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := rec.Samples[0]
-	if c := s.Snap.Classes[1]; c.FreeCalls != 5 || c.AllocCalls != 7 || c.AllocFast != 0 {
-		t.Errorf("C1 = %+v", c.Counters)
+	// The sample is read in the file's own order and names; the known ones
+	// keep this build's description, the unknown are kept by name.
+	s, sc := rec.Samples[0], rec.Header.Schema
+	if got := sc.ClassNames(); !reflect.DeepEqual(got, []string{"C1", "Z9"}) || !reflect.DeepEqual(sc.Classes[0], emb.Classes[1]) {
+		t.Errorf("classes %+v", sc.Classes)
 	}
-	if s.Snap.Paths[allocator.PathTinyRefill] != 12 || s.Rates.Classes[1].Calls != 7 {
-		t.Errorf("paths %v, C1 rate %v", s.Snap.Paths, s.Rates.Classes[1].Calls)
+	if !reflect.DeepEqual(sc.Counters, []target.Counter{{Name: "free_calls", Role: target.RoleFree}, {Name: "bogus", Role: target.RoleOther}, {Name: "alloc_calls", Role: target.RoleCalls}}) {
+		t.Errorf("counters %+v", sc.Counters)
+	}
+	if !reflect.DeepEqual(s.Snap.Counters, []uint64{5, 6, 7, 8, 9, 10}) || !reflect.DeepEqual(s.Snap.Paths, []uint64{11, 12}) || sc.Paths[1].ID != "tiny_refill" {
+		t.Errorf("counters %v paths %v", s.Snap.Counters, s.Snap.Paths)
+	}
+	if s.Rates.Rate(0, 2, 3) != 7 || s.Rates.FastRatio != nil {
+		t.Errorf("C1 rate %v, fast %v (the file has no fast counter)", s.Rates.Rate(0, 2, 3), s.Rates.FastRatio)
 	}
 	want := []string{
-		path + `: record 1: class "Z9" is unknown to this haktop: its counts are ignored`,
-		path + `: record 1: counter "bogus" is unknown to this haktop: it is ignored`,
-		path + `: record 1: path "future_path" is unknown to this haktop: its hits are ignored`,
+		path + `: record 1: class "Z9" is unknown to this haktop: it is shown by name only`,
+		path + `: record 1: counter "bogus" is unknown to this haktop: it is shown by name only`,
+		path + `: record 1: path "future_path" is unknown to this haktop: it is shown by name only`,
 		path + ": record 3: no footer: the session was cut short after record 2; its totals come from the last sample",
 	}
 	if !reflect.DeepEqual(rec.Warnings, want) {
@@ -445,7 +460,7 @@ func TestRecordingStartsAtZero(t *testing.T) {
 		f.step(100*time.Millisecond, 7, 100, 90, 100, allocator.PathTinyFast, 90)
 		s.SampleNow()
 	}
-	f.snap.Invalid.Unknown, f.snap.Memory.SuperslabMaps, f.snap.Memory.SuperslabsMapped = 2, 5, 5
+	f.snap.Invalid[allocator.Unknown], f.snap.Gauges[gauge("superslab_maps")], f.snap.Gauges[gauge("superslabs_mapped")] = 2, 5, 5
 	f.step(50*time.Millisecond, 7, 10, 10, 0, allocator.PathTinyFast, 10) // after the last sample, before r
 	path := filepath.Join(t.TempDir(), "r.jsonl")
 	rec, err := Create(path, testHeader())
@@ -454,10 +469,10 @@ func TestRecordingStartsAtZero(t *testing.T) {
 	}
 	remove := s.AddRecorder(rec, func(err error) { t.Error(err) })
 	f.step(100*time.Millisecond, 7, 40, 30, 20, allocator.PathTinyFast, 30)
-	f.snap.Invalid.Unknown, f.snap.Memory.SuperslabMaps = 3, 6
+	f.snap.Invalid[allocator.Unknown], f.snap.Gauges[gauge("superslab_maps")] = 3, 6
 	s.SampleNow()
-	f.snap, f.ops = allocator.Snapshot{}, 0
-	epoch, at := s.Restart(f.source, f.opsFn)
+	f.snap, f.ops = emb.NewSnapshot(), 0
+	epoch, at := s.Restart(emb, f.source, f.opsFn)
 	if err := rec.Event(Event{Elapsed: at, Kind: EventRestart, Epoch: epoch, Message: "workers 1 -> 2"}); err != nil {
 		t.Fatal(err)
 	}
@@ -476,32 +491,32 @@ func TestRecordingStartsAtZero(t *testing.T) {
 		t.Fatalf("%d samples and %d events, want 2 and 1", len(got.Samples), len(got.Events))
 	}
 	first, second, ev := got.Samples[0], got.Samples[1], got.Events[0]
-	c7 := first.Snap.Classes[7].Counters
-	if first.Seq != 0 || first.Elapsed != 100*time.Millisecond || first.Epoch != 0 || first.EpochStart != 0 || first.Ops != 60 {
+	c7 := first.Snap.Row(7, len(emb.Counters))
+	if first.Seq != 0 || first.Elapsed != 100*time.Millisecond || first.Epoch != 0 || first.EpochStart != 0 || first.Snap.Ops != 60 {
 		t.Errorf("first sample: seq %d, elapsed %v, epoch %d from %v, ops %d; want 0, 100ms, 0 from 0s, 60",
-			first.Seq, first.Elapsed, first.Epoch, first.EpochStart, first.Ops)
+			first.Seq, first.Elapsed, first.Epoch, first.EpochStart, first.Snap.Ops)
 	}
-	if c7.AllocCalls != 40 || c7.AllocFast != 30 || c7.AllocRefill != 10 || c7.FreeCalls != 20 || first.Snap.Paths[allocator.PathTinyFast] != 30 {
-		t.Errorf("first sample C7 %+v, tiny_fast %d: want the 40 allocs, 30 fast, 20 frees and 30 hits after r", c7, first.Snap.Paths[allocator.PathTinyFast])
+	if cnt(first.Snap, 7, target.RoleCalls) != 40 || cnt(first.Snap, 7, target.RoleFast) != 30 || cnt(first.Snap, 7, target.RoleRefill) != 10 ||
+		cnt(first.Snap, 7, target.RoleFree) != 20 || first.Snap.Paths[allocator.PathTinyFast] != 30 {
+		t.Errorf("first sample C7 %v, tiny_fast %d: want the 40 allocs, 30 fast, 20 frees and 30 hits after r", c7, first.Snap.Paths[allocator.PathTinyFast])
 	}
-	if first.Snap.Invalid.Unknown != 1 || first.Snap.Memory.SuperslabMaps != 1 || first.Snap.Memory.SuperslabsMapped != 5 {
-		t.Errorf("first sample: %d unknown frees, %d superslab maps, %d mapped; want 1, 1 (since r) and 5 (a gauge)",
-			first.Snap.Invalid.Unknown, first.Snap.Memory.SuperslabMaps, first.Snap.Memory.SuperslabsMapped)
+	if inv, maps, mapped := first.Snap.Invalid[allocator.Unknown], first.Snap.Gauges[gauge("superslab_maps")], first.Snap.Gauges[gauge("superslabs_mapped")]; inv != 1 || maps != 1 || mapped != 5 {
+		t.Errorf("first sample: %d unknown frees, %d superslab maps, %d mapped; want 1, 1 (since r) and 5 (a gauge)", inv, maps, mapped)
 	}
 	if second.Seq != 1 || second.Epoch != 1 || second.EpochStart != 100*time.Millisecond || second.Elapsed != 300*time.Millisecond ||
-		second.Snap.Classes[3].AllocCalls != 8 || second.Ops != 16 {
+		cnt(second.Snap, 3, target.RoleCalls) != 8 || second.Snap.Ops != 16 {
 		t.Errorf("second sample: seq %d, epoch %d from %v, elapsed %v, C3 allocs %d, ops %d; want 1, 1 from 100ms, 300ms, 8, 16",
-			second.Seq, second.Epoch, second.EpochStart, second.Elapsed, second.Snap.Classes[3].AllocCalls, second.Ops)
+			second.Seq, second.Epoch, second.EpochStart, second.Elapsed, cnt(second.Snap, 3, target.RoleCalls), second.Snap.Ops)
 	}
 	if ev.Elapsed != 100*time.Millisecond || ev.Epoch != 1 {
 		t.Errorf("restart event at %v in epoch %d, want 100ms and 1", ev.Elapsed, ev.Epoch)
 	}
 	tot := got.Footer.Totals
-	if tot.Classes[7].AllocCalls != 40 || tot.Classes[3].AllocCalls != 8 || tot.Ops != 76 || got.Footer.Elapsed != 300*time.Millisecond {
-		t.Errorf("footer: C7 %d, C3 %d allocs, ops %d, elapsed %v; want 40, 8, 76, 300ms",
-			tot.Classes[7].AllocCalls, tot.Classes[3].AllocCalls, tot.Ops, got.Footer.Elapsed)
+	calls := func(c int) uint64 { return tot.Counters[c*len(emb.Counters)+col(target.RoleCalls)] }
+	if calls(7) != 40 || calls(3) != 8 || tot.Ops != 76 || got.Footer.Elapsed != 300*time.Millisecond {
+		t.Errorf("footer: C7 %d, C3 %d allocs, ops %d, elapsed %v; want 40, 8, 76, 300ms", calls(7), calls(3), tot.Ops, got.Footer.Elapsed)
 	}
-	if r := first.Rates.Classes[7].Calls; r != 400 {
+	if r := rate(first.Rates, 7, target.RoleCalls); r != 400 {
 		t.Errorf("first sample's C7 rate %v/s, want 400/s (40 allocs in the 100ms since r)", r)
 	}
 }

@@ -1,67 +1,83 @@
 package sampler
 
-// Sample, Proc and Rates: what one tick of the sampler produces. A Sample
-// holds raw, cumulative counters; Rates are always derived from two Samples
-// by RatesBetween, so a reader of a recording computes exactly what the live
-// sampler computed. Owned by the sampler package; consumers only read these.
+// Sample and Rates: what one tick of the sampler produces, in the shape of
+// the target's Schema (any target: the embedded allocator, a command under
+// the preload shim, a test's fake). A Sample holds raw, cumulative counters;
+// Rates are always derived from two Samples by RatesBetween, so a reader of a
+// recording computes exactly what the live sampler computed. Owned by the
+// sampler package; consumers only read these.
 
 import (
 	"time"
 
-	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
 )
 
-// Sample is one observation of the allocator and the process.
+// Sample is one observation of a target and its process.
 type Sample struct {
 	Seq     int           // 0, 1, 2, ... in the order samples were taken
 	Elapsed time.Duration // since the sampler started
-	// Epoch counts allocator restarts: counters and Ops start again from
+	// Epoch counts target restarts: counters and ops start again from
 	// zero at EpochStart (elapsed time) whenever Epoch changes.
 	Epoch      int
 	EpochStart time.Duration
-	Ops        int64 // workload cycles so far in this epoch
-	Snap       allocator.Snapshot
-	Proc       Proc
-	Rates      Rates // from the previous sample (or the epoch start) to this one
+	// Snap holds the counters, shaped by the sampler's (or the
+	// recording's) Schema; Snap.Ops is the workload's operations so far in
+	// this epoch and Snap.Proc the process figures read with them.
+	Snap  target.Snapshot
+	Rates Rates // from the previous sample (or the epoch start) to this one
 }
 
-// Proc holds process-wide figures, read at the same moment as the counters.
-type Proc struct {
-	RSSBytes  uint64        // resident set size, from /proc/self/statm (0 where unavailable)
-	NumGC     uint32        // completed Go GC cycles
-	LastPause time.Duration // the most recent GC pause
-	HeapInUse uint64        // Go heap bytes in in-use spans (runtime.MemStats.HeapInuse)
-}
-
-// Rates are per-second rates over the span between two samples.
+// Rates are per-second rates over the span between two samples, shaped by
+// the schema of the samples.
 type Rates struct {
 	Span      time.Duration // the time the rates cover; 0 when they are all zero
 	OpsPerSec float64
-	Classes   [allocator.NumClasses]ClassRates
-	Paths     [allocator.NumPaths]float64 // hits per second, by PathID
+	// Counters holds class c's counter k in events per second at
+	// c*len(Schema.Counters)+k: Snapshot.Counters' layout.
+	Counters []float64
+	// FastRatio is each class's fast/calls over the span, from 0 to 1; it
+	// is 0 for a class that made no calls (check its calls rate to tell
+	// idle from cold). Nil when the schema lacks a calls or a fast counter:
+	// a ratio that was never measured is not shown as 0.
+	FastRatio []float64
+	Paths     []float64 // hits per second, in Schema.Paths order
 }
 
-// ClassRates are one class's counter rates in events per second, plus the
-// fast-hit ratio over the same span.
-type ClassRates struct {
-	Calls      float64 `json:"alloc_calls"`
-	Fast       float64 `json:"alloc_fast"`
-	Refill     float64 `json:"alloc_refill"`
-	RefillFail float64 `json:"alloc_refill_fail"`
-	Fallback   float64 `json:"alloc_fallback"`
-	Free       float64 `json:"free_calls"`
-	Remote     float64 `json:"free_remote"`
-	// FastRatio is alloc_fast / alloc_calls over the span, from 0 to 1; it
-	// is 0 when the class had no calls (check Calls to tell idle from cold).
-	FastRatio float64 `json:"fast_ratio"`
+// Rate returns class c's counter k per second, for a schema of n counters
+// per class; 0 for empty (zero) Rates, and for c or k < 0 (a class or
+// counter the schema lacks).
+func (r *Rates) Rate(c, k, n int) float64 {
+	if i := c*n + k; c >= 0 && k >= 0 && i < len(r.Counters) {
+		return r.Counters[i]
+	}
+	return 0
 }
 
-// RatesBetween returns the rates from sample a to the later sample b. When
-// the two lie in different counter epochs (the allocator restarted between
-// them), or a is the zero Sample, the baseline is zero counters at
-// b.EpochStart. A counter that went backwards within an epoch counts as
-// zero events rather than wrapping around.
-func RatesBetween(a, b Sample) Rates {
+// Path returns path p's hits per second; 0 for empty (zero) Rates.
+func (r *Rates) Path(p int) float64 {
+	if p >= 0 && p < len(r.Paths) {
+		return r.Paths[p]
+	}
+	return 0
+}
+
+// Fast returns class c's fast ratio and whether the schema measures one
+// (false too for c < 0, a class the schema lacks).
+func (r *Rates) Fast(c int) (float64, bool) {
+	if c >= 0 && c < len(r.FastRatio) {
+		return r.FastRatio[c], true
+	}
+	return 0, false
+}
+
+// RatesBetween returns the rates from sample a to the later sample b, both
+// shaped by s. When the two lie in different counter epochs (the target
+// restarted between them), or a is the zero Sample, the baseline is zero
+// counters at b.EpochStart. A counter that went backwards within an epoch
+// counts as zero events rather than wrapping around. The three rate slices
+// share one allocation.
+func RatesBetween(s *target.Schema, a, b Sample) Rates {
 	var base Sample
 	if a.Epoch == b.Epoch && a.Elapsed >= b.EpochStart {
 		base = a
@@ -70,36 +86,60 @@ func RatesBetween(a, b Sample) Rates {
 	}
 	span := b.Elapsed - base.Elapsed
 	var r Rates
-	if span <= 0 {
+	if span <= 0 || !s.Fits(&b.Snap) {
 		return r
 	}
 	r.Span = span
 	sec := span.Seconds()
-	perSec := func(from, to uint64) float64 {
-		if to <= from {
-			return 0
+	if b.Snap.Ops > base.Snap.Ops {
+		r.OpsPerSec = float64(b.Snap.Ops-base.Snap.Ops) / sec
+	}
+	nk, nc, np := len(s.Counters), len(s.Classes)*len(s.Counters), len(s.Paths)
+	calls, fast := s.CounterOf(target.RoleCalls), s.CounterOf(target.RoleFast)
+	nf := 0
+	if calls >= 0 && fast >= 0 {
+		nf = len(s.Classes)
+	}
+	buf := make([]float64, nc+nf+np)
+	r.Counters, r.FastRatio, r.Paths = buf[:nc:nc], buf[nc:nc+nf:nc+nf], buf[nc+nf:]
+	if nf == 0 {
+		r.FastRatio = nil
+	}
+	from, to := base.Snap.Counters, b.Snap.Counters
+	if len(from) != nc {
+		from = nil // the epoch's zero baseline
+	}
+	for i, v := range to {
+		var u uint64
+		if from != nil {
+			u = from[i]
 		}
-		return float64(to-from) / sec
-	}
-	if b.Ops > base.Ops {
-		r.OpsPerSec = float64(b.Ops-base.Ops) / sec
-	}
-	for c := range r.Classes {
-		x, y := &base.Snap.Classes[c].Counters, &b.Snap.Classes[c].Counters
-		cr := &r.Classes[c]
-		cr.Calls = perSec(x.AllocCalls, y.AllocCalls)
-		cr.Fast = perSec(x.AllocFast, y.AllocFast)
-		cr.Refill = perSec(x.AllocRefill, y.AllocRefill)
-		cr.RefillFail = perSec(x.AllocRefillFail, y.AllocRefillFail)
-		cr.Fallback = perSec(x.AllocFallback, y.AllocFallback)
-		cr.Free = perSec(x.FreeCalls, y.FreeCalls)
-		cr.Remote = perSec(x.FreeRemote, y.FreeRemote)
-		if calls := delta(x.AllocCalls, y.AllocCalls); calls > 0 {
-			cr.FastRatio = float64(delta(x.AllocFast, y.AllocFast)) / float64(calls)
+		if v > u {
+			r.Counters[i] = float64(v-u) / sec
 		}
 	}
-	for p := range r.Paths {
-		r.Paths[p] = perSec(base.Snap.Paths[p], b.Snap.Paths[p])
+	for c := range nf {
+		i, j := c*nk+calls, c*nk+fast
+		var c0, f0 uint64
+		if from != nil {
+			c0, f0 = from[i], from[j]
+		}
+		if n := delta(c0, to[i]); n > 0 {
+			r.FastRatio[c] = float64(delta(f0, to[j])) / float64(n)
+		}
+	}
+	hf := base.Snap.Paths
+	if len(hf) != np {
+		hf = nil
+	}
+	for p, v := range b.Snap.Paths {
+		var u uint64
+		if hf != nil {
+			u = hf[p]
+		}
+		if v > u {
+			r.Paths[p] = float64(v-u) / sec
+		}
 	}
 	return r
 }

@@ -1,11 +1,12 @@
 package sampler
 
 // Sampler owns the sampling clock, the history ring and the subscriber
-// list. One mutex serialises taking a sample, so Run's ticks, SampleNow and
-// Restart may be called from any goroutine; the workload never touches it
-// (it only reads allocator.Snapshot and an ops counter the workload
-// publishes), and subscribers get samples by non-blocking send, so no
-// consumer can slow the workload or the sampler.
+// list for one target, described by its Schema. One mutex serialises taking
+// a sample, so Run's ticks, SampleNow and Restart may be called from any
+// goroutine; the workload never touches it (the Source only reads the
+// target's published counters and an ops counter the workload publishes),
+// and subscribers get samples by non-blocking send, so no consumer can slow
+// the workload or the sampler.
 
 import (
 	"context"
@@ -14,7 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
 )
 
 // Sampling limits and defaults.
@@ -28,10 +29,19 @@ const (
 type Options struct {
 	Interval time.Duration // between ticks of Run; 0 means DefaultInterval, below MinInterval is an error
 	History  int           // samples the history ring keeps; 0 means DefaultHistory
+	// InProcess says the target runs in this process (the embedded
+	// allocator): the sampler then reads this process's figures (RSS, GC
+	// count and last pause, Go heap in use) into every sample's Snap.Proc,
+	// in place of the Source's. Otherwise Snap.Proc is the Source's own (a
+	// target in another process reads that process's figures).
+	InProcess bool
 }
 
-// Source returns the counters to sample, e.g. (*allocator.Allocator).Snapshot.
-type Source func() allocator.Snapshot
+// Source returns the target's counters now, shaped by the sampler's
+// Schema (target.Schema.NewSnapshot), e.g. embedded.Source(a). It returns a
+// new snapshot every call: samples keep it. Snap.Ops is overwritten when the
+// sampler has an ops function.
+type Source func() target.Snapshot
 
 // Sampler turns a Source into a series of Samples.
 type Sampler struct {
@@ -39,8 +49,9 @@ type Sampler struct {
 	drops    atomic.Uint64
 
 	mu         sync.Mutex
+	schema     target.Schema
 	src        Source
-	ops        func() int64
+	ops        func() int64     // nil: the Source's Snap.Ops stands
 	now        func() time.Time // time.Now; tests replace it
 	start      time.Time
 	seq        int
@@ -50,18 +61,18 @@ type Sampler struct {
 	ring       []Sample // ring[next] is the oldest once full
 	next       int
 	full       bool
-	proc       *procReader
+	proc       *procReader // nil unless Options.InProcess
 	subs       map[int]chan Sample
 	subID      int
 	sinks      map[int]func(Sample)
 	sinkOrder  []int
 }
 
-// New returns a Sampler over src, whose elapsed time starts now. ops returns
-// the workload's operations so far (e.g. workload.Run.Cycles); nil means
-// none are counted. It returns an error naming the bad option and the
-// accepted values.
-func New(src Source, ops func() int64, opts Options) (*Sampler, error) {
+// New returns a Sampler over src, a target described by schema, whose
+// elapsed time starts now. ops returns the workload's operations so far
+// (e.g. workload.Run.Cycles) into each Snap.Ops; nil leaves the Source's.
+// It returns an error naming the bad option and the accepted values.
+func New(schema target.Schema, src Source, ops func() int64, opts Options) (*Sampler, error) {
 	if src == nil {
 		return nil, fmt.Errorf("sampler: nil Source")
 	}
@@ -77,21 +88,28 @@ func New(src Source, ops func() int64, opts Options) (*Sampler, error) {
 	case opts.History < 0:
 		return nil, fmt.Errorf("sampler: history %d is not valid: want a positive number of samples", opts.History)
 	}
-	if ops == nil {
-		ops = func() int64 { return 0 }
-	}
 	s := &Sampler{
 		interval: opts.Interval,
+		schema:   schema,
 		src:      src,
 		ops:      ops,
 		now:      time.Now,
 		ring:     make([]Sample, opts.History),
-		proc:     newProcReader(),
 		subs:     make(map[int]chan Sample),
 		sinks:    make(map[int]func(Sample)),
 	}
+	if opts.InProcess {
+		s.proc = newProcReader()
+	}
 	s.start = s.now()
 	return s, nil
+}
+
+// Schema returns the schema of the target sampled now (Restart changes it).
+func (s *Sampler) Schema() target.Schema {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.schema
 }
 
 // Interval returns the time between Run's ticks.
@@ -119,20 +137,16 @@ func (s *Sampler) SampleNow() Sample {
 	defer s.mu.Unlock()
 	// Counters first, then the clock: a sample never claims more time than
 	// its counters saw.
-	snap := s.src()
-	ops := s.ops()
 	smp := Sample{
 		Seq:        s.seq,
-		Elapsed:    s.now().Sub(s.start),
 		Epoch:      s.epoch,
 		EpochStart: s.epochStart,
-		Ops:        ops,
-		Snap:       snap,
-		Proc:       s.proc.read(),
+		Snap:       s.read(),
 	}
+	smp.Elapsed = s.now().Sub(s.start)
 	// s.prev is the zero Sample before the first sample: the baseline is
 	// then zero counters at the start, as it is after a Restart.
-	smp.Rates = RatesBetween(s.prev, smp)
+	smp.Rates = RatesBetween(&s.schema, s.prev, smp)
 	s.seq++
 	s.prev = smp
 	s.ring[s.next] = smp
@@ -153,19 +167,30 @@ func (s *Sampler) SampleNow() Sample {
 	return smp
 }
 
-// Restart switches the sampler to a new counter source whose counters and
-// ops start from zero, e.g. a new Allocator built with a toggled gate. It
-// returns the new epoch and the elapsed time it starts at; samples from now
-// on carry both, so their rates are measured from zero at the restart. Take
-// a SampleNow first, once the old workload has flushed, so the old epoch's
-// last sample holds its exact totals.
-func (s *Sampler) Restart(src Source, ops func() int64) (epoch int, at time.Duration) {
-	if ops == nil {
-		ops = func() int64 { return 0 }
+// read returns the Source's snapshot with the sampler's ops and, in
+// process, this process's figures. s.mu is held.
+func (s *Sampler) read() target.Snapshot {
+	snap := s.src()
+	if s.ops != nil {
+		snap.Ops = s.ops()
 	}
+	if s.proc != nil {
+		snap.Proc = s.proc.read()
+	}
+	return snap
+}
+
+// Restart switches the sampler to a new counter source whose counters and
+// ops start from zero, e.g. a new Allocator built with a toggled gate, and
+// to its schema (its gates' new values). It returns the new epoch and the
+// elapsed time it starts at; samples from now on carry both, so their rates
+// are measured from zero at the restart. Take a SampleNow first, once the
+// old workload has flushed, so the old epoch's last sample holds its exact
+// totals.
+func (s *Sampler) Restart(schema target.Schema, src Source, ops func() int64) (epoch int, at time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.src, s.ops = src, ops
+	s.schema, s.src, s.ops = schema, src, ops
 	s.epoch++
 	s.epochStart = s.now().Sub(s.start)
 	return s.epoch, s.epochStart
@@ -241,12 +266,11 @@ func (s *Sampler) AddRecorder(rec *Recorder, onErr func(error)) (remove func()) 
 	s.mu.Lock()
 	base := Sample{
 		Seq:        s.seq - 1, // the last sample taken before the recording
-		Elapsed:    s.now().Sub(s.start),
 		Epoch:      s.epoch,
 		EpochStart: s.epochStart,
-		Snap:       s.src(),
-		Ops:        s.ops(),
+		Snap:       s.read(),
 	}
+	base.Elapsed = s.now().Sub(s.start)
 	rec.startAt(base)
 	defer s.mu.Unlock()
 	return s.addSinkLocked(func(smp Sample) {

@@ -43,7 +43,7 @@ func SegmentsOf(rec *Recording) []Segment {
 		seg.Samples = append(seg.Samples, ep.Samples...)
 	}
 	for i := range out {
-		out[i].Summary = Summarize(out[i].Samples, rec.Header.Interval)
+		out[i].Summary = Summarize(&rec.Header.Schema, out[i].Samples, rec.Header.Interval)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -25,8 +26,8 @@ func TestSegmentsSplitWhereTheWorkloadChanged(t *testing.T) {
 		two := h.Workload
 		two.Workers = 2
 		restart := func(msg string, spec workload.Spec) {
-			f.snap, f.ops = allocator.Snapshot{}, 0
-			epoch, at := s.Restart(f.source, f.opsFn)
+			f.snap, f.ops = emb.NewSnapshot(), 0
+			epoch, at := s.Restart(emb, f.source, f.opsFn)
 			ev := Event{Elapsed: at, Kind: EventRestart, Epoch: epoch, Message: msg, Gates: h.Gates}
 			if withWorkload {
 				ev.Workload = &spec
@@ -56,16 +57,16 @@ func TestSegmentsSplitWhereTheWorkloadChanged(t *testing.T) {
 		}
 		a, b := segs[0], segs[1]
 		if a.Workload != h.Workload || !a.Known || a.FirstEpoch != 0 || a.LastEpoch != 1 || a.Start != 0 || a.End != 200*time.Millisecond ||
-			a.Summary.Totals.Classes[7].AllocCalls != 40 || a.Summary.Totals.Classes[3].AllocCalls != 0 {
+			calls(a.Summary, 7) != 40 || calls(a.Summary, 3) != 0 {
 			t.Errorf("first segment: %s, known %v, epochs %d-%d, %v-%v, C7 %d, C3 %d allocs; want %s, epochs 0-1, 0s-200ms, 40 and 0",
 				a.Workload.Name, a.Known, a.FirstEpoch, a.LastEpoch, a.Start, a.End,
-				a.Summary.Totals.Classes[7].AllocCalls, a.Summary.Totals.Classes[3].AllocCalls, h.Workload.Name)
+				calls(a.Summary, 7), calls(a.Summary, 3), h.Workload.Name)
 		}
 		if b.Workload != two || b.FirstEpoch != 2 || b.LastEpoch != 2 || b.Start != 200*time.Millisecond || b.End != 300*time.Millisecond ||
-			b.Summary.Totals.Classes[3].AllocCalls != 500 || b.Summary.Totals.Classes[7].AllocCalls != 0 || b.Summary.Classes[3].Mean.Calls != 5000 {
+			calls(b.Summary, 3) != 500 || calls(b.Summary, 7) != 0 || rate(b.Summary.Mean, 3, target.RoleCalls) != 5000 {
 			t.Errorf("second segment: %d workers, epochs %d-%d, %v-%v, C3 %d (%v/s), C7 %d allocs",
-				b.Workload.Workers, b.FirstEpoch, b.LastEpoch, b.Start, b.End, b.Summary.Totals.Classes[3].AllocCalls,
-				b.Summary.Classes[3].Mean.Calls, b.Summary.Totals.Classes[7].AllocCalls)
+				b.Workload.Workers, b.FirstEpoch, b.LastEpoch, b.Start, b.End, calls(b.Summary, 3),
+				rate(b.Summary.Mean, 3, target.RoleCalls), calls(b.Summary, 7))
 		}
 		if ev := got.Events[1]; withWorkload && (ev.Workload == nil || *ev.Workload != two) {
 			t.Errorf("the restart event's workload did not round-trip: %+v", ev.Workload)
@@ -96,4 +97,9 @@ func TestLegacyRestart(t *testing.T) {
 			t.Errorf("%q: %s with %d workers, known %v; want %s with %d, %v", tc.msg, got.Name, got.Workers, known, tc.want.Name, tc.want.Workers, tc.known)
 		}
 	}
+}
+
+// calls returns class c's alloc_calls total in sum, of the embedded shape.
+func calls(sum Summary, c int) uint64 {
+	return sum.Totals.Counters[c*len(emb.Counters)+col(target.RoleCalls)]
 }

@@ -19,7 +19,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/target"
 )
 
@@ -47,14 +46,6 @@ type Session struct {
 	br     *bufio.Reader
 	header Header
 
-	classMap   []int // file row -> allocator class, -1 when unknown here
-	counterMap []int // file column -> counterNames index, -1 when unknown
-	pathMap    []int // file path -> PathID, -1 when unknown
-
-	generic       bool           // LoadTarget: samples in the header's own schema
-	prevTarget    TargetSample   // generic: the last sample read
-	targetSamples []TargetSample // generic: every sample read, for the footer's check
-
 	num      int // the last record read
 	samples  int
 	events   int
@@ -69,11 +60,7 @@ type Session struct {
 // Open opens the recording at path (plain or gzip, told by its first
 // bytes) and reads its header. A file that is not a recording, has a bad
 // header or a newer format version is a *FileError.
-func Open(path string) (*Session, error) { return open(path, false) }
-
-// open is Open; generic reads the samples in the header's own schema
-// (LoadTarget) rather than in the embedded allocator's layout.
-func open(path string, generic bool) (*Session, error) {
+func Open(path string) (*Session, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		var pe *fs.PathError
@@ -82,7 +69,7 @@ func open(path string, generic bool) (*Session, error) {
 		}
 		return nil, &FileError{Path: path, Msg: "cannot open: " + err.Error()}
 	}
-	s := &Session{path: path, f: f, generic: generic}
+	s := &Session{path: path, f: f}
 	if err := s.readHeader(); err != nil {
 		f.Close()
 		return nil, err
@@ -169,21 +156,15 @@ func (s *Session) readHeader() error {
 	}
 	var schema target.Schema
 	if h.Version == 1 {
-		schema = schemaOfV1(h.Classes, h.Counters, h.Paths, h.Gates, h.StatsCompiled)
+		schema = schemaOfV1(h.Classes, h.Counters, h.Paths, h.Gates, h.StatsCompiled, func(what, name string) {
+			s.warn(1, "%s %q is unknown to this haktop: it is shown by name only", what, name)
+		})
 	} else {
 		schema = *h.Schema
 		h.Classes, h.Counters, h.Paths, h.Gates = schema.ClassNames(), schema.CounterNames(), schema.PathIDs(), gatesOfSchema(schema)
 	}
 	if h.Gates == nil {
 		h.Gates = []target.Gate{}
-	}
-	if s.generic && h.Version < 2 {
-		return s.fail(1, "format version %d: a recording in its own schema is format 2 or later", h.Version)
-	}
-	if !s.generic { // generic: the header's schema names every row, column and path, nothing to map
-		s.classMap = mapNames(h.Classes, localClasses(), func(n string) { s.warn(1, "class %q is unknown to this haktop: its counts are ignored", n) })
-		s.counterMap = mapNames(h.Counters, counterNames[:], func(n string) { s.warn(1, "counter %q is unknown to this haktop: it is ignored", n) })
-		s.pathMap = mapNames(h.Paths, localPaths(), func(n string) { s.warn(1, "path %q is unknown to this haktop: its hits are ignored", n) })
 	}
 	s.header = Header{
 		Format: h.Format, Version: h.Version, Start: h.Start, Haktop: h.Haktop, GoVersion: h.GoVersion,
@@ -196,24 +177,6 @@ func (s *Session) readHeader() error {
 		s.warn(1, "the recording ends after its header")
 	}
 	return nil
-}
-
-// mapNames maps each name in file to its index in local, or -1 (reported to unknown).
-func mapNames(file, local []string, unknown func(string)) []int {
-	out := make([]int, len(file))
-	for i, n := range file {
-		out[i] = -1
-		for j, l := range local {
-			if l == n {
-				out[i] = j
-				break
-			}
-		}
-		if out[i] < 0 {
-			unknown(n)
-		}
-	}
-	return out
 }
 
 // readLine returns the next line without its newline, and whether it had
@@ -274,19 +237,11 @@ func (s *Session) Next() (Record, error) {
 	var rec Record
 	switch t.Type {
 	case typeSample:
-		if s.generic {
-			rec, err = s.decodeTargetSample(num, line)
-		} else {
-			rec, err = s.decodeSample(num, line)
-		}
+		rec, err = s.decodeSample(num, line)
 	case typeEvent:
 		rec, err = s.decodeEvent(num, line)
 	case typeFooter:
-		if s.generic {
-			err = s.decodeTargetFooter(num, line)
-		} else {
-			err = s.decodeFooter(num, line)
-		}
+		err = s.decodeFooter(num, line)
 		if err == nil {
 			return s.Next()
 		}
@@ -312,38 +267,34 @@ func (s *Session) end(num int) error {
 	return io.EOF
 }
 
-func (s *Session) decodeClasses(num int, rows [][]uint64, dst *[allocator.NumClasses]allocator.Counters) error {
-	if len(rows) != len(s.classMap) {
-		return s.fail(num, "corrupt: %d class rows, the header lists %d classes", len(rows), len(s.classMap))
+// decodeCounters returns a line's class rows and path hits as a
+// snapshot shaped by the header's schema, or an error naming what differs.
+func (s *Session) decodeCounters(num int, rows [][]uint64, hits []uint64, inv NamedCounts, gauges NamedCounts) (target.Snapshot, error) {
+	sc := &s.header.Schema
+	if len(rows) != len(sc.Classes) {
+		return target.Snapshot{}, s.fail(num, "corrupt: %d class rows, the header lists %d classes", len(rows), len(sc.Classes))
 	}
 	for i, row := range rows {
-		if len(row) != len(s.counterMap) {
-			return s.fail(num, "corrupt: class row %d has %d counters, the header lists %d", i, len(row), len(s.counterMap))
-		}
-		c := s.classMap[i]
-		if c < 0 {
-			continue
-		}
-		cols := counterRow(&dst[c])
-		for j, v := range row {
-			if k := s.counterMap[j]; k >= 0 {
-				*cols[k] = v
-			}
+		if len(row) != len(sc.Counters) {
+			return target.Snapshot{}, s.fail(num, "corrupt: class row %d has %d counters, the header lists %d", i, len(row), len(sc.Counters))
 		}
 	}
-	return nil
-}
-
-func (s *Session) decodePaths(num int, hits []uint64, dst *[allocator.NumPaths]uint64) error {
-	if len(hits) != len(s.pathMap) {
-		return s.fail(num, "corrupt: %d path counts, the header lists %d paths", len(hits), len(s.pathMap))
+	if len(hits) != len(sc.Paths) {
+		return target.Snapshot{}, s.fail(num, "corrupt: %d path counts, the header lists %d paths", len(hits), len(sc.Paths))
 	}
-	for i, v := range hits {
-		if p := s.pathMap[i]; p >= 0 {
-			dst[p] = v
-		}
+	snap := sc.NewSnapshot()
+	n := len(sc.Counters)
+	for c, row := range rows {
+		copy(snap.Counters[c*n:], row)
 	}
-	return nil
+	copy(snap.Paths, hits)
+	for i, name := range sc.Invalid {
+		snap.Invalid[i] = inv.byName[name]
+	}
+	for i, name := range sc.Gauges {
+		snap.Gauges[i] = gauges.byName[name]
+	}
+	return snap, nil
 }
 
 func (s *Session) decodeSample(num int, line []byte) (Record, error) {
@@ -351,22 +302,12 @@ func (s *Session) decodeSample(num int, line []byte) (Record, error) {
 	if err := json.Unmarshal(line, &w); err != nil {
 		return Record{}, s.fail(num, "corrupt sample: %v", err)
 	}
-	smp := Sample{
-		Seq: w.Seq, Elapsed: time.Duration(w.ElapsedNS), Epoch: w.Epoch, EpochStart: time.Duration(w.EpochStartNS), Ops: w.Ops,
-		Proc: Proc{RSSBytes: w.Proc.RSSBytes, NumGC: w.Proc.NumGC, LastPause: time.Duration(w.Proc.LastPauseNS), HeapInUse: w.Proc.HeapInUse},
-	}
-	snap := &smp.Snap
-	var cs [allocator.NumClasses]allocator.Counters
-	if err := s.decodeClasses(num, w.Classes, &cs); err != nil {
+	snap, err := s.decodeCounters(num, w.Classes, w.Paths, w.Invalid, w.Memory)
+	if err != nil {
 		return Record{}, err
 	}
-	for c := range snap.Classes {
-		snap.Classes[c] = allocator.ClassStats{Class: allocator.ClassName(c), Size: allocator.ClassSize(c), Tier: allocator.Tier(c), Counters: cs[c]}
-	}
-	if err := s.decodePaths(num, w.Paths, &snap.Paths); err != nil {
-		return Record{}, err
-	}
-	snap.Invalid, snap.Memory, snap.Heaps, snap.StatsCompiled = w.Invalid, w.Memory, w.Heaps, s.header.StatsCompiled
+	snap.Ops, snap.Heaps, snap.Proc = w.Ops, w.Heaps, w.Proc.proc()
+	smp := Sample{Seq: w.Seq, Elapsed: time.Duration(w.ElapsedNS), Epoch: w.Epoch, EpochStart: time.Duration(w.EpochStartNS), Snap: snap}
 	if s.samples > 0 {
 		p := s.prev
 		if err := s.checkOrder(num, p.Seq, p.Epoch, p.Elapsed, smp.Seq, smp.Epoch, smp.Elapsed); err != nil {
@@ -377,13 +318,13 @@ func (s *Session) decodeSample(num int, line []byte) (Record, error) {
 	if s.samples > 0 && s.prev.Epoch == smp.Epoch {
 		base = s.prev
 	}
-	if msg, bad := badCounter(base, smp); bad {
+	if msg, bad := badCounter(&s.header.Schema, base, smp); bad {
 		return Record{}, s.fail(num, "corrupt: %s", msg)
 	}
 	if smp.Seq < 0 || smp.Epoch < 0 || smp.EpochStart < 0 || smp.EpochStart > smp.Elapsed {
 		return Record{}, s.fail(num, "corrupt: seq %d, epoch %d starting at %v, elapsed %v", smp.Seq, smp.Epoch, smp.EpochStart, smp.Elapsed)
 	}
-	smp.Rates = RatesBetween(s.prev, smp)
+	smp.Rates = RatesBetween(&s.header.Schema, s.prev, smp)
 	s.prev = smp
 	s.samples++
 	s.totals.observe(smp)
@@ -416,14 +357,12 @@ func (s *Session) decodeFooter(num int, line []byte) error {
 		return s.fail(num, "corrupt: the footer counts %d samples and %d events, the file holds %d and %d", w.Samples, w.Events, s.samples, s.events)
 	}
 	f := Footer{End: w.End, Reason: w.Reason, Elapsed: time.Duration(w.ElapsedNS), Samples: w.Samples, Events: w.Events, Drops: w.Drops, Exit: w.Exit}
-	f.Totals.Ops, f.Totals.Invalid = w.Ops, w.Invalid
-	if err := s.decodeClasses(num, w.Classes, &f.Totals.Classes); err != nil {
+	snap, err := s.decodeCounters(num, w.Classes, w.Paths, w.Invalid, NamedCounts{})
+	if err != nil {
 		return err
 	}
-	if err := s.decodePaths(num, w.Paths, &f.Totals.Paths); err != nil {
-		return err
-	}
-	if want := s.totals.totals(); f.Totals != want {
+	f.Totals = Totals{Ops: w.Ops, Counters: snap.Counters, Paths: snap.Paths, Invalid: snap.Invalid}
+	if want := s.totals.totals(); !f.Totals.Equal(want) {
 		return s.fail(num, "corrupt: the footer's totals differ from the sum of the samples' counters")
 	}
 	s.footer = &f
@@ -457,7 +396,7 @@ func Load(path string) (*Recording, error) {
 	return r, nil
 }
 
-// readAll reads s to its end for Load and LoadTarget: each sample record
+// readAll reads s to its end for Load: each sample record
 // goes to sample; it returns the events and the footer (nil when the
 // session was cut short).
 func (s *Session) readAll(sample func(Record)) ([]Event, *Footer, error) {
@@ -493,52 +432,49 @@ const maxCounterStep = 1 << 53
 // path hits, invalid frees) that is lower in b than in a, an earlier
 // sample of its epoch (counters only grow until a restart), or that moved
 // by more than maxCounterStep; a is the zero Sample for an epoch's first
-// sample. Gauges (memory mapped now, heaps) may fall and are not checked.
-func badCounter(a, b Sample) (msg string, bad bool) {
-	check := func(what string, from, to uint64) bool {
+// sample. Both are shaped by sc. Gauges (memory mapped now, heaps) may fall
+// and are not checked.
+func badCounter(sc *target.Schema, a, b Sample) (msg string, bad bool) {
+	check := func(what func() string, from, to uint64) bool {
 		switch {
 		case to < from:
-			msg = fmt.Sprintf("%s goes back from %d to %d within counter epoch %d (counters only grow until a restart)", what, from, to, b.Epoch)
+			msg = fmt.Sprintf("%s goes back from %d to %d within counter epoch %d (counters only grow until a restart)", what(), from, to, b.Epoch)
 		case to-from > maxCounterStep:
-			msg = fmt.Sprintf("%s jumps from %d to %d, more than 2^53 events between two samples", what, from, to)
+			msg = fmt.Sprintf("%s jumps from %d to %d, more than 2^53 events between two samples", what(), from, to)
 		default:
 			return false
 		}
 		return true
 	}
-	if check("ops", uint64(max(a.Ops, 0)), uint64(max(b.Ops, 0))) {
+	at := func(v []uint64, i int) uint64 {
+		if i < len(v) {
+			return v[i]
+		}
+		return 0
+	}
+	if check(func() string { return "ops" }, uint64(max(a.Snap.Ops, 0)), uint64(max(b.Snap.Ops, 0))) {
 		return msg, true
 	}
-	for c := range b.Snap.Classes {
-		x, y := counterRow(&a.Snap.Classes[c].Counters), counterRow(&b.Snap.Classes[c].Counters)
-		for k := range y {
-			if check("class "+allocator.ClassName(c)+" "+counterNames[k], *x[k], *y[k]) {
-				return msg, true
-			}
-		}
-	}
-	for p := range b.Snap.Paths {
-		if check("path "+allocator.PathID(p).String()+" hits", a.Snap.Paths[p], b.Snap.Paths[p]) {
+	n := len(sc.Counters)
+	for i, v := range b.Snap.Counters {
+		if check(func() string { return "class " + sc.Classes[i/n].Name + " " + sc.Counters[i%n].Name }, at(a.Snap.Counters, i), v) {
 			return msg, true
 		}
 	}
-	x, y := a.Snap.Invalid, b.Snap.Invalid
-	for _, v := range []struct {
-		name     string
-		from, to uint64
-	}{
-		{"page_of_fail_header_missing", x.HeaderMissing, y.HeaderMissing}, {"page_of_fail_out_of_range", x.OutOfRange, y.OutOfRange},
-		{"page_of_fail_misaligned", x.Misaligned, y.Misaligned}, {"page_of_fail_unknown", x.Unknown, y.Unknown},
-	} {
-		if check(v.name, v.from, v.to) {
+	for p, v := range b.Snap.Paths {
+		if check(func() string { return "path " + sc.Paths[p].ID + " hits" }, at(a.Snap.Paths, p), v) {
+			return msg, true
+		}
+	}
+	for k, v := range b.Snap.Invalid {
+		if check(func() string { return sc.Invalid[k] }, at(a.Snap.Invalid, k), v) {
 			return msg, true
 		}
 	}
 	return "", false
 }
 
-// checkOrder is the rule every sample after the first obeys, in either
-// reading: its seq follows the previous one's, and neither the elapsed time
+// checkOrder is the rule every sample after the first obeys: its seq follows the previous one's, and neither the elapsed time
 // nor the counter epoch goes back.
 func (s *Session) checkOrder(num, prevSeq, prevEpoch int, prevElapsed time.Duration, seq, epoch int, elapsed time.Duration) error {
 	switch {

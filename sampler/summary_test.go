@@ -5,12 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
 )
 
 func TestSummarize(t *testing.T) {
 	w := writeSession(t, filepath.Join(t.TempDir(), "s.jsonl"))
-	sum := Summarize(w.samples, 100*time.Millisecond)
+	sum := Summarize(&emb, w.samples, 100*time.Millisecond)
 	// Epoch 0 covers 0-600 ms, epoch 1 600-1200 ms.
 	if sum.Samples != 12 || sum.Epochs != 2 || sum.Covered != 1200*time.Millisecond {
 		t.Fatalf("samples %d epochs %d covered %v", sum.Samples, sum.Epochs, sum.Covered)
@@ -20,17 +20,16 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("mean ops/s = %v, want %v", sum.OpsPerSec, want)
 	}
 	// Class 3 saw one step: 307 calls (270 fast) in the 100 ms before sample 3.
-	c3 := sum.Classes[3]
-	if c3.Mean.Calls != 307/sec || c3.Peak.Calls != 3070 || c3.Mean.FastRatio != 270.0/307 || c3.Peak.FastRatio != 270.0/307 {
-		t.Errorf("C3 = %+v", c3)
+	if m, pk := rate(sum.Mean, 3, target.RoleCalls), rate(sum.Peak, 3, target.RoleCalls); m != 307/sec || pk != 3070 ||
+		sum.Mean.FastRatio[3] != 270.0/307 || sum.Peak.FastRatio[3] != 270.0/307 {
+		t.Errorf("C3 = mean %v peak %v fast %v %v", m, pk, sum.Mean.FastRatio[3], sum.Peak.FastRatio[3])
 	}
 	// Sample 11 is the peak: 100*11+7 calls plus 40*11 frees in 100 ms.
 	if sum.PeakOpsPerSec != float64(1107+440)*10 {
 		t.Errorf("peak ops/s = %v", sum.PeakOpsPerSec)
 	}
-	p := sum.Paths[allocator.PathID(11)]
-	if p.Hits != 121 || p.Mean != 121/sec || p.Peak != 1210 {
-		t.Errorf("path 11 = %+v", p)
+	if h, m, pk := sum.Totals.Paths[11], sum.Mean.Paths[11], sum.Peak.Paths[11]; h != 121 || m != 121/sec || pk != 1210 {
+		t.Errorf("path 11 = %d hits, %v mean, %v peak", h, m, pk)
 	}
 }
 
@@ -44,17 +43,17 @@ func TestSummarizeIgnoresShortFinalSpanForPeaks(t *testing.T) {
 	}
 	f.step(time.Millisecond, 0, 100, 100, 0, 0, 0) // 100k calls/s over 1 ms
 	s.SampleNow()
-	sum := Summarize(s.History(), 250*time.Millisecond)
-	if sum.Classes[0].Peak.Calls != 4000 {
-		t.Errorf("peak = %v calls/s, want 4000 (the 1 ms span ignored)", sum.Classes[0].Peak.Calls)
+	sum := Summarize(&emb, s.History(), 250*time.Millisecond)
+	if pk := rate(sum.Peak, 0, target.RoleCalls); pk != 4000 {
+		t.Errorf("peak = %v calls/s, want 4000 (the 1 ms span ignored)", pk)
 	}
-	if sum.Totals.Classes[0].AllocCalls != 3100 || sum.Covered != 751*time.Millisecond {
-		t.Errorf("totals %d over %v", sum.Totals.Classes[0].AllocCalls, sum.Covered)
+	if n := sum.Totals.Counters[col(target.RoleCalls)]; n != 3100 || sum.Covered != 751*time.Millisecond {
+		t.Errorf("totals %d over %v", n, sum.Covered)
 	}
-	if one := Summarize(s.History()[3:], 250*time.Millisecond); one.Classes[0].Peak.Calls == 0 {
+	if one := Summarize(&emb, s.History()[3:], 250*time.Millisecond); rate(one.Peak, 0, target.RoleCalls) == 0 {
 		t.Error("with only short spans, none was used for the peak")
 	}
-	if empty := Summarize(nil, 0); empty.Samples != 0 || empty.OpsPerSec != 0 {
+	if empty := Summarize(&emb, nil, 0); empty.Samples != 0 || empty.OpsPerSec != 0 {
 		t.Errorf("empty summary = %+v", empty)
 	}
 }

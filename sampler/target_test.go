@@ -11,11 +11,11 @@ import (
 	"github.com/haktop/haktop/target"
 )
 
-// TestRecordTargetRoundTrip writes a recording of a target in another
+// TestCommandRoundTrip writes a recording of a target in another
 // process (record -- CMD): its header's schema (no paths) and command, its
 // samples' matrices in the schema's order, and the footer's exit read back
 // exactly; a target whose counters were not measured reads too.
-func TestRecordTargetRoundTrip(t *testing.T) {
+func TestCommandRoundTrip(t *testing.T) {
 	schema := target.Schema{Target: "requests", Counted: true,
 		Classes:  []target.Class{{Name: "C0", Max: 8}, {Name: "C1", Min: 9, Max: 16}},
 		Counters: []target.Counter{{Name: "alloc_calls", Role: target.RoleCalls}, {Name: "free_calls", Role: target.RoleFree}},
@@ -30,11 +30,11 @@ func TestRecordTargetRoundTrip(t *testing.T) {
 	for i, v := range [][]uint64{{1, 0, 2, 1}, {5, 4, 7, 7}} {
 		copy(snap.Counters, v)
 		snap.Proc.RSSBytes = uint64(i+1) << 20
-		if err := rec.RecordTarget(i, time.Duration(i+1)*time.Millisecond, snap); err != nil {
+		if err := rec.Record(Sample{Seq: i, Elapsed: time.Duration(i+1) * time.Millisecond, Snap: snap.Clone()}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := rec.RecordTarget(2, 3*time.Millisecond, target.Snapshot{}); err == nil {
+	if err := rec.Record(Sample{Seq: 2, Elapsed: 3 * time.Millisecond}); err == nil {
 		t.Errorf("a snapshot of another shape was recorded")
 	}
 	if err := rec.Close(Footer{Reason: "done", Exit: &Exit{Signal: "SIGSEGV", Core: true}}); err != nil {
@@ -50,9 +50,8 @@ func TestRecordTargetRoundTrip(t *testing.T) {
 	if f := got.Footer; f == nil || f.Exit == nil || *f.Exit != (Exit{Signal: "SIGSEGV", Core: true}) {
 		t.Fatalf("footer %+v", got.Footer)
 	}
-	c := got.Footer.Totals.Classes
-	if c[0].AllocCalls != 5 || c[0].FreeCalls != 4 || c[1].AllocCalls != 7 || c[1].FreeCalls != 7 || got.Samples[1].Proc.RSSBytes != 2<<20 {
-		t.Errorf("totals C0 %d/%d C1 %d/%d, RSS %d", c[0].AllocCalls, c[0].FreeCalls, c[1].AllocCalls, c[1].FreeCalls, got.Samples[1].Proc.RSSBytes)
+	if c := got.Footer.Totals.Counters; !slices.Equal(c, []uint64{5, 4, 7, 7}) || got.Samples[1].Snap.Proc.RSSBytes != 2<<20 {
+		t.Errorf("totals %v, RSS %d", c, got.Samples[1].Snap.Proc.RSSBytes)
 	}
 
 	unmeasured := target.Schema{Target: "process", Classes: []target.Class{}, Counters: []target.Counter{}, Paths: []target.Path{},
@@ -61,7 +60,7 @@ func TestRecordTargetRoundTrip(t *testing.T) {
 	if rec, err = Create(path, Header{Schema: unmeasured, Command: []string{"./static"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := rec.RecordTarget(0, time.Millisecond, unmeasured.NewSnapshot()); err != nil {
+	if err := rec.Record(Sample{Elapsed: time.Millisecond, Snap: unmeasured.NewSnapshot()}); err != nil {
 		t.Fatal(err)
 	}
 	if err := rec.Close(Footer{Reason: "done", Exit: &Exit{Code: 3}}); err != nil {
@@ -72,12 +71,12 @@ func TestRecordTargetRoundTrip(t *testing.T) {
 	}
 }
 
-// TestLoadTargetOwnSchema reads a recorded command in its own schema
+// TestLoadOwnSchema reads a recorded command in its own schema
 // (jemalloc-like bins "8", "16" that the embedded layout does not know):
 // no warning, each sample's matrix and hits exactly, totals from the last
 // sample; a counter going back is corrupt, and a cut-short file is read to
 // its last whole record with a warning.
-func TestLoadTargetOwnSchema(t *testing.T) {
+func TestLoadOwnSchema(t *testing.T) {
 	schema := target.Schema{Target: "jemalloc", Counted: true,
 		Classes:  []target.Class{{Name: "8", Min: 1, Max: 8}, {Name: "16", Min: 9, Max: 16}},
 		Counters: []target.Counter{{Name: "nrequests", Role: target.RoleCalls}, {Name: "fast", Role: target.RoleFast}, {Name: "nflushes", Role: target.RoleOther}},
@@ -92,14 +91,14 @@ func TestLoadTargetOwnSchema(t *testing.T) {
 	for i, v := range samples {
 		copy(snap.Counters, v)
 		snap.Paths[0] = uint64(10 * (i + 1))
-		if err := rec.RecordTarget(i, time.Duration(i+1)*time.Millisecond, snap); err != nil {
+		if err := rec.Record(Sample{Seq: i, Elapsed: time.Duration(i+1) * time.Millisecond, Snap: snap.Clone()}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := rec.Close(Footer{Reason: "done", Exit: &Exit{Code: 0}}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadTarget(path)
+	got, err := Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,12 +106,18 @@ func TestLoadTargetOwnSchema(t *testing.T) {
 		t.Fatalf("warnings %q, %d samples, footer %+v", got.Warnings, len(got.Samples), got.Footer)
 	}
 	for i, v := range samples {
-		if m := got.Samples[i].Counters; !slices.Equal(m[0], v[:3]) || !slices.Equal(m[1], v[3:]) || got.Samples[i].Paths[0] != uint64(10*(i+1)) {
-			t.Errorf("sample %d: %v %v, want %v", i, m, got.Samples[i].Paths, v)
+		if m := got.Samples[i].Snap; !slices.Equal(m.Counters, v) || m.Paths[0] != uint64(10*(i+1)) {
+			t.Errorf("sample %d: %v %v, want %v", i, m.Counters, m.Paths, v)
 		}
 	}
-	if !slices.Equal(got.Counters[0], []uint64{5, 4, 1}) || !slices.Equal(got.Counters[1], []uint64{9, 8, 2}) || got.Paths[0] != 20 || got.Covered != 2*time.Millisecond {
-		t.Errorf("totals %v, paths %v, covered %v", got.Counters, got.Paths, got.Covered)
+	// 1 ms: 4 of "8"'s 5 nrequests were fast, 8 of "16"'s 9.
+	if r := got.Samples[1].Rates; !slices.Equal(r.Counters, []float64{4000, 4000, 1000, 7000, 7000, 2000}) || !slices.Equal(r.FastRatio, []float64{1, 1}) {
+		t.Errorf("rates %v, fast %v", r.Counters, r.FastRatio)
+	}
+	sum := Summarize(&got.Header.Schema, got.Samples, got.Header.Interval)
+	if !slices.Equal(sum.Totals.Counters, []uint64{5, 4, 1, 9, 8, 2}) || sum.Totals.Paths[0] != 20 || sum.Covered != 2*time.Millisecond ||
+		!slices.Equal(got.Footer.Totals.Counters, sum.Totals.Counters) || !slices.Equal(sum.Mean.FastRatio, []float64{4.0 / 5, 8.0 / 9}) {
+		t.Errorf("totals %v, paths %v, covered %v, fast %v", sum.Totals.Counters, sum.Totals.Paths, sum.Covered, sum.Mean.FastRatio)
 	}
 
 	b, err := os.ReadFile(path)
@@ -122,13 +127,13 @@ func TestLoadTargetOwnSchema(t *testing.T) {
 	lines := strings.SplitAfter(string(b), "\n")
 	back := filepath.Join(t.TempDir(), "back.jsonl") // the second sample's "16" fast goes back from 1... to 0
 	os.WriteFile(back, []byte(lines[0]+lines[1]+strings.Replace(lines[2], "[9,8,2]", "[9,0,2]", 1)), 0o644)
-	if _, err := LoadTarget(back); err == nil || !strings.Contains(err.Error(), "record 3: corrupt: class 16 fast goes back from 1 to 0") {
+	if _, err := Load(back); err == nil || !strings.Contains(err.Error(), "record 3: corrupt: class 16 fast goes back from 1 to 0") {
 		t.Errorf("a counter going back: %v", err)
 	}
 	cut := filepath.Join(t.TempDir(), "cut.jsonl")
 	os.WriteFile(cut, []byte(lines[0]+lines[1]+lines[2]+lines[3][:20]), 0o644)
-	got, err = LoadTarget(cut)
-	if err != nil || got.Footer != nil || len(got.Samples) != 2 || len(got.Warnings) != 2 || got.Counters[1][0] != 9 {
+	got, err = Load(cut)
+	if err != nil || got.Footer != nil || len(got.Samples) != 2 || len(got.Warnings) != 2 || TotalsOf(got.Samples).Counters[3] != 9 {
 		t.Errorf("cut short: %v, footer %v, %d samples, warnings %q", err, got.Footer, len(got.Samples), got.Warnings)
 	}
 }

@@ -41,6 +41,10 @@ type Class struct {
 	// name has its counts on the class alone. The calls of RoleCalls and
 	// RoleFree are split the way their parts are (see profile/export.go).
 	Paths map[Role]string `json:"paths,omitempty"`
+	// NoFast is set for a class without a fast path (every block of the
+	// embedded allocator's large class is an mmap): its fast ratio is not
+	// 0%, it does not exist, and is not shown.
+	NoFast bool `json:"no_fast,omitempty"`
 }
 
 // Counter is one per-class counter column.
@@ -84,6 +88,11 @@ func (s *Schema) CounterOf(r Role) int {
 	return slices.IndexFunc(s.Counters, func(c Counter) bool { return c.Role == r })
 }
 
+// CounterNamed returns the column of the counter called name, or -1.
+func (s *Schema) CounterNamed(name string) int {
+	return slices.IndexFunc(s.Counters, func(c Counter) bool { return c.Name == name })
+}
+
 // Has reports whether the target has a counter with role r.
 func (s *Schema) Has(r Role) bool { return s.CounterOf(r) >= 0 }
 
@@ -103,6 +112,11 @@ func (s *Schema) ClassNames() []string {
 		out[i] = c.Name
 	}
 	return out
+}
+
+// ClassIndex returns the row of the class called name, or -1.
+func (s *Schema) ClassIndex(name string) int {
+	return slices.IndexFunc(s.Classes, func(c Class) bool { return c.Name == name })
 }
 
 // PathIDs returns the paths' ids in order.
@@ -158,12 +172,31 @@ func (s Schema) WithGates(values []Gate) Schema {
 	return s
 }
 
-// NewSnapshot returns a zero Snapshot shaped for s.
+// NewSnapshot returns a zero Snapshot shaped for s. Its four slices share
+// one allocation: a sampler takes a snapshot every tick.
 func (s *Schema) NewSnapshot() Snapshot {
+	nc, np, ni := len(s.Classes)*len(s.Counters), len(s.Paths), len(s.Invalid)
+	buf := make([]uint64, nc+np+ni+len(s.Gauges))
 	return Snapshot{
-		Counters: make([]uint64, len(s.Classes)*len(s.Counters)),
-		Paths:    make([]uint64, len(s.Paths)),
-		Invalid:  make([]uint64, len(s.Invalid)),
-		Gauges:   make([]uint64, len(s.Gauges)),
+		Counters: buf[:nc:nc],
+		Paths:    buf[nc : nc+np : nc+np],
+		Invalid:  buf[nc+np : nc+np+ni : nc+np+ni],
+		Gauges:   buf[nc+np+ni:],
 	}
+}
+
+// Fits reports whether snap is shaped for s: a counter per class and
+// counter column, a hit per path, a count per invalid kind.
+func (s *Schema) Fits(snap *Snapshot) bool {
+	return len(snap.Counters) == len(s.Classes)*len(s.Counters) && len(snap.Paths) == len(s.Paths) && len(snap.Invalid) == len(s.Invalid)
+}
+
+// SameShape reports whether snapshots of s and t line up column for
+// column: the same classes, counters, paths and invalid kinds, by name, in
+// the same order. Gates may differ (a restart with a toggled gate keeps the shape).
+func (s *Schema) SameShape(t *Schema) bool {
+	return slices.EqualFunc(s.Classes, t.Classes, func(a, b Class) bool { return a.Name == b.Name }) &&
+		slices.Equal(s.Counters, t.Counters) &&
+		slices.EqualFunc(s.Paths, t.Paths, func(a, b Path) bool { return a.ID == b.ID }) &&
+		slices.Equal(s.Invalid, t.Invalid)
 }

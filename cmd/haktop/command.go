@@ -154,7 +154,7 @@ func (a *app) recordCommand(ctx context.Context, argv []string, cf commandFlags,
 		if err == nil {
 			src.set(snap)
 			last = max(last, p.Elapsed())
-			err = rec.RecordTarget(seq, last, snap)
+			err = rec.Record(sampler.Sample{Seq: seq, Elapsed: last, Snap: snap})
 			seq++
 		}
 		if err != nil && sampleErr == nil {

@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/target/shim"
 )
 
@@ -105,9 +106,10 @@ func TestRecordCommandCountsExactly(t *testing.T) {
 		t.Errorf("header target %q command %q", h.Schema.Target, h.Command)
 	}
 	var calls, freed uint64
+	sc, tot := &rec.Header.Schema, rec.Footer.Totals
 	for c := 1; c <= 8; c++ { // C1..P0
-		calls += rec.Footer.Totals.Classes[c].AllocCalls
-		freed += rec.Footer.Totals.Classes[c].FreeCalls
+		calls += tot.Counters[c*len(sc.Counters)+sc.CounterOf(target.RoleCalls)]
+		freed += tot.Counters[c*len(sc.Counters)+sc.CounterOf(target.RoleFree)]
 	}
 	if calls != allocs || freed != allocs {
 		t.Errorf("C1..P0: %d calls and %d frees recorded, want the %d allocs it printed, each freed", calls, freed, allocs)

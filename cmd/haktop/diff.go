@@ -15,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/textfmt"
@@ -31,16 +30,17 @@ func newDiffCommand(a *app) *cobra.Command {
 			"code path, the mean rates in A and B and the change from A to B in percent. Lines\n" +
 			"starting \"unfair comparison\" come first: every gate whose value differs, every\n" +
 			"workload parameter that differs, any gate or workload changed during a session, and\n" +
-			"sessions whose workload segments differ.\n" +
+			"sessions whose workload segments differ, and recordings of different targets or\n" +
+			"schemas (compared by name: classes by name, counters by role, paths by id).\n" +
 			"Exit status: 0 ok, 1 a file is not a readable session, 2 bad arguments.",
 		Example: "  haktop diff v1.jsonl v2.jsonl\n  haktop diff base.jsonl.gz new.jsonl.gz --json",
 		Args:    fileArgs("diff", 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ra, err := a.loadRecording(args[0], "diff")
+			ra, err := a.loadRecording(args[0])
 			if err != nil {
 				return err
 			}
-			rb, err := a.loadRecording(args[1], "diff")
+			rb, err := a.loadRecording(args[1])
 			if err != nil {
 				return err
 			}
@@ -75,23 +75,55 @@ type diffValue struct {
 
 func newDiffValue(a, b float64) diffValue { return diffValue{a, b, pct(a, b)} }
 
-// diffClass is one class's mean rates per second, and fast-hit ratios
-// (delta in percentage points).
+// diffClass is one class's mean rates per second of each counter role
+// either schema has (keyed by the counter's name, A's when both have one),
+// and fast-hit ratios (delta in percentage points) when both count calls
+// and fast allocations. Its JSON keeps that order (MarshalJSON).
 type diffClass struct {
-	Class      string    `json:"class"`
-	Calls      diffValue `json:"alloc_calls"`
-	Fast       diffValue `json:"alloc_fast"`
-	Refill     diffValue `json:"alloc_refill"`
-	RefillFail diffValue `json:"alloc_refill_fail"`
-	Fallback   diffValue `json:"alloc_fallback"`
-	Free       diffValue `json:"free_calls"`
-	Remote     diffValue `json:"free_remote"`
-	FastRatio  struct {
-		A      float64 `json:"a"`
-		B      float64 `json:"b"`
-		Points float64 `json:"delta_points"`
-	} `json:"fast_ratio"`
+	Class     string
+	NoFast    bool // no fast path in A or B: no fast ratio to compare
+	Rates     []diffRate
+	FastRatio *diffRatio
 }
+
+// diffRate is one counter's mean rate in A and B.
+type diffRate struct {
+	Role target.Role
+	Name string
+	diffValue
+}
+
+type diffRatio struct {
+	A      float64 `json:"a"`
+	B      float64 `json:"b"`
+	Points float64 `json:"delta_points"`
+}
+
+// MarshalJSON writes "class", each rate by its counter's name, "fast_ratio".
+func (c diffClass) MarshalJSON() ([]byte, error) {
+	var o orderedObject
+	o.add("class", c.Class)
+	for _, r := range c.Rates {
+		o.add(r.Name, r.diffValue)
+	}
+	if c.FastRatio != nil {
+		o.add("fast_ratio", *c.FastRatio)
+	}
+	return o.bytes(), o.err
+}
+
+// rate returns the class's rate of role r, and whether either schema counts it.
+func (c diffClass) rate(r target.Role) (diffValue, bool) {
+	for _, x := range c.Rates {
+		if x.Role == r {
+			return x.diffValue, true
+		}
+	}
+	return diffValue{}, false
+}
+
+// diffRoles are the counter roles diff compares, in column order.
+var diffRoles = []target.Role{target.RoleCalls, target.RoleFast, target.RoleRefill, target.RoleRefillFail, target.RoleFallback, target.RoleFree, target.RoleRemote}
 
 // diffPath is one path's mean hits per second.
 type diffPath struct {
@@ -99,9 +131,21 @@ type diffPath struct {
 	diffValue
 }
 
-// newDiff compares a (the baseline) with b.
+// union returns a's names, then b's that a lacks.
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, n := range b {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// newDiff compares a (the baseline) with b, by name (see the file comment).
 func newDiff(a, b *sampler.Recording) diffDoc {
-	sa, sb := sampler.Summarize(a.Samples, a.Header.Interval), sampler.Summarize(b.Samples, b.Header.Interval)
+	ka, kb := &a.Header.Schema, &b.Header.Schema
+	sa, sb := sampler.Summarize(ka, a.Samples, a.Header.Interval), sampler.Summarize(kb, b.Samples, b.Header.Interval)
 	doc := diffDoc{
 		Files:    [2]string{a.Path, b.Path},
 		Unfair:   unfairDifferences(a, b),
@@ -110,26 +154,80 @@ func newDiff(a, b *sampler.Recording) diffDoc {
 		Ops:      newDiffValue(sa.OpsPerSec, sb.OpsPerSec),
 		Warnings: append(append([]string{}, a.Warnings...), b.Warnings...),
 	}
-	for c := range sa.Classes {
-		x, y := sa.Classes[c].Mean, sb.Classes[c].Mean
-		dc := diffClass{
-			Class: allocator.ClassName(c), Calls: newDiffValue(x.Calls, y.Calls), Fast: newDiffValue(x.Fast, y.Fast),
-			Refill: newDiffValue(x.Refill, y.Refill), RefillFail: newDiffValue(x.RefillFail, y.RefillFail),
-			Fallback: newDiffValue(x.Fallback, y.Fallback), Free: newDiffValue(x.Free, y.Free), Remote: newDiffValue(x.Remote, y.Remote),
+	// mean returns class name's mean rate of role r in s's summary, and
+	// whether s counts it; fast its mean fast ratio.
+	mean := func(s *target.Schema, sum *sampler.Summary, name string, r target.Role) (float64, bool) {
+		c, k := s.ClassIndex(name), s.CounterOf(r)
+		if k < 0 {
+			return 0, false
 		}
-		dc.FastRatio.A, dc.FastRatio.B, dc.FastRatio.Points = x.FastRatio, y.FastRatio, 100*(y.FastRatio-x.FastRatio)
+		if c < 0 {
+			return 0, true
+		}
+		return sum.Mean.Rate(c, k, len(s.Counters)), true
+	}
+	fast := func(s *target.Schema, sum *sampler.Summary, name string) float64 {
+		v, _ := sum.Mean.Fast(s.ClassIndex(name))
+		return v
+	}
+	noFast := func(s *target.Schema, name string) bool {
+		c := s.ClassIndex(name)
+		return c >= 0 && s.Classes[c].NoFast
+	}
+	bothFast := ka.Has(target.RoleCalls) && ka.Has(target.RoleFast) && kb.Has(target.RoleCalls) && kb.Has(target.RoleFast)
+	for _, name := range union(ka.ClassNames(), kb.ClassNames()) {
+		dc := diffClass{Class: name, NoFast: noFast(ka, name) || noFast(kb, name)}
+		for _, r := range diffRoles {
+			x, okA := mean(ka, &sa, name, r)
+			y, okB := mean(kb, &sb, name, r)
+			if !okA && !okB {
+				continue
+			}
+			counter := kb.Counters[max(kb.CounterOf(r), 0)].Name
+			if okA {
+				counter = ka.Counters[ka.CounterOf(r)].Name
+			}
+			dc.Rates = append(dc.Rates, diffRate{Role: r, Name: counter, diffValue: newDiffValue(x, y)})
+		}
+		if bothFast {
+			x, y := fast(ka, &sa, name), fast(kb, &sb, name)
+			dc.FastRatio = &diffRatio{A: x, B: y, Points: 100 * (y - x)}
+		}
 		doc.Classes = append(doc.Classes, dc)
 	}
-	for p := range sa.Paths {
-		doc.Paths = append(doc.Paths, diffPath{ID: allocator.Paths[p].Key, diffValue: newDiffValue(sa.Paths[p].Mean, sb.Paths[p].Mean)})
+	for _, id := range union(ka.PathIDs(), kb.PathIDs()) {
+		hits := func(s *target.Schema, sum *sampler.Summary) float64 {
+			if p := s.PathIndex(id); p >= 0 {
+				return sum.Mean.Paths[p]
+			}
+			return 0
+		}
+		doc.Paths = append(doc.Paths, diffPath{ID: id, diffValue: newDiffValue(hits(ka, &sa), hits(kb, &sb))})
 	}
 	return doc
+}
+
+// schemaDifference says how a's and b's schemas differ, "" when they
+// describe the same classes, counters and paths.
+func schemaDifference(a, b *target.Schema) string {
+	if a.Target != b.Target {
+		return fmt.Sprintf("A observed target %s, B target %s: classes, counters and paths are compared by name", a.Target, b.Target)
+	}
+	if !a.SameShape(b) {
+		return fmt.Sprintf("A and B describe %s differently (%s x %s, %s against %s x %s, %s): they are compared by name",
+			a.Target, textfmt.Count(len(a.Classes), "class"), textfmt.Count(len(a.Counters), "counter"), textfmt.Count(len(a.Paths), "path"),
+			textfmt.Count(len(b.Classes), "class"), textfmt.Count(len(b.Counters), "counter"), textfmt.Count(len(b.Paths), "path"))
+	}
+	return ""
 }
 
 // unfairDifferences lists every gate value and workload parameter that
 // differs between a and b, and every gate changed during either session.
 func unfairDifferences(a, b *sampler.Recording) []string {
 	out := []string{}
+	if d := schemaDifference(&a.Header.Schema, &b.Header.Schema); d != "" {
+		out = append(out, d)
+	}
 	gb := map[string]target.Gate{}
 	for _, g := range b.Header.Gates {
 		gb[g.Env] = g
@@ -245,17 +343,19 @@ func diffText(doc diffDoc) string {
 	b.WriteString("\nclasses (mean rates per second; fast % in points)\n")
 	t := textfmt.NewTable(2, "class", "rate", "A", "B", "delta")
 	rows := 0
-	for i, c := range doc.Classes { // every class, in class order
+	for _, c := range doc.Classes { // every class, in class order
 		for _, r := range []struct {
 			name string
-			v    diffValue
-		}{{"alloc/s", c.Calls}, {"refill/s", c.Refill}, {"refill_fail/s", c.RefillFail}, {"fallback/s", c.Fallback}, {"free/s", c.Free}, {"remote/s", c.Remote}} {
-			if r.v.A == 0 && r.v.B == 0 {
+			role target.Role
+		}{{"alloc/s", target.RoleCalls}, {"refill/s", target.RoleRefill}, {"refill_fail/s", target.RoleRefillFail},
+			{"fallback/s", target.RoleFallback}, {"free/s", target.RoleFree}, {"remote/s", target.RoleRemote}} {
+			v, ok := c.rate(r.role)
+			if !ok || v.A == 0 && v.B == 0 {
 				continue
 			}
 			rows++
-			t.Row(c.Class, r.name, textfmt.Rate(r.v.A), textfmt.Rate(r.v.B), textfmt.Change(r.v.A, r.v.B))
-			if r.name == "alloc/s" && allocator.FastMeasured(i) { // the large row has no fast path
+			t.Row(c.Class, r.name, textfmt.Rate(v.A), textfmt.Rate(v.B), textfmt.Change(v.A, v.B))
+			if r.role == target.RoleCalls && c.FastRatio != nil && !c.NoFast { // the large row has no fast path
 				t.Row(c.Class, "fast %", textfmt.Points(c.FastRatio.A), textfmt.Points(c.FastRatio.B), textfmt.Signed(c.FastRatio.Points)+" pt")
 			}
 		}

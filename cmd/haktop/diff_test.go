@@ -39,7 +39,7 @@ func TestDiffGolden(t *testing.T) {
 func TestDiffFlagsEveryDifference(t *testing.T) {
 	dir, a, b := fixtures(t)
 	_, out, _ := runIn(t, dir, "diff", a, b, "--json")
-	var doc diffDoc
+	var doc diffJSON
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -58,9 +58,9 @@ func TestDiffFlagsEveryDifference(t *testing.T) {
 	}
 	// P0 (class 8) makes 4M calls per 250 ms tick in A, twice that in tick
 	// 3: 9 ticks' worth over 2 s. B's ticks are bigger, so its rate is up.
-	p0 := doc.Classes[8]
-	if p0.Class != "P0" || p0.Calls.A != 9*4_000_000/2.0 || p0.Calls.Delta == nil || *p0.Calls.Delta <= 0 {
-		t.Errorf("P0 calls = %+v", p0.Calls)
+	p0, calls := doc.Classes[8], doc.Classes[8].diff("alloc_calls")
+	if p0["class"] != "P0" || calls.A != 9*4_000_000/2.0 || calls.Delta == nil || *calls.Delta <= 0 {
+		t.Errorf("P0 calls = %+v", calls)
 	}
 	if same := newDiff(mustLoad(t, filepath.Join(dir, a)), mustLoad(t, filepath.Join(dir, a))); len(same.Unfair) != 0 || len(same.Notes) != 0 || *same.Ops.Delta != 0 {
 		t.Errorf("a vs a: unfair %q, notes %q, ops delta %v", same.Unfair, same.Notes, *same.Ops.Delta)
@@ -73,14 +73,14 @@ func TestDiffSmallRates(t *testing.T) {
 	dir := t.TempDir()
 	for name, calls := range map[string]uint64{"a.jsonl": 3, "b.jsonl": 0} {
 		h := sampler.Header{Start: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), Interval: 10 * time.Second, StatsCompiled: true,
-			Workload: workload.DefaultSpec(workload.TinyHot), Gates: sampler.GatesOf(allocator.DefaultConfig())}
+			Workload: workload.DefaultSpec(workload.TinyHot), Gates: gateValues(allocator.DefaultConfig())}
 		rec, err := sampler.Create(filepath.Join(dir, name), h)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var snap allocator.Snapshot
 		snap.Classes[3].AllocCalls, snap.Classes[3].AllocFast, snap.Classes[4].AllocCalls = calls, calls, 100
-		if err := rec.Record(sampler.Sample{Elapsed: 10 * time.Second, Ops: int64(calls + 100), Snap: snap}); err != nil {
+		if err := rec.Record(sampler.Sample{Elapsed: 10 * time.Second, Snap: embeddedSnap(snap, int64(calls+100))}); err != nil {
 			t.Fatal(err)
 		}
 		if err := rec.Close(sampler.Footer{Reason: "done"}); err != nil {

@@ -1,8 +1,9 @@
 package main
 
 // `haktop export SESSION -o FILE`: a recorded session's final counters as a
-// pprof profile (profile.RecordingProfile), for go tool pprof. The profile's
-// shape (sample types, [path, class] stacks) is decided in profile/export.go.
+// pprof profile (profile.RecordingProfile), for go tool pprof, of any
+// target. The profile's shape (sample types, [path, class] stacks) is
+// decided in profile/export.go.
 
 import (
 	"fmt"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/textfmt"
 )
 
@@ -38,9 +41,13 @@ func newExportCommand(a *app) *cobra.Command {
 			if out == "" {
 				return usagef("--out is required: give the profile to write, e.g. -o paths.pb.gz")
 			}
-			rec, err := a.loadRecording(args[0], "export")
+			rec, err := a.loadRecording(args[0])
 			if err != nil {
 				return err
+			}
+			rank, by := "paths", "alloc_refill"
+			if sc := &rec.Header.Schema; sc.Target != embedded.Name {
+				rank, by = "classes", rankCounter(sc)
 			}
 			p, err := profile.RecordingProfile(rec)
 			if err != nil {
@@ -49,8 +56,8 @@ func newExportCommand(a *app) *cobra.Command {
 			if err := profile.WriteFile(out, p); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %s: %d samples of %d counters; rank paths with: go tool pprof -top -sample_index=alloc_refill %s\n",
-				out, len(p.Sample), len(p.SampleType), out)
+			fmt.Fprintf(a.stdout, "wrote %s: %d samples of %d counters; rank %s with: go tool pprof -top -sample_index=%s %s\n",
+				out, len(p.Sample), len(p.SampleType), rank, by, out)
 			if segs := sampler.SegmentsOf(rec); len(segs) > 1 {
 				names := make([]string, len(segs))
 				for i, sg := range segs {
@@ -64,4 +71,18 @@ func newExportCommand(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "pprof profile to write (required), gzipped as go tool pprof reads it")
 	return cmd
+}
+
+// rankCounter returns the counter export suggests ranking by: the refill
+// counter, else the calls counter, else the first.
+func rankCounter(sc *target.Schema) string {
+	for _, r := range []target.Role{target.RoleRefill, target.RoleCalls} {
+		if k := sc.CounterOf(r); k >= 0 {
+			return sc.Counters[k].Name
+		}
+	}
+	if len(sc.Counters) > 0 {
+		return sc.Counters[0].Name
+	}
+	return "path_hits"
 }

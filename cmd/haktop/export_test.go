@@ -10,6 +10,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target/embedded"
 )
 
 func parseProfile(t *testing.T, path string) *pprofile.Profile {
@@ -54,10 +55,11 @@ func TestExportSession(t *testing.T) {
 	}
 	p := parseProfile(t, filepath.Join(dir, "paths.pb.gz"))
 	rec := mustLoad(t, filepath.Join(dir, b))
-	tot := sampler.TotalsOf(rec.Samples)
+	sum := sampler.TotalsOf(rec.Samples).Snapshot()
+	tot := embedded.Allocator(&rec.Header.Schema, &sum)
 	var want allocator.Counters
 	for _, c := range tot.Classes {
-		want.Add(c)
+		want.Add(c.Counters)
 	}
 	var hits int64
 	for _, h := range tot.Paths {
@@ -70,7 +72,7 @@ func TestExportSession(t *testing.T) {
 	var epochP0 [2]int64
 	for i, s := range rec.Samples {
 		if i == len(rec.Samples)-1 || rec.Samples[i+1].Epoch != s.Epoch {
-			epochP0[s.Epoch] = int64(s.Snap.Classes[allocator.NumTinyClasses].AllocCalls)
+			epochP0[s.Epoch] = int64(embedded.Allocator(&rec.Header.Schema, &s.Snap).Classes[allocator.NumTinyClasses].AllocCalls)
 		}
 	}
 	if epochP0[0] == 0 || calls["pool_v2_alloc"] != epochP0[0] || calls["pool_v1_alloc"] != epochP0[1] {

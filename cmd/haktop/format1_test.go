@@ -72,12 +72,13 @@ func TestFormat1Export(t *testing.T) {
 				t.Fatalf("version %d, footer %v", rec.Header.Version, rec.Footer)
 			}
 			var calls, refills, frees, hits int64
-			for _, c := range rec.Footer.Totals.Classes {
+			tot := embeddedTotals(rec)
+			for _, c := range tot.Classes {
 				calls += int64(c.AllocCalls)
 				refills += int64(c.AllocRefill)
 				frees += int64(c.FreeCalls)
 			}
-			for _, h := range rec.Footer.Totals.Paths {
+			for _, h := range tot.Paths {
 				hits += int64(h)
 			}
 			if calls == 0 || hits == 0 {

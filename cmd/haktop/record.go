@@ -24,6 +24,7 @@ import (
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -158,14 +159,14 @@ func (a *app) record(ctx context.Context, spec workload.Spec, cfg allocator.Conf
 	if err != nil {
 		return err
 	}
-	rec, err := sampler.NewRecorder(out, f, out != "-" && strings.HasSuffix(out, ".gz"), sampler.NewHeader(spec, al, interval))
+	rec, err := sampler.NewRecorder(out, f, out != "-" && strings.HasSuffix(out, ".gz"), sampler.NewHeader(spec, embedded.Schema(cfg), interval))
 	if err != nil {
 		return err
 	}
 	s := &recordSession{app: a, Spec: spec, Alloc: al, Recorder: rec}
 	var writeErr error
 	var run *workload.Run
-	s.Sampler, err = sampler.New(al.Snapshot, func() int64 { return run.Cycles() }, sampler.Options{Interval: interval})
+	s.Sampler, err = sampler.New(embedded.Schema(cfg), embedded.Source(al), func() int64 { return run.Cycles() }, sampler.Options{Interval: interval, InProcess: true})
 	s.Started = time.Now()
 	if err != nil {
 		rec.Close(sampler.Footer{Reason: "error"})

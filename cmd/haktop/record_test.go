@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -67,13 +68,13 @@ func TestRecordWritesExactCounters(t *testing.T) {
 		t.Errorf("header lacks gates or machine: %+v", rec.Header)
 	}
 	last := rec.Samples[n-1]
-	tot := last.Snap.Totals()
+	tot := embedded.Allocator(&rec.Header.Schema, &last.Snap).Totals()
 	allocs := randomMixedAllocs(cycles, 1024, 99)
-	if last.Ops != cycles || tot.AllocCalls != allocs || tot.FreeCalls != allocs {
+	if last.Snap.Ops != cycles || tot.AllocCalls != allocs || tot.FreeCalls != allocs {
 		t.Errorf("last sample: ops %d, alloc_calls %d, free_calls %d; want %d, %d, %d (every block freed by the drain)",
-			last.Ops, tot.AllocCalls, tot.FreeCalls, cycles, allocs, allocs)
+			last.Snap.Ops, tot.AllocCalls, tot.FreeCalls, cycles, allocs, allocs)
 	}
-	if ft := rec.Footer.Totals; ft != sampler.TotalsOf(rec.Samples) || ft.Ops != cycles {
+	if ft := rec.Footer.Totals; !ft.Equal(sampler.TotalsOf(rec.Samples)) || ft.Ops != cycles {
 		t.Errorf("footer totals %+v differ from the samples'", ft)
 	}
 }
@@ -122,8 +123,8 @@ func TestRecordSignalWritesFooter(t *testing.T) {
 			if rec.Footer == nil || rec.Footer.Reason != "interrupted" || len(rec.Warnings) != 0 {
 				t.Fatalf("footer %+v, warnings %q", rec.Footer, rec.Warnings)
 			}
-			if last := rec.Samples[len(rec.Samples)-1]; last.Ops == 0 || rec.Footer.Totals.Ops != last.Ops {
-				t.Errorf("ops: last sample %d, footer %d", last.Ops, rec.Footer.Totals.Ops)
+			if last := rec.Samples[len(rec.Samples)-1]; last.Snap.Ops == 0 || rec.Footer.Totals.Ops != last.Snap.Ops {
+				t.Errorf("ops: last sample %d, footer %d", last.Snap.Ops, rec.Footer.Totals.Ops)
 			}
 		})
 	}

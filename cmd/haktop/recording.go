@@ -1,6 +1,7 @@
 package main
 
-// Shared by the commands that read session files (report, diff): loading
+// Shared by the commands that read session files (report, diff, export,
+// replay): loading
 // with warnings on stderr, the workload's parameters as name/value pairs,
 // and number formats. Numbers are rendered here only, so report and diff
 // print a rate the same way.
@@ -16,16 +17,13 @@ import (
 
 // loadRecording reads the session at path, printing each warning (a
 // truncated tail, a missing footer) as one line on stderr. A bad file is a
-// *sampler.FileError naming the file and record: exit code 1. A recording
-// of a command is refused on behalf of command (see refuseCommand): it is
-// not in the embedded allocator's layout that Load reads.
-func (a *app) loadRecording(path, command string) (*sampler.Recording, error) {
+// *sampler.FileError naming the file and record: exit code 1. Every
+// recording reads in its own schema: a workload's of the embedded
+// allocator and a recorded command's (record -- CMD) alike.
+func (a *app) loadRecording(path string) (*sampler.Recording, error) {
 	rec, err := sampler.Load(path)
 	if err != nil {
 		return nil, err
-	}
-	if len(rec.Header.Command) > 0 {
-		return nil, refuseCommand(command, path)
 	}
 	for _, w := range rec.Warnings {
 		fmt.Fprintf(a.stderr, "haktop: warning: %s\n", w)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -38,7 +39,7 @@ func writeFixture(t *testing.T, dir, name string, f fixture) string {
 	h := sampler.Header{
 		Start: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), Haktop: "v0.1.0 fixture", GoVersion: "go1.26.0",
 		OS: "linux", Arch: "amd64", CPUs: 2, GOMAXPROCS: 2, Interval: interval, StatsCompiled: true,
-		Workload: f.spec, Gates: sampler.GatesOf(cfg),
+		Workload: f.spec, Gates: gateValues(cfg),
 	}
 	rec, err := sampler.Create(path, h)
 	if err != nil {
@@ -61,7 +62,7 @@ func writeFixture(t *testing.T, dir, name string, f fixture) string {
 			}
 			cfg.Set("HAKMEM_POOL_V2_ENABLED", map[string]string{"v1": "0", "v2": "1"}[pool])
 			rec.Event(sampler.Event{Elapsed: epochStart, Kind: sampler.EventRestart, Epoch: epoch,
-				Message: "HAKMEM_POOL_V2_ENABLED set to " + map[string]string{"v1": "0", "v2": "1"}[pool], Gates: sampler.GatesOf(cfg)})
+				Message: "HAKMEM_POOL_V2_ENABLED set to " + map[string]string{"v1": "0", "v2": "1"}[pool], Gates: gateValues(cfg)})
 		}
 		// Classes C1..C7 and P0 busy; a burst in sample 3.
 		burst := uint64(1)
@@ -92,8 +93,8 @@ func writeFixture(t *testing.T, dir, name string, f fixture) string {
 		snap.Heaps = f.spec.Workers
 		snap.StatsCompiled = true
 		snap.Memory.SuperslabsMapped = 2
-		smp := sampler.Sample{Seq: i, Elapsed: el, Epoch: epoch, EpochStart: epochStart, Ops: ops, Snap: snap,
-			Proc: sampler.Proc{RSSBytes: uint64(12+i) << 20, NumGC: uint32(i / 3), LastPause: time.Duration(50+i) * time.Microsecond, HeapInUse: 4 << 20}}
+		smp := sampler.Sample{Seq: i, Elapsed: el, Epoch: epoch, EpochStart: epochStart, Snap: embeddedSnap(snap, ops)}
+		smp.Snap.Proc = target.Proc{RSSBytes: uint64(12+i) << 20, NumGC: uint32(i / 3), LastPause: time.Duration(50+i) * time.Microsecond, HeapInUse: 4 << 20}
 		if err := rec.Record(smp); err != nil {
 			t.Fatal(err)
 		}

@@ -1,21 +1,26 @@
 package main
 
-// `haktop report FILE [--json]`: one recorded session summarised. The
-// reportDoc is built once (newReport) and either encoded as one JSON
-// object or rendered as text, so the two always agree. The gates section
-// is built by reportGates alone: that is where gate verdicts belong.
+// `haktop report FILE [--json]`: one recorded session summarised, of any
+// target (the embedded allocator's workloads, a command under the preload
+// shim, a test's fake): its classes, counters and paths are the recording's
+// schema's, and the columns follow the counters' roles. The reportDoc is
+// built once (newReport) and either encoded as one JSON object or rendered
+// as text, so the two always agree. The gates section is built by
+// reportGates alone: that is where gate verdicts belong.
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/textfmt"
 	"github.com/haktop/haktop/workload"
 )
@@ -31,17 +36,12 @@ func newReportCommand(a *app) *cobra.Command {
 			"A session across a workload change (w, + or - in the live view) is reported per\n" +
 			"segment, each workload with its own totals. A session cut short is reported up to\n" +
 			"its last whole record, with a warning. A recording of a command (record -- CMD) is\n" +
-			"reported in its own schema: a row per class and a column per counter it declares.\n" +
+			"reported in its own schema: a row per class it declares, columns by its counters' roles.\n" +
 			"Exit status: 0 ok, 1 the file is not a readable session, 2 bad arguments.",
 		Example: "  haktop report session.jsonl\n  haktop report session.jsonl.gz --json",
 		Args:    fileArgs("report", 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if ok, err := isCommandRecording(args[0]); err != nil {
-				return err
-			} else if ok {
-				return a.reportCommand(args[0], asJSON)
-			}
-			rec, err := a.loadRecording(args[0], "report")
+			rec, err := a.loadRecording(args[0])
 			if err != nil {
 				return err
 			}
@@ -70,35 +70,39 @@ func fileArgs(command string, n int) cobra.PositionalArgs {
 // reportDoc is report's JSON object. Field names are a public format: add
 // fields, never rename them.
 type reportDoc struct {
-	File          string            `json:"file"`
-	FormatVersion int               `json:"format_version"`
-	Start         time.Time         `json:"start"`
-	Haktop        string            `json:"haktop"`
-	GoVersion     string            `json:"go"`
-	OS            string            `json:"os"`
-	Arch          string            `json:"arch"`
-	CPUs          int               `json:"cpus"`
-	GOMAXPROCS    int               `json:"gomaxprocs"`
-	IntervalNS    int64             `json:"interval_ns"`
-	StatsCompiled bool              `json:"stats_compiled"`
-	Workload      reportSpec        `json:"workload"`
-	Command       []string          `json:"command,omitempty"` // record -- CMD: the command line recorded
-	Exit          *sampler.Exit     `json:"exit,omitempty"`    // and how it ended
-	Samples       int               `json:"samples"`
-	Epochs        int               `json:"epochs"`
-	Seconds       float64           `json:"seconds"` // the time the counters cover
-	Complete      bool              `json:"complete"`
-	Ended         string            `json:"ended"` // the footer's reason, or "cut short"
-	Warnings      []string          `json:"warnings"`
-	Ops           int64             `json:"ops"`
-	OpsPerSec     float64           `json:"ops_per_sec"`
-	PeakOpsPerSec float64           `json:"peak_ops_per_sec"`
-	Classes       []reportClass     `json:"classes"`
-	Paths         []reportPath      `json:"paths"`
-	Invalid       allocator.Invalid `json:"invalid"`
-	Gates         []reportGate      `json:"gates"`
-	Events        []reportEvent     `json:"events"`
-	Process       reportProcess     `json:"process"`
+	File          string         `json:"file"`
+	schema        *target.Schema // the recording's: what the classes, counters and paths are
+	FormatVersion int            `json:"format_version"`
+	Start         time.Time      `json:"start"`
+	Haktop        string         `json:"haktop"`
+	GoVersion     string         `json:"go"`
+	OS            string         `json:"os"`
+	Arch          string         `json:"arch"`
+	CPUs          int            `json:"cpus"`
+	GOMAXPROCS    int            `json:"gomaxprocs"`
+	IntervalNS    int64          `json:"interval_ns"`
+	StatsCompiled bool           `json:"stats_compiled"`
+	Workload      reportSpec     `json:"workload"`
+	Command       []string       `json:"command,omitempty"` // record -- CMD: the command line recorded
+	Exit          *sampler.Exit  `json:"exit,omitempty"`    // and how it ended
+	// Schema is the target's, for a target other than the embedded
+	// allocator (whose classes and counters this haktop knows).
+	Schema        *target.Schema      `json:"schema,omitempty"`
+	Samples       int                 `json:"samples"`
+	Epochs        int                 `json:"epochs"`
+	Seconds       float64             `json:"seconds"` // the time the counters cover
+	Complete      bool                `json:"complete"`
+	Ended         string              `json:"ended"` // the footer's reason, or "cut short"
+	Warnings      []string            `json:"warnings"`
+	Ops           int64               `json:"ops"`
+	OpsPerSec     float64             `json:"ops_per_sec"`
+	PeakOpsPerSec float64             `json:"peak_ops_per_sec"`
+	Classes       []reportClass       `json:"classes"`
+	Paths         []reportPath        `json:"paths"`
+	Invalid       sampler.NamedCounts `json:"invalid"` // by the schema's kinds of invalid free
+	Gates         []reportGate        `json:"gates"`
+	Events        []reportEvent       `json:"events"`
+	Process       reportProcess       `json:"process"`
 	// MixedWorkloads is true when the workload changed during the session
 	// (w, + or - in the live view): the session-wide totals above add up
 	// different workloads, and Segments holds each one's own.
@@ -137,22 +141,117 @@ type reportSpec struct {
 	MaxSize    int    `json:"max_size"`
 }
 
-// reportClass is one class row: totals over the session (every epoch),
-// the session's fast-hit ratio, and mean and peak rates per second.
+// reportClass is one class row: totals over the session (every epoch) of
+// each counter by its name, the session's fast-hit ratio, and mean and peak
+// rates per second. Its JSON is an object in the schema's order (see
+// MarshalJSON): "class", "size", "tier", each counter's total, "fast_ratio"
+// when the schema counts calls and fast allocations, "mean", "peak".
 type reportClass struct {
-	Class string `json:"class"`
-	Size  int    `json:"size"`
-	Tier  string `json:"tier"`
-	allocator.Counters
-	FastRatio float64            `json:"fast_ratio"`
-	Mean      sampler.ClassRates `json:"mean"`
-	Peak      sampler.ClassRates `json:"peak"`
+	Class     string
+	Min, Max  int
+	Tier      string
+	NoFast    bool     // no fast path: no fast ratio to show
+	Totals    []uint64 // per counter, in schema order
+	FastRatio *float64 // fast/calls over the session; nil when the schema lacks either
+	Mean      []float64
+	Peak      []float64
+	MeanFast  *float64
+	PeakFast  *float64
+	counters  []target.Counter
 }
 
+// Size is the class's size as report has always given it: its block size,
+// or for a class without an upper bound the smallest request it serves.
+func (c reportClass) Size() int {
+	if c.Max == 0 {
+		return c.Min
+	}
+	return c.Max
+}
+
+// total returns the class's total of the counter with role r, and whether
+// the schema has one.
+func (c reportClass) total(r target.Role) (uint64, bool) {
+	for k, ctr := range c.counters {
+		if ctr.Role == r {
+			return c.Totals[k], true
+		}
+	}
+	return 0, false
+}
+
+// rate returns the class's mean or peak rate of the counter with role r.
+func (c reportClass) rate(rates []float64, r target.Role) float64 {
+	for k, ctr := range c.counters {
+		if ctr.Role == r {
+			return rates[k]
+		}
+	}
+	return 0
+}
+
+// rated reports whether the mean and peak objects rate a counter of role r:
+// every counter but the free path's detail (free_fast, free_fallback), as
+// report has always written them.
+func rated(r target.Role) bool { return r != target.RoleFreeFast && r != target.RoleFreeFallback }
+
+// MarshalJSON writes the class in the schema's order.
+func (c reportClass) MarshalJSON() ([]byte, error) {
+	var o orderedObject
+	o.add("class", c.Class)
+	o.add("size", c.Size())
+	o.add("tier", c.Tier)
+	for k, ctr := range c.counters {
+		o.add(ctr.Name, c.Totals[k])
+	}
+	if c.FastRatio != nil {
+		o.add("fast_ratio", *c.FastRatio)
+	}
+	for _, r := range []struct {
+		name  string
+		rates []float64
+		fast  *float64
+	}{{"mean", c.Mean, c.MeanFast}, {"peak", c.Peak, c.PeakFast}} {
+		var m orderedObject
+		for k, ctr := range c.counters {
+			if rated(ctr.Role) {
+				m.add(ctr.Name, r.rates[k])
+			}
+		}
+		if r.fast != nil {
+			m.add("fast_ratio", *r.fast)
+		}
+		o.add(r.name, json.RawMessage(m.bytes()))
+	}
+	return o.bytes(), o.err
+}
+
+// orderedObject builds a JSON object whose keys keep the order they are added in.
+type orderedObject struct {
+	b   []byte
+	err error
+}
+
+func (o *orderedObject) add(key string, v any) {
+	if len(o.b) > 0 {
+		o.b = append(o.b, ',')
+	}
+	k, _ := json.Marshal(key)
+	val, err := json.Marshal(v)
+	if err != nil && o.err == nil {
+		o.err = err
+	}
+	o.b = append(append(append(o.b, k...), ':'), val...)
+}
+
+func (o *orderedObject) bytes() []byte { return append(append([]byte{'{'}, o.b...), '}') }
+
 type reportPath struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	sampler.PathSummary
+	ID   string  `json:"id"`
+	Name string  `json:"name"`
+	Hits uint64  `json:"hits"`
+	Mean float64 `json:"mean_per_sec"`
+	Peak float64 `json:"peak_per_sec"`
 }
 
 // reportGate is one gate at the start of the session, with its verdicts
@@ -185,15 +284,16 @@ func toReportSpec(s workload.Spec) reportSpec {
 // newReport builds the report of rec.
 func newReport(rec *sampler.Recording) reportDoc {
 	h := rec.Header
-	sum := sampler.Summarize(rec.Samples, h.Interval)
+	sc := &rec.Header.Schema
+	sum := sampler.Summarize(sc, rec.Samples, h.Interval)
 	doc := reportDoc{
-		File: rec.Path, FormatVersion: h.Version, Start: h.Start, Haktop: h.Haktop, GoVersion: h.GoVersion,
+		File: rec.Path, schema: sc, FormatVersion: h.Version, Start: h.Start, Haktop: h.Haktop, GoVersion: h.GoVersion,
 		OS: h.OS, Arch: h.Arch, CPUs: h.CPUs, GOMAXPROCS: h.GOMAXPROCS, IntervalNS: int64(h.Interval),
 		StatsCompiled: h.StatsCompiled, Workload: toReportSpec(h.Workload),
 		Samples: sum.Samples, Epochs: sum.Epochs, Seconds: sum.Covered.Seconds(),
 		Complete: rec.Footer != nil, Ended: "cut short", Warnings: append([]string{}, rec.Warnings...),
 		Ops: sum.Totals.Ops, OpsPerSec: sum.OpsPerSec, PeakOpsPerSec: sum.PeakOpsPerSec,
-		Invalid: sum.Totals.Invalid, Gates: reportGates(rec, sum), Events: []reportEvent{},
+		Invalid: sampler.NewNamedCounts(sc.Invalid, sum.Totals.Invalid), Gates: reportGates(rec, sum), Events: []reportEvent{},
 		Process: reportProcess{PeakRSSBytes: sum.PeakRSS, GCCycles: sum.GCs, MaxGCPauseNS: int64(sum.MaxGCPause)},
 	}
 	if rec.Footer != nil {
@@ -201,10 +301,13 @@ func newReport(rec *sampler.Recording) reportDoc {
 		doc.Exit = rec.Footer.Exit
 	}
 	doc.Command = h.Command
-	if n := len(rec.Samples); n > 0 {
-		doc.Process.HeapInUseBytes = rec.Samples[n-1].Proc.HeapInUse
+	if sc.Target != embedded.Name {
+		doc.Schema = sc
 	}
-	doc.Classes, doc.Paths = reportClasses(sum), reportPaths(sum)
+	if n := len(rec.Samples); n > 0 {
+		doc.Process.HeapInUseBytes = rec.Samples[n-1].Snap.Proc.HeapInUse
+	}
+	doc.Classes, doc.Paths = reportClasses(sc, sum), reportPaths(sc, sum)
 	segs := sampler.SegmentsOf(rec)
 	unrecorded := false
 	for _, sg := range segs {
@@ -218,7 +321,7 @@ func newReport(rec *sampler.Recording) reportDoc {
 				Workload: toReportSpec(sg.Workload), WorkloadRecorded: sg.Known, FirstEpoch: sg.FirstEpoch, LastEpoch: sg.LastEpoch,
 				StartNS: int64(sg.Start), EndNS: int64(sg.End), Seconds: ss.Covered.Seconds(),
 				Ops: ss.Totals.Ops, OpsPerSec: ss.OpsPerSec, PeakOpsPerSec: ss.PeakOpsPerSec,
-				Classes: reportClasses(ss), Paths: reportPaths(ss),
+				Classes: reportClasses(sc, ss), Paths: reportPaths(sc, ss),
 			})
 		}
 	}
@@ -231,26 +334,32 @@ func newReport(rec *sampler.Recording) reportDoc {
 	return doc
 }
 
-// reportClasses returns sum's class rows: totals, fast-hit ratio, rates.
-func reportClasses(sum sampler.Summary) []reportClass {
-	out := make([]reportClass, 0, len(sum.Classes))
-	for c := range sum.Classes {
-		k := sum.Totals.Classes[c]
-		rc := reportClass{Class: allocator.ClassName(c), Size: allocator.ClassSize(c), Tier: allocator.Tier(c), Counters: k,
-			Mean: sum.Classes[c].Mean, Peak: sum.Classes[c].Peak}
-		if k.AllocCalls > 0 {
-			rc.FastRatio = float64(k.AllocFast) / float64(k.AllocCalls)
+// reportClasses returns sum's class rows, shaped by sc: totals, fast-hit
+// ratio, rates.
+func reportClasses(sc *target.Schema, sum sampler.Summary) []reportClass {
+	n := len(sc.Counters)
+	calls, fast := sc.CounterOf(target.RoleCalls), sc.CounterOf(target.RoleFast)
+	out := make([]reportClass, 0, len(sc.Classes))
+	for c, cl := range sc.Classes {
+		rc := reportClass{Class: cl.Name, Min: cl.Min, Max: cl.Max, Tier: cl.Tier, NoFast: cl.NoFast, counters: sc.Counters,
+			Totals: sum.Totals.Counters[c*n : (c+1)*n], Mean: sum.Mean.Counters[c*n : (c+1)*n], Peak: sum.Peak.Counters[c*n : (c+1)*n]}
+		if calls >= 0 && fast >= 0 {
+			r := 0.0
+			if k := rc.Totals[calls]; k > 0 {
+				r = float64(rc.Totals[fast]) / float64(k)
+			}
+			rc.FastRatio, rc.MeanFast, rc.PeakFast = &r, &sum.Mean.FastRatio[c], &sum.Peak.FastRatio[c]
 		}
 		out = append(out, rc)
 	}
 	return out
 }
 
-// reportPaths returns sum's path rows.
-func reportPaths(sum sampler.Summary) []reportPath {
-	out := make([]reportPath, 0, len(sum.Paths))
-	for p, ps := range sum.Paths {
-		out = append(out, reportPath{ID: allocator.Paths[p].Key, Name: allocator.Paths[p].Name, PathSummary: ps})
+// reportPaths returns sum's path rows, shaped by sc.
+func reportPaths(sc *target.Schema, sum sampler.Summary) []reportPath {
+	out := make([]reportPath, 0, len(sc.Paths))
+	for p, path := range sc.Paths {
+		out = append(out, reportPath{ID: path.ID, Name: path.Name, Hits: sum.Totals.Paths[p], Mean: sum.Mean.Paths[p], Peak: sum.Peak.Paths[p]})
 	}
 	return out
 }
@@ -287,9 +396,17 @@ func reportText(doc reportDoc) string {
 	}
 	fmt.Fprintf(&b, "sampling  %d samples every %s covering %s, %s\n",
 		doc.Samples, textfmt.Duration(time.Duration(doc.IntervalNS)), textfmt.Duration(time.Duration(doc.Seconds*float64(time.Second))), textfmt.Count(doc.Epochs, "counter epoch"))
-	fmt.Fprintf(&b, "ops       %d: mean %s/s, peak %s/s\n", doc.Ops, textfmt.Rate(doc.OpsPerSec), textfmt.Rate(doc.PeakOpsPerSec))
-	fmt.Fprintf(&b, "process   peak RSS %s, %s, longest pause %s\n",
-		textfmt.Bytes(doc.Process.PeakRSSBytes), textfmt.Count(int(doc.Process.GCCycles), "GC cycle"), textfmt.Duration(time.Duration(doc.Process.MaxGCPauseNS)))
+	if doc.Command == nil { // a command counts no workload operations, and is no Go program of haktop's
+		fmt.Fprintf(&b, "ops       %d: mean %s/s, peak %s/s\n", doc.Ops, textfmt.Rate(doc.OpsPerSec), textfmt.Rate(doc.PeakOpsPerSec))
+		fmt.Fprintf(&b, "process   peak RSS %s, %s, longest pause %s\n",
+			textfmt.Bytes(doc.Process.PeakRSSBytes), textfmt.Count(int(doc.Process.GCCycles), "GC cycle"), textfmt.Duration(time.Duration(doc.Process.MaxGCPauseNS)))
+	} else {
+		fmt.Fprintf(&b, "process   peak RSS %s\n", textfmt.Bytes(doc.Process.PeakRSSBytes))
+	}
+	if sc := doc.Schema; sc != nil {
+		fmt.Fprintf(&b, "target    %s: %s x %s, %s (its own schema)\n", sc.Target,
+			textfmt.Count(len(sc.Classes), "class"), textfmt.Count(len(sc.Counters), "counter"), textfmt.Count(len(sc.Paths), "path"))
+	}
 	if n := doc.Invalid.Total(); n > 0 {
 		fmt.Fprintf(&b, "invalid   %d invalid frees\n", n)
 	}
@@ -307,7 +424,7 @@ func reportText(doc reportDoc) string {
 	}
 	if !doc.MixedWorkloads {
 		b.WriteString("\nclasses (totals over the session; alloc/s mean and peak)\n")
-		writeClassesText(&b, doc.StatsCompiled, doc.Classes)
+		writeClassesText(&b, doc, doc.Classes)
 		b.WriteString("\npaths (hits; hits/s mean and peak)\n")
 		writePathsText(&b, doc.Paths)
 	}
@@ -319,7 +436,7 @@ func reportText(doc reportDoc) string {
 			i+1, len(doc.Segments), specText(fromReportSpec(sg.Workload)), sg.FirstEpoch, sg.LastEpoch,
 			textfmt.Duration(time.Duration(sg.StartNS)), textfmt.Duration(time.Duration(sg.EndNS)), sg.Ops, textfmt.Rate(sg.OpsPerSec), textfmt.Rate(sg.PeakOpsPerSec))
 		b.WriteString("classes (totals over the segment; alloc/s mean and peak)\n")
-		writeClassesText(&b, doc.StatsCompiled, sg.Classes)
+		writeClassesText(&b, doc, sg.Classes)
 		b.WriteString("paths (hits; hits/s mean and peak)\n")
 		writePathsText(&b, sg.Paths)
 	}
@@ -352,25 +469,91 @@ func fromReportSpec(r reportSpec) workload.Spec {
 		WS: r.WS, Seed: r.Seed, Size: r.Size, MinSize: r.MinSize, MaxSize: r.MaxSize}
 }
 
-// writeClassesText renders the class rows that saw calls.
-func writeClassesText(b *strings.Builder, statsCompiled bool, classes []reportClass) {
-	if !statsCompiled {
+// classColumn is one column of report's class table: the total of a
+// counter by its role (or, for RoleOther, by name).
+type classColumn struct {
+	head string
+	role target.Role
+	k    int // the counter's column in the schema
+}
+
+// classColumns returns the class table's counter columns for sc: calls
+// (by its name), refill, fallback, free and remote where sc counts them,
+// then every counter of role other, by name.
+func classColumns(sc *target.Schema) []classColumn {
+	var out []classColumn
+	for _, r := range []struct {
+		role target.Role
+		head string
+	}{{target.RoleCalls, ""}, {target.RoleRefill, "refill"}, {target.RoleFallback, "fallback"}, {target.RoleFree, "free"}, {target.RoleRemote, "remote"}} {
+		if k := sc.CounterOf(r.role); k >= 0 {
+			head := r.head
+			if head == "" {
+				head = sc.Counters[k].Name
+			}
+			out = append(out, classColumn{head: head, role: r.role, k: k})
+		}
+	}
+	for k, c := range sc.Counters {
+		if c.Role == target.RoleOther {
+			out = append(out, classColumn{head: c.Name, role: c.Role, k: k})
+		}
+	}
+	return out
+}
+
+// writeClassesText renders the class rows that saw calls (or frees; for a
+// schema counting neither, any count).
+func writeClassesText(b *strings.Builder, doc reportDoc, classes []reportClass) {
+	sc := doc.schema
+	switch {
+	case doc.Command != nil && (!sc.Counted || len(sc.Classes) == 0 || len(sc.Counters) == 0):
+		b.WriteString("no per-class counters were measured in this command\n")
+		return
+	case !doc.StatsCompiled:
 		b.WriteString("counters compiled out (-tags haktop_nostats): no per-class table\n")
 		return
 	}
-	t := textfmt.NewTable(1, "class", "size", "alloc_calls", "fast %", "refill", "fallback", "free", "remote", "alloc/s", "peak/s")
+	cols := classColumns(sc)
+	hasCalls, hasFast := sc.Has(target.RoleCalls), sc.Has(target.RoleCalls) && sc.Has(target.RoleFast)
+	head := []string{"class", "size"}
+	for i, c := range cols {
+		head = append(head, c.head)
+		if i == 0 && c.role == target.RoleCalls && hasFast {
+			head = append(head, "fast %")
+		}
+	}
+	if hasCalls {
+		head = append(head, "alloc/s", "peak/s")
+	}
+	t := textfmt.NewTable(1, head...)
 	rows := 0
-	for i, c := range classes { // every class, in class order
-		if c.AllocCalls == 0 && c.FreeCalls == 0 {
+	for _, c := range classes { // every class, in class order
+		calls, _ := c.total(target.RoleCalls)
+		frees, hasFree := c.total(target.RoleFree)
+		if hasCalls || hasFree {
+			if calls == 0 && frees == 0 {
+				continue
+			}
+		} else if !slices.ContainsFunc(c.Totals, func(v uint64) bool { return v != 0 }) {
 			continue
 		}
 		rows++
-		fast := "-" // no call, or no fast path (the large row: every block an mmap)
-		if c.AllocCalls > 0 && allocator.FastMeasured(i) {
-			fast = textfmt.Points(c.FastRatio)
+		row := []string{c.Class, textfmt.ClassSize(c.Min, c.Max)}
+		for i, col := range cols {
+			row = append(row, u(c.Totals[col.k]))
+			if i == 0 && col.role == target.RoleCalls && hasFast {
+				fast := "-" // no call, or no fast path (the large row: every block an mmap)
+				if calls > 0 && !c.NoFast && c.FastRatio != nil {
+					fast = textfmt.Points(*c.FastRatio)
+				}
+				row = append(row, fast)
+			}
 		}
-		t.Row(c.Class, sizeCell(c.Class, c.Size), u(c.AllocCalls), fast, u(c.AllocRefill), u(c.AllocFallback), u(c.FreeCalls), u(c.FreeRemote),
-			textfmt.Rate(c.Mean.Calls), textfmt.Rate(c.Peak.Calls))
+		if hasCalls {
+			row = append(row, textfmt.Rate(c.rate(c.Mean, target.RoleCalls)), textfmt.Rate(c.rate(c.Peak, target.RoleCalls)))
+		}
+		t.Row(row...)
 	}
 	if rows == 0 {
 		b.WriteString("no allocator calls recorded\n")

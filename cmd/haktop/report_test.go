@@ -39,13 +39,13 @@ func TestReportJSONTotals(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
-	var doc reportDoc
+	var doc reportJSON
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
 	c7 := doc.Classes[7]
-	if c7.Class != "C7" || c7.AllocCalls != 9*3_500_000 || c7.Mean.Calls != 9*3_500_000/2.0 || c7.Peak.Calls != 2*3_500_000*4 {
-		t.Errorf("C7 = %d calls, mean %v, peak %v", c7.AllocCalls, c7.Mean.Calls, c7.Peak.Calls)
+	if c7["class"] != "C7" || c7.n("alloc_calls") != 9*3_500_000 || c7.f("mean", "alloc_calls") != 9*3_500_000/2.0 || c7.f("peak", "alloc_calls") != 2*3_500_000*4 {
+		t.Errorf("C7 = %d calls, mean %v, peak %v", c7.n("alloc_calls"), c7.f("mean", "alloc_calls"), c7.f("peak", "alloc_calls"))
 	}
 	if doc.Samples != 8 || doc.Seconds != 2 || !doc.Complete || doc.Ended != "done" || doc.Workload.Name != workload.RandomMixed {
 		t.Errorf("doc = %d samples over %vs, complete %v (%s), workload %q", doc.Samples, doc.Seconds, doc.Complete, doc.Ended, doc.Workload.Name)

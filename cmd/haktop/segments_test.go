@@ -23,7 +23,7 @@ func writeTwoWorkloads(t *testing.T, path string) {
 	rm, th := workload.DefaultSpec(workload.RandomMixed), workload.DefaultSpec(workload.TinyHot)
 	rm.Cycles, th.Cycles = 0, 0
 	h := sampler.Header{Start: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC), Interval: time.Second, StatsCompiled: true,
-		Workload: rm, Gates: sampler.GatesOf(cfg)}
+		Workload: rm, Gates: gateValues(cfg)}
 	rec, err := sampler.Create(path, h)
 	if err != nil {
 		t.Fatal(err)
@@ -36,10 +36,10 @@ func writeTwoWorkloads(t *testing.T, path string) {
 			t.Fatal(err)
 		}
 	}
-	must(rec.Record(sampler.Sample{Seq: 0, Elapsed: time.Second, Ops: 1000, Snap: first}))
+	must(rec.Record(sampler.Sample{Seq: 0, Elapsed: time.Second, Snap: embeddedSnap(first, 1000)}))
 	must(rec.Event(sampler.Event{Elapsed: time.Second, Kind: sampler.EventRestart, Epoch: 1, Message: "workload random_mixed -> tiny_hot",
-		Gates: sampler.GatesOf(cfg), Workload: &th}))
-	must(rec.Record(sampler.Sample{Seq: 1, Elapsed: 2 * time.Second, Epoch: 1, EpochStart: time.Second, Ops: 3000, Snap: second}))
+		Gates: gateValues(cfg), Workload: &th}))
+	must(rec.Record(sampler.Sample{Seq: 1, Elapsed: 2 * time.Second, Epoch: 1, EpochStart: time.Second, Snap: embeddedSnap(second, 3000)}))
 	must(rec.Close(sampler.Footer{Reason: "quit"}))
 }
 
@@ -50,7 +50,7 @@ func TestReportPerSegment(t *testing.T) {
 	if code != 0 || errs != "" {
 		t.Fatalf("exit %d, stderr %q", code, errs)
 	}
-	var doc reportDoc
+	var doc reportJSON
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -58,11 +58,11 @@ func TestReportPerSegment(t *testing.T) {
 		t.Fatalf("mixed_workloads %v, %d segments; want true and 2", doc.MixedWorkloads, len(doc.Segments))
 	}
 	a, b := doc.Segments[0], doc.Segments[1]
-	if a.Workload.Name != workload.RandomMixed || a.Classes[7].AllocCalls != 1000 || a.Classes[3].AllocCalls != 0 || a.Ops != 1000 || a.Classes[7].Mean.Calls != 1000 {
-		t.Errorf("segment 1: %s, C7 %d (%v/s), C3 %d, ops %d", a.Workload.Name, a.Classes[7].AllocCalls, a.Classes[7].Mean.Calls, a.Classes[3].AllocCalls, a.Ops)
+	if a.Workload.Name != workload.RandomMixed || a.Classes[7].n("alloc_calls") != 1000 || a.Classes[3].n("alloc_calls") != 0 || a.Ops != 1000 || a.Classes[7].f("mean", "alloc_calls") != 1000 {
+		t.Errorf("segment 1: %s, C7 %d (%v/s), C3 %d, ops %d", a.Workload.Name, a.Classes[7].n("alloc_calls"), a.Classes[7].f("mean", "alloc_calls"), a.Classes[3].n("alloc_calls"), a.Ops)
 	}
-	if b.Workload.Name != workload.TinyHot || b.Classes[3].AllocCalls != 3000 || b.Classes[7].AllocCalls != 0 || b.StartNS != int64(time.Second) || b.Paths[allocator.PathTinyFast].Hits != 3000 {
-		t.Errorf("segment 2: %s from %dns, C3 %d, C7 %d, tiny_fast %d", b.Workload.Name, b.StartNS, b.Classes[3].AllocCalls, b.Classes[7].AllocCalls, b.Paths[allocator.PathTinyFast].Hits)
+	if b.Workload.Name != workload.TinyHot || b.Classes[3].n("alloc_calls") != 3000 || b.Classes[7].n("alloc_calls") != 0 || b.StartNS != int64(time.Second) || b.Paths[allocator.PathTinyFast].Hits != 3000 {
+		t.Errorf("segment 2: %s from %dns, C3 %d, C7 %d, tiny_fast %d", b.Workload.Name, b.StartNS, b.Classes[3].n("alloc_calls"), b.Classes[7].n("alloc_calls"), b.Paths[allocator.PathTinyFast].Hits)
 	}
 
 	_, text, _ := runIn(t, dir, "report", "s.jsonl")

@@ -6,7 +6,6 @@ package main
 // The screen itself lives in tui/; this file only wires flags to it.
 
 import (
-	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -121,15 +120,9 @@ func newReplayCommand(a *app) *cobra.Command {
 			if err != nil {
 				return usagef("%v", err)
 			}
-			rec, err := sampler.Load(args[0])
+			rec, err := a.loadRecording(args[0])
 			if err != nil {
 				return err
-			}
-			if len(rec.Header.Command) > 0 {
-				return refuseCommand("replay", args[0])
-			}
-			for _, w := range rec.Warnings {
-				fmt.Fprintf(a.stderr, "haktop: warning: %s\n", w)
 			}
 			src, err := live.NewReplay(rec)
 			if err != nil {

@@ -87,7 +87,7 @@ func Schema(cfg allocator.Config) target.Schema {
 		if c == allocator.LargeClass {
 			min, max = allocator.ClassSize(c), 0 // its size is its smallest request; no upper bound
 		}
-		s.Classes[c] = target.Class{Name: allocator.ClassName(c), Min: min, Max: max, Tier: allocator.Tier(c), Paths: classPaths(c, poolV2)}
+		s.Classes[c] = target.Class{Name: allocator.ClassName(c), Min: min, Max: max, Tier: allocator.Tier(c), Paths: classPaths(c, poolV2), NoFast: !allocator.FastMeasured(c)}
 	}
 	for k := range s.Counters {
 		s.Counters[k] = target.Counter{Name: CounterNames[k], Role: counterRoles[k]}
@@ -146,6 +146,10 @@ func classPaths(c int, poolV2 uint8) map[target.Role]string {
 		target.RoleFreeFallback: freeFallback.String(),
 	}
 }
+
+// DefaultSchema is Schema of the default configuration: the embedded
+// allocator's shape with every gate at its default.
+func DefaultSchema() target.Schema { return Schema(allocator.DefaultConfig()) }
 
 // pathTier returns the tier a path serves, "" for one that serves several.
 func pathTier(p allocator.PathID) string {
@@ -275,4 +279,93 @@ func Snapshot(a *allocator.Snapshot, dst *target.Snapshot) {
 	m := a.Memory
 	copy(dst.Gauges, []uint64{m.SuperslabsMapped, m.SuperslabsPeak, m.SuperslabMaps, m.SuperslabUnmaps, m.LargeBlocks, m.LargeBytes, m.MappedBytes})
 	dst.Heaps = a.Heaps
+}
+
+// shape is the schema every embedded snapshot is shaped by: gates change
+// values, never the classes, counters, paths or invalid kinds.
+var shape = DefaultSchema()
+
+// Of returns a as a target.Snapshot (a new one; Proc and Ops are left 0).
+func Of(a *allocator.Snapshot) target.Snapshot {
+	snap := shape.NewSnapshot()
+	Snapshot(a, &snap)
+	return snap
+}
+
+// Source returns the sampler's Source for a: each call reads a's counters
+// now. The process figures are left 0: the target runs in the caller's
+// process, whose sampler reads them (sampler.Options.InProcess).
+func Source(a *allocator.Allocator) func() target.Snapshot {
+	return func() target.Snapshot {
+		s := a.Snapshot()
+		return Of(&s)
+	}
+}
+
+// Allocator returns snap, shaped by schema s (a recording's, say), in the
+// embedded allocator's own layout: each class, counter, path and invalid
+// kind found by name, one this build does not know dropped. It is the
+// bridge for code still written against allocator's types.
+func Allocator(s *target.Schema, snap *target.Snapshot) allocator.Snapshot {
+	var out allocator.Snapshot
+	for c := range out.Classes {
+		out.Classes[c] = allocator.ClassStats{Class: allocator.ClassName(c), Size: allocator.ClassSize(c), Tier: allocator.Tier(c)}
+	}
+	out.StatsCompiled, out.Heaps = s.Counted, snap.Heaps
+	if !s.Fits(snap) {
+		return out
+	}
+	n := len(s.Counters)
+	var cols [NumCounters]int
+	for k := range cols {
+		cols[k] = s.CounterNamed(CounterNames[k])
+	}
+	same := s.SameShape(&shape)
+	for c := range out.Classes {
+		fc := c
+		if !same {
+			fc = s.ClassIndex(allocator.ClassName(c))
+		}
+		if fc < 0 {
+			continue
+		}
+		row := snap.Counters[fc*n : (fc+1)*n]
+		v := func(k int) uint64 {
+			if cols[k] < 0 {
+				return 0
+			}
+			return row[cols[k]]
+		}
+		out.Classes[c].Counters = allocator.Counters{
+			AllocCalls: v(0), AllocFast: v(1), AllocRefill: v(2), AllocRefillFail: v(3), AllocFallback: v(4),
+			FreeCalls: v(5), FreeFast: v(6), FreeRemote: v(7), FreeFallback: v(8),
+		}
+	}
+	for p := range out.Paths {
+		fp := p
+		if !same {
+			fp = s.PathIndex(allocator.PathID(p).String())
+		}
+		if fp >= 0 {
+			out.Paths[p] = snap.Paths[fp]
+		}
+	}
+	inv := func(k allocator.InvalidKind) uint64 {
+		i := int(k)
+		if !same {
+			i = slices.Index(s.Invalid, k.Key())
+		}
+		if i < 0 {
+			return 0
+		}
+		return snap.Invalid[i]
+	}
+	out.Invalid = allocator.Invalid{HeaderMissing: inv(allocator.HeaderMissing), OutOfRange: inv(allocator.OutOfRange),
+		Misaligned: inv(allocator.Misaligned), Unknown: inv(allocator.Unknown)}
+	if len(snap.Gauges) == len(s.Gauges) && slices.Equal(s.Gauges, gaugeNames) {
+		g := snap.Gauges
+		out.Memory = allocator.MemoryStats{SuperslabsMapped: g[0], SuperslabsPeak: g[1], SuperslabMaps: g[2], SuperslabUnmaps: g[3],
+			LargeBlocks: g[4], LargeBytes: g[5], MappedBytes: g[6]}
+	}
+	return out
 }

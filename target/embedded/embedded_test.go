@@ -23,7 +23,7 @@ func TestSchemaDescribesTheRegistries(t *testing.T) {
 	if len(s.Classes) != allocator.NumClasses || len(s.Paths) != int(allocator.NumPaths) || len(s.Gates) != len(allocator.Gates) || len(s.Counters) != 9 {
 		t.Fatalf("%d classes, %d paths, %d gates, %d counters", len(s.Classes), len(s.Paths), len(s.Gates), len(s.Counters))
 	}
-	want := []target.Class{{Name: "C0", Min: 1, Max: 8, Tier: "tiny"}, {Name: "C1", Min: 9, Max: 16, Tier: "tiny"}, {Name: "C7", Min: 513, Max: 1024, Tier: "tiny"}, {Name: "P0", Min: 1025, Max: 2048, Tier: "pool"}, {Name: "P6", Min: 49153, Max: 65536, Tier: "pool"}, {Name: "L", Min: 65537, Max: 0, Tier: "large"}}
+	want := []target.Class{{Name: "C0", Min: 1, Max: 8, Tier: "tiny"}, {Name: "C1", Min: 9, Max: 16, Tier: "tiny"}, {Name: "C7", Min: 513, Max: 1024, Tier: "tiny"}, {Name: "P0", Min: 1025, Max: 2048, Tier: "pool"}, {Name: "P6", Min: 49153, Max: 65536, Tier: "pool"}, {Name: "L", Min: 65537, Max: 0, Tier: "large", NoFast: true}}
 	for _, w := range want {
 		i := slices.IndexFunc(s.Classes, func(c target.Class) bool { return c.Name == w.Name })
 		if i < 0 || s.Classes[i].Name != w.Name || s.Classes[i].Min != w.Min || s.Classes[i].Max != w.Max || s.Classes[i].Tier != w.Tier {
