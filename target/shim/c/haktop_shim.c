@@ -190,6 +190,9 @@ static __attribute__((noinline, cold)) void *boot_alloc(size_t n, size_t align) 
 		}
 	} while (!atomic_compare_exchange_weak(&boot_used, &used, end));
 	memcpy(boot_buf + start - 16, &n, sizeof n);
+	/* The word before the block looks like no glibc chunk header: glibc's
+	 * free path (glibc_index) sends the block to its rare path. */
+	memset(boot_buf + start - sizeof(size_t), 0xff, sizeof(size_t));
 	atomic_fetch_add(&boot_allocs, 1);
 	atomic_fetch_add(&boot_bytes, n);
 	return boot_buf + start;
@@ -316,10 +319,14 @@ static inline size_t size_by_call(void *p, int way) {
 
 /* glibc_row is row_of(glibc_usable(p)) in fewer steps: with a = h >> 3
  * and usable = 8a - 8 - 8 * mmapped, (usable + 7) >> 3 is a - 1 - mmapped. */
-static inline size_t glibc_row(const void *p) {
+static inline size_t glibc_index(const void *p) {
 	size_t h;
 	memcpy(&h, (const unsigned char *)p - sizeof h, sizeof h);
-	size_t i = (h >> 3) - 1 - ((h >> 1) & 1);
+	return (h >> 3) - 1 - ((h >> 1) & 1);
+}
+
+static inline size_t glibc_row(const void *p) {
+	size_t i = glibc_index(p);
 	if (UNLIKELY(i > LUT_MAX / 8))
 		return ROW_AT(LARGE);
 	return class_row[i];
@@ -431,8 +438,9 @@ static inline void count_free(size_t usable) { ++*counter(SLOT(), row_of(usable)
 
 /* The hot path. malloc: one indirect call, then a thread-local load, two
  * tests, the class row and two adds; whatever is rare (a failure, a
- * thread's first call) is malloc_rare's. free: a thread-local load, three
- * tests, the block's size, the class row, one add, and a tail call. */
+ * thread's first call) is malloc_rare's. free: two tests, a thread-local
+ * load, the block's size, the class row, one add, and a tail call; on
+ * glibc the bootstrap test rides on the header's (see glibc_index). */
 static COLD void *malloc_rare(void *p, size_t n) {
 	count_alloc(p, n);
 	return p;
@@ -461,25 +469,33 @@ static COLD void free_rare(void *p) {
 /* free_by_call is free for the allocators whose block size takes a call;
  * out of line, so that glibc's free, which reads the header inline, needs
  * no stack frame. */
-static __attribute__((noinline)) HOT void free_by_call(void *p, req_haktop_slot *s, int way) {
+static __attribute__((noinline)) HOT void free_by_call(void *p, int way) {
+	req_haktop_slot *s = req_haktop_tls;
+	if (UNLIKELY(is_boot(p) || !s)) {
+		free_rare(p);
+		return;
+	}
 	++*counter(s, row_of(size_by_call(p, way)), K_FREES);
 	NEXT_FREE()(p);
 }
 
 EXPORT HOT void free(void *p) {
-	req_haktop_slot *s = req_haktop_tls;
 	if (UNLIKELY(!p))
 		return;
-	if (UNLIKELY(is_boot(p) || !s)) {
+	int way = atomic_load_explicit(&size_way, memory_order_acquire);
+	if (way != SIZE_GLIBC_HEADER) {
+		free_by_call(p, way);
+		return;
+	}
+	req_haktop_slot *s = req_haktop_tls;
+	size_t i = glibc_index(p);
+	/* rare: a thread's first count, a block above the table (L), or a
+	 * bootstrap block (its header word makes i huge) */
+	if (UNLIKELY(!s || i > LUT_MAX / 8)) {
 		free_rare(p);
 		return;
 	}
-	int way = atomic_load_explicit(&size_way, memory_order_acquire);
-	if (way != SIZE_GLIBC_HEADER) {
-		free_by_call(p, s, way);
-		return;
-	}
-	++*counter(s, glibc_row(p), K_FREES);
+	++*counter(s, class_row[i], K_FREES);
 	NEXT_FREE()(p);
 }
 
@@ -768,8 +784,12 @@ static inline void delete_form(int i, void *p, size_t n, size_t al, const void *
 		free(p);
 		return;
 	}
+	if (UNLIKELY(p && is_boot(p))) {
+		free(p);
+		return;
+	}
 	int mode = atomic_load_explicit(&cxx[i].mode, memory_order_relaxed);
-	if (LIKELY(mode == CXX_THROUGH) || !p || UNLIKELY(is_boot(p))) {
+	if (LIKELY(mode == CXX_THROUGH) || !p) {
 		call_delete(i, f, p, n, al, nt);
 		return;
 	}
