@@ -245,3 +245,52 @@ func BenchmarkSampling100Hz(b *testing.B) {
 		})
 	}
 }
+
+// instructions runs prog under valgrind's callgrind with env added and
+// returns the instructions it executed (all threads).
+func instructions(b *testing.B, valgrind, prog string, env []string, args ...string) float64 {
+	b.Helper()
+	cmd := exec.Command(valgrind, append([]string{"--tool=callgrind", "--callgrind-out-file=/dev/null", prog}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		b.Fatalf("valgrind %s: %v\n%s", prog, err, out)
+	}
+	m := collected.FindSubmatch(out)
+	if m == nil {
+		b.Fatalf("valgrind printed no instruction count:\n%s", out)
+	}
+	v, _ := strconv.ParseFloat(strings.ReplaceAll(string(m[1]), ",", ""), 64)
+	return v
+}
+
+var collected = regexp.MustCompile(`Collected : ([0-9,]+)`)
+
+// BenchmarkShimInstructions counts, under valgrind's callgrind, the
+// instructions random_mixed.c (a million steps, no segment, so no
+// jemalloc refresher) executes on each allocator with and without the
+// shim: a ratio the machine's load does not move, where CPU time ratios on
+// a shared machine spread by several percent; and the shim's instructions
+// per step (a malloc or a free). It skips without valgrind.
+func BenchmarkShimInstructions(b *testing.B) {
+	valgrind, err := exec.LookPath("valgrind")
+	if err != nil {
+		b.Skip("no valgrind: install valgrind to count the shim's instructions")
+	}
+	prog := program(b, "random_mixed.c")
+	shim := theShim(b)
+	args := []string{"1000000", "8192", "1234567"}
+	for _, a := range allocators {
+		b.Run(a.name, func(b *testing.B) {
+			needLib(b, a.lib, a.pkg)
+			var r []float64
+			for i := 0; i < b.N; i++ {
+				plain := instructions(b, valgrind, prog, []string{preloadEnv(a.lib)}, args...)
+				with := instructions(b, valgrind, prog, []string{preloadEnv(shim, a.lib)}, args...)
+				r = append(r, with/plain)
+				b.ReportMetric((with-plain)/1e6, "shim-instructions/step")
+			}
+			b.ReportMetric(median(r), "shim/plain-instructions")
+		})
+	}
+}
