@@ -122,15 +122,19 @@ func (m headerModel) renderLine1() string {
 		sep               string
 	}{{true, true, true, dots}, {true, true, false, dots}, {false, true, false, dots}, {false, false, false, dots}, {false, false, false, "  "}} {
 		parts, sep = line(try.params, try.gc, try.pause, try.sep), try.sep
-		if ansi.StringWidth(strings.Join(parts, sep)) <= m.width {
+		if cellWidth(strings.Join(parts, sep)) <= m.width {
 			break
 		}
 	}
 	measured := f.Process == nil || f.Process.Unmeasured == ""
-	if room := min(m.width-ansi.StringWidth(strings.Join(parts, sep))-1, 20); room >= 3 && measured {
+	if room := min(m.width-cellWidth(strings.Join(parts, sep))-1, 20); room >= 3 && measured {
 		parts[3] += " " + drawSparkline(f.OpsHistory, room, s.Spark)
 	}
-	return ansi.Truncate(strings.Join(parts, sep), m.width, "…")
+	out := strings.Join(parts, sep)
+	if cellWidth(out) <= m.width {
+		return out
+	}
+	return ansi.Truncate(out, m.width, "…")
 }
 
 // processParts returns the session line's fields for a program haktop

@@ -16,7 +16,6 @@ import (
 	"charm.land/bubbles/v2/progress"
 	"charm.land/bubbles/v2/table"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/textfmt"
@@ -118,7 +117,7 @@ func (m *hotPathsModel) render() {
 	}
 	longest, profiled := 0, false
 	for _, r := range m.rows {
-		longest = max(longest, ansi.StringWidth(r.Name))
+		longest = max(longest, cellWidth(r.Name))
 		profiled = profiled || !math.IsNaN(r.CPUPercent)
 	}
 	wants := []want{{hpColPath, longest}, {hpColHits, 7}}

@@ -15,7 +15,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/haktop/haktop/live"
 )
@@ -538,7 +537,7 @@ func besides(left string, leftWidth int, right string) string {
 		pad := leftWidth
 		if i < len(l) {
 			b.WriteString(l[i])
-			pad -= ansi.StringWidth(l[i])
+			pad -= cellWidth(l[i])
 		}
 		b.WriteString(strings.Repeat(" ", max(pad, 0)+1))
 		if i < len(r) {
