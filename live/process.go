@@ -385,7 +385,7 @@ func (s *Process) Close() error {
 // command has no per-worker counters: workers is ignored.
 func (s *Process) Reading(bool) Reading {
 	s.view.mu.Lock()
-	snap := s.view.last.Clone()
+	snap := s.view.last.Snap.Clone()
 	ended := s.view.ended
 	s.view.mu.Unlock()
 	if len(snap.Counters) != len(s.schema.Classes)*len(s.schema.Counters) {

@@ -3,10 +3,11 @@ package live
 // TargetView: frames of any target from its Schema and the Snapshots it
 // gives, the generic half of the process Source (process.go) and the Source
 // tests drive with the fake target (target/targettest). It keeps the last
-// snapshot, the rates between it and the one before, and the sparklines'
-// history, in the target's shape (its classes, counters and paths); the
-// class rows are filled by build.go's fillClasses, as for the embedded
-// allocator.
+// snapshot as a sampler.Sample, the rates between it and the one before
+// (sampler.RatesBetween, the one rate function every reader uses), and the
+// sparklines' history, in the target's shape (its classes, counters and
+// paths); the class rows are filled by build.go's fillClasses, as for the
+// embedded allocator.
 
 import (
 	"math"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
 )
 
@@ -23,18 +25,18 @@ import (
 // Source whose commands are all ErrNotSupported; Add gives it a snapshot.
 // It is safe for use by several goroutines.
 type TargetView struct {
-	mu     sync.Mutex
-	schema target.Schema
-	name   string // the header's workload field
-	seq    uint64
-	last   target.Snapshot // the latest snapshot, nil Counters before the first
-	at     time.Duration   // its time
-	rates  targetRates     // from the one before to it
-	ops    []float64       // recent ops per second, oldest first
-	calls  [][]float64     // recent calls per second, per sample, per class
-	status Status
-	proc   *ProcessInfo
-	ended  bool // the target has ended: its zeros are final, no warm-up to wait for
+	mu         sync.Mutex
+	schema     target.Schema
+	name       string // the header's workload field
+	seq        uint64
+	last       sampler.Sample // the latest snapshot and its time; zero before the first
+	rates      sampler.Rates  // from the one before to it (sampler.RatesBetween)
+	ops        float64        // what OpsPerSec shows: the target's ops, or its calls (callsAsOps)
+	opsHistory []float64      // recent ops per second, oldest first
+	calls      [][]float64    // recent calls per second, per sample, per class
+	status     Status
+	proc       *ProcessInfo
+	ended      bool // the target has ended: its zeros are final, no warm-up to wait for
 	// requestSizes says the classes are of request sizes, not block
 	// sizes (the preload shim's table): a class's frees are counted by the
 	// size of the block freed, so calls - frees per class and bytes in use
@@ -45,46 +47,6 @@ type TargetView struct {
 	// not know.
 	callsAsOps bool
 	frame      Frame
-}
-
-// targetRates are a target's per-second rates over the span between two
-// snapshots, in its schema's shape.
-type targetRates struct {
-	span     time.Duration
-	ops      float64
-	counters []float64 // class c's counter k at c*len(Counters)+k, as target.Snapshot
-	paths    []float64
-}
-
-// snapshotRates returns the rates from snapshot a to the later b, span
-// apart. A counter that went back (it cannot, within a process) counts as
-// no events, not as a wrap; a zero a (no Counters) is all zeros.
-func snapshotRates(a, b *target.Snapshot, span time.Duration) targetRates {
-	r := targetRates{span: span, counters: make([]float64, len(b.Counters)), paths: make([]float64, len(b.Paths))}
-	if span <= 0 {
-		return r
-	}
-	sec := span.Seconds()
-	per := func(from []uint64, i int, to uint64) float64 {
-		var f uint64
-		if i < len(from) {
-			f = from[i]
-		}
-		if to <= f {
-			return 0
-		}
-		return float64(to-f) / sec
-	}
-	for i, v := range b.Counters {
-		r.counters[i] = per(a.Counters, i, v)
-	}
-	for i, v := range b.Paths {
-		r.paths[i] = per(a.Paths, i, v)
-	}
-	if b.Ops > a.Ops {
-		r.ops = float64(b.Ops-a.Ops) / sec
-	}
-	return r
 }
 
 // NewTargetView returns the view of a target described by schema; name is
@@ -101,28 +63,27 @@ func NewTargetView(schema target.Schema, name string) *TargetView {
 func (v *TargetView) Add(at time.Duration, snap target.Snapshot) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.rates = snapshotRates(&v.last, &snap, at-v.at)
-	v.last, v.at = snap.Clone(), at
+	next := sampler.Sample{Seq: int(v.seq), Elapsed: at, Snap: snap.Clone()}
+	v.rates = sampler.RatesBetween(&v.schema, v.last, next)
+	v.last = next
 	nk := len(v.schema.Counters)
+	kc, kf := v.schema.CounterOf(target.RoleCalls), v.schema.CounterOf(target.RoleFree)
 	calls := make([]float64, len(v.schema.Classes))
-	if k := v.schema.CounterOf(target.RoleCalls); k >= 0 {
-		for c := range calls {
-			calls[c] = v.rates.counters[c*nk+k]
-		}
-	}
+	v.ops = v.rates.OpsPerSec
 	if v.callsAsOps {
-		v.rates.ops = 0
-		kc, kf := v.schema.CounterOf(target.RoleCalls), v.schema.CounterOf(target.RoleFree)
-		for c := range v.schema.Classes {
-			for _, k := range []int{kc, kf} {
-				if k >= 0 && c*nk+k < len(v.rates.counters) {
-					v.rates.ops += v.rates.counters[c*nk+k]
-				}
+		v.ops = 0
+	}
+	for c := range calls {
+		calls[c] = v.rates.Rate(c, kc, nk)
+		if v.callsAsOps {
+			v.ops += calls[c]
+			if kf >= 0 {
+				v.ops += v.rates.Rate(c, kf, nk)
 			}
 		}
 	}
 	if snap.Unmeasured == "" { // no chart of zeros that were never counted
-		v.ops = pushHistory(v.ops, v.rates.ops)
+		v.opsHistory = pushHistory(v.opsHistory, v.ops)
 	}
 	v.calls = pushHistory(v.calls, calls)
 	v.seq++
@@ -134,7 +95,7 @@ func (v *TargetView) Add(at time.Duration, snap target.Snapshot) {
 func (v *TargetView) rebase(at time.Duration, snap target.Snapshot) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.last, v.at = snap.Clone(), at
+	v.last = sampler.Sample{Seq: int(v.seq), Elapsed: at, Snap: snap.Clone()}
 }
 
 // pushHistory appends x, keeping the last HistoryLen.
@@ -160,16 +121,16 @@ func (v *TargetView) update(f func(s *Status, p **ProcessInfo), fresh bool) {
 // build returns the frame of the latest snapshot; v.mu is held.
 func (v *TargetView) build() Frame {
 	sc := &v.schema
-	snap := &v.last
+	snap := &v.last.Snap
 	f := Frame{
 		Seq:        v.seq,
 		Workload:   v.name,
 		Target:     v.schema.Target,
 		Workers:    snap.Heaps,
 		OpsUnit:    v.opsUnit(),
-		Elapsed:    v.at,
-		OpsPerSec:  v.rates.ops,
-		OpsHistory: slices.Clone(v.ops),
+		Elapsed:    v.last.Elapsed,
+		OpsPerSec:  v.ops,
+		OpsHistory: slices.Clone(v.opsHistory),
 		RSS:        snap.Proc.RSSBytes,
 		Status:     v.status,
 	}
@@ -179,7 +140,7 @@ func (v *TargetView) build() Frame {
 		f.Process = &p
 	}
 	nk := len(sc.Counters)
-	measured := len(snap.Counters) == len(sc.Classes)*nk && len(v.rates.counters) == len(snap.Counters)
+	measured := sc.Fits(snap) && len(v.rates.Counters) == len(snap.Counters)
 	if !measured {
 		snap = &target.Snapshot{Counters: make([]uint64, len(sc.Classes)*nk), Paths: make([]uint64, len(sc.Paths))}
 	}
@@ -187,36 +148,34 @@ func (v *TargetView) build() Frame {
 		if !measured {
 			return 0
 		}
-		return v.rates.counters[c*nk+k]
+		return v.rates.Rate(c, k, nk)
 	}
-	kCalls, kFast := sc.CounterOf(target.RoleCalls), sc.CounterOf(target.RoleFast)
 	fillClasses(&f, classInput{
 		schema: sc,
 		value: func(c int, role target.Role) float64 {
 			if role == target.RoleFast {
-				if calls := rate(c, kCalls); calls > 0 {
-					return rate(c, kFast) / calls
-				}
-				return math.NaN()
+				r, _ := v.rates.Fast(c) // NaN'd by fillClasses for a class with no calls
+				return r
 			}
 			return rate(c, sc.CounterOf(role))
 		},
-		count:      func(c int, role target.Role) uint64 { return snap.At(c, sc.CounterOf(role), nk) },
-		blockSizes: !v.requestSizes,
-		history:    len(v.calls),
-		callsAt:    func(i, c int) float64 { return v.calls[i][c] },
+		count:        func(c int, role target.Role) uint64 { return snap.At(c, sc.CounterOf(role), nk) },
+		blockSizes:   !v.requestSizes,
+		fastMeasured: func(c int) bool { return !sc.Classes[c].NoFast },
+		history:      len(v.calls),
+		callsAt:      func(i, c int) float64 { return v.calls[i][c] },
 	})
 
 	var pathVerdict map[string]profile.Verdict
 	f.Gates, pathVerdict = gateRows(sc, profile.Verdicts(sc, profile.Evidence{
-		Hits: snap.Paths, Counted: sc.Counted && measured, Settled: profile.Settled(v.ended, v.at),
+		Hits: snap.Paths, Counted: sc.Counted && measured, Settled: profile.Settled(v.ended, v.last.Elapsed),
 	}))
 	f.Paths = make([]PathRow, len(sc.Paths))
 	for i, p := range sc.Paths {
 		row := PathRow{Key: p.ID, Name: p.Name, CPUPercent: math.NaN(), HitsPerSec: math.NaN(),
 			Gate: strings.Join(sc.Guarding(p.ID), ","), Verdict: pathVerdict[p.ID]}
-		if measured && i < len(v.rates.paths) {
-			row.HitsPerSec = v.rates.paths[i]
+		if measured {
+			row.HitsPerSec = v.rates.Path(i)
 		}
 		f.Paths[i] = row
 	}

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 
+	"github.com/haktop/haktop/live"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target/process"
 )
@@ -137,10 +137,8 @@ func (a *app) recordCommand(ctx context.Context, argv []string, cf commandFlags,
 	if why := p.Unmeasured(); why != "" {
 		fmt.Fprintf(a.stderr, "haktop: warning: %s\n", why)
 	}
-	h := sampler.Header{Start: p.Started(), Haktop: sampler.Version(), GoVersion: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH,
-		CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Interval: interval, StatsCompiled: schema.Counted,
-		Schema: schema, Command: p.Argv()}
-	rec, err := sampler.NewRecorder(out, f, out != "-" && strings.HasSuffix(out, ".gz"), h)
+	// The header haktop run's r writes too.
+	rec, err := sampler.NewRecorder(out, f, out != "-" && strings.HasSuffix(out, ".gz"), live.CommandHeader(p, schema, interval))
 	if err != nil {
 		return err
 	}
