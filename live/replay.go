@@ -8,6 +8,7 @@ package live
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -143,6 +144,14 @@ func (r *Replay) Frame() Frame {
 		status:  Status{Worker: -1, Replay: pos},
 	})
 	f.Seq = uint64(index) + 1
+	if h := &r.rec.Header; h.Schema.Target != embedded.Name {
+		// Another target (a recorded command, say): named by its command
+		// and target, with no workload parameters it never had.
+		f.Target, f.Params = h.Schema.Target, ""
+		if f.Workload = strings.Join(h.Command, " "); f.Workload == "" {
+			f.Workload = h.Schema.Target
+		}
+	}
 	return f
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/targettest"
 )
 
 // TestCommandRoundTrip writes a recording of a target in another
@@ -135,5 +136,59 @@ func TestLoadOwnSchema(t *testing.T) {
 	got, err = Load(cut)
 	if err != nil || got.Footer != nil || len(got.Samples) != 2 || len(got.Warnings) != 2 || TotalsOf(got.Samples).Counters[3] != 9 {
 		t.Errorf("cut short: %v, footer %v, %d samples, warnings %q", err, got.Footer, len(got.Samples), got.Warnings)
+	}
+}
+
+// TestFakeTargetThroughSamplerAndRecorder: the fake target (3 classes, 2
+// counters, 1 gate) sampled by a Sampler on a stepped clock into a
+// Recorder started partway (AddRecorder), then Load: the file holds the
+// fake's schema, every sample's counters relative to the recording's
+// start, the rates the sampler computed, and footer totals exactly.
+func TestFakeTargetThroughSamplerAndRecorder(t *testing.T) {
+	sc := targettest.Schema("1")
+	tick := 1
+	clock := time.Unix(1_700_000_000, 0)
+	s, err := New(sc, func() target.Snapshot { return targettest.Snapshot(&sc, tick, true) }, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.now, s.start = func() time.Time { return clock }, clock
+	clock = clock.Add(time.Second)
+	s.SampleNow() // tick 1, before the recording
+	path := filepath.Join(t.TempDir(), "fake.jsonl")
+	rec, err := Create(path, Header{Start: clock, Interval: time.Second, StatsCompiled: true, Schema: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	remove := s.AddRecorder(rec, func(err error) { t.Error(err) })
+	var live []Sample
+	for tick = 2; tick <= 4; tick++ {
+		clock = clock.Add(time.Second)
+		live = append(live, s.SampleNow())
+	}
+	remove()
+	if err := rec.Close(Footer{Reason: "done"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Header.Schema.Target != "fake" || len(got.Samples) != 3 || len(got.Warnings) != 0 {
+		t.Fatalf("schema %s, %d samples, warnings %q", got.Header.Schema.Target, len(got.Samples), got.Warnings)
+	}
+	// The recording began at tick 1's counters: its last sample holds ticks 2..4.
+	want := []uint64{3000, 3000, 6000, 6000, 9000, 9000}
+	if last := got.Samples[2].Snap; !slices.Equal(last.Counters, want) || !slices.Equal(last.Paths, []uint64{9000, 6000}) || last.Ops != 36000 {
+		t.Errorf("last sample %v %v ops %d, want %v [9000 6000] 36000", last.Counters, last.Paths, last.Ops, want)
+	}
+	if tot := got.Footer.Totals; !slices.Equal(tot.Counters, want) || tot.Ops != 36000 {
+		t.Errorf("footer totals %+v", tot)
+	}
+	for i, smp := range got.Samples {
+		if r := smp.Rates; !slices.Equal(r.Counters, live[i].Rates.Counters) || !slices.Equal(r.Paths, live[i].Rates.Paths) ||
+			!slices.Equal(r.Counters, []float64{1000, 1000, 2000, 2000, 3000, 3000}) {
+			t.Errorf("sample %d rates %v, the sampler's %v", i, r.Counters, live[i].Rates.Counters)
+		}
 	}
 }
