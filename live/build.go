@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
@@ -31,14 +30,14 @@ const HistoryLen = 120
 // frameInput is everything one frame is built from.
 type frameInput struct {
 	spec    workload.Spec
-	schema  *target.Schema            // the sample's and the rates' shape; nil means layout
-	sample  sampler.Sample            // the latest sample: elapsed, proc, hits for verdicts
-	rates   sampler.Rates             // the rates shown (the whole allocator's or one worker's)
-	history []sampler.Rates           // rates of recent samples, oldest first, ending with rates
-	attr    *profile.Attribution      // the latest CPU window, nil without profiling
-	cpu     [allocator.NumPaths]int64 // CPU samples per path since the epoch began, for verdicts
-	gates   []target.Gate             // the gates in force
-	ended   bool                      // the epoch is over (its run ended): its zeros are final
+	schema  *target.Schema       // the sample's and the rates' shape; nil means layout
+	sample  sampler.Sample       // the latest sample: elapsed, proc, hits for verdicts
+	rates   sampler.Rates        // the rates shown (the whole allocator's or one worker's)
+	history []sampler.Rates      // rates of recent samples, oldest first, ending with rates
+	attr    *profile.Attribution // the latest CPU window, nil without profiling
+	cpu     []int64              // CPU samples per path since the epoch began, in schema path order, for verdicts; nil: none
+	gates   []target.Gate        // the gates in force
+	ended   bool                 // the epoch is over (its run ended): its zeros are final
 	status  Status
 }
 
@@ -101,7 +100,7 @@ func buildFrame(in frameInput) Frame {
 		}
 	}
 	if len(decl.Paths) == len(in.cpu) {
-		copy(cpu, in.cpu[:]) // the live engine's CPU samples, in the embedded path order
+		copy(cpu, in.cpu) // the live engine's CPU samples, in its schema's path order
 	}
 	verdicts := profile.Verdicts(&schema, profile.Evidence{
 		Hits: hits, Counted: sc.Counted, Samples: cpu,

@@ -76,9 +76,9 @@ type Engine struct {
 	// current view (all heaps or the filtered worker): a finished run keeps
 	// showing them instead of the zeros of its idle allocator.
 	ranRates *sampler.Rates
-	cpu      [allocator.NumPaths]int64
-	windows  int // profile windows already seen
-	cpuAfter int // windows up to this one began before the epoch: cpu leaves them out
+	cpu      []int64 // CPU samples per path in the epoch, in layout's path order
+	windows  int     // profile windows already seen
+	cpuAfter int     // windows up to this one began before the epoch: cpu leaves them out
 	rec      *sampler.Recorder
 	recPath  string
 	written  []string // every file the session wrote, in order, for Files
@@ -120,7 +120,8 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		a.Close()
 		return nil, err
 	}
-	e := &Engine{cfg: cfg, started: cfg.Now(), ctx: ctx, cancel: cancel, smp: smp, alloc: a, stats: stats, run: run, spec: cfg.Spec, worker: -1}
+	e := &Engine{cfg: cfg, started: cfg.Now(), ctx: ctx, cancel: cancel, smp: smp, alloc: a, stats: stats, run: run, spec: cfg.Spec, worker: -1,
+		cpu: make([]int64, len(layout.Paths))}
 	if cfg.Profile {
 		coll, err := profile.NewCollector(cfg.Window, &layout)
 		if err == nil {
@@ -168,7 +169,9 @@ func (e *Engine) onSample(s sampler.Sample) {
 		attr = &a
 		if n != e.windows {
 			for p, v := range a.PathSamples() {
-				e.cpu[p] += v
+				if p < len(e.cpu) {
+					e.cpu[p] += v
+				}
 			}
 		}
 	}
@@ -337,7 +340,7 @@ func (e *Engine) Apply(c Command) (string, error) {
 	case CmdToggleGate:
 		cfg := e.currentConfig()
 		old, _ := cfg.Value(c.Env)
-		g := allocator.Gates.Lookup(c.Env)
+		g := layout.Gate(c.Env) // its cycle is the registry's (target.Gate.Next)
 		if g == nil {
 			return "", fmt.Errorf("no gate %q", c.Env)
 		}
@@ -443,7 +446,7 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 	e.mu.Lock()
 	e.alloc, e.stats, e.run, e.spec, e.epoch, e.epochAt = a, stats, run, spec, epoch, at
 	e.paused = false
-	e.cpu = [allocator.NumPaths]int64{}
+	e.cpu = make([]int64, len(layout.Paths))
 	if e.coll != nil {
 		e.cpuAfter = e.coll.Windows() + 1 // the open window straddles the restart
 	}

@@ -7,6 +7,7 @@ package live
 // Engine and for `haktop record`'s session alike.
 
 import (
+	"slices"
 	"time"
 
 	pprofile "github.com/google/pprof/profile"
@@ -40,9 +41,9 @@ type ReadingInput struct {
 	Sample  sampler.Sample
 	Config  allocator.Config // the allocator's configuration (its gates)
 	Spec    workload.Spec
-	Started time.Time                 // wall clock when the sampler started (Sample.Elapsed 0)
-	Ended   bool                      // the epoch's run has finished: its zeros are final
-	Samples [allocator.NumPaths]int64 // CPU samples per path in the epoch (Attribution.PathSamples); zeros without a profile
+	Started time.Time // wall clock when the sampler started (Sample.Elapsed 0)
+	Ended   bool      // the epoch's run has finished: its zeros are final
+	Samples []int64   // CPU samples per path in the epoch, in the schema's path order (Attribution.PathSamples); nil without a profile
 }
 
 // ReadingOf returns the Reading of in's sample: the embedded allocator's
@@ -60,10 +61,19 @@ func ReadingOf(in ReadingInput) Reading {
 		Workload:   in.Spec.Name,
 	}
 	r.Verdicts = profile.Verdicts(&schema, profile.Evidence{
-		Hits: r.Snap.Paths, Counted: schema.Counted, Samples: in.Samples[:],
+		Hits: r.Snap.Paths, Counted: schema.Counted, Samples: cpuSamples(&schema, in.Samples),
 		Settled: profile.Settled(in.Ended, s.Elapsed-s.EpochStart),
 	})
 	return r
+}
+
+// cpuSamples returns samples shaped by schema's paths: zeros when there
+// are none.
+func cpuSamples(schema *target.Schema, samples []int64) []int64 {
+	if len(samples) == len(schema.Paths) {
+		return samples
+	}
+	return make([]int64, len(schema.Paths))
 }
 
 // snapshotOf returns a copy of s's counters shaped by schema: zeros when
@@ -93,7 +103,7 @@ func (e *Engine) Reading(workers bool) Reading {
 	defer e.mu.Unlock()
 	s := e.latest()
 	r := ReadingOf(ReadingInput{Sample: s, Config: e.alloc.Config(), Spec: e.spec, Started: e.started,
-		Ended: e.run.Ended(), Samples: e.cpu})
+		Ended: e.run.Ended(), Samples: slices.Clone(e.cpu)})
 	if workers {
 		r.Workers = WorkerSnapshots(&r.Schema, e.alloc, e.run)
 	}
