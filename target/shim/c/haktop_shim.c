@@ -12,8 +12,9 @@
  *   So do C++'s operator new and delete, every form (sized, aligned,
  *   nothrow), defined here by their mangled names: an allocator that
  *   defines them (jemalloc, tcmalloc, mimalloc) never calls malloc from
- *   them, so the shim's count them; libstdc++'s call malloc and free, so
- *   there they only forward. Which is probed per form (see below).
+ *   them, so the shim's forms count them; libstdc++'s call malloc and
+ *   free, which count them, so there the forms only forward. Which case a
+ *   form is in is probed on its first calls (see "C++ operator new").
  * - Bootstrap: the first call resolves the next definitions. dlsym may
  *   allocate while doing so (glibc reports a missing symbol in a malloc'd
  *   buffer); those calls, on the resolving thread, get blocks from a static
@@ -48,7 +49,9 @@
  * - fork: the child counts in tables of its own (haktop.h); the jemalloc
  *   table is not followed into a child (it has no refresher, and never
  *   writes the parent's jemalloc slot). exec: the new image loads the shim
- *   again and publishes its own tables.
+ *   again and publishes its own tables. A vfork child runs on its parent's
+ *   memory and thread until it execs, so what it would allocate (POSIX
+ *   allows it nothing) counts as the parent's.
  * - jemalloc: a thread refreshes jemalloc's stats (the epoch mallctl) every
  *   250 ms, at once when haktop bumps the segment's request word (a futex)
  *   but never sooner than 100 ms after the last refresh (so sampling at
