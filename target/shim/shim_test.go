@@ -198,3 +198,42 @@ func TestRandomMixedCopyIsShared(t *testing.T) {
 		}
 	}
 }
+
+var usableLine = regexp.MustCompile(`^usable=(\d+) frees=(\d+)$`)
+
+// TestFreesCountInTheUsableSizesClass runs testdata/usable.c, blocks of
+// random sizes from every allocation function, which notes each block's
+// malloc_usable_size before it frees it: on every allocator the shim's
+// frees of each class are exactly the program's frees of blocks whose
+// usable size is in that class, however the shim finds the size (glibc's
+// chunk header, tcmalloc's GetAllocatedSize, the next malloc_usable_size).
+func TestFreesCountInTheUsableSizesClass(t *testing.T) {
+	prog := program(t, "usable.c")
+	for _, a := range allocators {
+		t.Run(a.name, func(t *testing.T) {
+			needLib(t, a.lib, a.pkg)
+			out, snap := run(t, a.lib, []string{"TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD=" + fmt.Sprint(uint64(1)<<62)}, prog, "200000", "7")
+			want := make([]uint64, allocator.NumClasses)
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if len(lines) < 2 || lines[len(lines)-1] != "over=0" {
+				t.Fatalf("usable printed %d lines ending %q", len(lines), lines[len(lines)-1])
+			}
+			for _, l := range lines[:len(lines)-1] {
+				m := usableLine.FindStringSubmatch(l)
+				if m == nil {
+					t.Fatalf("usable printed %q", l)
+				}
+				u, _ := strconv.ParseUint(m[1], 10, 64)
+				n, _ := strconv.ParseUint(m[2], 10, 64)
+				want[requestClass(u)] += n
+			}
+			// the program's own tally array (4 MiB, L) is never freed
+			freed := column(t, onlyTable(t, snap, "requests", 0), "free_calls")
+			for c := range want {
+				if freed[c] != want[c] {
+					t.Errorf("%s: %d frees, want %d (blocks of that usable size the program freed)", allocator.ClassName(c), freed[c], want[c])
+				}
+			}
+		})
+	}
+}
