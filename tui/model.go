@@ -238,11 +238,15 @@ func (m Model) routeKey(msg tea.KeyPressMsg) (Model, tea.Cmd) {
 		m.footer.toggleFull()
 		m.layout()
 		return m, nil
-	case key.Matches(msg, k.NextPanel):
-		m.setFocus((m.focus + 1) % numPanels)
-		return m, nil
-	case key.Matches(msg, k.PrevPanel):
-		m.setFocus((m.focus + numPanels - 1) % numPanels)
+	case key.Matches(msg, k.NextPanel), key.Matches(msg, k.PrevPanel):
+		if m.noPathsOrGates() {
+			return m, nil // the classes are the only panel on screen
+		}
+		if key.Matches(msg, k.NextPanel) {
+			m.setFocus((m.focus + 1) % numPanels)
+		} else {
+			m.setFocus((m.focus + numPanels - 1) % numPanels)
+		}
 		return m, nil
 	case key.Matches(msg, k.Sort):
 		m.classes.cycleSort()
@@ -423,6 +427,12 @@ func (m Model) rowCounts() [numPanels + 1]int {
 	return [numPanels + 1]int{m.classes.count(), m.hotPaths.count(), len(m.gates.gates), banner}
 }
 
+// noPathsOrGates reports whether the target has neither paths nor gates
+// (the preload shim's tables): then their panels are not shown at all.
+func (m Model) noPathsOrGates() bool {
+	return len(m.frame.Paths) == 0 && len(m.frame.Gates) == 0
+}
+
 // sideBySide reports whether hot paths and gates share a row.
 func (m Model) sideBySide() bool { return m.width >= 120 }
 
@@ -450,6 +460,19 @@ func (m *Model) layout() {
 	pathNeed := max(counts[panelHotPaths], 1) + 1
 	gateNeed := max(counts[panelGates], 1) + 1
 	chartH := 0
+	if m.noPathsOrGates() { // e.g. the preload shim's request classes: the classes and the chart take the room
+		classesH := min(classNeed, rest)
+		if spare := rest - classesH; spare >= minChartHeight {
+			chartH = spare
+		} else {
+			classesH = rest
+		}
+		m.classes.setSize(w, classesH)
+		m.hotPaths.setSize(w, 0)
+		m.gates.setSize(w, 0)
+		m.chart.setSize(w, chartH)
+		return
+	}
 	if m.sideBySide() {
 		lowerNeed := max(pathNeed, gateNeed)
 		classesH := min(classNeed, max(rest/2, rest-lowerNeed))
@@ -504,14 +527,19 @@ func (m Model) View() tea.View {
 		return v
 	}
 	var lower string
-	if m.sideBySide() {
+	switch {
+	case m.noPathsOrGates():
+	case m.sideBySide():
 		lower = m.lower.besides(m.hotPaths.View(), m.hotPaths.width, m.gates.View())
-	} else {
+	default:
 		lower = m.hotPaths.View() + "\n" + m.gates.View()
 	}
 	// Every part is already cut to the width; only the height needs a cap
 	// (the full help can be tall).
-	parts := []string{m.header.View(), m.classes.View(), lower}
+	parts := []string{m.header.View(), m.classes.View()}
+	if lower != "" {
+		parts = append(parts, lower)
+	}
 	if c := m.chart.View(); c != "" {
 		parts = append(parts, c)
 	}

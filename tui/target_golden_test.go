@@ -17,6 +17,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/haktop/haktop/live"
+	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/target/targettest"
 )
 
@@ -60,5 +61,26 @@ func TestSortByAColumnTheTargetLacks(t *testing.T) {
 	want := []SortColumn{SortSize, SortAlloc, SortFree, SortLive, SortBytes, SortClass}
 	if !slices.Equal(seen, want) {
 		t.Errorf("s cycles %v, want %v (the fake's columns only)", seen, want)
+	}
+}
+
+// A target with neither paths nor gates (the preload shim's request
+// classes) gets no empty path and gate panels: the classes and the chart
+// take the room, and tab stays on the classes.
+func TestNoPathOrGatePanelsForATargetWithout(t *testing.T) {
+	s := targettest.Schema("0")
+	s.Paths, s.Gates = []target.Path{}, []target.Gate{}
+	v := live.NewTargetView(s, s.Target)
+	snap := s.NewSnapshot()
+	snap.Counters = []uint64{100, 100, 200, 200, 300, 300}
+	v.Add(time.Second, snap)
+	m := drive(t, New(v, Options{Tick: -1, Dark: true}), tea.WindowSizeMsg{Width: 120, Height: 40}).(Model)
+	m = drive(t, m, keys("tab")...).(Model)
+	got := plain(m)
+	if strings.Contains(got, "hits/s") || strings.Contains(got, "verdict") || m.focus != panelClasses {
+		t.Errorf("panels of no paths or gates shown, or focus %d left the classes:\n%s", m.focus, got)
+	}
+	if lines := splitLines(got); len(lines) != 40 || !strings.Contains(got, " medium ") {
+		t.Errorf("%d lines, want the full 40 with the classes:\n%s", len(lines), got)
 	}
 }
