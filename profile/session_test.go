@@ -1,6 +1,7 @@
 package profile
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -10,6 +11,7 @@ import (
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target/embedded"
+	"github.com/haktop/haktop/target/targettest"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -159,5 +161,58 @@ func TestRecordingOfAnotherShape(t *testing.T) {
 	}
 	if vs := RecordingVerdicts(rec); len(vs) != 0 {
 		t.Errorf("verdicts %+v of a recording without gates", vs)
+	}
+}
+
+// TestRecordingOfTheFakeTarget: a recording of targettest's fake, its gate
+// on then (after a restart) off, gives the verdict of the first epoch's
+// hits and a counter profile of its own counters, the two epochs summed.
+func TestRecordingOfTheFakeTarget(t *testing.T) {
+	on, off := targettest.Schema("1"), targettest.Schema("0")
+	path := filepath.Join(t.TempDir(), "fake.jsonl")
+	rec, err := sampler.Create(path, sampler.Header{Start: time.Unix(1700000000, 0), Interval: time.Second, StatsCompiled: true,
+		Workload: workload.Spec{Name: "fake_loop", Workers: 1}, Schema: on, Gates: sampler.GateValues(on.Gates)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Record(sampler.Sample{Seq: 0, Elapsed: time.Second, Snap: targettest.Snapshot(&on, 2, true)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Event(sampler.Event{Elapsed: time.Second, Kind: sampler.EventRestart, Epoch: 1, Gates: sampler.GateValues(off.Gates)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Record(sampler.Sample{Seq: 1, Elapsed: 2 * time.Second, Epoch: 1, EpochStart: time.Second, Snap: targettest.Snapshot(&off, 1, false)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Close(sampler.Footer{Reason: "done"}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := sampler.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs := RecordingVerdicts(r)
+	if len(vs) != 1 || vs[0].Env != targettest.GateEnv || vs[0].Value != "1" || vs[0].Verdict != Active || len(vs[0].Paths) != 1 || vs[0].Paths[0].Hits != 4000 {
+		t.Errorf("verdicts %+v, want FAKE_TURBO=1 ACTIVE on turbo's 4000 hits of the first epoch", vs)
+	}
+	p, err := RecordingProfile(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	totals := map[string]int64{}
+	byClass := map[string]int64{}
+	for _, smp := range p.Sample {
+		for i, st := range p.SampleType {
+			totals[st.Type] += smp.Value[i]
+		}
+		byClass[smp.Location[len(smp.Location)-1].Line[0].Function.Name] += smp.Value[0]
+	}
+	// mallocs: (1+2+3)*1000 per tick, 2 ticks then 1; path hits: 3000 plain
+	// and 2000 turbo per tick with turbo on, 3000 plain with it off.
+	if want := map[string]int64{"mallocs": 18000, "frees": 18000, PathHitsType: 3*3000 + 2*2000}; !maps.Equal(totals, want) {
+		t.Errorf("totals %v, want %v", totals, want)
+	}
+	if byClass["huge/large"] != 9000 || byClass["small/64B"] != 3000 {
+		t.Errorf("mallocs by class %v", byClass)
 	}
 }

@@ -188,10 +188,6 @@ func Gates(cfg allocator.Config) []target.Gate {
 	return out
 }
 
-// DefaultConfig returns the allocator's default configuration, every gate
-// at its default.
-func DefaultConfig() allocator.Config { return allocator.DefaultConfig() }
-
 // ConfigOf returns the Config of gate values, such as a recording holds
 // (HAKMEM_PROFILE is left out: the values already include its preset's),
 // or an error when one does not parse (a recording from another build).
