@@ -80,7 +80,8 @@ for name in glibc jemalloc tcmalloc mimalloc; do
   "$tmp/haktop" report "$rec" >"$tmp/$name/report.txt" || fail "$name: report of $rec failed: $(cat "$tmp/$name/report.txt")"
   grep -q 'random_mixed 4000000000 8192 1234567' "$tmp/$name/report.txt" || fail "$name: the report does not name the command"
 
-  echo "   w says what it cannot do"
+  echo "   w says what it cannot do; the footer offers no gate keys"
+  screen | tail -1 | grep -q 'g toggle gate' && fail "$name: the footer offers g for a command"
   t send-keys -t e2e w
   wait_for 'changing the workload \(w\) with a command haktop runs is not available here'
 

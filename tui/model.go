@@ -73,9 +73,12 @@ type Model struct {
 	footer   footerModel
 	prompt   promptModel // the find or value prompt, over the status line while open
 
-	hideIdle   bool  // i: idle classes and paths are left out
-	findCursor int   // the gates cursor when / opened, for esc
-	findFocus  panel // the focus when / opened
+	hideIdle bool // i: idle classes and paths are left out
+	// footerCommand says the footer's help is a command run's (haktop
+	// run): without the keys that change a workload or gates.
+	footerCommand bool
+	findCursor    int   // the gates cursor when / opened, for esc
+	findFocus     panel // the focus when / opened
 
 	focus         panel
 	width, height int
@@ -385,6 +388,7 @@ func (m *Model) restyle(dark bool) {
 	m.gates.memo = memo{}
 	m.hotPaths = newHotPathsModel(m.styles, m.keys)
 	m.footer = newFooterModel(m.styles, m.keys)
+	m.footerCommand = false // the new footer shows every key
 	m.chart.render()
 	m.setFocus(m.focus)
 	m.layout()
@@ -394,12 +398,23 @@ func (m *Model) restyle(dark bool) {
 // hints makes the footer's space hint say what space does now: pause or
 // resume a live session, pause or play a replay.
 func (m *Model) hints(st Status) {
+	command := m.frame.Process != nil
 	before := m.keys.Play.Help().Desc + " " + m.keys.Pause.Help().Desc
 	defer func() {
 		// The footer's help is redrawn only when a hint changed: it is
 		// measured and styled key by key.
-		if m.keys.Play.Help().Desc+" "+m.keys.Pause.Help().Desc != before || m.footer.view == "" {
-			m.footer.setKeys(m.keys)
+		if m.keys.Play.Help().Desc+" "+m.keys.Pause.Help().Desc != before || m.footer.view == "" || command != m.footerCommand {
+			m.footerCommand = command
+			shown := m.keys
+			if command {
+				// A program haktop runs has no workload, workers or gates
+				// to change: the help leaves those keys out (pressed, they
+				// say so on the status line).
+				for _, b := range []*key.Binding{&shown.Workload, &shown.More, &shown.Fewer, &shown.Worker, &shown.Gate, &shown.SetGate} {
+					b.SetEnabled(false)
+				}
+			}
+			m.footer.setKeys(shown)
 		}
 	}()
 	if r := st.Replay; r != nil {
