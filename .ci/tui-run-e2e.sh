@@ -8,7 +8,8 @@
 # rates, space pausing CMD (the kernel's T state, the clock stops) and
 # resuming it, r recording (a file report reads back), q stopping CMD and
 # haktop exiting with its status (143: SIGTERM); on glibc a short run that
-# ends by itself shows "exit 0" and q then exits 0. With
+# ends by itself shows "exit 0" and q then exits 0; closing the terminal
+# (SIGHUP) stops CMD too. With
 # HAKTOP_E2E_CAPTURES=DIR the four 120x40 screens are saved there
 # (tmux capture-pane -p). Needs cc and the three libraries (.ci/run's shim
 # step installs them). Called by .ci/run; runs alone too.
@@ -100,5 +101,20 @@ t send-keys -t e2e q
 wait_for '^status=0$' 15
 # the shell is in the last allocator's directory
 grep -q '^ops_per_sec=[0-9]* allocs=[0-9]* frees=[0-9]* ' "$tmp/mimalloc/short.txt" || fail "CMD's output is not in --output"
+
+echo "-- a closed terminal (SIGHUP) stops CMD as q does: no orphan left running"
+t new-session -d -s hup -x 120 -y 40 "cd '$tmp' && XDG_CACHE_HOME='$tmp/cache' ./haktop run --output hup.txt -- ./random_mixed 4000000000 8192 1"
+deadline=$((SECONDS + 30))
+until t capture-pane -p -t hup | head -1 | grep -qE 'pid [0-9]+'; do
+  ((SECONDS < deadline)) || fail "haktop run in the hup session did not start"
+  sleep 0.2
+done
+p=$(t capture-pane -p -t hup | head -1 | grep -oE 'pid [0-9]+' | grep -oE '[0-9]+')
+t kill-session -t hup
+deadline=$((SECONDS + 10))
+while [[ -e /proc/$p ]] && [[ $(state "$p") != Z ]]; do
+  ((SECONDS < deadline)) || fail "CMD (pid $p) still runs 10 s after its terminal closed"
+  sleep 0.2
+done
 
 echo "tui run e2e: ok"
