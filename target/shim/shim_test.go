@@ -237,3 +237,19 @@ func TestFreesCountInTheUsableSizesClass(t *testing.T) {
 		})
 	}
 }
+
+// TestGlibcThresholdUntouched: the shim's start-up check of glibc's chunk
+// header frees an mmapped block of its own; glibc raises its mmap
+// threshold to the size of an mmapped block freed (up to 32 MiB), so the
+// check must use one above that, or the program's 200000-byte block would
+// come from the heap where without the shim it is mmapped.
+func TestGlibcThresholdUntouched(t *testing.T) {
+	prog := program(t, "threshold.c")
+	plain, err := exec.Command(prog).Output()
+	if err != nil || string(plain) != "mmapped\n" {
+		t.Fatalf("without the shim threshold.c printed %q (%v), want mmapped", plain, err)
+	}
+	if out, _ := run(t, "", nil, prog); out != string(plain) {
+		t.Errorf("under the shim a 200000-byte block is %q, without it %q: the shim moved glibc's mmap threshold", out, plain)
+	}
+}

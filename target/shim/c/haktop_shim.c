@@ -344,13 +344,17 @@ static inline size_t block_size(void *p) {
 
 /* agrees checks a way of finding sizes against the next
  * malloc_usable_size on blocks of every kind the allocator has (small,
- * page-sized, mmapped, aligned); the check allocates through the next
- * functions directly, so it counts nothing. */
-static int agrees(size_t (*way)(void *)) {
-	static const size_t sizes[] = {0, 1, 24, 25, 100, 1000, 1039, 5000, 70000, 300000, 5u << 20};
+ * page-sized, aligned, and, when big is not 0, one of big bytes); the
+ * check allocates through the next functions directly, so it counts
+ * nothing. */
+static int agrees(size_t (*way)(void *), size_t big) {
+	static const size_t sizes[] = {0, 1, 24, 25, 100, 1000, 1039, 5000, 70000};
 	int ok = 1;
-	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0] && ok; i++) {
-		void *p = NEXT_MALLOC()(sizes[i]);
+	for (size_t i = 0; i <= sizeof sizes / sizeof sizes[0] && ok; i++) {
+		size_t n = i < sizeof sizes / sizeof sizes[0] ? sizes[i] : big;
+		if (n == 0 && i != 0)
+			break;
+		void *p = NEXT_MALLOC()(n);
 		if (p)
 			ok = way(p) == next.usable(p);
 		NEXT_FREE()(p);
@@ -392,7 +396,11 @@ static void choose_size_way(void) {
 	memcpy(&u, &next.usable, sizeof u);
 #if defined(__x86_64__) || defined(__i386__)
 	void *libc = dlsym(RTLD_DEFAULT, "gnu_get_libc_version");
-	if (libc && same_object(m, libc) && same_object(f, libc) && same_object(u, libc) && agrees(glibc_way)) {
+	/* glibc's mmapped chunks: freeing one raises glibc's mmap threshold
+	 * to its size, up to 4 Mi longs (32 MiB), so the check's is larger and
+	 * leaves the threshold where the program's own frees put it. */
+	size_t mmapped = (size_t)4 * 1024 * 1024 * sizeof(long) + ((size_t)1 << 20);
+	if (libc && same_object(m, libc) && same_object(f, libc) && same_object(u, libc) && agrees(glibc_way, mmapped)) {
 		atomic_store_explicit(&size_way, SIZE_GLIBC_HEADER, memory_order_release);
 		return;
 	}
@@ -412,7 +420,7 @@ static void choose_size_way(void) {
 		if (vptr == (void **)vtable + 2) {
 			tc_instance = ext;
 			memcpy(&tc_allocated, &get, sizeof get);
-			if (agrees(tc_way))
+			if (agrees(tc_way, 0))
 				atomic_store_explicit(&size_way, SIZE_TCMALLOC, memory_order_release);
 		}
 	}
