@@ -91,6 +91,9 @@
 #endif
 
 /* ---- the next definitions */
+#if HAKTOP_SHIM_INTERPOSE
+static size_t boot_usable(void *p);
+#endif
 static struct {
 	void *(*calloc)(size_t, size_t);
 	void *(*realloc)(void *, size_t);
@@ -103,7 +106,12 @@ static struct {
 	int (*mallctl)(const char *, void *, size_t *, void *, size_t);
 	int (*mallctlnametomib)(const char *, size_t *, size_t *);
 	int (*mallctlbymib)(const size_t *, size_t, void *, size_t *, void *, size_t);
-} next;
+} next
+#if HAKTOP_SHIM_INTERPOSE
+	/* like next_malloc's (below): a free before anything was resolved */
+	= {.usable = boot_usable}
+#endif
+;
 
 #if HAKTOP_SHIM_INTERPOSE
 /* ---- request classes: haktop's class table */
@@ -296,6 +304,12 @@ static COLD void *boot_malloc(size_t n) {
 static COLD void boot_free_first(void *p) {
 	if (resolve())
 		NEXT_FREE()(p);
+}
+
+static COLD size_t boot_usable(void *p) {
+	if (!resolve() || next.usable == boot_usable)
+		return 0;
+	return next.usable(p);
 }
 
 /* ---- how free finds a block's class: the next malloc_usable_size, or a
