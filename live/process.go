@@ -50,7 +50,6 @@ type Process struct {
 	p      *process.Process
 	schema target.Schema
 	view   *TargetView
-	stop   chan struct{}
 	done   chan struct{} // closed when the sampling goroutine returns
 
 	mu       sync.Mutex // guards what follows, and sampling
@@ -89,7 +88,7 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 	if cfg.Elapsed == nil {
 		cfg.Elapsed = p.Elapsed
 	}
-	s := &Process{cfg: cfg, p: p, schema: p.Schema(), stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Process{cfg: cfg, p: p, schema: p.Schema(), done: make(chan struct{})}
 	s.view = NewTargetView(s.schema, s.schema.Target)
 	s.view.requestSizes = s.schema.Target == process.TableRequests
 	s.view.callsAsOps = true
@@ -101,7 +100,7 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 		if info.Unmeasured != "" {
 			st.Warnings = append(st.Warnings, info.Unmeasured)
 		}
-	}, false)
+	})
 	s.Sample()
 	if cfg.Manual {
 		close(s.done)
@@ -111,7 +110,7 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 	return s, nil
 }
 
-// run samples every interval until CMD ends or Close.
+// run samples every interval until CMD ends (by itself, or stopped by Close).
 func (s *Process) run() {
 	defer close(s.done)
 	tick := time.NewTicker(s.cfg.Interval)
@@ -120,10 +119,8 @@ func (s *Process) run() {
 		select {
 		case <-tick.C:
 			s.Sample()
-		case <-s.p.Done():
+		case <-s.p.Done(): // Close stops CMD, so this is the way out
 			s.Sample() // the final counters and how it ended
-			return
-		case <-s.stop:
 			return
 		}
 	}
@@ -144,7 +141,7 @@ func (s *Process) Sample() {
 	snap, err := s.p.Snapshot()
 	at := s.cfg.Elapsed()
 	if err != nil {
-		s.view.update(func(st *Status, _ **ProcessInfo) { st.Note = err.Error() }, false)
+		s.view.update(func(st *Status, _ **ProcessInfo) { st.Note = err.Error() })
 		return
 	}
 	cpuPct := math.NaN()
@@ -184,12 +181,9 @@ func (s *Process) Sample() {
 			st.Note = strings.TrimSpace(fmt.Sprintf("%s %s; q quits. %s", s.p.Argv()[0], endedHow(exit), note))
 		}
 		*pi = &p
-	}, false)
+	})
 	if ended {
-		s.view.mu.Lock()
-		s.view.ended = true
-		s.view.frame = s.view.build()
-		s.view.mu.Unlock()
+		s.view.finish()
 	}
 }
 
@@ -230,13 +224,13 @@ func (s *Process) togglePause() (string, error) {
 		if err := s.p.Resume(); err != nil {
 			return "", err
 		}
-		s.view.update(func(st *Status, _ **ProcessInfo) { st.Paused = false }, false)
+		s.view.update(func(st *Status, _ **ProcessInfo) { st.Paused = false })
 		return fmt.Sprintf("resumed %s (SIGCONT)", name), nil
 	}
 	if err := s.p.Pause(); err != nil {
 		return "", err
 	}
-	s.view.update(func(st *Status, _ **ProcessInfo) { st.Paused = true }, false)
+	s.view.update(func(st *Status, _ **ProcessInfo) { st.Paused = true })
 	return fmt.Sprintf("paused %s (SIGSTOP): space resumes it", name), nil
 }
 
@@ -273,7 +267,7 @@ func (s *Process) toggleRecording() (string, error) {
 	}
 	s.rec, s.recPath, s.recSeq, s.recErr = rec, path, 0, nil
 	s.wrote(path)
-	s.view.update(func(st *Status, _ **ProcessInfo) { st.Recording = path }, false)
+	s.view.update(func(st *Status, _ **ProcessInfo) { st.Recording = path })
 	return "recording to " + path, nil
 }
 
@@ -283,7 +277,7 @@ func (s *Process) record(at time.Duration, snap target.Snapshot) {
 	if err := s.rec.Record(sampler.Sample{Seq: s.recSeq, Elapsed: at, Snap: snap}); err != nil {
 		s.recErr = err
 		s.closeRecording(sampler.Footer{Reason: "error"})
-		s.view.update(func(st *Status, _ **ProcessInfo) { st.Note = "recording failed: " + err.Error() }, false)
+		s.view.update(func(st *Status, _ **ProcessInfo) { st.Note = "recording failed: " + err.Error() })
 		return
 	}
 	s.recSeq++
@@ -314,7 +308,7 @@ func (s *Process) finishRecording(exit process.Exit) string {
 func (s *Process) closeRecording(f sampler.Footer) error {
 	err := errors.Join(s.recErr, s.rec.Close(f))
 	s.rec, s.recPath = nil, ""
-	s.view.update(func(st *Status, _ **ProcessInfo) { st.Recording = "" }, false)
+	s.view.update(func(st *Status, _ **ProcessInfo) { st.Recording = "" })
 	return err
 }
 
@@ -374,7 +368,6 @@ func (s *Process) Close() error {
 	s.p.Stop()
 	<-s.done // the goroutine took the final sample (or was never started)
 	s.Sample()
-	close(s.stop)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closeErr = s.p.Close()

@@ -107,14 +107,20 @@ func pushHistory[T any](h []T, x T) []T {
 }
 
 // update changes the view's status and process info under its lock and
-// rebuilds the frame (with the same Seq when only the status changed).
-func (v *TargetView) update(f func(s *Status, p **ProcessInfo), fresh bool) {
+// rebuilds the frame, with the same Seq: the data did not change.
+func (v *TargetView) update(f func(s *Status, p **ProcessInfo)) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	f(&v.status, &v.proc)
-	if fresh {
-		v.seq++
-	}
+	v.frame = v.build()
+}
+
+// finish marks the target ended: its zeros are final, its verdicts need no
+// warm-up.
+func (v *TargetView) finish() {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.ended = true
 	v.frame = v.build()
 }
 
