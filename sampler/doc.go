@@ -29,12 +29,12 @@
 //	        "interval_ns", "stats_compiled", "workload" {name, workers, cycles,
 //	        duration_ns, ws, seed, size, min_size, max_size}, and "schema",
 //	        the observed target (package target's Schema): "target",
-//	        "package", "classes" [{name, min, max, tier}] (the rows of every
-//	        sample), "counters" [{name, role}] (the columns of each row),
-//	        "paths" [{id, name, tier, funcs}] (the hits of every sample),
-//	        "gates" [{env, kind, default, accepted, values, value, source,
-//	        paths, off}] (their values at the start), "invalid", "gauges",
-//	        "counted". Version 1 had no schema: it listed "gates" [{env,
+//	        "package", "classes" [{name, min, max, tier, no_fast}] (the rows
+//	        of every sample), "counters" [{name, role}] (the columns of each
+//	        row), "paths" [{id, name, tier, funcs}] (the hits of every
+//	        sample), "gates" [{env, kind, default, accepted, values, value,
+//	        source, paths, off}] (their values at the start), "invalid",
+//	        "gauges", "counting" (the gauges that count events), "counted". Version 1 had no schema: it listed "gates" [{env,
 //	        value, source, paths, off}] and the names "classes", "counters"
 //	        and "paths"; readers build its schema from those names.
 //	sample  "seq", "elapsed_ns", "epoch", "epoch_start_ns", "ops", "heaps",

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -216,8 +217,8 @@ func (r *Recorder) writeLine(v any) error {
 // rebase returns s, a sample taken after base in the same session, as a
 // recording that began at base sees it: seq, elapsed time and epochs
 // count from base, and in base's epoch every cumulative counter (the class
-// x counter matrix, paths, invalid frees, ops, and the gauges that count
-// events, as superslab maps and unmaps) counts from base's value. The other
+// x counter matrix, paths, invalid frees, ops, and the schema's Counting
+// gauges, as superslab maps and unmaps) counts from base's value. The other
 // gauges (memory mapped now), heaps and the process are kept. s's counters
 // are copied, never changed in place: the sampler's ring shares them.
 func rebase(sc *target.Schema, base, s Sample) Sample {
@@ -244,7 +245,7 @@ func rebase(sc *target.Schema, base, s Sample) Sample {
 	sub(snap.Invalid, base.Snap.Invalid)
 	if len(snap.Gauges) == len(sc.Gauges) && len(base.Snap.Gauges) == len(sc.Gauges) {
 		for i, g := range sc.Gauges {
-			if cumulativeGauge[g] {
+			if slices.Contains(sc.Counting, g) {
 				snap.Gauges[i] = delta(base.Snap.Gauges[i], snap.Gauges[i])
 			}
 		}
@@ -253,8 +254,3 @@ func rebase(sc *target.Schema, base, s Sample) Sample {
 	s.Rates = Rates{} // a reader derives them again from the rebased counters
 	return s
 }
-
-// cumulativeGauge names the gauges that count events since the start
-// rather than a level now: a recording started partway counts them from
-// its start, as it does the counters.
-var cumulativeGauge = map[string]bool{"superslab_maps": true, "superslab_unmaps": true}

@@ -74,7 +74,11 @@ type Schema struct {
 	Paths    []Path    `json:"paths"`
 	Gates    []Gate    `json:"gates"`
 	Invalid  []string  `json:"invalid"` // kinds of invalid free, e.g. "page_of_fail_misaligned"
-	Gauges   []string  `json:"gauges"`  // non-cumulative figures, e.g. "superslabs_mapped"
+	Gauges   []string  `json:"gauges"`  // figures read as they stand, e.g. "superslabs_mapped"
+	// Counting names the gauges that count events since the target
+	// started (e.g. "superslab_maps") rather than a level now: a recording
+	// started partway counts them from its start, as it does the counters.
+	Counting []string `json:"counting,omitempty"`
 	Counted  bool      `json:"counted"` // false when the target's counters are compiled out (all 0)
 	// Notes are one-line facts about the configuration that a reader of
 	// the target's exported profiles needs (e.g. which classes a gated

@@ -62,6 +62,21 @@ var gaugeNames = func() []string {
 	return out
 }()
 
+// countingGauges are the gauges of allocator.MemoryStats that count
+// events (map and unmap calls so far) rather than a level.
+var countingGauges = func() []string {
+	t := reflect.TypeFor[allocator.MemoryStats]()
+	var out []string
+	for _, name := range []string{"SuperslabMaps", "SuperslabUnmaps"} {
+		f, ok := t.FieldByName(name)
+		if !ok {
+			panic("embedded: allocator.MemoryStats has no field " + name)
+		}
+		out = append(out, f.Tag.Get("json"))
+	}
+	return out
+}()
+
 // Schema describes the embedded allocator running under cfg: every class,
 // counter and path of its registries and every gate with cfg's value.
 func Schema(cfg allocator.Config) target.Schema {
@@ -76,6 +91,7 @@ func Schema(cfg allocator.Config) target.Schema {
 		Gates:    Gates(cfg),
 		Invalid:  make([]string, 0, 4),
 		Gauges:   gaugeNames,
+		Counting: countingGauges,
 		Counted:  allocator.StatsCompiled,
 		Notes:    []string{fmt.Sprintf("pool classes served by hotbox v2: 0x%02X", poolV2)},
 	}
