@@ -39,9 +39,9 @@ type RunReport struct {
 	Paths         []PathReport  `json:"paths"`   // every path, in the schema's order
 	// Gates holds every gate, in the schema's order, with its verdicts
 	// (verdict.go) on this run's hits and any CPU samples.
-	Gates   GateReports `json:"gates"`
-	Invalid Counts      `json:"invalid"` // invalid frees per kind, the schema's Invalid
-	Memory  Counts      `json:"memory"`  // the schema's Gauges
+	Gates   GateReports   `json:"gates"`
+	Invalid target.Counts `json:"invalid"` // invalid frees per kind, the schema's Invalid
+	Memory  target.Counts `json:"memory"`  // the schema's Gauges
 }
 
 // ClassReport is one class row: class, size and tier, with its counters
@@ -51,7 +51,7 @@ type ClassReport struct {
 	Class    string
 	Size     int // the largest request; for an unbounded class the smallest
 	Tier     string
-	Counters Counts
+	Counters target.Counts
 }
 
 // Count returns the class's counter named name, 0 when it has none.
@@ -85,12 +85,12 @@ func NewRunReport(s *target.Schema, snap target.Snapshot, res workload.Result, s
 		StatsCompiled: s.Counted,
 		Classes:       make([]ClassReport, len(s.Classes)),
 		Paths:         make([]PathReport, len(s.Paths)),
-		Invalid:       countsOf(s.Invalid, snap.Invalid),
-		Memory:        countsOf(s.Gauges, snap.Gauges),
+		Invalid:       target.CountsOf(s.Invalid, snap.Invalid),
+		Memory:        target.CountsOf(s.Gauges, snap.Gauges),
 	}
 	n := len(s.Counters)
 	for c, class := range s.Classes {
-		cr := ClassReport{Class: class.Name, Size: class.Max, Tier: class.Tier, Counters: make(Counts, n)}
+		cr := ClassReport{Class: class.Name, Size: class.Max, Tier: class.Tier, Counters: make(target.Counts, n)}
 		if class.Max == 0 {
 			cr.Size = class.Min
 		}
@@ -110,81 +110,6 @@ func NewRunReport(s *target.Schema, snap target.Snapshot, res workload.Result, s
 	}
 	rep.Gates = Verdicts(s, Evidence{Hits: snap.Paths, Counted: s.Counted, Samples: samples, Settled: settled})
 	return rep
-}
-
-// countsOf pairs names with their values (0 past the end of values).
-func countsOf(names []string, values []uint64) Counts {
-	out := make(Counts, len(names))
-	for i, name := range names {
-		out[i].Name = name
-		if i < len(values) {
-			out[i].Value = values[i]
-		}
-	}
-	return out
-}
-
-// Count is one named counter's value.
-type Count struct {
-	Name  string
-	Value uint64
-}
-
-// Counts are named counters in a fixed order: one JSON object, the names
-// its keys in that order.
-type Counts []Count
-
-// Get returns the count named name, 0 when there is none.
-func (cs Counts) Get(name string) uint64 {
-	for _, c := range cs {
-		if c.Name == name {
-			return c.Value
-		}
-	}
-	return 0
-}
-
-// Total returns the sum of the counts.
-func (cs Counts) Total() uint64 {
-	var t uint64
-	for _, c := range cs {
-		t += c.Value
-	}
-	return t
-}
-
-// MarshalJSON writes cs as one object, in order.
-func (cs Counts) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	writeCounts(&b, cs, false)
-	b.WriteByte('}')
-	return b.Bytes(), nil
-}
-
-// writeCounts writes cs as object members, after a comma when more.
-func writeCounts(b *bytes.Buffer, cs Counts, more bool) {
-	for i, c := range cs {
-		if more || i > 0 {
-			b.WriteByte(',')
-		}
-		name, _ := json.Marshal(c.Name)
-		b.Write(name)
-		fmt.Fprintf(b, ":%d", c.Value)
-	}
-}
-
-// UnmarshalJSON reads an object of counts, keeping its order.
-func (cs *Counts) UnmarshalJSON(data []byte) error {
-	*cs = Counts{}
-	return readObject(data, func(key string, dec *json.Decoder) error {
-		var v uint64
-		if err := dec.Decode(&v); err != nil {
-			return fmt.Errorf("%s: %w", key, err)
-		}
-		*cs = append(*cs, Count{Name: key, Value: v})
-		return nil
-	})
 }
 
 // readObject calls member for each key of the JSON object data, in order,
@@ -217,17 +142,18 @@ func (c ClassReport) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	b.Write(head[:len(head)-1])
-	writeCounts(&b, c.Counters, true)
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	counts, err := c.Counters.MarshalJSON()
+	if err != nil || len(c.Counters) == 0 {
+		return head, err
+	}
+	// {"class":...,"tier":...} and {"alloc_calls":...} become one object.
+	return append(append(head[:len(head)-1], ','), counts[1:]...), nil
 }
 
 // UnmarshalJSON reads what MarshalJSON writes: every member other than
 // class, size and tier is a counter, in order.
 func (c *ClassReport) UnmarshalJSON(data []byte) error {
-	*c = ClassReport{Counters: Counts{}}
+	*c = ClassReport{Counters: target.Counts{}}
 	return readObject(data, func(key string, dec *json.Decoder) error {
 		switch key {
 		case "class":
@@ -241,7 +167,7 @@ func (c *ClassReport) UnmarshalJSON(data []byte) error {
 		if err := dec.Decode(&v); err != nil {
 			return fmt.Errorf("%s: %w", key, err)
 		}
-		c.Counters = append(c.Counters, Count{Name: key, Value: v})
+		c.Counters = append(c.Counters, target.Count{Name: key, Value: v})
 		return nil
 	})
 }

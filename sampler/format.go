@@ -8,8 +8,6 @@ package sampler
 // exactly.
 
 import (
-	"encoding/json"
-	"strconv"
 	"time"
 
 	"github.com/haktop/haktop/target"
@@ -23,52 +21,6 @@ const (
 	typeEvent  = "event"
 	typeFooter = "footer"
 )
-
-// NamedCounts is a JSON object of counts by name: written in the schema's
-// order (names), read back by name whatever the order (byName).
-type NamedCounts struct {
-	names  []string
-	vals   []uint64
-	byName map[string]uint64
-}
-
-// NewNamedCounts returns vals keyed by names, written in names' order.
-func NewNamedCounts(names []string, vals []uint64) NamedCounts {
-	return NamedCounts{names: names, vals: vals}
-}
-
-// MarshalJSON writes {"name":value,...} in names' order.
-func (n NamedCounts) MarshalJSON() ([]byte, error) {
-	b := []byte{'{'}
-	for i, name := range n.names {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendQuote(b, name)
-		b = append(b, ':')
-		var v uint64
-		if i < len(n.vals) {
-			v = n.vals[i]
-		}
-		b = strconv.AppendUint(b, v, 10)
-	}
-	return append(b, '}'), nil
-}
-
-// UnmarshalJSON reads an object of counts.
-func (n *NamedCounts) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &n.byName) }
-
-// Total returns the sum of the counts.
-func (n NamedCounts) Total() uint64 {
-	var t uint64
-	for _, v := range n.vals {
-		t += v
-	}
-	for _, v := range n.byName {
-		t += v
-	}
-	return t
-}
 
 // typeOnly is decoded first, to dispatch a line on its type.
 type typeOnly struct {
@@ -124,18 +76,18 @@ func (w wireSpec) spec() workload.Spec {
 }
 
 type wireSample struct {
-	Type         string      `json:"type"`
-	Seq          int         `json:"seq"`
-	ElapsedNS    int64       `json:"elapsed_ns"`
-	Epoch        int         `json:"epoch"`
-	EpochStartNS int64       `json:"epoch_start_ns"`
-	Ops          int64       `json:"ops"`
-	Heaps        int         `json:"heaps"`
-	Classes      [][]uint64  `json:"classes"`
-	Paths        []uint64    `json:"paths"`
-	Invalid      NamedCounts `json:"invalid"` // by Schema.Invalid
-	Memory       NamedCounts `json:"memory"`  // by Schema.Gauges
-	Proc         wireProc    `json:"proc"`
+	Type         string        `json:"type"`
+	Seq          int           `json:"seq"`
+	ElapsedNS    int64         `json:"elapsed_ns"`
+	Epoch        int           `json:"epoch"`
+	EpochStartNS int64         `json:"epoch_start_ns"`
+	Ops          int64         `json:"ops"`
+	Heaps        int           `json:"heaps"`
+	Classes      [][]uint64    `json:"classes"`
+	Paths        []uint64      `json:"paths"`
+	Invalid      target.Counts `json:"invalid"` // by Schema.Invalid
+	Memory       target.Counts `json:"memory"`  // by Schema.Gauges
+	Proc         wireProc      `json:"proc"`
 }
 
 type wireProc struct {
@@ -166,18 +118,18 @@ type wireEvent struct {
 }
 
 type wireFooter struct {
-	Type      string      `json:"type"`
-	End       time.Time   `json:"end"`
-	Reason    string      `json:"reason"`
-	ElapsedNS int64       `json:"elapsed_ns"`
-	Samples   int         `json:"samples"`
-	Events    int         `json:"events"`
-	Drops     uint64      `json:"drops"`
-	Ops       int64       `json:"ops"`
-	Classes   [][]uint64  `json:"classes"`
-	Paths     []uint64    `json:"paths"`
-	Invalid   NamedCounts `json:"invalid"`
-	Exit      *Exit       `json:"exit,omitempty"`
+	Type      string        `json:"type"`
+	End       time.Time     `json:"end"`
+	Reason    string        `json:"reason"`
+	ElapsedNS int64         `json:"elapsed_ns"`
+	Samples   int           `json:"samples"`
+	Events    int           `json:"events"`
+	Drops     uint64        `json:"drops"`
+	Ops       int64         `json:"ops"`
+	Classes   [][]uint64    `json:"classes"`
+	Paths     []uint64      `json:"paths"`
+	Invalid   target.Counts `json:"invalid"`
+	Exit      *Exit         `json:"exit,omitempty"`
 }
 
 // rows returns the class x counter matrix m, of n counters per class, as
@@ -208,7 +160,7 @@ func encodeSample(sc *target.Schema, s Sample) wireSample {
 	return wireSample{
 		Type: typeSample, Seq: s.Seq, ElapsedNS: int64(s.Elapsed), Epoch: s.Epoch, EpochStartNS: int64(s.EpochStart),
 		Ops: snap.Ops, Heaps: snap.Heaps, Classes: rows(snap.Counters, len(sc.Classes), len(sc.Counters)),
-		Paths: zeroed(snap.Paths, len(sc.Paths)), Invalid: NewNamedCounts(sc.Invalid, snap.Invalid), Memory: NewNamedCounts(sc.Gauges, snap.Gauges),
+		Paths: zeroed(snap.Paths, len(sc.Paths)), Invalid: target.CountsOf(sc.Invalid, snap.Invalid), Memory: target.CountsOf(sc.Gauges, snap.Gauges),
 		Proc: toWireProc(snap.Proc),
 	}
 }

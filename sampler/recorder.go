@@ -168,7 +168,7 @@ func (r *Recorder) Close(f Footer) error {
 		Type: typeFooter, End: f.End, Reason: f.Reason, ElapsedNS: int64(r.last.Elapsed),
 		Samples: r.samples, Events: r.events, Drops: f.Drops, Ops: t.Ops,
 		Classes: rows(t.Counters, len(sc.Classes), len(sc.Counters)), Paths: zeroed(t.Paths, len(sc.Paths)),
-		Invalid: NewNamedCounts(sc.Invalid, t.Invalid), Exit: f.Exit,
+		Invalid: target.CountsOf(sc.Invalid, t.Invalid), Exit: f.Exit,
 	}
 	err := r.writeLine(wf)
 	if cerr := r.closeFile(); err == nil {

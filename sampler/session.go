@@ -269,7 +269,7 @@ func (s *Session) end(num int) error {
 
 // decodeCounters returns a line's class rows and path hits as a
 // snapshot shaped by the header's schema, or an error naming what differs.
-func (s *Session) decodeCounters(num int, rows [][]uint64, hits []uint64, inv NamedCounts, gauges NamedCounts) (target.Snapshot, error) {
+func (s *Session) decodeCounters(num int, rows [][]uint64, hits []uint64, inv target.Counts, gauges target.Counts) (target.Snapshot, error) {
 	sc := &s.header.Schema
 	if len(rows) != len(sc.Classes) {
 		return target.Snapshot{}, s.fail(num, "corrupt: %d class rows, the header lists %d classes", len(rows), len(sc.Classes))
@@ -289,10 +289,10 @@ func (s *Session) decodeCounters(num int, rows [][]uint64, hits []uint64, inv Na
 	}
 	copy(snap.Paths, hits)
 	for i, name := range sc.Invalid {
-		snap.Invalid[i] = inv.byName[name]
+		snap.Invalid[i] = inv.Get(name)
 	}
 	for i, name := range sc.Gauges {
-		snap.Gauges[i] = gauges.byName[name]
+		snap.Gauges[i] = gauges.Get(name)
 	}
 	return snap, nil
 }
@@ -357,7 +357,7 @@ func (s *Session) decodeFooter(num int, line []byte) error {
 		return s.fail(num, "corrupt: the footer counts %d samples and %d events, the file holds %d and %d", w.Samples, w.Events, s.samples, s.events)
 	}
 	f := Footer{End: w.End, Reason: w.Reason, Elapsed: time.Duration(w.ElapsedNS), Samples: w.Samples, Events: w.Events, Drops: w.Drops, Exit: w.Exit}
-	snap, err := s.decodeCounters(num, w.Classes, w.Paths, w.Invalid, NamedCounts{})
+	snap, err := s.decodeCounters(num, w.Classes, w.Paths, w.Invalid, target.Counts{})
 	if err != nil {
 		return err
 	}

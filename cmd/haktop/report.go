@@ -87,22 +87,22 @@ type reportDoc struct {
 	Exit          *sampler.Exit  `json:"exit,omitempty"`    // and how it ended
 	// Schema is the target's, for a target other than the embedded
 	// allocator (whose classes and counters this haktop knows).
-	Schema        *target.Schema      `json:"schema,omitempty"`
-	Samples       int                 `json:"samples"`
-	Epochs        int                 `json:"epochs"`
-	Seconds       float64             `json:"seconds"` // the time the counters cover
-	Complete      bool                `json:"complete"`
-	Ended         string              `json:"ended"` // the footer's reason, or "cut short"
-	Warnings      []string            `json:"warnings"`
-	Ops           int64               `json:"ops"`
-	OpsPerSec     float64             `json:"ops_per_sec"`
-	PeakOpsPerSec float64             `json:"peak_ops_per_sec"`
-	Classes       []reportClass       `json:"classes"`
-	Paths         []reportPath        `json:"paths"`
-	Invalid       sampler.NamedCounts `json:"invalid"` // by the schema's kinds of invalid free
-	Gates         []reportGate        `json:"gates"`
-	Events        []reportEvent       `json:"events"`
-	Process       reportProcess       `json:"process"`
+	Schema        *target.Schema `json:"schema,omitempty"`
+	Samples       int            `json:"samples"`
+	Epochs        int            `json:"epochs"`
+	Seconds       float64        `json:"seconds"` // the time the counters cover
+	Complete      bool           `json:"complete"`
+	Ended         string         `json:"ended"` // the footer's reason, or "cut short"
+	Warnings      []string       `json:"warnings"`
+	Ops           int64          `json:"ops"`
+	OpsPerSec     float64        `json:"ops_per_sec"`
+	PeakOpsPerSec float64        `json:"peak_ops_per_sec"`
+	Classes       []reportClass  `json:"classes"`
+	Paths         []reportPath   `json:"paths"`
+	Invalid       target.Counts  `json:"invalid"` // by the schema's kinds of invalid free
+	Gates         []reportGate   `json:"gates"`
+	Events        []reportEvent  `json:"events"`
+	Process       reportProcess  `json:"process"`
 	// MixedWorkloads is true when the workload changed during the session
 	// (w, + or - in the live view): the session-wide totals above add up
 	// different workloads, and Segments holds each one's own.
@@ -293,7 +293,7 @@ func newReport(rec *sampler.Recording) reportDoc {
 		Samples: sum.Samples, Epochs: sum.Epochs, Seconds: sum.Covered.Seconds(),
 		Complete: rec.Footer != nil, Ended: "cut short", Warnings: append([]string{}, rec.Warnings...),
 		Ops: sum.Totals.Ops, OpsPerSec: sum.OpsPerSec, PeakOpsPerSec: sum.PeakOpsPerSec,
-		Invalid: sampler.NewNamedCounts(sc.Invalid, sum.Totals.Invalid), Gates: reportGates(rec, sum), Events: []reportEvent{},
+		Invalid: target.CountsOf(sc.Invalid, sum.Totals.Invalid), Gates: reportGates(rec, sum), Events: []reportEvent{},
 		Process: reportProcess{PeakRSSBytes: sum.PeakRSS, GCCycles: sum.GCs, MaxGCPauseNS: int64(sum.MaxGCPause)},
 	}
 	if rec.Footer != nil {
