@@ -79,7 +79,7 @@ type Schema struct {
 	// started (e.g. "superslab_maps") rather than a level now: a recording
 	// started partway counts them from its start, as it does the counters.
 	Counting []string `json:"counting,omitempty"`
-	Counted  bool      `json:"counted"` // false when the target's counters are compiled out (all 0)
+	Counted  bool     `json:"counted"` // false when the target's counters are compiled out (all 0)
 	// Notes are one-line facts about the configuration that a reader of
 	// the target's exported profiles needs (e.g. which classes a gated
 	// cache serves); they become the counter profile's comments.
