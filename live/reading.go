@@ -105,14 +105,14 @@ func (e *Engine) Reading(workers bool) Reading {
 	r := ReadingOf(ReadingInput{Sample: s, Config: e.alloc.Config(), Spec: e.spec, Started: e.started,
 		Ended: e.run.Ended(), Samples: slices.Clone(e.cpu)})
 	if workers {
-		r.Workers = WorkerSnapshots(&r.Schema, e.alloc, e.run)
+		r.Workers = WorkerSnapshots(e.alloc, e.run)
 	}
 	return r
 }
 
 // WorkerSnapshots returns each of run's workers' own counters on a (their
-// heaps'), shaped by schema, in worker order.
-func WorkerSnapshots(schema *target.Schema, a *allocator.Allocator, run *workload.Run) []target.Snapshot {
+// heaps'), shaped by the embedded allocator's schema, in worker order.
+func WorkerSnapshots(a *allocator.Allocator, run *workload.Run) []target.Snapshot {
 	var out []target.Snapshot
 	for i := range run.Spec().Workers {
 		h, ok := a.HeapSnapshot(run.HeapID(i))

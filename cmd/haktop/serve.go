@@ -211,7 +211,7 @@ func (r *recordSource) Reading(workers bool) live.Reading {
 	s := r.s
 	rd := live.ReadingOf(live.ReadingInput{Sample: r.last(), Config: s.Alloc.Config(), Spec: s.Spec, Started: s.Started, Ended: s.Run.Ended()})
 	if workers {
-		rd.Workers = live.WorkerSnapshots(&rd.Schema, s.Alloc, s.Run)
+		rd.Workers = live.WorkerSnapshots(s.Alloc, s.Run)
 	}
 	return rd
 }
