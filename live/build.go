@@ -61,9 +61,16 @@ func buildFrame(in frameInput) Frame {
 		Status:    in.status,
 	}
 	f.Status.Profiling = in.attr != nil
+	ops := func(r *sampler.Rates) float64 { return r.OpsPerSec }
+	if sc.Target != embedded.Name && s.Snap.Ops == 0 {
+		// A program whose operations haktop does not know (a recorded
+		// command): its allocs and frees per second, not 0 ops/s.
+		ops = func(r *sampler.Rates) float64 { return callsPerSec(sc, r) }
+		f.OpsPerSec, f.OpsUnit = ops(&in.rates), callsUnit(sc)
+	}
 	f.OpsHistory = make([]float64, len(in.history))
-	for i, r := range in.history {
-		f.OpsHistory[i] = r.OpsPerSec
+	for i := range in.history {
+		f.OpsHistory[i] = ops(&in.history[i])
 	}
 
 	// The rows are the declaring registry's: this build's for the embedded
@@ -166,6 +173,30 @@ func (in *frameInput) fill(f *Frame, sc, decl *target.Schema, classAt func(int) 
 			return embedded.Allocator(sc, &s.Snap).Memory.LargeBytes, true
 		},
 	})
+}
+
+// callsPerSec returns the allocs and frees per second of every class in
+// r, a target's rates shaped by sc: what the header and the chart show of a
+// program whose own operations haktop does not count.
+func callsPerSec(sc *target.Schema, r *sampler.Rates) float64 {
+	n := len(sc.Counters)
+	kc, kf := sc.CounterOf(target.RoleCalls), sc.CounterOf(target.RoleFree)
+	t := 0.0
+	for c := range sc.Classes {
+		t += r.Rate(c, kc, n)
+		if kf >= 0 {
+			t += r.Rate(c, kf, n)
+		}
+	}
+	return t
+}
+
+// callsUnit names what callsPerSec counts for sc.
+func callsUnit(sc *target.Schema) string {
+	if sc.Has(target.RoleFree) {
+		return "alloc+free/s"
+	}
+	return "alloc/s"
 }
 
 // classInput is what a frame's class rows are built from, in the target's

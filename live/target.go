@@ -67,20 +67,14 @@ func (v *TargetView) Add(at time.Duration, snap target.Snapshot) {
 	v.rates = sampler.RatesBetween(&v.schema, v.last, next)
 	v.last = next
 	nk := len(v.schema.Counters)
-	kc, kf := v.schema.CounterOf(target.RoleCalls), v.schema.CounterOf(target.RoleFree)
+	kc := v.schema.CounterOf(target.RoleCalls)
 	calls := make([]float64, len(v.schema.Classes))
-	v.ops = v.rates.OpsPerSec
-	if v.callsAsOps {
-		v.ops = 0
-	}
 	for c := range calls {
 		calls[c] = v.rates.Rate(c, kc, nk)
-		if v.callsAsOps {
-			v.ops += calls[c]
-			if kf >= 0 {
-				v.ops += v.rates.Rate(c, kf, nk)
-			}
-		}
+	}
+	v.ops = v.rates.OpsPerSec
+	if v.callsAsOps {
+		v.ops = callsPerSec(&v.schema, &v.rates)
 	}
 	if snap.Unmeasured == "" { // no chart of zeros that were never counted
 		v.opsHistory = pushHistory(v.opsHistory, v.ops)
@@ -190,11 +184,8 @@ func (v *TargetView) build() Frame {
 
 // opsUnit names what OpsPerSec counts.
 func (v *TargetView) opsUnit() string {
-	switch {
-	case v.callsAsOps && v.schema.Has(target.RoleFree):
-		return "alloc+free/s"
-	case v.callsAsOps:
-		return "alloc/s"
+	if v.callsAsOps {
+		return callsUnit(&v.schema)
 	}
 	return ""
 }

@@ -90,12 +90,12 @@ func (m headerModel) renderLine1() string {
 		if params && f.Params != "" {
 			name += " " + f.Params
 		}
-		parts := []string{
-			s.Title.Render("haktop") + " " + s.HeaderVal.Render(name),
-			s.HeaderVal.Render(fmt.Sprintf("%d", f.Workers)) + " " + s.HeaderKey.Render(workers),
-			s.HeaderVal.Render(textfmt.Clock(f.Elapsed)),
-			s.HeaderVal.Render(textfmt.Rate(f.OpsPerSec)) + " " + s.HeaderKey.Render(unit),
+		parts := []string{s.Title.Render("haktop") + " " + s.HeaderVal.Render(name)}
+		if f.Target == "" || f.Workers > 0 { // a recorded command has no workers to count
+			parts = append(parts, s.HeaderVal.Render(fmt.Sprintf("%d", f.Workers))+" "+s.HeaderKey.Render(workers))
 		}
+		parts = append(parts, s.HeaderVal.Render(textfmt.Clock(f.Elapsed)),
+			s.HeaderVal.Render(textfmt.Rate(f.OpsPerSec))+" "+s.HeaderKey.Render(unit))
 		// A target in another process, or one that counts no process
 		// figures, shows no RSS of 0, no live bytes it does not count, and
 		// no Go GC of its own.
@@ -127,8 +127,12 @@ func (m headerModel) renderLine1() string {
 		}
 	}
 	measured := f.Process == nil || f.Process.Unmeasured == ""
+	ops := 3 // the ops/s field: after the name, the workers (or pid) and the clock
+	if f.Process == nil && f.Target != "" && f.Workers == 0 {
+		ops = 2
+	}
 	if room := min(m.width-cellWidth(strings.Join(parts, sep))-1, 20); room >= 3 && measured {
-		parts[3] += " " + drawSparkline(f.OpsHistory, room, s.Spark)
+		parts[ops] += " " + drawSparkline(f.OpsHistory, room, s.Spark)
 	}
 	out := strings.Join(parts, sep)
 	if cellWidth(out) <= m.width {
