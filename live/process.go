@@ -140,8 +140,19 @@ func (s *Process) Sample() {
 	exit, ended := s.p.Exit()
 	snap, err := s.p.Snapshot()
 	at := s.cfg.Elapsed()
-	if err != nil {
-		s.view.update(func(st *Status, _ **ProcessInfo) { st.Note = err.Error() })
+	if err != nil { // a segment CMD broke: say so, and still say how CMD ended
+		if ended {
+			s.ended = true
+			s.finishRecording(exit)
+		}
+		s.view.update(func(st *Status, pi **ProcessInfo) {
+			st.Note = err.Error()
+			if ended {
+				p := **pi
+				p.Ended, p.Failed, p.CPUPercent = exit.String(), exit.Status() != 0, math.NaN()
+				*pi = &p
+			}
+		})
 		return
 	}
 	cpuPct := math.NaN()

@@ -213,3 +213,35 @@ func procStopped(pid int) bool {
 	i := strings.LastIndexByte(s, ')')
 	return i > 0 && i+2 < len(s) && s[i+2] == 'T'
 }
+
+// corrupter.c counts a malloc, then overwrites the segment's magic number
+// and exits 4: the frame says the counters cannot be read and how CMD ended.
+const corrupter = `#define _DEFAULT_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(void) {
+	void *p = malloc(100);
+	usleep(500 * 1000);
+	FILE *f = fopen(getenv("HAKTOP_SEGMENT"), "r+");
+	if (!f) return 1;
+	fwrite("XXXXXXXX", 1, 8, f);
+	fclose(f);
+	free(p);
+	return 4;
+}
+`
+
+func TestProcessEndsWithABrokenSegment(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "corrupter.c")
+	if err := os.WriteFile(src, []byte(corrupter), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prog := processtest.Program(t, src)
+	s := startProcess(t, ProcessConfig{Interval: 20 * time.Millisecond}, prog)
+	waitProcess(t, s, "the end of a program that broke its segment", func(f Frame) bool { return f.Process.Ended != "" })
+	f := s.Frame()
+	if f.Process.Ended != "exit 4" || !f.Process.Failed || !strings.Contains(f.Status.Note, "counters") {
+		t.Errorf("ended %q (failed %v), note %q; want exit 4 and the reader's error", f.Process.Ended, f.Process.Failed, f.Status.Note)
+	}
+}

@@ -62,7 +62,7 @@ func Shim(t testing.TB) string {
 	return lib
 }
 
-// Program compiles the C program src (a path from the module's root) with
+// Program compiles the C program src (a path from the module's root, or an absolute one) with
 // flags, once per test binary, and returns the executable.
 func Program(t testing.TB, src string, flags ...string) string {
 	t.Helper()
@@ -74,8 +74,12 @@ func Program(t testing.TB, src string, flags ...string) string {
 		return p
 	}
 	out := filepath.Join(dir, fmt.Sprintf("%s-%d", strings.TrimSuffix(filepath.Base(src), ".c"), len(progs)))
+	path := src
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(root(), src)
+	}
 	args := append([]string{"-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-I" + filepath.Join(root(), "target/shim/c"),
-		"-o", out, filepath.Join(root(), src)}, flags...)
+		"-o", out, path}, flags...)
 	if b, err := exec.Command(shim.Compiler, args...).CombinedOutput(); err != nil {
 		t.Fatalf("%s %s: %v\n%s", shim.Compiler, strings.Join(args, " "), err, b)
 	}
