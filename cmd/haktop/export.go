@@ -7,14 +7,15 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
+	pprofile "github.com/google/pprof/profile"
 	"github.com/spf13/cobra"
 
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
-	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/textfmt"
 )
 
@@ -45,14 +46,17 @@ func newExportCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rank, by := "paths", "alloc_refill"
-			if sc := &rec.Header.Schema; sc.Target != embedded.Name {
-				rank, by = "classes", rankCounter(sc)
-			}
 			p, err := profile.RecordingProfile(rec)
 			if err != nil {
 				return err
 			}
+			// Stacks of [path, class] rank paths; a target whose classes
+			// name no path has [class] stacks, which rank classes.
+			rank := "classes"
+			if slices.ContainsFunc(p.Sample, func(s *pprofile.Sample) bool { return len(s.Location) > 1 }) {
+				rank = "paths"
+			}
+			by := rankCounter(&rec.Header.Schema)
 			if err := profile.WriteFile(out, p); err != nil {
 				return err
 			}
