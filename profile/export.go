@@ -59,7 +59,7 @@ func CounterProfile(s *target.Schema, snap target.Snapshot, start time.Time, d t
 		Period:        1,
 		TimeNanos:     start.UnixNano(),
 		DurationNanos: d.Nanoseconds(),
-		Comments:      append([]string{"haktop counter profile: stacks are [path, class]"}, s.Notes...),
+		Comments:      append([]string{stacksComment(s)}, s.Notes...),
 	}
 	if start.IsZero() {
 		p.TimeNanos = 0
@@ -148,6 +148,16 @@ func CounterProfile(s *target.Schema, snap target.Snapshot, start time.Time, d t
 		}
 	}
 	return p
+}
+
+// stacksComment is a counter profile's first comment: how its stacks read.
+func stacksComment(s *target.Schema) string {
+	for _, c := range s.Classes {
+		if len(c.Paths) > 0 {
+			return "haktop counter profile: stacks are [path, class]"
+		}
+	}
+	return "haktop counter profile of " + s.Target + ": stacks are [class] and [path]"
 }
 
 func isZero(v []int64) bool {
