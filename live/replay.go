@@ -151,6 +151,14 @@ func (r *Replay) Frame() Frame {
 		if f.Workload = strings.Join(h.Command, " "); f.Workload == "" {
 			f.Workload = h.Schema.Target
 		}
+		if h.Command != nil && h.Schema.Has(target.RoleCalls) {
+			// A program whose operations haktop does not know: its ops are
+			// its allocs (and frees), as the live view of it shows them.
+			f.OpsUnit, f.OpsPerSec = callsUnit(&h.Schema), callsPerSec(&h.Schema, &s.Rates)
+			for i := range f.OpsHistory {
+				f.OpsHistory[i] = callsPerSec(&h.Schema, &history[i])
+			}
+		}
 	}
 	return f
 }
