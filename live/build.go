@@ -164,7 +164,7 @@ func (in *frameInput) fill(f *Frame, sc, decl *target.Schema, classAt func(int) 
 		history:      len(in.history),
 		callsAt:      func(i, c int) float64 { return rateOf(&in.history[i], c, target.RoleCalls) },
 		fastMeasured: func(c int) bool { return !decl.Classes[c].NoFast },
-		blockSizes:   decl.Target != process.TableRequests, // the shim's request classes count requests, not blocks
+		blockSizes:   blockSized(decl),
 		unboundedBytes: func(int) (uint64, bool) {
 			if sc.Target != embedded.Name {
 				return 0, false
@@ -174,6 +174,12 @@ func (in *frameInput) fill(f *Frame, sc, decl *target.Schema, classAt func(int) 
 		},
 	})
 }
+
+// blockSized reports whether sc's classes are block sizes, so a class's
+// calls and frees count the same blocks. The preload shim's request classes
+// are not: a free counts in the class of the block's usable size, so per
+// class calls - frees is not the blocks in use.
+func blockSized(sc *target.Schema) bool { return sc.Target != process.TableRequests }
 
 // callsPerSec returns the allocs and frees per second of every class in
 // r, a target's rates shaped by sc: what the header and the chart show of a

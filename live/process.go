@@ -90,7 +90,6 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 	}
 	s := &Process{cfg: cfg, p: p, schema: p.Schema(), done: make(chan struct{})}
 	s.view = NewTargetView(s.schema, s.schema.Target)
-	s.view.requestSizes = s.schema.Target == process.TableRequests
 	s.view.callsAsOps = true
 	s.refresh = s.schema.Target == process.TableJemalloc
 	info := &ProcessInfo{Command: strings.Join(p.Argv(), " "), PID: p.PID(), CPUPercent: math.NaN(), Target: s.schema.Target,

@@ -37,11 +37,6 @@ type TargetView struct {
 	status     Status
 	proc       *ProcessInfo
 	ended      bool // the target has ended: its zeros are final, no warm-up to wait for
-	// requestSizes says the classes are of request sizes, not block
-	// sizes (the preload shim's table): a class's frees are counted by the
-	// size of the block freed, so calls - frees per class and bytes in use
-	// are not known, and no live blocks or bytes are shown.
-	requestSizes bool
 	// callsAsOps makes OpsPerSec the target's allocs (and frees, when it
 	// counts them) per second, for a program whose operations haktop does
 	// not know.
@@ -160,7 +155,7 @@ func (v *TargetView) build() Frame {
 			return rate(c, sc.CounterOf(role))
 		},
 		count:        func(c int, role target.Role) uint64 { return snap.At(c, sc.CounterOf(role), nk) },
-		blockSizes:   !v.requestSizes,
+		blockSizes:   blockSized(sc),
 		fastMeasured: func(c int) bool { return !sc.Classes[c].NoFast },
 		history:      len(v.calls),
 		callsAt:      func(i, c int) float64 { return v.calls[i][c] },
