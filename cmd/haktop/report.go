@@ -6,7 +6,7 @@ package main
 // schema's, and the columns follow the counters' roles. The reportDoc is
 // built once (newReport) and either encoded as one JSON object or rendered
 // as text, so the two always agree. The gates section is built by
-// reportGates alone: that is where gate verdicts belong.
+// gatesOfReport alone: that is where gate verdicts belong.
 
 import (
 	"encoding/json"
@@ -100,7 +100,7 @@ type reportDoc struct {
 	Classes       []reportClass  `json:"classes"`
 	Paths         []reportPath   `json:"paths"`
 	Invalid       target.Counts  `json:"invalid"` // by the schema's kinds of invalid free
-	Gates         []reportGate   `json:"gates"`
+	Gates         reportGates    `json:"gates"`
 	Events        []reportEvent  `json:"events"`
 	Process       reportProcess  `json:"process"`
 	// MixedWorkloads is true when the workload changed during the session
@@ -254,12 +254,37 @@ type reportPath struct {
 	Peak float64 `json:"peak_per_sec"`
 }
 
-// reportGate is one gate at the start of the session, with its verdicts
-// (profile.RecordingVerdicts: from the first counter epoch's hits).
-type reportGate struct {
+// reportGates are the gates at the start of the session, each the
+// recorded gate with its verdicts (profile.RecordingVerdicts: from the
+// first counter epoch's hits), printed in report's JSON shape: the gate's
+// every field, then verdict and path_verdicts.
+type reportGates []profile.GateVerdict
+
+// reportGateJSON is one gate of report --json.
+type reportGateJSON struct {
 	target.Gate
 	Verdict      profile.Verdict       `json:"verdict"`
 	PathVerdicts []profile.PathVerdict `json:"path_verdicts"`
+}
+
+func (gs reportGates) MarshalJSON() ([]byte, error) {
+	out := make([]reportGateJSON, len(gs))
+	for i, g := range gs {
+		out[i] = reportGateJSON{Gate: g.Gate, Verdict: g.Verdict, PathVerdicts: g.Paths}
+	}
+	return json.Marshal(out)
+}
+
+func (gs *reportGates) UnmarshalJSON(b []byte) error {
+	var in []reportGateJSON
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	*gs = make(reportGates, len(in))
+	for i, g := range in {
+		(*gs)[i] = profile.GateVerdict{Gate: g.Gate, Verdict: g.Verdict, Paths: g.PathVerdicts}
+	}
+	return nil
 }
 
 type reportEvent struct {
@@ -293,7 +318,7 @@ func newReport(rec *sampler.Recording) reportDoc {
 		Samples: sum.Samples, Epochs: sum.Epochs, Seconds: sum.Covered.Seconds(),
 		Complete: rec.Footer != nil, Ended: "cut short", Warnings: append([]string{}, rec.Warnings...),
 		Ops: sum.Totals.Ops, OpsPerSec: sum.OpsPerSec, PeakOpsPerSec: sum.PeakOpsPerSec,
-		Invalid: target.CountsOf(sc.Invalid, sum.Totals.Invalid), Gates: reportGates(rec, sum), Events: []reportEvent{},
+		Invalid: target.CountsOf(sc.Invalid, sum.Totals.Invalid), Gates: gatesOfReport(rec, sum), Events: []reportEvent{},
 		Process: reportProcess{PeakRSSBytes: sum.PeakRSS, GCCycles: sum.GCs, MaxGCPauseNS: int64(sum.MaxGCPause)},
 	}
 	if rec.Footer != nil {
@@ -364,14 +389,14 @@ func reportPaths(sc *target.Schema, sum sampler.Summary) []reportPath {
 	return out
 }
 
-// reportGates returns the gates section: every gate's value and source at
+// gatesOfReport returns the gates section: every gate's value and source at
 // the start of the session, and its verdicts from the hits of the counter
 // epoch those values governed (the first).
-func reportGates(rec *sampler.Recording, sum sampler.Summary) []reportGate {
+func gatesOfReport(rec *sampler.Recording, sum sampler.Summary) reportGates {
 	verdicts := profile.RecordingVerdicts(rec)
-	out := make([]reportGate, 0, len(rec.Header.Gates))
+	out := make(reportGates, 0, len(rec.Header.Gates))
 	for i, g := range rec.Header.Gates {
-		out = append(out, reportGate{Gate: g, Verdict: verdicts[i].Verdict, PathVerdicts: verdicts[i].Paths})
+		out = append(out, profile.GateVerdict{Gate: g, Verdict: verdicts[i].Verdict, Paths: verdicts[i].Paths})
 	}
 	return out
 }
@@ -443,13 +468,11 @@ func reportText(doc reportDoc) string {
 
 	b.WriteString("\ngates (at the start of the session; verdicts from its first counter epoch's hits)\n")
 	gt := textfmt.NewTable(4, "gate", "value", "source", "verdict")
-	verdicts := make([]profile.GateVerdict, len(doc.Gates))
-	for i, g := range doc.Gates {
+	for _, g := range doc.Gates {
 		gt.Row(g.Env, g.Value, g.Source, string(g.Verdict))
-		verdicts[i] = profile.GateVerdict{Gate: g.Gate, Verdict: g.Verdict, Paths: g.PathVerdicts}
 	}
 	b.WriteString(gt.Render() + "\n")
-	b.WriteString(verdictNotes(verdicts, doc.Workload.Name))
+	b.WriteString(verdictNotes(doc.Gates, doc.Workload.Name))
 
 	if len(doc.Events) > 0 {
 		b.WriteString("\nevents\n")
