@@ -151,14 +151,8 @@ func (r *Replay) Frame() Frame {
 		if f.Workload = strings.Join(h.Command, " "); f.Workload == "" {
 			f.Workload = h.Schema.Target
 		}
-		if h.Command != nil && h.Schema.Has(target.RoleCalls) {
-			// A program whose operations haktop does not know: its ops are
-			// its allocs (and frees), as the live view of it shows them.
-			f.OpsUnit, f.OpsPerSec = callsUnit(&h.Schema), callsPerSec(&h.Schema, &s.Rates)
-			for i := range f.OpsHistory {
-				f.OpsHistory[i] = callsPerSec(&h.Schema, &history[i])
-			}
-		}
+		// (buildFrame counts a program's allocs and frees per second as its
+		// ops when its samples count none.)
 	}
 	return f
 }
