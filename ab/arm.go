@@ -12,13 +12,14 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/embedded"
 )
 
 // Arm is one side of an A/B comparison.
 type Arm struct {
 	Name string   // "A" or "B"
-	Env  []string // NAME=VALUE pairs, each a known allocator gate, canonical values
+	Env  []string // NAME=VALUE pairs, each a gate of the embedded allocator, canonical values
 	Tags string   // comma-separated go build tags; "" runs the current executable
 }
 
@@ -30,7 +31,7 @@ var tagPattern = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
 
 // ParseArm returns the Arm named name ("A" or "B") that spec and tags
 // describe. Errors name the flag the text came from (--a, --tags-a). Each pair of
-// spec must be NAME=VALUE with NAME a gate in allocator.Gates and VALUE one of
+// spec must be NAME=VALUE with NAME a gate of the embedded allocator's schema and VALUE one of
 // the gate's accepted forms; tags is a comma- or space-separated list of build
 // tags. The returned Env holds canonical values in registry order.
 func ParseArm(name, spec, tags string) (Arm, error) {
@@ -42,10 +43,10 @@ func ParseArm(name, spec, tags string) (Arm, error) {
 		if !ok || env == "" {
 			return Arm{}, fmt.Errorf("%s: %q is not NAME=VALUE: want %s", flag, pair, envForm)
 		}
-		if allocator.Gates.Lookup(env) == nil {
-			if allocator.LooksLikeGate(env) {
+		if defaults.Gate(env) == nil {
+			if embedded.LooksLikeGate(env) {
 				return Arm{}, fmt.Errorf("%s: %s is not a gate the allocator reads: did you mean %s? (want one of %s)",
-					flag, env, allocator.Gates.Closest(env), gateNames())
+					flag, env, embedded.ClosestGate(env), gateNames())
 			}
 			return Arm{}, fmt.Errorf("%s: %s is not a gate the allocator reads: want one of %s", flag, env, gateNames())
 		}
@@ -54,7 +55,7 @@ func ParseArm(name, spec, tags string) (Arm, error) {
 		}
 		given[env] = value
 	}
-	cfg, err := allocator.ConfigFrom(func(env string) (string, bool) {
+	s, err := embedded.SchemaFrom(func(env string) (string, bool) {
 		v, ok := given[env]
 		return v, ok
 	})
@@ -63,10 +64,9 @@ func ParseArm(name, spec, tags string) (Arm, error) {
 	}
 	// Keep what the user set, in registry order, with the values the
 	// allocator will read back (canonical), so reports compare equal.
-	for _, g := range allocator.Gates {
+	for _, g := range s.Gates {
 		if _, ok := given[g.Env]; ok {
-			v, _ := cfg.Value(g.Env)
-			arm.Env = append(arm.Env, g.Env+"="+v)
+			arm.Env = append(arm.Env, g.Env+"="+g.Value)
 		}
 	}
 	arm.Tags, err = parseTags("--tags-"+strings.ToLower(name), tags)
@@ -88,24 +88,23 @@ func parseTags(flag, tags string) (string, error) {
 	return strings.Join(slices.Compact(fields), ","), nil
 }
 
+// defaults is the embedded allocator with every gate at its default: the
+// gates an arm may set. An empty environment always parses.
+var defaults, _ = embedded.SchemaFrom(func(string) (string, bool) { return "", false })
+
 func gateNames() string {
-	names := make([]string, len(allocator.Gates))
-	for i, g := range allocator.Gates {
+	names := make([]string, len(defaults.Gates))
+	for i, g := range defaults.Gates {
 		names[i] = g.Env
 	}
 	return strings.Join(names, ", ")
 }
 
-// Config returns the allocator configuration the arm's children run with,
-// or an error naming the bad variable and its accepted forms. Children get no HAKMEM_*
-// variable from the parent's environment, so this is exactly what they read.
-func (a Arm) Config() (allocator.Config, error) {
-	cfg, err := allocator.ConfigFrom(a.lookup)
-	if err != nil {
-		return allocator.Config{}, err
-	}
-	return cfg, nil
-}
+// Schema returns the embedded allocator's schema as the arm's children run
+// it (every gate with the value they read), or an error naming the bad
+// variable and its accepted forms. Children get no HAKMEM_* variable from
+// the parent's environment, so this is exactly what they read.
+func (a Arm) Schema() (target.Schema, error) { return embedded.SchemaFrom(a.lookup) }
 
 func (a Arm) lookup(env string) (string, bool) {
 	for _, kv := range a.Env {

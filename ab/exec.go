@@ -32,8 +32,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/target/embedded"
 )
 
 // ModulePath is the module ab builds tagged children from.
@@ -204,7 +204,7 @@ func decodeReport(what string, out []byte) (profile.RunReport, error) {
 func childEnv(parent, arm []string) []string {
 	env := make([]string, 0, len(parent)+len(arm))
 	for _, kv := range parent {
-		if name, _, _ := strings.Cut(kv, "="); !allocator.LooksLikeGate(name) {
+		if name, _, _ := strings.Cut(kv, "="); !embedded.LooksLikeGate(name) {
 			env = append(env, kv)
 		}
 	}
@@ -216,7 +216,7 @@ func childEnv(parent, arm []string) []string {
 func Dropped(parent []string) []string {
 	var names []string
 	for _, kv := range parent {
-		if name, _, _ := strings.Cut(kv, "="); allocator.LooksLikeGate(name) {
+		if name, _, _ := strings.Cut(kv, "="); embedded.LooksLikeGate(name) {
 			names = append(names, name)
 		}
 	}

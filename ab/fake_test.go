@@ -46,7 +46,7 @@ func (f *fakeRunner) Run(ctx context.Context, arm Arm) (profile.RunReport, error
 	if err := ctx.Err(); err != nil {
 		return profile.RunReport{}, err
 	}
-	cfg, err := arm.Config()
+	cfg, err := allocator.ConfigFrom(arm.lookup)
 	if err != nil {
 		return profile.RunReport{}, err
 	}

@@ -61,15 +61,14 @@ type activity struct {
 // gateActivity applies the NO-OP rule to arms a and b and their measured runs.
 func gateActivity(a, b Arm, runsA, runsB []profile.RunReport) (activity, error) {
 	var act activity
-	cfgA, err := a.Config()
+	sa, err := a.Schema()
 	if err != nil {
 		return act, fmt.Errorf("arm A: %v", err)
 	}
-	cfgB, err := b.Config()
+	sb, err := b.Schema()
 	if err != nil {
 		return act, fmt.Errorf("arm B: %v", err)
 	}
-	sa, sb := embedded.Schema(cfgA), embedded.Schema(cfgB)
 	var guarded []string // path ids
 	pathless := ""
 	for i, g := range sa.Gates {

@@ -115,11 +115,11 @@ func Execute(ctx context.Context, r Runner, a, b Arm, opt Options) (Outcome, err
 	if runs < 1 {
 		return Outcome{}, fmt.Errorf("runs %d is not valid: want a positive number of runs per arm", runs)
 	}
-	cfgA, err := a.Config()
+	cfgA, err := a.Schema()
 	if err != nil {
 		return Outcome{}, fmt.Errorf("arm A: %v", err)
 	}
-	cfgB, err := b.Config()
+	cfgB, err := b.Schema()
 	if err != nil {
 		return Outcome{}, fmt.Errorf("arm B: %v", err)
 	}
@@ -153,7 +153,7 @@ func Execute(ctx context.Context, r Runner, a, b Arm, opt Options) (Outcome, err
 			return o, nil
 		}
 		if err == nil {
-			err = checkReport(rep, cfg)
+			err = checkReport(rep, &cfg)
 		}
 		if err != nil {
 			what := "warm-up"

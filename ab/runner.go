@@ -10,8 +10,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
+	"github.com/haktop/haktop/target"
 )
 
 // Runner runs one benchmark of one arm.
@@ -22,14 +22,17 @@ type Runner interface {
 }
 
 // checkReport returns an error when r cannot be a report of a finished run
-// of an arm whose configuration is cfg: no throughput, or a gate value other
-// than the one the arm set (the environment did not reach the child).
-func checkReport(r profile.RunReport, cfg allocator.Config) error {
+// of an arm whose allocator s describes: no throughput, or a gate value
+// other than the one the arm set (the environment did not reach the child).
+func checkReport(r profile.RunReport, s *target.Schema) error {
 	if !(r.OpsPerSec > 0) {
 		return fmt.Errorf("child reported ops_per_sec %v: want a positive number", r.OpsPerSec)
 	}
 	for _, g := range r.Gates {
-		want, _ := cfg.Value(g.Env)
+		var want string
+		if d := s.Gate(g.Env); d != nil {
+			want = d.Value
+		}
 		if want != "" && g.Value != want {
 			return fmt.Errorf("child ran with %s=%s, but the arm sets %s: the environment did not reach it", g.Env, g.Value, want)
 		}

@@ -21,10 +21,11 @@ package ab
 
 import (
 	"fmt"
-	"github.com/haktop/haktop/profile"
 	"math"
 	"slices"
 	"sync"
+
+	"github.com/haktop/haktop/profile"
 
 	"github.com/aclements/go-moremath/stats"
 	"golang.org/x/perf/benchmath"

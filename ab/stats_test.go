@@ -2,10 +2,11 @@ package ab
 
 import (
 	"context"
-	"github.com/haktop/haktop/profile"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/haktop/haktop/profile"
 )
 
 // twinArms returns arms that differ in a gate whose paths run in the fake's

@@ -74,7 +74,7 @@ func TestImportsFollowTheFlow(t *testing.T) {
 // shrink: a package that stops importing allocator must leave it, and no
 // other package may start.
 var allocatorReaders = map[string]bool{
-	"ab": true, "live": true, "cmd/haktop": true,
+	"live": true, "cmd/haktop": true,
 }
 
 // The allocator is read by workload, by target/embedded (the adapter) and,

@@ -204,6 +204,24 @@ func Gates(cfg allocator.Config) []target.Gate {
 	return out
 }
 
+// SchemaFrom returns the schema of the allocator configured by lookup (an
+// environment: os.LookupEnv, or an A/B arm's pairs), or an error naming
+// the bad variable and its accepted forms.
+func SchemaFrom(lookup func(string) (string, bool)) (target.Schema, error) {
+	cfg, err := allocator.ConfigFrom(lookup)
+	if err != nil {
+		return target.Schema{}, err
+	}
+	return Schema(cfg), nil
+}
+
+// LooksLikeGate reports whether name is in the gates' namespace
+// (EnvPrefix, in any case): a variable the allocator may read.
+func LooksLikeGate(name string) bool { return allocator.LooksLikeGate(name) }
+
+// ClosestGate returns the declared gate whose name is nearest to name.
+func ClosestGate(name string) string { return allocator.Gates.Closest(name) }
+
 // ConfigOf returns the Config of gate values, such as a recording holds
 // (HAKMEM_PROFILE is left out: the values already include its preset's),
 // or an error when one does not parse (a recording from another build).
