@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/live"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -18,7 +18,7 @@ func runningEngine(b *testing.B, duration time.Duration) *live.Engine {
 	b.Helper()
 	spec := workload.DefaultSpec(workload.RandomMixed)
 	spec.Cycles, spec.Duration = 0, duration
-	e, err := live.NewEngine(live.EngineConfig{Spec: spec, Alloc: allocator.DefaultConfig(), Dir: b.TempDir()})
+	e, err := live.NewEngine(live.EngineConfig{Spec: spec, Alloc: embedded.DefaultConfig(), Dir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/haktop/haktop/live"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/target/targettest"
 	"github.com/haktop/haktop/workload"
 )
@@ -193,7 +194,7 @@ func needCounters(t *testing.T) {
 // flushed totals.
 func engineAfter(t testing.TB, spec workload.Spec, profiling bool) *live.Engine {
 	t.Helper()
-	cfg := allocator.DefaultConfig()
+	cfg := embedded.DefaultConfig()
 	if err := cfg.Set("HAKMEM_POOL_V2_ENABLED", "1"); err != nil {
 		t.Fatal(err)
 	}

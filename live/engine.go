@@ -20,7 +20,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
@@ -31,7 +30,7 @@ import (
 // EngineConfig configures a live session.
 type EngineConfig struct {
 	Spec     workload.Spec    // the workload to run; Cycles and Duration 0 mean until quit
-	Alloc    allocator.Config // the allocator's gates
+	Alloc    embedded.Config  // the allocator's gates
 	Interval time.Duration    // sampling interval; 0 means sampler.DefaultInterval
 	Profile  bool             // attribute CPU to paths with a rolling CPU profile
 	Window   time.Duration    // CPU profile window; 0 means profile.DefaultWindow
@@ -58,7 +57,7 @@ type Engine struct {
 	cmdMu sync.Mutex // serialises Apply and Close: one command at a time
 
 	mu       sync.Mutex // guards everything below; held briefly
-	alloc    *allocator.Allocator
+	alloc    *embedded.Instance
 	stats    *bytes.Buffer // alloc's HAKMEM_POOL_V2_STATS dump, written at its Close
 	statsAt  string        // the session's stats file, once a dump was saved
 	run      *workload.Run
@@ -106,13 +105,13 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	run, err := workload.Start(ctx, a, cfg.Spec)
+	run, err := a.Start(ctx, cfg.Spec)
 	if err != nil {
 		cancel()
 		a.Close()
 		return nil, err
 	}
-	smp, err := sampler.New(embedded.Schema(cfg.Alloc), embedded.Source(a), run.Cycles, sampler.Options{Interval: cfg.Interval, History: HistoryLen, InProcess: true})
+	smp, err := sampler.New(cfg.Alloc.Schema(), a.Source(), run.Cycles, sampler.Options{Interval: cfg.Interval, History: HistoryLen, InProcess: true})
 	if err != nil {
 		cancel()
 		run.Stop()
@@ -195,8 +194,7 @@ func (e *Engine) onSample(s sampler.Sample) {
 	rates, history := s.Rates, e.history
 	cur := s
 	if e.worker >= 0 {
-		h, _ := e.alloc.HeapSnapshot(e.run.HeapID(e.worker))
-		cur.Snap = embedded.Of(&h)
+		cur.Snap, _ = e.alloc.HeapSnapshot(e.run.HeapID(e.worker))
 		cur.Snap.Ops, cur.Snap.Proc = e.run.WorkerCycles(e.worker), s.Snap.Proc
 		rates = sampler.RatesBetween(&layout, e.wPrev, cur)
 		e.wPrev = cur
@@ -273,7 +271,7 @@ func (e *Engine) build(s sampler.Sample, rates sampler.Rates, history []sampler.
 		history: slices.Clone(history),
 		attr:    attr,
 		cpu:     e.cpu,
-		gates:   embedded.Gates(e.alloc.Config()),
+		gates:   e.alloc.Config().Gates(),
 		ended:   e.run.Ended(),
 	})
 }
@@ -339,7 +337,7 @@ func (e *Engine) Apply(c Command) (string, error) {
 		return e.export()
 	case CmdToggleGate:
 		cfg := e.currentConfig()
-		old, _ := cfg.Value(c.Env)
+		old := cfg.Value(c.Env)
 		g := layout.Gate(c.Env) // its cycle is the registry's (target.Gate.Next)
 		if g == nil {
 			return "", fmt.Errorf("no gate %q", c.Env)
@@ -351,11 +349,11 @@ func (e *Engine) Apply(c Command) (string, error) {
 		return e.restart(cfg, e.currentSpec(), fmt.Sprintf("%s %s -> %s", c.Env, old, next))
 	case CmdSetGate:
 		cfg := e.currentConfig()
-		old, _ := cfg.Value(c.Env)
+		old := cfg.Value(c.Env)
 		if err := cfg.Set(c.Env, c.Value); err != nil {
 			return "", err
 		}
-		next, _ := cfg.Value(c.Env)
+		next := cfg.Value(c.Env)
 		return e.restart(cfg, e.currentSpec(), fmt.Sprintf("%s %s -> %s", c.Env, old, next))
 	}
 	return "", ErrNotSupported("that key in a live session")
@@ -380,7 +378,7 @@ func (e *Engine) currentSpec() workload.Spec {
 	return e.spec
 }
 
-func (e *Engine) currentConfig() allocator.Config {
+func (e *Engine) currentConfig() embedded.Config {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.alloc.Config()
@@ -423,7 +421,7 @@ func (e *Engine) togglePause() (string, error) {
 // restart stops the running workload and starts spec on a new allocator
 // built from cfg: a new counter epoch. The old allocator is closed only
 // after the sampler has switched away from it.
-func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (string, error) {
+func (e *Engine) restart(cfg embedded.Config, spec workload.Spec, why string) (string, error) {
 	if err := spec.Validate(); err != nil {
 		return "", err
 	}
@@ -436,12 +434,12 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 	e.mu.Unlock()
 	oldRun.Stop()
 	oldRun.Wait()
-	run, err := workload.Start(e.ctx, a, spec)
+	run, err := a.Start(e.ctx, spec)
 	if err != nil {
 		a.Close()
 		return "", err
 	}
-	epoch, at := e.smp.Restart(embedded.Schema(cfg), embedded.Source(a), run.Cycles)
+	epoch, at := e.smp.Restart(cfg.Schema(), a.Source(), run.Cycles)
 
 	e.mu.Lock()
 	e.alloc, e.stats, e.run, e.spec, e.epoch, e.epochAt = a, stats, run, spec, epoch, at
@@ -455,7 +453,7 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 	e.note = ""
 	// The workload goes with the gates, so a reader splits the session
 	// where w, + or - changed it (sampler.SegmentsOf).
-	e.event(sampler.Event{Kind: sampler.EventRestart, Epoch: epoch, Elapsed: at, Message: why, Gates: sampler.GateValues(embedded.Gates(cfg)), Workload: &spec})
+	e.event(sampler.Event{Kind: sampler.EventRestart, Epoch: epoch, Elapsed: at, Message: why, Gates: sampler.GateValues(cfg.Gates()), Workload: &spec})
 	e.mu.Unlock()
 
 	oldAlloc.Close()
@@ -473,13 +471,12 @@ func (e *Engine) restart(cfg allocator.Config, spec workload.Spec, why string) (
 // newAllocator returns an allocator whose HAKMEM_POOL_V2_STATS dump goes
 // to the returned buffer: nothing may write to the terminal under the
 // screen, and the engine decides where the dump goes.
-func newAllocator(cfg allocator.Config) (*allocator.Allocator, *bytes.Buffer, error) {
-	a, err := allocator.New(cfg)
+func newAllocator(cfg embedded.Config) (*embedded.Instance, *bytes.Buffer, error) {
+	var buf bytes.Buffer
+	a, err := embedded.New(cfg, &buf)
 	if err != nil {
 		return nil, nil, err
 	}
-	var buf bytes.Buffer
-	a.SetStatsOutput(&buf)
 	return a, &buf, nil
 }
 
@@ -545,7 +542,7 @@ func (e *Engine) toggleRecording() (string, error) {
 		return e.stopRecording("stopped")
 	}
 	path := e.stamp("session", ".jsonl")
-	rec, err := sampler.Create(path, sampler.NewHeader(e.spec, embedded.Schema(e.alloc.Config()), e.smp.Interval()))
+	rec, err := sampler.Create(path, sampler.NewHeader(e.spec, e.alloc.Schema(), e.smp.Interval()))
 	if err != nil {
 		return "", err
 	}
@@ -586,9 +583,8 @@ func (e *Engine) stopRecording(reason string) (string, error) {
 // stopping anything.
 func (e *Engine) export() (string, error) {
 	e.mu.Lock()
-	snap, cfg, last := e.alloc.Snapshot(), e.alloc.Config(), e.latest()
+	now, cfg, last := e.alloc.Snapshot(), e.alloc.Config(), e.latest() // exact counters now, over the epoch's time so far
 	e.mu.Unlock()
-	now := embedded.Of(&snap) // exact counters now, over the epoch's time so far
 	now.Ops, now.Proc = last.Snap.Ops, last.Snap.Proc
 	last.Snap = now
 	counters := e.stamp("counters", ".pb.gz")

@@ -19,6 +19,7 @@ import (
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -27,7 +28,7 @@ func newTestEngine(t *testing.T, name string, prof bool) *Engine {
 	spec := workload.DefaultSpec(name)
 	spec.Cycles = 0
 	e, err := NewEngine(EngineConfig{
-		Spec: spec, Alloc: allocator.DefaultConfig(), Interval: 20 * time.Millisecond, Profile: prof,
+		Spec: spec, Alloc: embedded.DefaultConfig(), Interval: 20 * time.Millisecond, Profile: prof,
 		Window: profile.MinWindow, Dir: t.TempDir(),
 		Now: func() time.Time { return time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC) },
 	})
@@ -83,8 +84,7 @@ func TestEngineFramesPauseAndExactCounters(t *testing.T) {
 	if !frozen.Status.Paused {
 		t.Fatal("status not paused")
 	}
-	snap := e.alloc.Snapshot()
-	tot := snap.Totals()
+	tot := allocSnapshot(e).Totals()
 	if calls, cycles := tot.AllocCalls+tot.FreeCalls, uint64(e.run.Cycles()); calls != cycles {
 		t.Errorf("paused: allocator counted %d calls, workload %d cycles", calls, cycles)
 	}
@@ -92,7 +92,7 @@ func TestEngineFramesPauseAndExactCounters(t *testing.T) {
 	if later := e.Frame(); later.Seq != frozen.Seq || later.OpsPerSec != frozen.OpsPerSec {
 		t.Errorf("view not frozen: seq %d -> %d", frozen.Seq, later.Seq)
 	}
-	if again := e.alloc.Snapshot(); again.Totals() != tot {
+	if again := allocSnapshot(e); again.Totals() != tot {
 		t.Error("counters moved while paused")
 	}
 	apply(t, e, Command{Kind: CmdTogglePause})
@@ -190,7 +190,7 @@ func TestEngineGateCycle(t *testing.T) {
 	cfg := func() allocator.Config {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		return e.alloc.Config()
+		return e.alloc.Config().Allocator()
 	}
 	for _, want := range []string{"0x00", "0x01", "0x02", "0x04", "0x08", "0x10", "0x20", "0x40", "0x7F"} {
 		apply(t, e, Command{Kind: CmdToggleGate, Env: "HAKMEM_POOL_V2_CLASSES"})
@@ -267,7 +267,7 @@ func TestEngineProfilesAndExports(t *testing.T) {
 		t.Error("the CPU profile has no samples")
 	}
 	p = parseProfile(t, counters)
-	tot := e.alloc.Snapshot().Totals()
+	tot := allocSnapshot(e).Totals()
 	sums := map[string]int64{}
 	for _, s := range p.Sample {
 		for i, st := range p.SampleType {
@@ -403,7 +403,7 @@ func TestEngineWarningsInEveryFrame(t *testing.T) {
 	spec := workload.DefaultSpec(workload.TinyHot)
 	spec.Cycles = 0
 	warn := []string{"HAKMEM_POOL_V2_ENABLE ignored: did you mean HAKMEM_POOL_V2_ENABLED?"}
-	e, err := NewEngine(EngineConfig{Spec: spec, Alloc: allocator.DefaultConfig(), Interval: 20 * time.Millisecond, Dir: t.TempDir(), Warnings: warn})
+	e, err := NewEngine(EngineConfig{Spec: spec, Alloc: embedded.DefaultConfig(), Interval: 20 * time.Millisecond, Dir: t.TempDir(), Warnings: warn})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,7 +460,7 @@ func TestEngineSetGate(t *testing.T) {
 		t.Errorf("set: %q", msg)
 	}
 	e.mu.Lock()
-	c := e.alloc.Config()
+	c := e.alloc.Config().Allocator()
 	epoch := e.epoch
 	e.mu.Unlock()
 	if v, src := c.Value("HAKMEM_TINY_CACHE_CAP"); v != "64" || src != allocator.SourceCode || c.TinyCacheCap != 64 {
@@ -503,4 +503,10 @@ func TestEngineFilesWritten(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// allocSnapshot reads e's allocator now in its own layout (exact totals).
+func allocSnapshot(e *Engine) allocator.Snapshot {
+	snap, schema := e.alloc.Snapshot(), e.alloc.Schema()
+	return embedded.Allocator(&schema, &snap)
 }

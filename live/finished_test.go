@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -23,7 +23,7 @@ func TestEngineFinishedRunKeepsItsRates(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			spec := workload.DefaultSpec(workload.TinyHot)
 			tc.spec(&spec)
-			e, err := NewEngine(EngineConfig{Spec: spec, Alloc: allocator.DefaultConfig(), Interval: 20 * time.Millisecond, Dir: t.TempDir()})
+			e, err := NewEngine(EngineConfig{Spec: spec, Alloc: embedded.DefaultConfig(), Interval: 20 * time.Millisecond, Dir: t.TempDir()})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -121,7 +121,7 @@ func checkCutRecording(t *testing.T, path string) (bool, int) {
 func restartForever(dir string) {
 	spec := workload.DefaultSpec(workload.TinyHot)
 	spec.Cycles = 0
-	e, err := NewEngine(EngineConfig{Spec: spec, Alloc: allocator.DefaultConfig(), Interval: sampler.MinInterval, Dir: dir})
+	e, err := NewEngine(EngineConfig{Spec: spec, Alloc: embedded.DefaultConfig(), Interval: sampler.MinInterval, Dir: dir})
 	if err != nil {
 		os.Exit(3)
 	}

@@ -12,7 +12,6 @@ import (
 
 	pprofile "github.com/google/pprof/profile"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
@@ -39,7 +38,7 @@ type Reading struct {
 // ReadingInput is what ReadingOf builds a Reading from.
 type ReadingInput struct {
 	Sample  sampler.Sample
-	Config  allocator.Config // the allocator's configuration (its gates)
+	Config  embedded.Config // the allocator's configuration (its gates)
 	Spec    workload.Spec
 	Started time.Time // wall clock when the sampler started (Sample.Elapsed 0)
 	Ended   bool      // the epoch's run has finished: its zeros are final
@@ -52,7 +51,7 @@ type ReadingInput struct {
 // without counters).
 func ReadingOf(in ReadingInput) Reading {
 	s := in.Sample
-	schema := embedded.Schema(in.Config)
+	schema := in.Config.Schema()
 	r := Reading{
 		Schema:     schema,
 		Snap:       snapshotOf(&schema, s),
@@ -90,8 +89,8 @@ func snapshotOf(schema *target.Schema, s sampler.Sample) target.Snapshot {
 // CounterProfileOf returns the counter profile (profile.CounterProfile, what
 // `haktop export` and the e key write) of sample s of an allocator running
 // under cfg; started is the sampler's start on the wall clock.
-func CounterProfileOf(s sampler.Sample, cfg allocator.Config, started time.Time) *pprofile.Profile {
-	schema := embedded.Schema(cfg)
+func CounterProfileOf(s sampler.Sample, cfg embedded.Config, started time.Time) *pprofile.Profile {
+	schema := cfg.Schema()
 	return profile.CounterProfile(&schema, snapshotOf(&schema, s), started.Add(s.EpochStart), s.Elapsed-s.EpochStart)
 }
 
@@ -112,14 +111,13 @@ func (e *Engine) Reading(workers bool) Reading {
 
 // WorkerSnapshots returns each of run's workers' own counters on a (their
 // heaps'), shaped by the embedded allocator's schema, in worker order.
-func WorkerSnapshots(a *allocator.Allocator, run *workload.Run) []target.Snapshot {
+func WorkerSnapshots(a *embedded.Instance, run *workload.Run) []target.Snapshot {
 	var out []target.Snapshot
 	for i := range run.Spec().Workers {
-		h, ok := a.HeapSnapshot(run.HeapID(i))
+		snap, ok := a.HeapSnapshot(run.HeapID(i))
 		if !ok {
 			continue
 		}
-		snap := embedded.Of(&h)
 		snap.Ops = run.WorkerCycles(i)
 		out = append(out, snap)
 	}

@@ -19,7 +19,7 @@ import (
 func TestEngineRecordingStartsAtZero(t *testing.T) {
 	spec := workload.DefaultSpec(workload.TinyHot)
 	spec.Cycles = 200_000
-	e, err := NewEngine(EngineConfig{Spec: spec, Alloc: allocator.DefaultConfig(), Interval: 20 * time.Millisecond, Dir: t.TempDir()})
+	e, err := NewEngine(EngineConfig{Spec: spec, Alloc: embedded.DefaultConfig(), Interval: 20 * time.Millisecond, Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -80,7 +81,7 @@ func TestSoak(t *testing.T) {
 	spec := workload.DefaultSpec(workload.TinyHot)
 	spec.Cycles = 0
 	e, err := NewEngine(EngineConfig{
-		Spec: spec, Alloc: allocator.DefaultConfig(), Interval: sampler.MinInterval, Dir: dir,
+		Spec: spec, Alloc: embedded.DefaultConfig(), Interval: sampler.MinInterval, Dir: dir,
 		// Every file name is its own second, so no recording overwrites another.
 		Now: func() time.Time { clock = clock.Add(time.Second); return clock },
 	})
@@ -107,7 +108,7 @@ func TestSoak(t *testing.T) {
 		cfg := e.currentConfig()
 		for _, env := range soakGates {
 			want, _ := base.Value(env)
-			if v, _ := cfg.Value(env); v != want {
+			if v := cfg.Value(env); v != want {
 				do(Command{Kind: CmdSetGate, Env: env, Value: want})
 			}
 		}

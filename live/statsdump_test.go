@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -25,7 +25,7 @@ func TestEngineStatsDumpNeverReachesTheTerminal(t *testing.T) {
 	os.Stderr = term // what the allocator would write over the screen
 	t.Cleanup(func() { os.Stderr = saved })
 
-	cfg := allocator.DefaultConfig()
+	cfg := embedded.DefaultConfig()
 	if err := cfg.Set("HAKMEM_POOL_V2_STATS", "1"); err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/live"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -63,7 +64,7 @@ func benchOps(b *testing.B, spec workload.Spec) float64 {
 
 // tuiOps runs spec under the live screen and returns its ops/s.
 func tuiOps(b *testing.B, spec workload.Spec) float64 {
-	e, err := live.NewEngine(live.EngineConfig{Spec: spec, Alloc: allocator.DefaultConfig(), Profile: os.Getenv("HAKTOP_COST_PROFILE") != "0", Dir: b.TempDir()})
+	e, err := live.NewEngine(live.EngineConfig{Spec: spec, Alloc: embedded.DefaultConfig(), Profile: os.Getenv("HAKTOP_COST_PROFILE") != "0", Dir: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
 	}

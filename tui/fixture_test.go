@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/live"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -26,7 +26,7 @@ func TestWriteFixture(t *testing.T) {
 		t.Skip("set HAKTOP_WRITE_FIXTURE=1 to rewrite " + fixturePath)
 	}
 	env := map[string]string{"HAKMEM_POOL_V2_ENABLED": "1", "HAKMEM_POOL_V2_CLASSES": "0x7E"}
-	cfg, err := allocator.ConfigFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	cfg, err := embedded.ConfigFrom(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/target/embedded"
@@ -56,7 +55,7 @@ func newBenchCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			schema := embedded.Schema(cfg)
+			schema := cfg.Schema()
 			return a.writeResult(asJSON, rep, func() string { return benchText(rep, &schema) })
 		},
 	}
@@ -69,13 +68,13 @@ func newBenchCommand(a *app) *cobra.Command {
 // report, its counters exact. With bar set it draws a progress bar on
 // stderr until the run ends. Cancelling ctx (Ctrl-C) ends the run early;
 // the report then covers the cycles run.
-func (a *app) benchRun(ctx context.Context, cfg allocator.Config, spec workload.Spec, bar bool) (profile.RunReport, error) {
-	al, err := allocator.New(cfg)
+func (a *app) benchRun(ctx context.Context, cfg embedded.Config, spec workload.Spec, bar bool) (profile.RunReport, error) {
+	al, err := embedded.New(cfg, nil)
 	if err != nil {
 		return profile.RunReport{}, err
 	}
 	defer al.Close()
-	r, err := workload.Start(ctx, al, spec)
+	r, err := al.Start(ctx, spec)
 	if err != nil {
 		return profile.RunReport{}, specError(err)
 	}
@@ -88,11 +87,8 @@ func (a *app) benchRun(ctx context.Context, cfg allocator.Config, spec workload.
 	}
 	// Gate verdicts from the run's hits (profile/verdict.go); a run that
 	// was not interrupted finished.
-	schema := embedded.Schema(cfg)
-	final := al.Snapshot()
-	snap := schema.NewSnapshot()
-	embedded.Snapshot(&final, &snap)
-	return profile.NewRunReport(&schema, snap, res, nil, profile.Settled(ctx.Err() == nil, res.Elapsed)), nil
+	schema := cfg.Schema()
+	return profile.NewRunReport(&schema, al.Snapshot(), res, nil, profile.Settled(ctx.Err() == nil, res.Elapsed)), nil
 }
 
 // drawProgress redraws one status line every 100ms until r is done, then
@@ -150,7 +146,7 @@ func benchText(rep profile.RunReport, s *target.Schema) string {
 				continue
 			}
 			fast := "-" // no call, or no fast path (the large row: every block an mmap)
-			if c.Count(calls) > 0 && allocator.FastMeasured(i) {
+			if c.Count(calls) > 0 && !s.Classes[i].NoFast {
 				fast = textfmt.Points(float64(c.Count(fastN)) / float64(c.Count(calls)))
 			}
 			t.Row(c.Class, sizeCell(c.Class, c.Size), u(c.Count(calls)), fast, u(c.Count(refill)), u(c.Count(fallback)), u(c.Count(free)), u(c.Count(remote)))

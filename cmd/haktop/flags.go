@@ -14,7 +14,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/workload"
 )
 
@@ -169,21 +169,21 @@ func specError(err error) error {
 // (misspelt, lower case, retired) is a warning on stderr, written before
 // any screen starts, and returned for the screen to show; --strict-gates
 // makes them a usage error instead.
-func (a *app) allocatorConfig() (allocator.Config, []allocator.UnknownGate, error) {
-	unknown := allocator.UnknownGates(a.environ())
+func (a *app) allocatorConfig() (embedded.Config, []embedded.UnknownGate, error) {
+	unknown := embedded.UnknownGates(a.environ())
 	if a.strictGates && len(unknown) > 0 {
 		msgs := make([]string, len(unknown))
 		for i, u := range unknown {
 			msgs[i] = u.String()
 		}
-		return allocator.Config{}, nil, usagef("%s (--strict-gates)", strings.Join(msgs, "; "))
+		return embedded.Config{}, nil, usagef("%s (--strict-gates)", strings.Join(msgs, "; "))
 	}
 	for _, u := range unknown {
 		fmt.Fprintf(a.stderr, "haktop: warning: %s (ignored; --strict-gates refuses it)\n", u)
 	}
-	cfg, err := allocator.ConfigFrom(a.lookupEnv)
+	cfg, err := embedded.ConfigFrom(a.lookupEnv)
 	if err != nil {
-		return allocator.Config{}, nil, &usageError{err}
+		return embedded.Config{}, nil, &usageError{err}
 	}
 	return cfg, unknown, nil
 }

@@ -24,7 +24,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/target/embedded"
 	"github.com/haktop/haktop/textfmt"
@@ -141,13 +140,13 @@ type gatesDoc struct {
 
 // gatesRun runs spec under cfg with the CPU profiler on and returns the
 // verdicts from the exact final hits and the session's CPU samples.
-func gatesRun(ctx context.Context, cfg allocator.Config, spec workload.Spec) (gatesDoc, error) {
-	schema := embedded.Schema(cfg)
+func gatesRun(ctx context.Context, cfg embedded.Config, spec workload.Spec) (gatesDoc, error) {
+	schema := cfg.Schema()
 	col, err := profile.NewCollector(profile.DefaultWindow, &schema)
 	if err != nil {
 		return gatesDoc{}, err
 	}
-	al, err := allocator.New(cfg)
+	al, err := embedded.New(cfg, nil)
 	if err != nil {
 		return gatesDoc{}, err
 	}
@@ -155,7 +154,7 @@ func gatesRun(ctx context.Context, cfg allocator.Config, spec workload.Spec) (ga
 	if err := col.Start(); err != nil {
 		return gatesDoc{}, err
 	}
-	r, err := workload.Start(ctx, al, spec)
+	r, err := al.Start(ctx, spec)
 	if err != nil {
 		col.Stop()
 		return gatesDoc{}, specError(err)
@@ -169,9 +168,7 @@ func gatesRun(ctx context.Context, cfg allocator.Config, spec workload.Spec) (ga
 		return gatesDoc{}, profErr
 	}
 	att := col.Total()
-	final := al.Snapshot()
-	snap := schema.NewSnapshot()
-	embedded.Snapshot(&final, &snap)
+	snap := al.Snapshot()
 	// A run that was not interrupted finished: it did all it was asked.
 	settled := profile.Settled(ctx.Err() == nil, res.Elapsed)
 	return gatesDocOf(profile.NewRunReport(&schema, snap, res, att.PathSamples(), settled), settled, att), nil
@@ -282,7 +279,7 @@ func (a *app) gatesAudit(dir string, asJSON bool) error {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return usagef("DIR %q is not valid: want a directory of Go source (default \".\")", dir)
 	}
-	schema := embedded.Schema(allocator.DefaultConfig())
+	schema := embedded.DefaultSchema()
 	reads, err := profile.Audit(dir, embedded.EnvPrefix, &schema)
 	if err != nil {
 		return err

@@ -21,7 +21,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target/embedded"
@@ -52,7 +51,7 @@ type recordHook struct {
 type recordSession struct {
 	app       *app
 	Spec      workload.Spec
-	Alloc     *allocator.Allocator
+	Alloc     *embedded.Instance
 	Run       *workload.Run
 	Sampler   *sampler.Sampler
 	Recorder  *sampler.Recorder
@@ -149,8 +148,8 @@ func newRecordCommand(a *app) *cobra.Command {
 // record runs one session and prints where it went. A signal (ctx done)
 // ends the workload early; the session is still completed and it is not an
 // error.
-func (a *app) record(ctx context.Context, spec workload.Spec, cfg allocator.Config, out string, force bool, interval time.Duration, hooks []recordHook) error {
-	al, err := allocator.New(cfg)
+func (a *app) record(ctx context.Context, spec workload.Spec, cfg embedded.Config, out string, force bool, interval time.Duration, hooks []recordHook) error {
+	al, err := embedded.New(cfg, nil)
 	if err != nil {
 		return err
 	}
@@ -159,14 +158,14 @@ func (a *app) record(ctx context.Context, spec workload.Spec, cfg allocator.Conf
 	if err != nil {
 		return err
 	}
-	rec, err := sampler.NewRecorder(out, f, out != "-" && strings.HasSuffix(out, ".gz"), sampler.NewHeader(spec, embedded.Schema(cfg), interval))
+	rec, err := sampler.NewRecorder(out, f, out != "-" && strings.HasSuffix(out, ".gz"), sampler.NewHeader(spec, cfg.Schema(), interval))
 	if err != nil {
 		return err
 	}
 	s := &recordSession{app: a, Spec: spec, Alloc: al, Recorder: rec}
 	var writeErr error
 	var run *workload.Run
-	s.Sampler, err = sampler.New(embedded.Schema(cfg), embedded.Source(al), func() int64 { return run.Cycles() }, sampler.Options{Interval: interval, InProcess: true})
+	s.Sampler, err = sampler.New(cfg.Schema(), al.Source(), func() int64 { return run.Cycles() }, sampler.Options{Interval: interval, InProcess: true})
 	s.Started = time.Now()
 	if err != nil {
 		rec.Close(sampler.Footer{Reason: "error"})
@@ -177,7 +176,7 @@ func (a *app) record(ctx context.Context, spec workload.Spec, cfg allocator.Conf
 			writeErr = err
 		}
 	})
-	run, err = workload.Start(ctx, al, spec)
+	run, err = al.Start(ctx, spec)
 	if err != nil {
 		rec.Close(sampler.Footer{Reason: "error"})
 		return specError(err)
