@@ -9,9 +9,7 @@ package profile
 // Field names are the public format: add fields, never rename them.
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/haktop/haktop/target"
@@ -112,26 +110,6 @@ func NewRunReport(s *target.Schema, snap target.Snapshot, res workload.Result, s
 	return rep
 }
 
-// readObject calls member for each key of the JSON object data, in order,
-// with the decoder positioned at its value.
-func readObject(data []byte, member func(key string, dec *json.Decoder) error) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return errors.New("want a JSON object")
-	}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		if err := member(t.(string), dec); err != nil {
-			return err
-		}
-	}
-	_, err := dec.Token()
-	return err
-}
-
 // MarshalJSON writes the class, size and tier, then the counters, as one object.
 func (c ClassReport) MarshalJSON() ([]byte, error) {
 	head, err := json.Marshal(struct {
@@ -154,17 +132,17 @@ func (c ClassReport) MarshalJSON() ([]byte, error) {
 // class, size and tier is a counter, in order.
 func (c *ClassReport) UnmarshalJSON(data []byte) error {
 	*c = ClassReport{Counters: target.Counts{}}
-	return readObject(data, func(key string, dec *json.Decoder) error {
+	return target.ReadObject(data, func(key string, value []byte) error {
 		switch key {
 		case "class":
-			return dec.Decode(&c.Class)
+			return json.Unmarshal(value, &c.Class)
 		case "size":
-			return dec.Decode(&c.Size)
+			return json.Unmarshal(value, &c.Size)
 		case "tier":
-			return dec.Decode(&c.Tier)
+			return json.Unmarshal(value, &c.Tier)
 		}
 		var v uint64
-		if err := dec.Decode(&v); err != nil {
+		if err := json.Unmarshal(value, &v); err != nil {
 			return fmt.Errorf("%s: %w", key, err)
 		}
 		c.Counters = append(c.Counters, target.Count{Name: key, Value: v})

@@ -71,3 +71,27 @@ func BenchmarkCountsUnmarshal(b *testing.B) {
 		}
 	})
 }
+
+// TestReadObjectKeepsOrder: every member's raw value, in order, whatever
+// the value (nested, strings with quotes and braces, literals), and an
+// error, never a panic, for what is not one object.
+func TestReadObjectKeepsOrder(t *testing.T) {
+	in := ` {"class":"C\"1}","size": 16,"n":{"a":[1,{"b":"]"}]},"t":true , "z":null,"e\u0041":-1.5e3} `
+	var keys, values []string
+	if err := ReadObject([]byte(in), func(k string, v []byte) error {
+		keys, values = append(keys, k), append(values, string(v))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wantK := []string{"class", "size", "n", "t", "z", "eA"}
+	wantV := []string{`"C\"1}"`, "16", `{"a":[1,{"b":"]"}]}`, "true", "null", "-1.5e3"}
+	if !slices.Equal(keys, wantK) || !slices.Equal(values, wantV) {
+		t.Errorf("keys %q values %q, want %q %q", keys, values, wantK, wantV)
+	}
+	for _, bad := range []string{``, `[]`, `{`, `{"a"`, `{"a":`, `{"a":1`, `{"a" 1}`, `{1:2}`, `{"a":"x}`, `{"a":{"b":1}`, `{"a":,}`} {
+		if err := ReadObject([]byte(bad), func(string, []byte) error { return nil }); err == nil {
+			t.Errorf("%q read as an object", bad)
+		}
+	}
+}
