@@ -170,7 +170,7 @@ func (in *frameInput) fill(f *Frame, sc, decl *target.Schema, classAt func(int) 
 				return 0, false
 			}
 			// Large blocks have no class size: the allocator counts their bytes.
-			return embedded.Allocator(sc, &s.Snap).Memory.LargeBytes, true
+			return embedded.LargeBytes(sc, &s.Snap), true
 		},
 	})
 }

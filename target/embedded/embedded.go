@@ -334,8 +334,8 @@ func Source(a *allocator.Allocator) func() target.Snapshot {
 
 // Allocator returns snap, shaped by schema s (a recording's, say), in the
 // embedded allocator's own layout: each class, counter, path and invalid
-// kind found by name, one this build does not know dropped. It is the
-// bridge for code still written against allocator's types.
+// kind found by name, one this build does not know dropped: for tests
+// that check a target.Snapshot against the allocator's own layout.
 func Allocator(s *target.Schema, snap *target.Snapshot) allocator.Snapshot {
 	var out allocator.Snapshot
 	for c := range out.Classes {
@@ -398,4 +398,22 @@ func Allocator(s *target.Schema, snap *target.Snapshot) allocator.Snapshot {
 			LargeBlocks: g[4], LargeBytes: g[5], MappedBytes: g[6]}
 	}
 	return out
+}
+
+// largeBytesGauge names allocator.MemoryStats.LargeBytes among the gauges.
+var largeBytesGauge = func() string {
+	f, _ := reflect.TypeFor[allocator.MemoryStats]().FieldByName("LargeBytes")
+	return f.Tag.Get("json")
+}()
+
+// LargeBytes returns the bytes in large blocks in snap, shaped by s (this
+// package's schema or a recording's): large blocks have no class size, so
+// the allocator counts their bytes. 0 when snap does not fit s or s has no
+// such gauge.
+func LargeBytes(s *target.Schema, snap *target.Snapshot) uint64 {
+	i := slices.Index(s.Gauges, largeBytesGauge)
+	if i < 0 || !s.Fits(snap) || len(snap.Gauges) != len(s.Gauges) {
+		return 0
+	}
+	return snap.Gauges[i]
 }

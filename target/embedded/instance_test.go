@@ -3,6 +3,7 @@ package embedded
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -99,5 +100,31 @@ func TestInstanceRunsAndReadsAWorkload(t *testing.T) {
 	}
 	if !strings.HasPrefix(dump.String(), "[POOL_V2_STATS] enabled=true") {
 		t.Errorf("stats dump: %.80q", dump.String())
+	}
+}
+
+// LargeBytes reads the allocator's large-block bytes by the gauge's name,
+// wherever a schema puts it, and 0 from a schema without it.
+func TestLargeBytesByName(t *testing.T) {
+	var a allocator.Snapshot
+	a.Memory = allocator.MemoryStats{LargeBytes: 300000, MappedBytes: 7}
+	snap := Of(&a)
+	s := DefaultSchema()
+	if got := LargeBytes(&s, &snap); got != 300000 {
+		t.Errorf("LargeBytes %d, want 300000", got)
+	}
+	moved := s
+	moved.Gauges = slices.Clone(s.Gauges)
+	slices.Reverse(moved.Gauges)
+	msnap := snap.Clone()
+	slices.Reverse(msnap.Gauges)
+	if got := LargeBytes(&moved, &msnap); got != 300000 {
+		t.Errorf("gauges reversed: LargeBytes %d, want 300000", got)
+	}
+	none := s
+	none.Gauges = slices.DeleteFunc(slices.Clone(s.Gauges), func(g string) bool { return g == "large_bytes" })
+	nsnap := none.NewSnapshot()
+	if got := LargeBytes(&none, &nsnap); got != 0 {
+		t.Errorf("no large_bytes gauge: %d, want 0", got)
 	}
 }
