@@ -1,5 +1,5 @@
-// Command haktop drives the haktop allocator with workloads and shows which
-// of its code paths and env gates are live: a TUI, plus headless commands.
+// Command haktop shows which code paths and env gates of an allocator run, its
+// own under a workload or another program's (haktop run): a TUI, plus headless commands.
 package main
 
 import "os"

@@ -114,8 +114,11 @@ func (a *app) rootCommand() *cobra.Command {
 		Short: "Watch an allocator's code paths and env gates live under load",
 		Long: "haktop drives the haktop allocator with workloads and shows, per size class and\n" +
 			"per code path, what actually runs, so you can check a path is active before you\n" +
-			"A/B-test it. With no command it starts the interactive view.",
-		Example:       "  haktop                      # interactive view\n  haktop bench --json         # one headless run, as JSON",
+			"A/B-test it. With no command it starts the interactive view; haktop run -- CMD\n" +
+			"shows the same for another program and the allocator it runs on.",
+		Example: "  haktop                      # interactive view\n" +
+			"  haktop bench --json         # one headless run, as JSON\n" +
+			"  haktop run -- ./prog ARGS   # the view on another program's allocator",
 		Args:          unknownCommand,
 		SilenceUsage:  true,
 		SilenceErrors: true,
