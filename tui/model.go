@@ -74,11 +74,12 @@ type Model struct {
 	prompt   promptModel // the find or value prompt, over the status line while open
 
 	hideIdle bool // i: idle classes and paths are left out
-	// footerCommand says the footer's help is a command run's (haktop
-	// run): without the keys that change a workload or gates.
-	footerCommand bool
-	findCursor    int   // the gates cursor when / opened, for esc
-	findFocus     panel // the focus when / opened
+	// footerFor says whose keys the footer's help shows: a command run's
+	// (haktop run) leave out those that change a workload or gates, and a
+	// target without gates has no gate to find.
+	footerFor  footerKind
+	findCursor int   // the gates cursor when / opened, for esc
+	findFocus  panel // the focus when / opened
 
 	focus         panel
 	width, height int
@@ -388,25 +389,31 @@ func (m *Model) restyle(dark bool) {
 	m.gates.memo = memo{}
 	m.hotPaths = newHotPathsModel(m.styles, m.keys)
 	m.footer = newFooterModel(m.styles, m.keys)
-	m.footerCommand = false // the new footer shows every key
+	m.footerFor = footerKind{} // the new footer shows every key
 	m.chart.render()
 	m.setFocus(m.focus)
 	m.layout()
 	m.setFrame(m.frame)
 }
 
+// footerKind is what decides which keys the footer's help leaves out.
+type footerKind struct{ command, noGates bool }
+
 // hints makes the footer's space hint say what space does now: pause or
 // resume a live session, pause or play a replay.
 func (m *Model) hints(st Status) {
-	command := m.frame.Process != nil
+	kind := footerKind{command: m.frame.Process != nil, noGates: len(m.frame.Gates) == 0}
 	before := m.keys.Play.Help().Desc + " " + m.keys.Pause.Help().Desc
 	defer func() {
 		// The footer's help is redrawn only when a hint changed: it is
 		// measured and styled key by key.
-		if m.keys.Play.Help().Desc+" "+m.keys.Pause.Help().Desc != before || m.footer.view == "" || command != m.footerCommand {
-			m.footerCommand = command
+		if m.keys.Play.Help().Desc+" "+m.keys.Pause.Help().Desc != before || m.footer.view == "" || kind != m.footerFor {
+			m.footerFor = kind
 			shown := m.keys
-			if command {
+			if kind.noGates {
+				shown.Find.SetEnabled(false)
+			}
+			if kind.command {
 				// A program haktop runs has no workload, workers or gates
 				// to change: the help leaves those keys out (pressed, they
 				// say so on the status line).
