@@ -8,6 +8,7 @@ package live
 // closes the recording with how it ended.
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 
 	pprofile "github.com/google/pprof/profile"
 
+	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
 	"github.com/haktop/haktop/target/process"
@@ -243,5 +245,73 @@ func TestProcessEndsWithABrokenSegment(t *testing.T) {
 	f := s.Frame()
 	if f.Process.Ended != "exit 4" || !f.Process.Failed || !strings.Contains(f.Status.Note, "counters") {
 		t.Errorf("ended %q (failed %v), note %q; want exit 4 and the reader's error", f.Process.Ended, f.Process.Failed, f.Status.Note)
+	}
+}
+
+// TestProcessGateVerdicts: the hakmem-shaped test allocator declares that
+// HAKMEM_POOL_V2_ENABLED guards its pool v2 paths and is off at 0. Sampled
+// once it ended, at 2 s, the frame's gate row says OFF with the gate at 0,
+// NEVER EXECUTED at 1 with only tiny requests (the v2 paths' exact
+// counters read 0), and ACTIVE at 1 with pool-sized requests, at a hit
+// rate of the driver's pool requests over 2 s.
+func TestProcessGateVerdicts(t *testing.T) {
+	prog := processtest.Program(t, processtest.HakmemC)
+	for _, c := range []struct {
+		v2, sizes string
+		want      profile.Verdict
+	}{
+		{"0", "mixed", profile.Off},
+		{"1", "tiny", profile.NeverExecuted},
+		{"1", "mixed", profile.Active},
+	} {
+		t.Run(c.v2+"-"+c.sizes, func(t *testing.T) {
+			t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+			out := filepath.Join(t.TempDir(), "out")
+			p, err := process.Start([]string{prog, "100000", "256", "2", c.sizes},
+				process.Options{Shim: processtest.Shim(t), Output: out, Env: []string{"HAKMEM_POOL_V2_ENABLED=" + c.v2}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Wait()
+			src, err := NewProcess(ProcessConfig{Process: p, Manual: true, Elapsed: func() time.Duration { return 2 * time.Second }})
+			if err != nil {
+				p.Close()
+				t.Fatal(err)
+			}
+			defer src.Close()
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var allocs, frees, pool, large uint64
+			if _, err := fmt.Sscanf(string(b), "allocs=%d frees=%d pool=%d large=%d", &allocs, &frees, &pool, &large); err != nil {
+				t.Fatalf("hakmem_test printed %q: %v", b, err)
+			}
+			f := src.Frame()
+			if len(f.Gates) != 1 {
+				t.Fatalf("gates %+v, want HAKMEM_POOL_V2_ENABLED's", f.Gates)
+			}
+			g := f.Gates[0]
+			if g.Env != "HAKMEM_POOL_V2_ENABLED" || g.Value != c.v2 || g.Verdict != c.want || strings.Join(g.Paths, ",") != "pool_v2_alloc,pool_v2_free" {
+				t.Errorf("gate row %+v, want HAKMEM_POOL_V2_ENABLED=%s %s guarding pool_v2_alloc,pool_v2_free", g, c.v2, c.want)
+			}
+			rate := 0.0
+			if c.want == profile.Active {
+				rate = float64(pool) / 2
+			}
+			seen := 0
+			for _, r := range f.Paths {
+				if r.Key != "pool_v2_alloc" && r.Key != "pool_v2_free" {
+					continue
+				}
+				seen++
+				if r.Verdict != c.want || r.HitsPerSec != rate {
+					t.Errorf("path %s: %s at %v hits/s, want %s at %v (%d pool requests over 2 s)", r.Key, r.Verdict, r.HitsPerSec, c.want, rate, pool)
+				}
+			}
+			if seen != 2 {
+				t.Errorf("%d pool v2 path rows, want 2", seen)
+			}
+		})
 	}
 }

@@ -4,7 +4,8 @@ package tui
 // programs under the preload shim, each sampled once it has ended at a
 // fixed elapsed time, so every rate is exact: the hakmem-shaped allocator
 // of target/shim/testdata publishing its own classes, counters, paths and
-// gate (pool v2 on); ending.c crashing with SIGSEGV after 1000 mallocs,
+// gate, which declares the pool v2 paths it guards: on (ACTIVE), off (OFF),
+// and on with only tiny requests (NEVER EXECUTED); ending.c crashing with SIGSEGV after 1000 mallocs,
 // counted by the shim's request classes; and a statically linked program
 // the shim cannot enter, whose header says so and shows no rates. What
 // differs from run to run (the pid, RSS, CPU, the temp directory) is set
@@ -96,6 +97,8 @@ func TestGoldenProcess(t *testing.T) {
 	}{
 		{"hakmem_own_counters", []string{"HAKMEM_POOL_V2_ENABLED=1"}, []string{hakmem, "200000", "1024", "1"}, 120, 40},
 		{"hakmem_own_counters", []string{"HAKMEM_POOL_V2_ENABLED=1"}, []string{hakmem, "200000", "1024", "1"}, 80, 24},
+		{"hakmem_pool_v2_off", []string{"HAKMEM_POOL_V2_ENABLED=0"}, []string{hakmem, "200000", "1024", "1"}, 120, 40},
+		{"hakmem_pool_v2_never_executed", []string{"HAKMEM_POOL_V2_ENABLED=1"}, []string{hakmem, "200000", "1024", "1", "tiny"}, 120, 40},
 		{"segv_request_classes", nil, []string{ending, "segv"}, 120, 40},
 		{"static_not_measured", nil, []string{static, "1000", "64", "1"}, 120, 40},
 	} {

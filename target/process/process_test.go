@@ -173,24 +173,65 @@ func TestPicksTheAllocatorsOwnTable(t *testing.T) {
 			t.Errorf("jemalloc's 64-byte bin served no requests of a loop of 64-byte mallocs in 5 s")
 		}
 	})
-	t.Run("hakmem-test", func(t *testing.T) {
-		p, _ := start(t, Options{Env: []string{"HAKMEM_POOL_V2_ENABLED=1"}}, program(t, "../shim/testdata/hakmem_test.c"), "100000", "256", "2")
-		if e := p.Wait(); e != (Exit{}) {
-			t.Fatalf("hakmem_test ended with %v", e)
-		}
-		s := p.Schema()
-		want := target.Gate{Env: "HAKMEM_POOL_V2_ENABLED", Value: "1", Source: target.SourceEnv, Paths: []string{}}
-		if s.Target != "hakmem-test" || len(s.Gates) != 1 || fmt.Sprint(s.Gates[0]) != fmt.Sprint(want) || s.PathIndex("pool_v2_alloc") < 0 {
-			t.Fatalf("schema %q gates %+v paths %v: want hakmem-test's, with its gate from the env", s.Target, s.Gates, s.PathIDs())
-		}
-		snap, err := p.Snapshot()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if hits := snap.Paths[s.PathIndex("pool_v2_alloc")]; hits == 0 {
-			t.Errorf("pool v2 alloc: 0 hits with HAKMEM_POOL_V2_ENABLED=1")
-		}
-	})
+}
+
+// TestHakmemGate runs the hakmem-shaped test allocator with its gate off,
+// on with only tiny requests, and on with pool-sized ones: the schema says
+// which paths HAKMEM_POOL_V2_ENABLED guards and whether its value switches
+// them off, and the v2 paths' hits are exactly what the driver asked of pool v2.
+func TestHakmemGate(t *testing.T) {
+	prog := program(t, "../shim/testdata/hakmem_test.c")
+	for _, c := range []struct {
+		v2, sizes string
+		off       bool
+		pool      bool // the v2 paths' hits are the driver's pool count, else 0
+	}{
+		{"0", "mixed", true, false},
+		{"1", "tiny", false, false},
+		{"1", "mixed", false, true},
+	} {
+		t.Run(c.v2+"-"+c.sizes, func(t *testing.T) {
+			p, out := start(t, Options{Env: []string{"HAKMEM_POOL_V2_ENABLED=" + c.v2}}, prog, "100000", "256", "2", c.sizes)
+			if e := p.Wait(); e != (Exit{}) {
+				t.Fatalf("hakmem_test ended with %v", e)
+			}
+			s := p.Schema()
+			want := target.Gate{Env: "HAKMEM_POOL_V2_ENABLED", Value: c.v2, Source: target.SourceEnv,
+				Paths: []string{"pool_v2_alloc", "pool_v2_free"}, Off: c.off}
+			if s.Target != "hakmem-test" || len(s.Gates) != 1 || fmt.Sprint(s.Gates[0]) != fmt.Sprint(want) {
+				t.Fatalf("schema %q gates %+v: want hakmem-test's, with %+v", s.Target, s.Gates, want)
+			}
+			for _, id := range want.Paths {
+				if s.PathIndex(id) < 0 {
+					t.Fatalf("the gate guards %s, which the schema's paths %v lack", id, s.PathIDs())
+				}
+			}
+			b, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var allocs, frees, pool, large uint64
+			if _, err := fmt.Sscanf(string(b), "allocs=%d frees=%d pool=%d large=%d", &allocs, &frees, &pool, &large); err != nil {
+				t.Fatalf("hakmem_test printed %q: %v", b, err)
+			}
+			if (c.sizes == "tiny") != (pool == 0 && large == 0) {
+				t.Fatalf("%s sizes: %d pool and %d large requests", c.sizes, pool, large)
+			}
+			snap, err := p.Snapshot()
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantHits := uint64(0)
+			if c.pool {
+				wantHits = pool
+			}
+			for _, id := range want.Paths {
+				if got := snap.Paths[s.PathIndex(id)]; got != wantHits {
+					t.Errorf("%s: %d hits, want %d", id, got, wantHits)
+				}
+			}
+		})
+	}
 }
 
 // TestEndings: how a program ended is kept, exactly.

@@ -155,8 +155,10 @@ func unmeasuredSchema() target.Schema {
 		Gates: []target.Gate{}, Invalid: []string{}, Gauges: []string{}}
 }
 
-// schemaOf describes a segment table as a target. Segment tables declare
-// no tiers, gate kinds or guarded paths, so those stay empty.
+// schemaOf describes a segment table as a target. A gate's guarded paths
+// are the ids (pathID) of the paths the table declares by number, and Off
+// is the table's word on whether the value in force switches them off.
+// Segment tables declare no tiers or gate kinds, so those stay empty.
 func (p *Process) schemaOf(t *segment.Schema) target.Schema {
 	s := target.Schema{Target: t.Name, Classes: []target.Class{}, Counters: []target.Counter{}, Paths: []target.Path{},
 		Gates: []target.Gate{}, Invalid: []string{}, Gauges: []string{}, Counted: true}
@@ -170,15 +172,21 @@ func (p *Process) schemaOf(t *segment.Schema) target.Schema {
 	for _, c := range t.Counters {
 		s.Counters = append(s.Counters, target.Counter{Name: c.Name, Role: c.Role})
 	}
+	ids := map[uint32]string{}
 	for _, q := range t.Paths {
 		s.Paths = append(s.Paths, target.Path{ID: pathID(q.Name), Name: q.Name})
+		ids[q.ID] = pathID(q.Name)
 	}
 	for _, g := range t.Gates {
 		src := target.SourceDefault
 		if slices.ContainsFunc(p.env, func(kv string) bool { return strings.HasPrefix(kv, g.Env+"=") }) {
 			src = target.SourceEnv
 		}
-		s.Gates = append(s.Gates, target.Gate{Env: g.Env, Value: g.Value, Source: src, Paths: []string{}})
+		guarded := []string{}
+		for _, id := range g.Paths {
+			guarded = append(guarded, ids[id]) // segment's reader checked every id is declared
+		}
+		s.Gates = append(s.Gates, target.Gate{Env: g.Env, Value: g.Value, Source: src, Paths: guarded, Off: g.Off})
 	}
 	return s
 }

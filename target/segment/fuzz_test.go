@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -24,6 +25,13 @@ func FuzzRead(f *testing.F) {
 			return
 		}
 		for _, tb := range snap.Tables {
+			for _, g := range tb.Schema.Gates {
+				for _, id := range g.Paths {
+					if !slices.ContainsFunc(tb.Schema.Paths, func(p Path) bool { return p.ID == id }) {
+						t.Fatalf("gate %s guards path id %d, which the schema does not declare", g.Env, id)
+					}
+				}
+			}
 			if len(tb.Counts) != len(tb.Schema.Classes) || len(tb.PathHits) != len(tb.Schema.Paths) {
 				t.Fatalf("table %d: %d rows for %d classes, %d hits for %d paths", tb.Index, len(tb.Counts), len(tb.Schema.Classes), len(tb.PathHits), len(tb.Schema.Paths))
 			}
@@ -39,13 +47,13 @@ func FuzzRead(f *testing.F) {
 var updateCorpus = flag.Bool("update-corpus", false, "rewrite testdata/fuzz/FuzzRead from the seeds")
 
 // TestFuzzCorpus writes (with -update-corpus) or checks the committed
-// corpus: a valid segment and three damaged ones, so `go test` replays them
+// corpus: a valid segment and five damaged ones, so `go test` replays them
 // even where the fuzz cache is empty.
 func TestFuzzCorpus(t *testing.T) {
 	seeds := map[string][]byte{"valid": buildSegment(2<<10, sampleTable())}
 	for _, c := range corruptions {
 		switch c.name {
-		case "future version", "cut in the tables", "slots past end":
+		case "future version", "cut in the tables", "slots past end", "gate guards an undeclared path", "guarded paths past the gate paths":
 			seeds[strings.ReplaceAll(c.name, " ", "_")] = c.edit(buildSegment(2<<10, sampleTable()))
 		}
 	}

@@ -1,7 +1,7 @@
 package segment
 
 // layout.go owns the Go side of the segment's binary layout (format version
-// 1); target/shim/c/haktop.h owns the C side, and target/shim's tests compile
+// 2); target/shim/c/haktop.h owns the C side, and target/shim's tests compile
 // that header to check that the two agree, offset by offset.
 //
 // FORMAT (little-endian; every offset inside a table is relative to the
@@ -9,7 +9,7 @@ package segment
 // u32 length):
 //
 //	segment header, 128 bytes at offset 0:
-//	  0 magic "HAKTOPSG"       8 version u32 (1)     12 header size u32 (128)
+//	  0 magic "HAKTOPSG"       8 version u32 (2)     12 header size u32 (128)
 //	 16 file size u64         24 directory offset u32 28 directory entries u32
 //	 32 data offset u64 (64-aligned, where table regions start)
 //	 40 tables claimed u32    44 tables dropped u32 (no room)
@@ -24,10 +24,14 @@ package segment
 //	 64 strings offset  68 strings length  72 slots offset (64-aligned)
 //	 76 slot size (a multiple of 64)  80 slots  84 threads lost u32
 //	 88 refresh answered u32 (the last request value a refresher served)
+//	 92 gate paths offset u32  96 gate paths u32
 //	class, 24 bytes: name ref, min u64, max u64 (request sizes, inclusive)
 //	counter, 16 bytes: name ref, role u32 (index into Roles), 0 u32
 //	path, 16 bytes: id u32, name ref, 0 u32
-//	gate, 16 bytes: env ref, value ref
+//	gate, 32 bytes: env ref, value ref, first guarded path u32 (an index
+//	  into the gate paths), guarded paths u32, flags u32 (1: the value
+//	  switches every guarded path off), 0 u32
+//	gate path, 4 bytes: the id u32 of a path the table declares
 //	slot (one per thread, single writer): state u32 (1 = live), thread id
 //	  u32, then u64 words: the class x counter matrix row by row, then one
 //	  word per path.
@@ -43,7 +47,7 @@ import (
 const EnvVar = "HAKTOP_SEGMENT"
 
 // Version is the format version this package writes and reads.
-const Version = 1
+const Version = 2
 
 // Roles are the counter roles by their number in the segment (haktop.h's
 // enum haktop_role): the numbering is the segment's, the roles target's.
@@ -75,31 +79,38 @@ const (
 	dOff     = 8
 	dirReady = 2
 
-	tableHeader  = 128
-	tMagic       = 0
-	tHeader      = 4
-	tSize        = 8
-	tPID         = 16
-	tPPID        = 20
-	tName        = 24
-	tNClasses    = 32
-	tNCounters   = 36
-	tNPaths      = 40
-	tNGates      = 44
-	tClassesOff  = 48
-	tCountersOff = 52
-	tPathsOff    = 56
-	tGatesOff    = 60
-	tStringsOff  = 64
-	tStringsLen  = 68
-	tSlotsOff    = 72
-	tSlotSize    = 76
-	tNSlots      = 80
-	tLost        = 84
-	tRefreshed   = 88
+	tableHeader   = 128
+	tMagic        = 0
+	tHeader       = 4
+	tSize         = 8
+	tPID          = 16
+	tPPID         = 20
+	tName         = 24
+	tNClasses     = 32
+	tNCounters    = 36
+	tNPaths       = 40
+	tNGates       = 44
+	tClassesOff   = 48
+	tCountersOff  = 52
+	tPathsOff     = 56
+	tGatesOff     = 60
+	tStringsOff   = 64
+	tStringsLen   = 68
+	tSlotsOff     = 72
+	tSlotSize     = 76
+	tNSlots       = 80
+	tLost         = 84
+	tRefreshed    = 88
+	tGatePathsOff = 92
+	tNGatePaths   = 96
 
 	classDesc = 24
 	desc      = 16
+	gateDesc  = 32
+	gFirst    = 16
+	gNPaths   = 20
+	gFlags    = 24
+	gateOff   = 1
 
 	sState   = 0
 	sTID     = 4
@@ -138,6 +149,9 @@ var Offsets = map[string]uint64{
 	"HAKTOP_T_NSLOTS": tNSlots, "HAKTOP_T_LOST": tLost, "HAKTOP_T_REFRESHED": tRefreshed,
 	"HAKTOP_TABLE_MAGIC": tableMagic, "HAKTOP_TABLE_HEADER": tableHeader,
 	"HAKTOP_CLASS_DESC": classDesc, "HAKTOP_DESC": desc,
+	"HAKTOP_T_GATE_PATHS_OFF": tGatePathsOff, "HAKTOP_T_NGATE_PATHS": tNGatePaths,
+	"HAKTOP_GATE_DESC": gateDesc, "HAKTOP_G_FIRST": gFirst, "HAKTOP_G_NPATHS": gNPaths,
+	"HAKTOP_G_FLAGS": gFlags, "HAKTOP_GATE_OFF": gateOff,
 	"HAKTOP_S_STATE": sState, "HAKTOP_S_TID": sTID, "HAKTOP_S_WORDS": sWords, "HAKTOP_SLOT_LIVE": slotLive,
 	"HAKTOP_NUM_ROLES": uint64(len(Roles)),
 }

@@ -36,9 +36,13 @@ type Path struct {
 	Name string
 }
 
-// Gate is an env gate and the value in force in the process.
+// Gate is an env gate, the value in force in the process, the ids of the
+// paths it guards (each one a Path's ID in the same schema) and whether
+// that value switches every one of them off.
 type Gate struct {
 	Env, Value string
+	Paths      []uint32
+	Off        bool
 }
 
 // Schema is what a table describes: its name, classes, counters, paths
@@ -116,6 +120,9 @@ func (b image) header() (header, error) {
 		if v > Version {
 			return header{}, fmt.Errorf("segment format version %d is newer than this haktop reads (%d): update haktop", v, Version)
 		}
+		if v > 0 {
+			return header{}, fmt.Errorf("segment format version %d is older than this haktop reads (%d): rebuild the target with this haktop's haktop.h", v, Version)
+		}
 		return header{}, fmt.Errorf("corrupt segment: format version %d", v)
 	}
 	if hs := b.u32(hHeader); hs != headerSize {
@@ -180,7 +187,8 @@ func (b image) table(h header, index int, off uint64) (*layout, error) {
 		{"classes", u32(tClassesOff), nc * classDesc},
 		{"counters", u32(tCountersOff), nk * desc},
 		{"paths", u32(tPathsOff), np * desc},
-		{"gates", u32(tGatesOff), ng * desc},
+		{"gates", u32(tGatesOff), ng * gateDesc},
+		{"gate paths", u32(tGatePathsOff), 4 * u32(tNGatePaths)},
 		{"strings", u32(tStringsOff), u32(tStringsLen)},
 	}
 	for _, a := range arrays {
@@ -188,7 +196,8 @@ func (b image) table(h header, index int, off uint64) (*layout, error) {
 			return nil, bad("%s (%d bytes at %d) outside the table's %d bytes", a.what, a.sz, a.off, size)
 		}
 	}
-	strs := image(t[arrays[4].off : arrays[4].off+arrays[4].sz])
+	gatePaths := arrays[4]
+	strs := image(t[arrays[5].off : arrays[5].off+arrays[5].sz])
 	str := func(ref uint64, what string) (string, error) {
 		o, n := u32(ref), u32(ref+4)
 		if n > maxString || !strs.in(o, n) {
@@ -237,13 +246,29 @@ func (b image) table(h header, index int, off uint64) (*layout, error) {
 		s.Paths = append(s.Paths, p)
 	}
 	for i := uint64(0); i < ng; i++ {
-		d := arrays[3].off + i*desc
+		d := arrays[3].off + i*gateDesc
 		var g Gate
 		if g.Env, err = str(d, fmt.Sprintf("gate %d", i)); err != nil {
 			return nil, err
 		}
 		if g.Value, err = str(d+8, fmt.Sprintf("gate %s's value", g.Env)); err != nil {
 			return nil, err
+		}
+		first, n, flags := u32(d+gFirst), u32(d+gNPaths), u32(d+gFlags)
+		if n > gatePaths.sz/4 || first > gatePaths.sz/4-n {
+			return nil, bad("gate %s: guarded paths %d..%d outside the table's %d gate paths", g.Env, first, first+n, gatePaths.sz/4)
+		}
+		if flags&^gateOff != 0 {
+			return nil, bad("gate %s: flags %#x, want 0 or %#x", g.Env, flags, gateOff)
+		}
+		g.Off = flags&gateOff != 0
+		g.Paths = []uint32{}
+		for j := uint64(0); j < n; j++ {
+			id := t.u32(gatePaths.off + 4*(first+j))
+			if !slices.ContainsFunc(s.Paths, func(p Path) bool { return p.ID == id }) {
+				return nil, bad("gate %s guards path id %d, which the table does not declare", g.Env, id)
+			}
+			g.Paths = append(g.Paths, id)
 		}
 		s.Gates = append(s.Gates, g)
 	}

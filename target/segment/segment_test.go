@@ -50,7 +50,8 @@ var corruptions = []struct {
 	{"cut in the header", func(b []byte) []byte { return b[:100] }, "truncated"},
 	{"cut in the tables", func(b []byte) []byte { return b[:len(b)/2] }, "truncated"},
 	{"foreign", func(b []byte) []byte { copy(b, "\x7fELF\x02\x01\x01\x00"); return b }, "not a haktop segment"},
-	{"future version", func(b []byte) []byte { le.PutUint32(b[hVersion:], 2); return b }, "newer than this haktop reads"},
+	{"future version", func(b []byte) []byte { le.PutUint32(b[hVersion:], Version+1); return b }, "newer than this haktop reads"},
+	{"old version", func(b []byte) []byte { le.PutUint32(b[hVersion:], Version-1); return b }, "segment format version 1 is older than this haktop reads (2)"},
 	{"version 0", func(b []byte) []byte { le.PutUint32(b[hVersion:], 0); return b }, "corrupt segment: format version 0"},
 	{"header size", func(b []byte) []byte { le.PutUint32(b[hHeader:], 64); return b }, "header size"},
 	{"size too small", func(b []byte) []byte { le.PutUint64(b[hSize:], 4096); return b }, "corrupt segment: the header says"},
@@ -89,12 +90,24 @@ var corruptions = []struct {
 		}
 		return b
 	}, "words per slot"},
+	{"gate paths offset", func(b []byte) []byte { le.PutUint32(b[tab(b)+tGatePathsOff:], 1<<30); return b }, "gate paths (4 bytes at 1073741824)"},
+	{"gate paths count", func(b []byte) []byte { le.PutUint32(b[tab(b)+tNGatePaths:], 1<<30); return b }, "gate paths (4294967296 bytes"},
+	{"guarded paths past the gate paths", func(b []byte) []byte { le.PutUint32(b[tab(b)+gateAt(b, 0)+gFirst:], 1); return b }, "gate HAKMEM_POOL_V2_ENABLED: guarded paths 1..2 outside the table's 1 gate paths"},
+	{"guarded path count wraps", func(b []byte) []byte { le.PutUint32(b[tab(b)+gateAt(b, 0)+gNPaths:], 1<<32-1); return b }, "outside the table's 1 gate paths"},
+	{"gate guards an undeclared path", func(b []byte) []byte {
+		le.PutUint32(b[tab(b)+uint64(le.Uint32(b[tab(b)+tGatePathsOff:])):], 8)
+		return b
+	}, "gate HAKMEM_POOL_V2_ENABLED guards path id 8, which the table does not declare"},
+	{"gate flags", func(b []byte) []byte { le.PutUint32(b[tab(b)+gateAt(b, 1)+gFlags:], 3); return b }, "gate HAKMEM_OTHER: flags 0x3, want 0 or 0x1"},
 	{"slots unaligned", func(b []byte) []byte { le.PutUint32(b[tab(b)+tSlotsOff:], 8); return b }, "do not fit"},
 }
 
 func tab(b []byte) uint64    { return le.Uint64(b[headerSize+dOff:]) }
 func strOff(b []byte) uint64 { return uint64(le.Uint32(b[tab(b)+tStringsOff:])) }
 func ctrOff(b []byte) uint64 { return uint64(le.Uint32(b[tab(b)+tCountersOff:])) }
+func gateAt(b []byte, i uint64) uint64 {
+	return uint64(le.Uint32(b[tab(b)+tGatesOff:])) + i*gateDesc
+}
 
 func TestReadRejectsCorruptSegments(t *testing.T) {
 	for _, c := range corruptions {

@@ -64,10 +64,20 @@ func buildSegment(size int, tables ...testTable) []byte {
 			le.PutUint32(paths[j*desc:], p.ID)
 			ref(paths[j*desc+4:], p.Name)
 		}
-		gates := make([]byte, len(s.Gates)*desc)
+		gates := make([]byte, len(s.Gates)*gateDesc)
+		var gatePaths []byte
 		for j, g := range s.Gates {
-			ref(gates[j*desc:], g.Env)
-			ref(gates[j*desc+8:], g.Value)
+			d := gates[j*gateDesc:]
+			ref(d, g.Env)
+			ref(d[8:], g.Value)
+			le.PutUint32(d[gFirst:], uint32(len(gatePaths)/4))
+			le.PutUint32(d[gNPaths:], uint32(len(g.Paths)))
+			if g.Off {
+				le.PutUint32(d[gFlags:], gateOff)
+			}
+			for _, id := range g.Paths {
+				gatePaths = le.AppendUint32(gatePaths, id)
+			}
 		}
 		words := len(s.Classes)*len(s.Counters) + len(s.Paths)
 		slotSize := (sWords + 8*words + line - 1) / line * line
@@ -75,7 +85,8 @@ func buildSegment(size int, tables ...testTable) []byte {
 		ko := co + uint64(len(classes))
 		po := ko + uint64(len(counters))
 		gso := po + uint64(len(paths))
-		so := gso + uint64(len(gates))
+		gpo := gso + uint64(len(gates))
+		so := gpo + uint64(len(gatePaths))
 		slotsOff := (so + uint64(len(strs)) + line - 1) / line * line
 		tsize := slotsOff + uint64(t.nslots*slotSize)
 		le.PutUint32(hdr[tMagic:], tableMagic)
@@ -85,7 +96,7 @@ func buildSegment(size int, tables ...testTable) []byte {
 		le.PutUint32(hdr[tPPID:], t.ppid)
 		for k, v := range map[int]uint64{tNClasses: uint64(len(s.Classes)), tNCounters: uint64(len(s.Counters)),
 			tNPaths: uint64(len(s.Paths)), tNGates: uint64(len(s.Gates)), tClassesOff: co, tCountersOff: ko,
-			tPathsOff: po, tGatesOff: gso, tStringsOff: so, tStringsLen: uint64(len(strs)), tSlotsOff: slotsOff,
+			tPathsOff: po, tGatesOff: gso, tGatePathsOff: gpo, tNGatePaths: uint64(len(gatePaths) / 4), tStringsOff: so, tStringsLen: uint64(len(strs)), tSlotsOff: slotsOff,
 			tSlotSize: uint64(slotSize), tNSlots: uint64(t.nslots), tLost: uint64(t.lost)} {
 			le.PutUint32(hdr[k:], uint32(v))
 		}
@@ -95,6 +106,7 @@ func buildSegment(size int, tables ...testTable) []byte {
 		copy(tb[ko:], counters)
 		copy(tb[po:], paths)
 		copy(tb[gso:], gates)
+		copy(tb[gpo:], gatePaths)
 		copy(tb[so:], strs)
 		for j, ws := range t.slots {
 			sl := tb[slotsOff+uint64(j*slotSize):]
@@ -126,7 +138,7 @@ func sampleTable() testTable {
 			Classes:  []Class{{"A", 1, 16}, {"B", 17, 64}, {"C", 65, 1 << 20}},
 			Counters: []Counter{{"alloc_calls", "calls"}, {"alloc_fast", "fast"}},
 			Paths:    []Path{{7, "pool v2 alloc"}},
-			Gates:    []Gate{{"HAKMEM_POOL_V2_ENABLED", "1"}},
+			Gates:    []Gate{{"HAKMEM_POOL_V2_ENABLED", "1", []uint32{7}, false}, {"HAKMEM_OTHER", "0", []uint32{}, true}},
 		},
 		pid: 100, nslots: 4,
 		slots: [][]uint64{{1, 2, 3, 4, 5, 6, 7}, {10, 20, 30, 40, 50, 60, 70}},

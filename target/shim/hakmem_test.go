@@ -33,7 +33,9 @@ func TestHakmemCountersThroughSegment(t *testing.T) {
 		t.Run("HAKMEM_POOL_V2_ENABLED="+v2, func(t *testing.T) {
 			h, snap := runHakmem(t, prog, v2)
 			tb := onlyTable(t, snap, "hakmem-test", 0)
-			if want := []segment.Gate{{Env: "HAKMEM_POOL_V2_ENABLED", Value: v2}}; !reflect.DeepEqual(tb.Schema.Gates, want) {
+			// the gate guards the paths with ids 4 and 5, pool v2 alloc and free
+			want := []segment.Gate{{Env: "HAKMEM_POOL_V2_ENABLED", Value: v2, Paths: []uint32{4, 5}, Off: v2 == "0"}}
+			if !reflect.DeepEqual(tb.Schema.Gates, want) {
 				t.Errorf("gates %v, want %v", tb.Schema.Gates, want)
 			}
 			if tb.Slots != 3 || tb.Threads != 0 || tb.Lost != 0 {

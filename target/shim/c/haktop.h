@@ -27,14 +27,21 @@
  *   static const haktop_class_desc cls[] = {{"C0", 1, 8}, ...};
  *   static const haktop_counter_desc ctr[] = {{"alloc_calls", HAKTOP_ROLE_CALLS}, ...};
  *   static const haktop_path_desc paths[] = {{0, "tiny fast"}, ...};
+ *   static const uint32_t v2_paths[] = {4, 5};       // ids of paths[] a gate guards
+ *   haktop_gate_desc gates[] = {{"MY_V2", v, v2_paths, 2, !strcmp(v, "0")}};
  *   HAKTOP_TABLE(hk, 8, 4, 2);                       // classes, counters, paths
  *   HAKTOP_SLOTS(hk, 64);                            // optional: thread slots (256)
  *   HAKTOP_PUBLISH(hk, "my-allocator", cls, ctr, paths, gates, ngates);  // once, at init
  *   HAKTOP_COUNT(hk, class_index, counter_index);    // hot path
  *   HAKTOP_ADD(hk, class_index, counter_index, n);
  *   HAKTOP_PATH(hk, path_index);
- * A table with no paths passes 0 paths and NULL. With -DHAKTOP_STATS=0 every
- * macro compiles to nothing and evaluates none of its arguments.
+ * A table with no paths passes 0 paths and NULL. A gate names its env
+ * variable and the value in force, the ids (haktop_path_desc.id) of the
+ * paths it guards (NULL and 0 when none), and off: nonzero when that value
+ * switches every one of them off. haktop then says of each guarded path
+ * whether it ran (OFF, ACTIVE, NEVER EXECUTED, ...). An id no path has makes
+ * haktop reject the table. With -DHAKTOP_STATS=0 every macro compiles to
+ * nothing and evaluates none of its arguments.
  */
 #ifndef HAKTOP_H
 #define HAKTOP_H
@@ -64,13 +71,18 @@ enum haktop_role {
 typedef struct { const char *name; uint64_t min, max; } haktop_class_desc;
 typedef struct { const char *name; int role; } haktop_counter_desc;
 typedef struct { uint32_t id; const char *name; } haktop_path_desc;
-typedef struct { const char *env; const char *value; } haktop_gate_desc;
+typedef struct {
+	const char *env, *value; /* the env variable and the value in force */
+	const uint32_t *paths;   /* ids of the paths it guards */
+	uint32_t npaths;
+	int off; /* nonzero: the value switches every guarded path off */
+} haktop_gate_desc;
 
-/* ---- The segment's binary layout, version 1 (little-endian, offsets in
+/* ---- The segment's binary layout, version 2 (little-endian, offsets in
  * bytes). Every offset inside a table is relative to the table's start. */
 #define HAKTOP_ENV "HAKTOP_SEGMENT"
 #define HAKTOP_MAGIC "HAKTOPSG"
-#define HAKTOP_VERSION 1u
+#define HAKTOP_VERSION 2u
 #define HAKTOP_LINE 64u
 
 /* segment header */
@@ -110,7 +122,8 @@ typedef struct { const char *env; const char *value; } haktop_gate_desc;
 #define HAKTOP_T_CLASSES_OFF 48   /* u32, 24 bytes each: name off, len u32, min, max u64 */
 #define HAKTOP_T_COUNTERS_OFF 52  /* u32, 16 bytes each: name off, len, role, 0 u32 */
 #define HAKTOP_T_PATHS_OFF 56     /* u32, 16 bytes each: id, name off, len, 0 u32 */
-#define HAKTOP_T_GATES_OFF 60     /* u32, 16 bytes each: env off, len, value off, len u32 */
+#define HAKTOP_T_GATES_OFF 60     /* u32, 32 bytes each: env off, len, value off, len, first guarded
+				   * path (an index into the gate paths), guarded paths, flags, 0 u32 */
 #define HAKTOP_T_STRINGS_OFF 64   /* u32 */
 #define HAKTOP_T_STRINGS_LEN 68   /* u32 */
 #define HAKTOP_T_SLOTS_OFF 72     /* u32, 64-aligned */
@@ -118,10 +131,17 @@ typedef struct { const char *env; const char *value; } haktop_gate_desc;
 #define HAKTOP_T_NSLOTS 80        /* u32 */
 #define HAKTOP_T_LOST 84          /* u32 atomic, threads that found no free slot */
 #define HAKTOP_T_REFRESHED 88     /* u32, the last REQUEST value a refresher answered */
+#define HAKTOP_T_GATE_PATHS_OFF 92 /* u32, 4 bytes each: a guarded path's id */
+#define HAKTOP_T_NGATE_PATHS 96   /* u32 */
 #define HAKTOP_TABLE_MAGIC 0x42544b48u /* "HKTB" */
 #define HAKTOP_TABLE_HEADER 128u
 #define HAKTOP_CLASS_DESC 24u
 #define HAKTOP_DESC 16u
+#define HAKTOP_GATE_DESC 32u
+#define HAKTOP_G_FIRST 16 /* in a gate descriptor */
+#define HAKTOP_G_NPATHS 20
+#define HAKTOP_G_FLAGS 24
+#define HAKTOP_GATE_OFF 1u /* flag: the value switches the guarded paths off */
 
 /* slot: u32 state (0 free, 1 live), u32 thread id, then u64 words: the
  * class x counter matrix row by row, then one word per path. */
@@ -310,19 +330,24 @@ static inline void haktop__publish(haktop_table *t, const char *name, const hakt
 			strings += haktop__len(ctr[i].name);
 		for (uint32_t i = 0; i < t->npaths; i++)
 			strings += haktop__len(paths[i].name);
-		for (uint32_t i = 0; i < ngates; i++)
+		uint64_t ngate_paths = 0;
+		for (uint32_t i = 0; i < ngates; i++) {
 			strings += haktop__len(gates[i].env) + haktop__len(gates[i].value);
+			ngate_paths += gates[i].paths ? gates[i].npaths : 0;
+		}
 		uint32_t classes_off = HAKTOP_TABLE_HEADER;
 		uint32_t counters_off = classes_off + t->nclasses * HAKTOP_CLASS_DESC;
 		uint32_t paths_off = counters_off + t->ncounters * HAKTOP_DESC;
 		uint32_t gates_off = paths_off + t->npaths * HAKTOP_DESC;
-		uint32_t strings_off = gates_off + ngates * HAKTOP_DESC;
+		uint32_t gate_paths_off = gates_off + ngates * HAKTOP_GATE_DESC;
+		uint64_t strings_off64 = gate_paths_off + ngate_paths * 4;
+		uint32_t strings_off = (uint32_t)strings_off64;
 		uint64_t slots_off = (strings_off + strings + HAKTOP_LINE - 1) / HAKTOP_LINE * HAKTOP_LINE;
 		uint32_t slot_size = (t->slot_bytes + HAKTOP_LINE - 1) / HAKTOP_LINE * HAKTOP_LINE;
 		uint32_t nslots = t->nslots ? t->nslots : 256;
 		uint64_t size = slots_off + (uint64_t)nslots * slot_size;
 		uint32_t index = 0;
-		if (slots_off < UINT32_MAX && (r = haktop__region(seg, size, &index)) != NULL) {
+		if (strings_off64 < UINT32_MAX && slots_off < UINT32_MAX && (r = haktop__region(seg, size, &index)) != NULL) {
 			haktop__st32(r, HAKTOP_T_MAGIC, HAKTOP_TABLE_MAGIC);
 			haktop__st32(r, HAKTOP_T_HEADER_SIZE, HAKTOP_TABLE_HEADER);
 			haktop__st64(r, HAKTOP_T_SIZE, size);
@@ -336,6 +361,8 @@ static inline void haktop__publish(haktop_table *t, const char *name, const hakt
 			haktop__st32(r, HAKTOP_T_COUNTERS_OFF, counters_off);
 			haktop__st32(r, HAKTOP_T_PATHS_OFF, paths_off);
 			haktop__st32(r, HAKTOP_T_GATES_OFF, gates_off);
+			haktop__st32(r, HAKTOP_T_GATE_PATHS_OFF, gate_paths_off);
+			haktop__st32(r, HAKTOP_T_NGATE_PATHS, (uint32_t)ngate_paths);
 			haktop__st32(r, HAKTOP_T_STRINGS_OFF, strings_off);
 			haktop__st32(r, HAKTOP_T_STRINGS_LEN, (uint32_t)strings);
 			haktop__st32(r, HAKTOP_T_SLOTS_OFF, (uint32_t)slots_off);
@@ -359,10 +386,18 @@ static inline void haktop__publish(haktop_table *t, const char *name, const hakt
 				haktop__st32(d, 0, paths[i].id);
 				haktop__string(r, &cur, (size_t)(d - r) + 4, paths[i].name);
 			}
+			uint32_t first = 0;
 			for (uint32_t i = 0; i < ngates; i++) {
-				unsigned char *d = r + gates_off + i * HAKTOP_DESC;
+				unsigned char *d = r + gates_off + i * HAKTOP_GATE_DESC;
+				uint32_t np = gates[i].paths ? gates[i].npaths : 0;
 				haktop__string(r, &cur, (size_t)(d - r), gates[i].env);
 				haktop__string(r, &cur, (size_t)(d - r) + 8, gates[i].value);
+				haktop__st32(d, HAKTOP_G_FIRST, first);
+				haktop__st32(d, HAKTOP_G_NPATHS, np);
+				haktop__st32(d, HAKTOP_G_FLAGS, gates[i].off ? HAKTOP_GATE_OFF : 0);
+				for (uint32_t j = 0; j < np; j++)
+					haktop__st32(r, gate_paths_off + (size_t)(first + j) * 4, gates[i].paths[j]);
+				first += np;
 			}
 			t->region = r;
 			t->region_size = size;

@@ -11,12 +11,15 @@
  *   in front of v1: a hit is fast, a miss falls back to v1, a free into a
  *   full cache falls back to v1's free.
  * - large (over 64 KiB): one mmap each.
+ * - Its gate HAKMEM_POOL_V2_ENABLED declares the v2 paths it guards and
+ *   that any value but 1 switches them off, so haktop gives it a verdict.
  * - Every block has a 16-byte header holding its class. Memory comes from
  *   1 MiB mmap'd chunks, carved under a mutex.
  * The driver runs THREADS threads of a random mixed loop (xorshift32, WS
- * slots each; one draw in 8 is a pool size; all wait for each other after
- * their first allocation) and prints its totals, which
- * the tests compare with the counters haktop reads. Built with
+ * slots each; one draw in 8 is a pool or large size, or with a fourth
+ * argument "tiny" every request is 1..1024 bytes; all wait for each other
+ * after their first allocation) and prints its totals, which the tests
+ * compare with the counters haktop reads. Built with
  * -DHAKTOP_STATS=0 it counts nothing and publishes nothing.
  */
 #define _GNU_SOURCE
@@ -201,14 +204,17 @@ static void hk_init(void) {
 		pthread_mutex_init(&central[c].mu, NULL);
 	const char *v2 = getenv("HAKMEM_POOL_V2_ENABLED");
 	pool_v2 = v2 && strcmp(v2, "1") == 0;
+	/* the gate guards pool v2's alloc and free paths; any value but 1 is off */
+	static const uint32_t v2_paths[] = {POOL_V2_ALLOC, POOL_V2_FREE};
 	static haktop_gate_desc gates[1];
-	gates[0] = (haktop_gate_desc){"HAKMEM_POOL_V2_ENABLED", pool_v2 ? "1" : "0"};
+	gates[0] = (haktop_gate_desc){"HAKMEM_POOL_V2_ENABLED", pool_v2 ? "1" : "0", v2_paths, 2, !pool_v2};
 	HAKTOP_PUBLISH(hk, "hakmem-test", classes, counters, paths, gates, 1);
 }
 
 /* ---- the driver */
 static long cycles;
 static int ws;
+static int pool_sizes = 1; /* 0: every request is tiny (1..1024 bytes) */
 /* every worker has counted (so holds its slot) before any may finish */
 static pthread_barrier_t started;
 typedef struct { uint32_t seed; long allocs, frees, pool, large; } worker;
@@ -234,7 +240,7 @@ static void *drive(void *arg) {
 			w->frees++;
 			continue;
 		}
-		size_t n = (r & 7) == 0 ? 1025 + (r >> 3) % 70000 : 16 + (r & 0x3FF);
+		size_t n = !pool_sizes ? 1 + (r & 0x3FF) : (r & 7) == 0 ? 1025 + (r >> 3) % 70000 : 16 + (r & 0x3FF);
 		if (n > 65536)
 			w->large++;
 		else if (n > 1024)
@@ -256,6 +262,7 @@ int main(int argc, char **argv) {
 	cycles = argc > 1 ? atol(argv[1]) : 1000000;
 	ws = argc > 2 ? atoi(argv[2]) : 1024;
 	int threads = argc > 3 ? atoi(argv[3]) : 2;
+	pool_sizes = argc > 4 ? strcmp(argv[4], "tiny") != 0 : 1;
 	if (threads < 1 || threads > 64 || ws < 1 || cycles < 1)
 		return 2;
 	hk_init();
