@@ -1,8 +1,9 @@
 package main
 
 // Tests of `record -- CMD` with real programs: ../shared/bench/random_mixed.c
-// (target/shim's committed copy) under jemalloc, and target/process's
-// ending.c, which crashes or exits as told.
+// (target/shim's committed copy) under jemalloc, target/process's
+// ending.c, which crashes or exits as told, and target/shim's hakmem-shaped
+// test allocator, whose gate declares the paths it guards.
 
 import (
 	"fmt"
@@ -51,9 +52,10 @@ func cProgs(t *testing.T) map[string]string {
 		}
 		cmdDir = dir
 		cmdCache, cmdProgs = filepath.Join(dir, "cache"), map[string]string{}
-		for name, src := range map[string]string{"random_mixed": "../../target/shim/testdata/random_mixed.c", "ending": "../../target/process/testdata/ending.c"} {
+		for name, src := range map[string]string{"random_mixed": "../../target/shim/testdata/random_mixed.c", "ending": "../../target/process/testdata/ending.c",
+			"hakmem": "../../target/shim/testdata/hakmem_test.c"} {
 			bin := filepath.Join(dir, name)
-			if b, err := exec.Command(shim.Compiler, "-std=gnu11", "-O2", "-o", bin, src).CombinedOutput(); err != nil {
+			if b, err := exec.Command(shim.Compiler, "-std=gnu11", "-O2", "-pthread", "-I../../target/shim/c", "-o", bin, src).CombinedOutput(); err != nil {
 				cmdErr = fmt.Errorf("cc %s: %v\n%s", src, err, b)
 				return
 			}
@@ -121,6 +123,66 @@ func TestRecordCommandCountsExactly(t *testing.T) {
 	if head := "session   " + out + " (format 2, complete, done: exit 0)\n"; code != 0 || !strings.HasPrefix(report, head) ||
 		!strings.Contains(report, "\ncommand   "+progs["random_mixed"]+" 300000 1024 42\n") {
 		t.Errorf("report (exit %d) does not start %q and name the command:\n%s", code, head, report)
+	}
+}
+
+// TestRecordCommandGateVerdict records the hakmem-shaped test allocator
+// and reads the recording back with report: its HAKMEM_POOL_V2_ENABLED row
+// says OFF with the gate at 0, NEVER EXECUTED at 1 with only tiny requests,
+// ACTIVE at 1 with pool-sized ones, and the pool v2 paths' hits are
+// exactly the pool requests the driver printed (0 when off or tiny).
+func TestRecordCommandGateVerdict(t *testing.T) {
+	progs := cProgs(t)
+	for _, c := range []struct {
+		v2, sizes, verdict string
+	}{
+		{"0", "mixed", "OFF"},
+		{"1", "tiny", "NEVER EXECUTED"},
+		{"1", "mixed", "ACTIVE"},
+	} {
+		t.Run(c.v2+"-"+c.sizes, func(t *testing.T) {
+			t.Setenv("HAKMEM_POOL_V2_ENABLED", c.v2)
+			out := filepath.Join(t.TempDir(), "hk.jsonl")
+			code, _, stderr := runCLI(t, "record", "-o", out, "--interval", "10ms", "--", progs["hakmem"], "100000", "256", "2", c.sizes)
+			if code != 0 || stderr != "" {
+				t.Fatalf("record: exit %d, stderr %q", code, stderr)
+			}
+			printed, _ := os.ReadFile(out + ".out")
+			var allocs, frees, pool, large uint64
+			if _, err := fmt.Sscanf(string(printed), "allocs=%d frees=%d pool=%d large=%d", &allocs, &frees, &pool, &large); err != nil {
+				t.Fatalf("the output file holds %q: %v", printed, err)
+			}
+			code, report, stderr := runCLI(t, "report", out)
+			if code != 0 || stderr != "" {
+				t.Fatalf("report: exit %d, stderr %q", code, stderr)
+			}
+			// cells returns the cells of the report's table row that starts with first.
+			cells := func(first string) []string {
+				for _, line := range strings.Split(report, "\n") {
+					f := strings.Split(strings.Trim(line, "│"), "│")
+					for i := range f {
+						f[i] = strings.TrimSpace(f[i])
+					}
+					if len(f) > 1 && f[0] == first {
+						return f
+					}
+				}
+				t.Fatalf("the report has no row %s:\n%s", first, report)
+				return nil
+			}
+			if got, want := cells("HAKMEM_POOL_V2_ENABLED"), []string{"HAKMEM_POOL_V2_ENABLED", c.v2, "env", c.verdict}; !slices.Equal(got, want) {
+				t.Errorf("gate row %q, want %q", got, want)
+			}
+			hits := uint64(0)
+			if c.verdict == "ACTIVE" {
+				hits = pool
+			}
+			for _, path := range []string{"pool_v2_alloc", "pool_v2_free"} {
+				if got := cells(path)[1]; got != fmt.Sprint(hits) {
+					t.Errorf("path %s: %s hits, want %d (%d pool requests)", path, got, hits, pool)
+				}
+			}
+		})
 	}
 }
 
