@@ -48,7 +48,8 @@ type Source interface {
 	// when workers is true.
 	Reading(workers bool) live.Reading
 	// CounterProfile returns the counter profile of the current epoch, or
-	// nil for a target that has none (a command run): 404.
+	// nil for a target that has none (a command that publishes no
+	// counters): 404.
 	CounterProfile() *pprofile.Profile
 }
 

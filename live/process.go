@@ -10,8 +10,11 @@ package live
 // (SIGSTOP/SIGCONT); Close stops it (SIGTERM, SIGKILL after the grace
 // period). Commands that change a workload or gates haktop does not own
 // are ErrNotSupported. Once CMD ends the last frame stays, with how it ended.
+// Headless (ProcessConfig.Record) it is `haktop record -- CMD` itself: the
+// one sampling loop, final sample and footer rule for a command.
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -42,6 +45,13 @@ type ProcessConfig struct {
 	// Elapsed is the clock samples are timed by: CMD's run time so far;
 	// nil means Process.Elapsed. Tests fix it, so rates are exact.
 	Elapsed func() time.Duration
+	// Record, when set, records every sample from the first on (haktop
+	// record -- CMD); like r's recording it closes when CMD ends, its
+	// footer saying how. Done and Recorded tell the caller how it went.
+	Record *sampler.Recorder
+	// StopReason is the footer's reason when Close stops CMD; "" means
+	// "stopped" (q).
+	StopReason string
 }
 
 // Process is the Source of a program haktop runs.
@@ -57,6 +67,8 @@ type Process struct {
 	recPath  string
 	recSeq   int
 	recErr   error
+	recEnd   string // the last closed recording's footer reason
+	recFail  error  // the first error of the last closed recording
 	written  []string
 	lastCPU  time.Duration
 	lastAt   time.Duration
@@ -100,6 +112,10 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 			st.Warnings = append(st.Warnings, info.Unmeasured)
 		}
 	})
+	if cfg.Record != nil {
+		s.rec, s.recPath = cfg.Record, cfg.Record.Path()
+		s.wrote(s.recPath)
+	}
 	s.Sample()
 	if cfg.Manual {
 		close(s.done)
@@ -138,8 +154,11 @@ func (s *Process) Sample() {
 	}
 	exit, ended := s.p.Exit()
 	snap, err := s.p.Snapshot()
-	at := s.cfg.Elapsed()
-	if err != nil { // a segment CMD broke: say so, and still say how CMD ended
+	at := max(s.cfg.Elapsed(), s.lastAt) // samples never go back in time
+	if err != nil {                      // a segment CMD broke: say so, and still say how CMD ended
+		if s.rec != nil { // it ends the recording: its samples would have a gap
+			s.recordFailed(err)
+		}
 		if ended {
 			s.ended = true
 			s.finishRecording(exit)
@@ -285,12 +304,18 @@ func (s *Process) toggleRecording() (string, error) {
 // status line and ends the recording.
 func (s *Process) record(at time.Duration, snap target.Snapshot) {
 	if err := s.rec.Record(sampler.Sample{Seq: s.recSeq, Elapsed: at, Snap: snap}); err != nil {
-		s.recErr = err
-		s.closeRecording(sampler.Footer{Reason: "error"})
-		s.view.update(func(st *Status, _ **ProcessInfo) { st.Note = "recording failed: " + err.Error() })
+		s.recordFailed(err)
 		return
 	}
 	s.recSeq++
+}
+
+// recordFailed ends the recording at its first error, kept for the status
+// line and Recorded; s.mu is held.
+func (s *Process) recordFailed(err error) {
+	s.recErr = err
+	s.closeRecording(sampler.Footer{Reason: "error"})
+	s.view.update(func(st *Status, _ **ProcessInfo) { st.Note = "recording failed: " + err.Error() })
 }
 
 // finishRecording closes the recording once CMD has ended, its footer
@@ -302,7 +327,7 @@ func (s *Process) finishRecording(exit process.Exit) string {
 	path := s.recPath
 	reason := "done"
 	if s.stopped {
-		reason = "stopped"
+		reason = cmp.Or(s.cfg.StopReason, "stopped")
 	}
 	fe := &sampler.Exit{Code: exit.Code, Core: exit.Core}
 	if exit.Signal != 0 {
@@ -317,7 +342,7 @@ func (s *Process) finishRecording(exit process.Exit) string {
 // closeRecording writes the footer and closes the file; s.mu is held.
 func (s *Process) closeRecording(f sampler.Footer) error {
 	err := errors.Join(s.recErr, s.rec.Close(f))
-	s.rec, s.recPath = nil, ""
+	s.rec, s.recPath, s.recEnd, s.recFail = nil, "", f.Reason, err
 	s.view.update(func(st *Status, _ **ProcessInfo) { st.Recording = "" })
 	return err
 }
@@ -355,6 +380,18 @@ func (s *Process) Files() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.written)
+}
+
+// Done is closed once CMD has ended and its final sample is taken (and
+// at once when Manual).
+func (s *Process) Done() <-chan struct{} { return s.done }
+
+// Recorded returns the last closed recording's samples, the elapsed time
+// of the last sample, its footer's reason and its first error.
+func (s *Process) Recorded() (samples int, last time.Duration, reason string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.recSeq, s.lastAt, s.recEnd, s.recFail
 }
 
 // Exit returns how CMD ended, and false while it runs.

@@ -100,7 +100,7 @@ func (e *exitStatusError) Error() string {
 
 // recordCommand records argv run under the shim until it ends, or until
 // ctx is done (then it is stopped: SIGTERM, SIGKILL after a grace period).
-func (a *app) recordCommand(ctx context.Context, argv []string, cf commandFlags, out string, force bool, interval time.Duration, serve func(*commandSource)) error {
+func (a *app) recordCommand(ctx context.Context, argv []string, cf commandFlags, out string, force bool, interval time.Duration, serve func(*live.Process)) error {
 	output := cf.output
 	if output == "" {
 		if out == "-" {
@@ -132,7 +132,6 @@ func (a *app) recordCommand(ctx context.Context, argv []string, cf commandFlags,
 		}
 		return err
 	}
-	defer p.Close()
 	schema := p.Schema()
 	if why := p.Unmeasured(); why != "" {
 		fmt.Fprintf(a.stderr, "haktop: warning: %s\n", why)
@@ -140,52 +139,26 @@ func (a *app) recordCommand(ctx context.Context, argv []string, cf commandFlags,
 	// The header haktop run's r writes too.
 	rec, err := sampler.NewRecorder(out, f, out != "-" && strings.HasSuffix(out, ".gz"), live.CommandHeader(p, schema, interval))
 	if err != nil {
+		p.Close()
 		return err
 	}
-	seq := 0
-	var last time.Duration
-	var sampleErr error
-	src := &commandSource{schema: schema, started: p.Started(), command: strings.Join(p.Argv(), " ")}
+	// live.Process samples CMD and writes the recording, headless: the one
+	// loop, final sample and footer of a command haktop runs.
+	src, err := live.NewProcess(live.ProcessConfig{Process: p, Interval: interval, Record: rec, StopReason: "interrupted"})
+	if err != nil {
+		p.Close()
+		return err
+	}
+	defer src.Close()
 	serve(src) // --listen, when given
-	sample := func() {
-		snap, err := p.Snapshot()
-		if err == nil {
-			src.set(snap)
-			last = max(last, p.Elapsed())
-			err = rec.Record(sampler.Sample{Seq: seq, Elapsed: last, Snap: snap})
-			seq++
-		}
-		if err != nil && sampleErr == nil {
-			sampleErr = err
-		}
+	select {
+	case <-src.Done():
+	case <-ctx.Done(): // stop CMD: SIGTERM, SIGKILL after the grace period
 	}
-	sample()
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	reason := "done"
-loop:
-	for sampleErr == nil {
-		select {
-		case <-tick.C:
-			sample()
-		case <-p.Done():
-			break loop
-		case <-ctx.Done():
-			reason = "interrupted"
-			p.Stop()
-			break loop
-		}
-	}
-	exit := p.Wait()
-	sample() // the final counters, from the tables CMD left
-	if sampleErr != nil {
-		reason = "error"
-	}
-	fe := &sampler.Exit{Code: exit.Code, Core: exit.Core}
-	if exit.Signal != 0 {
-		fe.Signal = process.SignalName(exit.Signal)
-	}
-	if err := errors.Join(sampleErr, rec.Close(sampler.Footer{Reason: reason, Exit: fe})); err != nil {
+	src.Close() // the final counters, from the tables CMD left, and the footer
+	exit, _ := src.Exit()
+	seq, last, reason, err := src.Recorded()
+	if err != nil {
 		return err
 	}
 	summary, where := a.stdout, out

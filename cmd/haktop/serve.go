@@ -26,7 +26,6 @@ import (
 	"github.com/haktop/haktop/live"
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
-	"github.com/haktop/haktop/target"
 )
 
 // listenFlags are --listen, --listen-public and --worker-label.
@@ -225,16 +224,16 @@ func (r *recordSource) Collector() *profile.Collector { return r.s.Collector }
 // listenCommand opens record -- CMD's --listen listener, if given, and
 // returns the func that serves a command source on it and the one that
 // stops it. Errors are usage errors naming --listen.
-func listenCommand(fs *pflag.FlagSet, a *app) (serve func(*commandSource), release func(), err error) {
+func listenCommand(fs *pflag.FlagSet, a *app) (serve func(*live.Process), release func(), err error) {
 	var lf listenFlags
 	lf.addr, _ = fs.GetString("listen")
 	lf.public, _ = fs.GetBool("listen-public")
 	l, err := lf.listen()
 	if err != nil || l == nil {
-		return func(*commandSource) {}, func() {}, err
+		return func(*live.Process) {}, func() {}, err
 	}
 	var srv *expose.Server
-	serve = func(src *commandSource) {
+	serve = func(src *live.Process) {
 		srv = expose.Serve(l, expose.Handler(src, lf.options()))
 		fmt.Fprintf(a.stderr, "haktop: serving the command's counters on http://%s (%s)\n", srv.Addr(), expose.MetricsPath)
 	}
@@ -247,36 +246,3 @@ func listenCommand(fs *pflag.FlagSet, a *app) (serve func(*commandSource), relea
 	}
 	return serve, release, nil
 }
-
-// commandSource is a command run (record -- CMD) as an expose.Source: its
-// latest snapshot in the schema its tables publish. It has no counter
-// profile (that is built for haktop's allocator) and no CPU profile (the
-// program runs in another process), and its gates carry no verdict: the
-// verdict rule reads the embedded allocator's paths.
-type commandSource struct {
-	schema  target.Schema
-	started time.Time
-	command string
-
-	mu     sync.Mutex
-	latest *target.Snapshot
-}
-
-func (c *commandSource) set(s target.Snapshot) {
-	s = s.Clone()
-	c.mu.Lock()
-	c.latest = &s
-	c.mu.Unlock()
-}
-
-func (c *commandSource) Reading(bool) live.Reading {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	snap := c.schema.NewSnapshot()
-	if c.latest != nil {
-		snap = c.latest.Clone()
-	}
-	return live.Reading{Schema: c.schema, Snap: snap, EpochStart: c.started, Command: c.command}
-}
-
-func (c *commandSource) CounterProfile() *pprofile.Profile { return nil }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	pprofile "github.com/google/pprof/profile"
+
 	"github.com/haktop/haktop/allocator"
 )
 
@@ -138,8 +140,9 @@ func TestServeAndRecordListen(t *testing.T) {
 }
 
 // record --listen -- CMD serves the program's counters in the schema its
-// shim table publishes; a program in another process has no CPU or counter
-// profile here (404), and the command names it in haktop_target_info.
+// shim table publishes and its counter profile, as haktop run --listen does;
+// a program in another process has no CPU profile here (404), and the
+// command names it in haktop_target_info.
 func TestRecordCommandListen(t *testing.T) {
 	progs := cProgs(t)
 	out := filepath.Join(t.TempDir(), "c.jsonl")
@@ -158,15 +161,25 @@ func TestRecordCommandListen(t *testing.T) {
 	if !strings.Contains(body, `command="`+progs["random_mixed"]+` 30000000 8192 1234567"`) {
 		t.Errorf("haktop_target_info does not name the command:\n%s", body)
 	}
-	for _, path := range []string{"/debug/pprof/profile?seconds=1", "/debug/pprof/counters"} {
-		resp, err := http.Get("http://" + addr + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusNotFound {
-			t.Errorf("GET %s of a command run: %d, want 404", path, resp.StatusCode)
-		}
+	resp, err := http.Get("http://" + addr + "/debug/pprof/profile?seconds=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /debug/pprof/profile of a command run: %d, want 404", resp.StatusCode)
+	}
+	// live.Process serves it as for haktop run --listen: CMD's counters so far.
+	resp, err = http.Get("http://" + addr + "/debug/pprof/counters")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /debug/pprof/counters of a command run: %d, want 200", resp.StatusCode)
+	}
+	if p, err := pprofile.Parse(resp.Body); err != nil || len(p.SampleType) == 0 || p.SampleType[0].Type != "alloc_calls" {
+		t.Errorf("GET /debug/pprof/counters of a command run: %v, %v; want a profile of alloc_calls first", p, err)
 	}
 	if code, _, stderr := wait(); code != 0 {
 		t.Errorf("record --listen -- CMD: exit %d, stderr %q", code, stderr)
