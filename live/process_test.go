@@ -315,3 +315,94 @@ func TestProcessGateVerdicts(t *testing.T) {
 		})
 	}
 }
+
+// startRecording starts argv headless, recording to a file from the first
+// sample on (record -- CMD), and returns the Source and the file.
+func startRecording(t *testing.T, stopReason string, argv ...string) (*Process, string) {
+	t.Helper()
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	p, err := process.Start(argv, process.Options{Shim: processtest.Shim(t), Output: filepath.Join(t.TempDir(), "out"), Grace: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "s.jsonl")
+	f, err := os.Create(path)
+	if err != nil {
+		p.Close()
+		t.Fatal(err)
+	}
+	interval := 20 * time.Millisecond
+	rec, err := sampler.NewRecorder(path, f, false, CommandHeader(p, p.Schema(), interval))
+	if err != nil {
+		p.Close()
+		t.Fatal(err)
+	}
+	src, err := NewProcess(ProcessConfig{Process: p, Interval: interval, Record: rec, StopReason: stopReason})
+	if err != nil {
+		p.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { src.Close() })
+	return src, path
+}
+
+// Headless, the recording starts with the first sample, Done is closed
+// once CMD ended and its final sample is written, and the footer says how
+// it ended: ending.c exits 3, "done"; stopped by Close, StopReason.
+func TestProcessRecordsHeadless(t *testing.T) {
+	prog := processtest.Program(t, processtest.EndingC)
+	for _, tc := range []struct {
+		arg, reason string
+		exit        sampler.Exit
+	}{
+		{"exit3", "done", sampler.Exit{Code: 3}},
+		{"spin", "interrupted", sampler.Exit{Signal: "SIGTERM"}},
+	} {
+		argv := []string{prog, tc.arg}
+		src, path := startRecording(t, "interrupted", argv...)
+		if tc.arg == "spin" {
+			waitProcess(t, src, "three samples", func(f Frame) bool { return f.Seq >= 3 })
+		} else {
+			select {
+			case <-src.Done():
+			case <-time.After(20 * time.Second):
+				t.Fatal("Done not closed 20 s after ending.c started")
+			}
+		}
+		if err := src.Close(); err != nil {
+			t.Fatal(err)
+		}
+		samples, last, reason, err := src.Recorded()
+		rec, lerr := sampler.Load(path)
+		if err != nil || lerr != nil {
+			t.Fatalf("%v: recorded %v, load %v", argv, err, lerr)
+		}
+		if reason != tc.reason || rec.Footer == nil || rec.Footer.Reason != tc.reason || rec.Footer.Exit == nil || *rec.Footer.Exit != tc.exit {
+			t.Fatalf("%v: reason %q, footer %+v; want %q and %+v", argv, reason, rec.Footer, tc.reason, tc.exit)
+		}
+		if len(rec.Samples) != samples || samples < 1 || rec.Samples[0].Seq != 0 || rec.Samples[samples-1].Elapsed != last {
+			t.Fatalf("%v: %d samples in the file, Recorded says %d, last at %v", argv, len(rec.Samples), samples, last)
+		}
+		for i := 1; i < samples; i++ {
+			if rec.Samples[i].Elapsed < rec.Samples[i-1].Elapsed {
+				t.Errorf("%v: sample %d at %v, before sample %d at %v", argv, i, rec.Samples[i].Elapsed, i-1, rec.Samples[i-1].Elapsed)
+			}
+		}
+	}
+}
+
+// A segment CMD breaks ends the recording at once, its footer "error",
+// and Recorded returns the reader's error.
+func TestProcessRecordingOfABrokenSegment(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "corrupter.c")
+	if err := os.WriteFile(src, []byte(corrupter), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, path := startRecording(t, "", processtest.Program(t, src))
+	<-s.Done()
+	_, _, reason, err := s.Recorded()
+	rec, lerr := sampler.Load(path)
+	if err == nil || reason != "error" || lerr != nil || rec.Footer == nil || rec.Footer.Reason != "error" {
+		t.Fatalf("recorded %q, %v; load %v, footer %+v; want error and the reader's error", reason, err, lerr, rec.Footer)
+	}
+}
