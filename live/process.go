@@ -115,6 +115,7 @@ func NewProcess(cfg ProcessConfig) (*Process, error) {
 	if cfg.Record != nil {
 		s.rec, s.recPath = cfg.Record, cfg.Record.Path()
 		s.wrote(s.recPath)
+		s.view.update(func(st *Status, _ **ProcessInfo) { st.Recording = s.recPath })
 	}
 	s.Sample()
 	if cfg.Manual {
