@@ -116,7 +116,9 @@ func TestRecordCommandCountsExactly(t *testing.T) {
 	if calls != allocs || freed != allocs {
 		t.Errorf("C1..P0: %d calls and %d frees recorded, want the %d allocs it printed, each freed", calls, freed, allocs)
 	}
-	if len(rec.Samples) < 2 {
+	// random_mixed runs a few ms: when it ended before the first sample,
+	// its final sample is the only one (live.Process takes it once).
+	if len(rec.Samples) < 1 {
 		t.Errorf("%d samples", len(rec.Samples))
 	}
 	code, report, _ := runCLI(t, "report", out)
