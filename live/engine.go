@@ -80,7 +80,7 @@ type Engine struct {
 	cpuAfter int     // windows up to this one began before the epoch: cpu leaves them out
 	rec      *sampler.Recorder
 	recPath  string
-	written  []string // every file the session wrote, in order, for Files
+	written  fileLog // every file the session wrote, for Files
 	unsink   func()
 	recErr   error
 	note     string // e.g. why profiling is off, or that the run finished
@@ -616,19 +616,15 @@ func (e *Engine) export() (string, error) {
 	return "wrote " + cpuPath + " and " + counters, nil
 }
 
-// wrote notes path among the files the session wrote, once; e.mu is held.
-func (e *Engine) wrote(path string) {
-	if !slices.Contains(e.written, path) {
-		e.written = append(e.written, path)
-	}
-}
+// wrote notes path among the files the session wrote; e.mu is held.
+func (e *Engine) wrote(path string) { e.written.add(path) }
 
 // Files returns every file the session wrote (recordings, exports), in the
 // order they were first written; the CLI names them after the screen.
 func (e *Engine) Files() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return slices.Clone(e.written)
+	return e.written.list()
 }
 
 // Close ends the session: it finalises any recording, stops the profiler

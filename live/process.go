@@ -20,7 +20,6 @@ import (
 	"math"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -69,7 +68,7 @@ type Process struct {
 	recErr   error
 	recEnd   string // the last closed recording's footer reason
 	recFail  error  // the first error of the last closed recording
-	written  []string
+	written  fileLog
 	lastCPU  time.Duration
 	lastAt   time.Duration
 	sampled  bool
@@ -368,19 +367,15 @@ func (s *Process) export() (string, error) {
 	return "wrote " + path, nil
 }
 
-// wrote notes path among the files the session wrote, once; s.mu is held.
-func (s *Process) wrote(path string) {
-	if !slices.Contains(s.written, path) {
-		s.written = append(s.written, path)
-	}
-}
+// wrote notes path among the files the session wrote; s.mu is held.
+func (s *Process) wrote(path string) { s.written.add(path) }
 
 // Files returns the recordings and exports the session wrote, in the order
 // they were first written.
 func (s *Process) Files() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.written)
+	return s.written.list()
 }
 
 // Done is closed once CMD has ended and its final sample is taken (and

@@ -1,9 +1,11 @@
 package live
 
 // Source: the boundary between rendering and doing. The models read frames
-// from a Source and hand it Commands; the live Engine and the Replay are the
-// two implementations. Nothing in the models mutates allocator, workload or
-// sampler state except through Apply.
+// from a Source and hand it Commands; the live Engine, the Replay and the
+// Process (haktop run) implement it. Nothing in the models mutates a
+// target, workload or sampler state except through Apply.
+
+import "slices"
 
 // Source feeds the screen and carries out what the keys ask for.
 type Source interface {
@@ -58,6 +60,18 @@ type FileLister interface {
 type GateChecker interface {
 	CheckGate(env, value string) error
 }
+
+// fileLog lists the files a source wrote, each once, in the order they were
+// first written: what its Files returns. Its owner's mutex guards it.
+type fileLog struct{ paths []string }
+
+func (l *fileLog) add(path string) {
+	if !slices.Contains(l.paths, path) {
+		l.paths = append(l.paths, path)
+	}
+}
+
+func (l *fileLog) list() []string { return slices.Clone(l.paths) }
 
 // errNotSupported is what a source answers to a command it has no meaning for.
 type errNotSupported struct{ what string }
