@@ -27,7 +27,7 @@ type run struct{ ops, cpu float64 }
 func opsOf(b *testing.B, prog string, sampled bool) run {
 	b.Helper()
 	out := b.TempDir() + "/out"
-	p, err := Start([]string{prog, "10000000", "8192", "1234567"}, Options{Preload: jemalloc, Output: out, Shim: shimLib, Table: TableRequests})
+	p, err := Start([]string{prog, "10000000", "8192", "1234567"}, Options{Preload: jemalloc, Output: out, Shim: theShim(b), Table: TableRequests})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func BenchmarkSampling100Hz(b *testing.B) {
 func BenchmarkSnapshot(b *testing.B) {
 	prog := program(b, "testdata/ending.c")
 	b.Setenv("XDG_RUNTIME_DIR", b.TempDir())
-	p, err := Start([]string{prog, "spin"}, Options{Output: b.TempDir() + "/out", Shim: shimLib, Table: TableRequests})
+	p, err := Start([]string{prog, "spin"}, Options{Output: b.TempDir() + "/out", Shim: theShim(b), Table: TableRequests})
 	if err != nil {
 		b.Fatal(err)
 	}

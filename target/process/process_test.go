@@ -13,67 +13,32 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/process/processtest"
 	"github.com/haktop/haktop/target/shim"
 )
 
 const jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	shimLib   string
-	buildErr  error
-	progMu    sync.Mutex
-	progs     = map[string]string{}
-)
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	processtest.Cleanup()
 	os.Exit(code)
 }
 
-func theShim(t testing.TB) string {
-	t.Helper()
-	if _, err := exec.LookPath(shim.Compiler); err != nil {
-		t.Skipf("no C compiler (%s): install gcc to run the process tests", shim.Compiler)
-	}
-	buildOnce.Do(func() {
-		if buildDir, buildErr = os.MkdirTemp("", "haktop-process-test-"); buildErr == nil {
-			shimLib, buildErr = shim.BuildIn(filepath.Join(buildDir, "cache"))
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return shimLib
-}
+// theShim returns the preload shim, built once (processtest); it skips t
+// without a C compiler.
+func theShim(t testing.TB) string { return processtest.Shim(t) }
 
-// program compiles a C test program once per flag set.
+// program compiles the C program src (a path from this package's
+// directory) once per flag set.
 func program(t testing.TB, src string, flags ...string) string {
 	t.Helper()
-	theShim(t)
-	key := src + " " + strings.Join(flags, " ")
-	progMu.Lock()
-	defer progMu.Unlock()
-	if p, ok := progs[key]; ok {
-		return p
-	}
-	out := filepath.Join(buildDir, fmt.Sprintf("prog-%d", len(progs)))
-	args := append([]string{"-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-I../shim/c", "-o", out, src}, flags...)
-	if b, err := exec.Command(shim.Compiler, args...).CombinedOutput(); err != nil {
-		t.Fatalf("cc %s: %v\n%s", strings.Join(args, " "), err, b)
-	}
-	progs[key] = out
-	return out
+	return processtest.Program(t, filepath.Join("target/process", src), flags...)
 }
 
 func needJemalloc(t *testing.T) {
@@ -420,7 +385,7 @@ func TestExecInPlaceIsFollowed(t *testing.T) {
 // and CPU are still read.
 func TestUnmeasured(t *testing.T) {
 	theShim(t)
-	static := filepath.Join(buildDir, "ending-static")
+	static := filepath.Join(t.TempDir(), "ending-static")
 	if b, err := exec.Command(shim.Compiler, "-std=c11", "-static", "-o", static, "testdata/ending.c").CombinedOutput(); err != nil {
 		t.Logf("cc -static failed, so the static case is not run: %v\n%s", err, b)
 		static = ""
@@ -489,7 +454,7 @@ func TestBadCommand(t *testing.T) {
 		{plain, "command " + plain + ": permission denied"},
 		{"/", "command /: is a directory"},
 	} {
-		_, err := Start([]string{c.cmd}, Options{Shim: shimLib, Output: filepath.Join(t.TempDir(), "out")})
+		_, err := Start([]string{c.cmd}, Options{Shim: theShim(t), Output: filepath.Join(t.TempDir(), "out")})
 		var ce *CommandError
 		if !errors.As(err, &ce) || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("Start(%s): %v, want a CommandError starting %q", c.cmd, err, c.want)
