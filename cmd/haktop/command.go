@@ -37,7 +37,7 @@ func (f *commandFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.preload, "preload", "", "with -- CMD: a library to preload after the shim, e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2")
 	fs.StringVar(&f.output, "output", "", "with -- CMD: the file CMD's stdout and stderr go to (default: the session file's name plus .out)")
 	fs.StringVar(&f.counters, "counters", "", "with -- CMD: the counters to record: "+process.TableRequests+" (the shim's, per request class), "+
-		process.TableJemalloc+" (jemalloc's bins) or the name of a table the allocator publishes (default: the allocator's own, else jemalloc's, else the shim's)")
+		process.TableJemalloc+" (jemalloc's bins) or the name of a table the allocator publishes (default: the allocator's own, else jemalloc's, else the shim's); only "+process.TableRequests+" interposes every allocation call, the others run CMD at its own speed")
 }
 
 // commandArgs accepts arguments only after --: they are CMD and its arguments.

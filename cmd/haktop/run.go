@@ -41,7 +41,9 @@ func newRunCommand(a *app) *cobra.Command {
 			"that allocator) and shows its classes, rates, paths and gates on the live view, with CMD's\n" +
 			"pid, elapsed time, RSS and CPU in the header and, once it ends, how it ended. The counters\n" +
 			"are the allocator's own when it publishes them (haktop.h), else jemalloc's bins when CMD\n" +
-			"runs on jemalloc, else the shim's per-request-size classes (see --counters).\n\n" +
+			"runs on jemalloc, else the shim's per-request-size classes (see --counters). Only those\n" +
+			"classes need the shim that interposes (and so slows) every allocation call: for the\n" +
+			"others haktop preloads a build of it that interposes nothing.\n\n" +
 			"Keys: space pauses and resumes CMD (SIGSTOP/SIGCONT), r records (the session file record\n" +
 			"-- CMD writes), e exports a counter profile, s sorts, tab moves the focus, q stops CMD\n" +
 			"(SIGTERM, then SIGKILL after 2s) and quits. haktop exits with CMD's exit status (128+N\n" +

@@ -2,8 +2,8 @@
 // it starts, pauses and stops it, and reads its counters and /proc figures.
 package process
 
-// process.go owns CMD's life: finding it, starting it with the shim first in
-// LD_PRELOAD and the segment named in its environment, its output sent to a
+// process.go owns CMD's life: finding it, starting it with the shim (the
+// build Library picks) first in LD_PRELOAD and the segment named in its environment, its output sent to a
 // file, pausing (SIGSTOP/SIGCONT), stopping (SIGTERM, then SIGKILL after a
 // grace period), and the exit status it ends with. CMD runs in a process
 // group of its own, so the terminal's Ctrl-C reaches haktop only, and the
@@ -157,16 +157,18 @@ func Start(argv []string, o Options) (*Process, error) {
 	if o.Output == "" {
 		return nil, errors.New("process: no output file for the command's stdout and stderr")
 	}
-	lib := o.Shim
-	if lib == "" {
-		if lib, err = shim.Build(); err != nil {
-			return nil, err
-		}
-	}
 	if o.Preload != "" {
 		if _, err := os.Stat(o.Preload); err != nil {
 			return nil, fmt.Errorf("--preload %s: %w (want a shared library, e.g. /usr/lib/x86_64-linux-gnu/libjemalloc.so.2)", o.Preload, errors.Unwrap(err))
 		}
+	}
+	lib := o.Shim
+	if lib == "" {
+		if lib, err = Library(o).Build(); err != nil {
+			return nil, err
+		}
+	}
+	if o.Preload != "" {
 		lib += " " + o.Preload
 	}
 	out, err := os.OpenFile(o.Output, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
@@ -196,6 +198,47 @@ func Start(argv []string, o Options) (*Process, error) {
 	p.started = time.Now()
 	go p.wait()
 	return p, nil
+}
+
+// Library is the build of the shim CMD runs with. The shim interposes
+// every allocation call to count it per request class, and that costs
+// each call (target/shim's BenchmarkShimOverhead measures it); so it is
+// preloaded only when those counts may be shown. When the table shown is
+// jemalloc's own bins (Table "jemalloc", or the default with a --preload
+// library that has mallctl, where jemalloc's table is the one picked) or
+// another table the allocator publishes itself (any other Table name), the
+// stats-only build is preloaded: it interposes nothing and publishes
+// jemalloc's stats, and CMD runs at its own speed.
+func Library(o Options) shim.Library {
+	switch {
+	case o.Table == TableRequests:
+		return shim.Shim
+	case o.Table != "":
+		return shim.StatsOnly
+	case o.Preload != "" && hasSymbol(o.Preload, "mallctl"):
+		return shim.StatsOnly
+	}
+	return shim.Shim
+}
+
+// hasSymbol reports whether the ELF shared library at path exports the
+// function name.
+func hasSymbol(path, name string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	syms, err := f.DynamicSymbols()
+	if err != nil {
+		return false
+	}
+	for _, s := range syms {
+		if s.Name == name && elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Section != elf.SHN_UNDEF {
+			return true
+		}
+	}
+	return false
 }
 
 // childEnv is env with extra added and LD_PRELOAD set to lib followed by

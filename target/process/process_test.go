@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -138,6 +139,75 @@ func TestPicksTheAllocatorsOwnTable(t *testing.T) {
 			t.Errorf("jemalloc's 64-byte bin served no requests of a loop of 64-byte mallocs in 5 s")
 		}
 	})
+}
+
+// TestLibrary: the shim that counts every call is preloaded only when its
+// request classes may be the table shown; jemalloc's bins and an
+// allocator's own table get the stats-only build, which interposes nothing.
+func TestLibrary(t *testing.T) {
+	needJemalloc(t)
+	for _, c := range []struct {
+		o    Options
+		want shim.Library
+	}{
+		{Options{}, shim.Shim},
+		{Options{Preload: jemalloc}, shim.StatsOnly},
+		{Options{Preload: jemalloc, Table: TableJemalloc}, shim.StatsOnly},
+		{Options{Preload: jemalloc, Table: TableRequests}, shim.Shim},
+		{Options{Table: "hakmem"}, shim.StatsOnly},
+		{Options{Preload: theShim(t)}, shim.Shim}, // a library without mallctl
+	} {
+		if got := Library(c.o); got.String() != c.want.String() {
+			t.Errorf("Library(%+v) = %v, want %v", c.o, got, c.want)
+		}
+	}
+}
+
+// TestJemallocRunsUninterposed: by default a --preload jemalloc CMD runs
+// with the stats-only build mapped, not the counting shim, and shows
+// jemalloc's bins with their requests.
+func TestJemallocRunsUninterposed(t *testing.T) {
+	needJemalloc(t)
+	theShim(t) // skips without a C compiler
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	p, err := Start([]string{program(t, "testdata/ending.c"), "spin"}, Options{Preload: jemalloc, Output: filepath.Join(t.TempDir(), "out")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	s := p.Schema()
+	if s.Target != TableJemalloc {
+		t.Fatalf("schema %q, want jemalloc's bins (%s)", s.Target, p.Unmeasured())
+	}
+	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", p.PID()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var libs []string
+	for _, l := range strings.Split(string(maps), "\n") {
+		if f := strings.Fields(l); len(f) == 6 && strings.HasSuffix(f[5], ".so") && (strings.HasPrefix(filepath.Base(f[5]), "shim-") || strings.HasPrefix(filepath.Base(f[5]), "stats-")) {
+			libs = append(libs, filepath.Base(f[5]))
+		}
+	}
+	if libs = slices.Compact(libs); len(libs) != 1 || !strings.HasPrefix(libs[0], "stats-") {
+		t.Fatalf("CMD maps haktop's libraries %v, want the stats-only build alone", libs)
+	}
+	snap, _ := p.seg.Snapshot()
+	if req := snap.Table(TableRequests); req != nil {
+		t.Errorf("the segment has a %s table: a call was interposed", TableRequests)
+	}
+	var calls uint64
+	for t0 := time.Now(); calls == 0 && time.Since(t0) < 5*time.Second; time.Sleep(20 * time.Millisecond) {
+		snap, err := p.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls = column(t, s, snap, target.RoleCalls, 64, 64)
+	}
+	if calls == 0 {
+		t.Errorf("jemalloc's 64-byte bin served no requests of a loop of 64-byte mallocs in 5 s")
+	}
 }
 
 // TestHakmemGate runs the hakmem-shaped test allocator with its gate off,

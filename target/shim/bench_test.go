@@ -6,8 +6,9 @@ package shim
 //
 //	go test ./target/shim -run XXX -bench . -benchtime 11x
 //
-// reports, per allocator, the median of the pairs' ratios (shim/plain,
-// and sampled/unsampled for sampling the segment at 100 Hz).
+// reports, per allocator, the median of the rounds' ratios (shim/plain,
+// with forward/plain beside it as the floor, and sampled/unsampled for
+// sampling the segment at 100 Hz).
 
 import (
 	"bytes"
@@ -102,11 +103,24 @@ func preloadEnv(libs ...string) string {
 	return "LD_PRELOAD=" + strings.TrimSpace(strings.Join(libs, " "))
 }
 
+// forwardOnly is the shim built to count nothing: its malloc and free
+// forward to the next definition and no more, the floor any interposer
+// that sees every call stands on.
+var forwardOnly = Library{"forward", []string{"-DHAKTOP_SHIM_COUNT=0"}}
+
 // BenchmarkShimOverhead: each iteration runs the loop on the allocator
-// without and with the shim (alternating which goes first).
+// without haktop, under the forward-only shim (the interposition's own
+// cost) and under the shim, in an order rotated each iteration, and
+// reports the medians of forward/plain and shim/plain. For jemalloc it
+// also times the stats-only library (what `haktop run` preloads when the
+// counters shown are jemalloc's own bins), which interposes nothing.
 func BenchmarkShimOverhead(b *testing.B) {
 	prog := program(b, "random_mixed.c")
 	shim := theShim(b)
+	forward, err := forwardOnly.BuildIn(filepath.Join(buildDir, "cache"))
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Setenv("XDG_RUNTIME_DIR", b.TempDir())
 	seg, err := segment.Create(0)
 	if err != nil {
@@ -116,28 +130,32 @@ func BenchmarkShimOverhead(b *testing.B) {
 	for _, a := range allocators {
 		b.Run(a.name, func(b *testing.B) {
 			needLib(b, a.lib, a.pkg)
-			plain := []string{preloadEnv(a.lib)}
-			with := []string{preloadEnv(shim, a.lib), seg.Env()}
-			var r ratios
-			for i := 0; i < b.N; i++ {
-				r.pair(i, func() timing { return loopTime(b, prog, with) }, func() timing { return loopTime(b, prog, plain) })
+			variants := [][]string{
+				{preloadEnv(a.lib)},
+				{preloadEnv(forward, a.lib), seg.Env()},
+				{preloadEnv(shim, a.lib), seg.Env()},
 			}
-			r.report(b, "shim/plain")
+			units := []string{"", "forward/plain", "shim/plain"}
+			if a.name == "jemalloc" {
+				variants = append(variants, []string{preloadEnv(theStatsLib(b), a.lib), seg.Env()})
+				units = append(units, "stats/plain")
+			}
+			r := make([]ratios, len(variants))
+			t := make([]timing, len(variants))
+			for i := 0; i < b.N; i++ {
+				for k := range variants {
+					j := (i + k) % len(variants)
+					t[j] = loopTime(b, prog, variants[j])
+				}
+				for k := 1; k < len(variants); k++ {
+					r[k].add(t[k], t[0])
+				}
+			}
+			for k := 1; k < len(variants); k++ {
+				r[k].report(b, units[k])
+			}
 		})
 	}
-	// The stats-only library on jemalloc: the allocation calls go straight
-	// to jemalloc; only the refresher thread runs.
-	b.Run("jemalloc-stats-only", func(b *testing.B) {
-		je := allocators[1]
-		needLib(b, je.lib, je.pkg)
-		plain := []string{preloadEnv(je.lib)}
-		with := []string{preloadEnv(theStatsLib(b), je.lib), seg.Env()}
-		var r ratios
-		for i := 0; i < b.N; i++ {
-			r.pair(i, func() timing { return loopTime(b, prog, with) }, func() timing { return loopTime(b, prog, plain) })
-		}
-		r.report(b, "stats/plain")
-	})
 }
 
 // refresherShare reads /proc/PID/task/*/schedstat (CPU time in ns) and

@@ -55,6 +55,9 @@ var (
 	StatsOnly = Library{"stats", []string{"-DHAKTOP_SHIM_INTERPOSE=0"}}
 )
 
+// String names the build: "shim" or "stats".
+func (l Library) String() string { return l.name }
+
 // Build returns the path of the shim library in the user's cache
 // directory, compiling it first if that version is not there yet.
 func Build() (string, error) { return Shim.Build() }

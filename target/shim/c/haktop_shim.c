@@ -41,6 +41,10 @@
  *   the next malloc_usable_size: glibc's chunk header read directly when
  *   the next malloc is glibc's, tcmalloc's GetAllocatedSize called
  *   directly, else the next malloc_usable_size (jemalloc, mimalloc).
+ * - Builds: the default counts; HAKTOP_SHIM_INTERPOSE=0 is the stats-only
+ *   library (jemalloc's stats, nothing interposed), which haktop preloads
+ *   when the counts shown are not the request classes; HAKTOP_SHIM_COUNT=0
+ *   is the forward-only library, the benchmark's floor.
  * - The shim allocates nothing through the functions it interposes; what
  *   the C library allocates on the shim's behalf (pthread_create's thread
  *   descriptor, pthread_atfork's table) is not counted, by pointing the
@@ -88,6 +92,14 @@
  * speed, and only jemalloc's own stats are published. */
 #ifndef HAKTOP_SHIM_INTERPOSE
 #define HAKTOP_SHIM_INTERPOSE 1
+#endif
+
+/* HAKTOP_SHIM_COUNT=0 builds the forward-only library, the floor the
+ * shim's benchmark measures it against: malloc and free forward to the
+ * next definition (a bootstrap block aside) and count nothing, so what
+ * they cost is the interposition alone. */
+#ifndef HAKTOP_SHIM_COUNT
+#define HAKTOP_SHIM_COUNT 1
 #endif
 
 /* ---- the next definitions */
@@ -472,6 +484,9 @@ static COLD void *malloc_rare(void *p, size_t n) {
 }
 
 EXPORT HOT void *malloc(size_t n) {
+#if !HAKTOP_SHIM_COUNT
+	return NEXT_MALLOC()(n);
+#endif
 	void *p = NEXT_MALLOC()(n);
 	req_haktop_slot *s = req_haktop_tls;
 	if (UNLIKELY(!p || !s))
@@ -507,6 +522,14 @@ static __attribute__((noinline)) HOT void free_by_call(void *p, int way) {
 EXPORT HOT void free(void *p) {
 	if (UNLIKELY(!p))
 		return;
+#if !HAKTOP_SHIM_COUNT
+	if (UNLIKELY(is_boot(p))) {
+		boot_free();
+		return;
+	}
+	NEXT_FREE()(p);
+	return;
+#endif
 	int way = atomic_load_explicit(&size_way, memory_order_acquire);
 	if (way != SIZE_GLIBC_HEADER) {
 		free_by_call(p, way);
