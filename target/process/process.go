@@ -164,7 +164,7 @@ func Start(argv []string, o Options) (*Process, error) {
 	}
 	lib := o.Shim
 	if lib == "" {
-		if lib, err = Library(o).Build(); err != nil {
+		if lib, err = Library(path, o).Build(); err != nil {
 			return nil, err
 		}
 	}
@@ -200,25 +200,37 @@ func Start(argv []string, o Options) (*Process, error) {
 	return p, nil
 }
 
-// Library is the build of the shim CMD runs with. The shim interposes
-// every allocation call to count it per request class, and that costs
-// each call (target/shim's BenchmarkShimOverhead measures it); so it is
-// preloaded only when those counts may be shown. When the table shown is
-// jemalloc's own bins (Table "jemalloc", or the default with a --preload
-// library that has mallctl, where jemalloc's table is the one picked) or
-// another table the allocator publishes itself (any other Table name), the
-// stats-only build is preloaded: it interposes nothing and publishes
-// jemalloc's stats, and CMD runs at its own speed.
-func Library(o Options) shim.Library {
+// Library is the build of the shim the program at path runs with. The shim
+// interposes every allocation call to count it per request class, and that
+// costs each call (target/shim's BenchmarkShimOverhead measures it); so it
+// is preloaded only when those counts may be the table shown. When that is
+// an allocator's own table (any Table but "requests" and "jemalloc", or by
+// default when the program or the --preload library publishes one: it has
+// haktop.h's section) or jemalloc's bins (Table "jemalloc", or by default
+// with a --preload library that has mallctl), the stats-only build is
+// preloaded: it interposes nothing and publishes jemalloc's stats, and the
+// program runs at its own speed.
+func Library(path string, o Options) shim.Library {
 	switch {
 	case o.Table == TableRequests:
 		return shim.Shim
 	case o.Table != "":
 		return shim.StatsOnly
-	case o.Preload != "" && hasSymbol(o.Preload, "mallctl"):
+	case publishesOwn(path) || o.Preload != "" && (publishesOwn(o.Preload) || hasSymbol(o.Preload, "mallctl")):
 		return shim.StatsOnly
 	}
 	return shim.Shim
+}
+
+// publishesOwn reports whether the ELF object at path has haktop.h's
+// section, which every table it defines puts its name in.
+func publishesOwn(path string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return f.Section(shim.Section) != nil
 }
 
 // hasSymbol reports whether the ELF shared library at path exports the

@@ -146,67 +146,86 @@ func TestPicksTheAllocatorsOwnTable(t *testing.T) {
 // allocator's own table get the stats-only build, which interposes nothing.
 func TestLibrary(t *testing.T) {
 	needJemalloc(t)
+	loop, hakmem := program(t, "../shim/testdata/random_mixed.c"), program(t, "../shim/testdata/hakmem_test.c")
 	for _, c := range []struct {
+		path string
 		o    Options
 		want shim.Library
 	}{
-		{Options{}, shim.Shim},
-		{Options{Preload: jemalloc}, shim.StatsOnly},
-		{Options{Preload: jemalloc, Table: TableJemalloc}, shim.StatsOnly},
-		{Options{Preload: jemalloc, Table: TableRequests}, shim.Shim},
-		{Options{Table: "hakmem"}, shim.StatsOnly},
-		{Options{Preload: theShim(t)}, shim.Shim}, // a library without mallctl
+		{loop, Options{}, shim.Shim},
+		{loop, Options{Preload: jemalloc}, shim.StatsOnly},
+		{loop, Options{Preload: jemalloc, Table: TableJemalloc}, shim.StatsOnly},
+		{loop, Options{Preload: jemalloc, Table: TableRequests}, shim.Shim},
+		{loop, Options{Table: "hakmem"}, shim.StatsOnly},
+		{loop, Options{Preload: "/usr/lib/x86_64-linux-gnu/libc.so.6"}, shim.Shim},
+		{hakmem, Options{}, shim.StatsOnly},
+		{hakmem, Options{Table: TableRequests}, shim.Shim},
 	} {
-		if got := Library(c.o); got.String() != c.want.String() {
-			t.Errorf("Library(%+v) = %v, want %v", c.o, got, c.want)
+		if got := Library(c.path, c.o); got.String() != c.want.String() {
+			t.Errorf("Library(%s, %+v) = %v, want %v", filepath.Base(c.path), c.o, got, c.want)
 		}
 	}
 }
 
-// TestJemallocRunsUninterposed: by default a --preload jemalloc CMD runs
-// with the stats-only build mapped, not the counting shim, and shows
-// jemalloc's bins with their requests.
-func TestJemallocRunsUninterposed(t *testing.T) {
-	needJemalloc(t)
+// TestRunsUninterposed: by default a --preload jemalloc CMD, and a CMD
+// that publishes its own table (haktop.h), run with the stats-only build
+// mapped, not the counting shim, and show their own counters.
+func TestRunsUninterposed(t *testing.T) {
 	theShim(t) // skips without a C compiler
-	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	p, err := Start([]string{program(t, "testdata/ending.c"), "spin"}, Options{Preload: jemalloc, Output: filepath.Join(t.TempDir(), "out")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	s := p.Schema()
-	if s.Target != TableJemalloc {
-		t.Fatalf("schema %q, want jemalloc's bins (%s)", s.Target, p.Unmeasured())
-	}
-	maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", p.PID()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var libs []string
-	for _, l := range strings.Split(string(maps), "\n") {
-		if f := strings.Fields(l); len(f) == 6 && strings.HasSuffix(f[5], ".so") && (strings.HasPrefix(filepath.Base(f[5]), "shim-") || strings.HasPrefix(filepath.Base(f[5]), "stats-")) {
-			libs = append(libs, filepath.Base(f[5]))
-		}
-	}
-	if libs = slices.Compact(libs); len(libs) != 1 || !strings.HasPrefix(libs[0], "stats-") {
-		t.Fatalf("CMD maps haktop's libraries %v, want the stats-only build alone", libs)
-	}
-	snap, _ := p.seg.Snapshot()
-	if req := snap.Table(TableRequests); req != nil {
-		t.Errorf("the segment has a %s table: a call was interposed", TableRequests)
-	}
-	var calls uint64
-	for t0 := time.Now(); calls == 0 && time.Since(t0) < 5*time.Second; time.Sleep(20 * time.Millisecond) {
-		snap, err := p.Snapshot()
-		if err != nil {
-			t.Fatal(err)
-		}
-		calls = column(t, s, snap, target.RoleCalls, 64, 64)
-	}
-	if calls == 0 {
-		t.Errorf("jemalloc's 64-byte bin served no requests of a loop of 64-byte mallocs in 5 s")
+	for _, c := range []struct {
+		name, target string
+		argv         []string
+		o            Options
+		from, to     int // a class range the program allocates in
+	}{
+		{"jemalloc", TableJemalloc, []string{program(t, "testdata/ending.c"), "spin"}, Options{Preload: jemalloc}, 64, 64},
+		{"haktop.h", "hakmem-test", []string{program(t, "../shim/testdata/hakmem_test.c"), "400000000", "256", "1"}, Options{}, 1, 256},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.o.Preload != "" {
+				needJemalloc(t)
+			}
+			t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+			t.Setenv("XDG_CACHE_HOME", t.TempDir())
+			c.o.Output = filepath.Join(t.TempDir(), "out")
+			p, err := Start(c.argv, c.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			s := p.Schema()
+			if s.Target != c.target {
+				t.Fatalf("schema %q, want %s (%s)", s.Target, c.target, p.Unmeasured())
+			}
+			maps, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", p.PID()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var libs []string
+			for _, l := range strings.Split(string(maps), "\n") {
+				if f := strings.Fields(l); len(f) == 6 && strings.HasSuffix(f[5], ".so") && (strings.HasPrefix(filepath.Base(f[5]), "shim-") || strings.HasPrefix(filepath.Base(f[5]), "stats-")) {
+					libs = append(libs, filepath.Base(f[5]))
+				}
+			}
+			if libs = slices.Compact(libs); len(libs) != 1 || !strings.HasPrefix(libs[0], "stats-") {
+				t.Fatalf("CMD maps haktop's libraries %v, want the stats-only build alone", libs)
+			}
+			snap, _ := p.seg.Snapshot()
+			if req := snap.Table(TableRequests); req != nil {
+				t.Errorf("the segment has a %s table: a call was interposed", TableRequests)
+			}
+			var calls uint64
+			for t0 := time.Now(); calls == 0 && time.Since(t0) < 5*time.Second; time.Sleep(20 * time.Millisecond) {
+				snap, err := p.Snapshot()
+				if err != nil {
+					t.Fatal(err)
+				}
+				calls = column(t, s, snap, target.RoleCalls, c.from, c.to)
+			}
+			if calls == 0 {
+				t.Errorf("%s counted no calls of %d..%d bytes in 5 s", s.Target, c.from, c.to)
+			}
+		})
 	}
 }
 

@@ -26,6 +26,10 @@ var shimSource []byte
 //go:embed c/haktop.h
 var header []byte
 
+// Section is the ELF section of an object that publishes its own tables
+// through haktop.h (HAKTOP_SECTION; a test checks they agree).
+const Section = ".haktop"
+
 // Header is haktop.h, for allocators that publish their own counters.
 func Header() []byte { return bytes.Clone(header) }
 

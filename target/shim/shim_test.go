@@ -149,7 +149,8 @@ func TestLayoutMatchesHeader(t *testing.T) {
 	for _, name := range names {
 		fmt.Fprintf(&src, "\tprintf(\"%s %%llu\\n\", (unsigned long long)(%s));\n", name, name)
 	}
-	src.WriteString("\tprintf(\"HAKTOP_MAGIC %s\\n\", HAKTOP_MAGIC);\n\tprintf(\"HAKTOP_ENV %s\\n\", HAKTOP_ENV);\n\treturn 0;\n}\n")
+	src.WriteString("\tprintf(\"HAKTOP_MAGIC %s\\n\", HAKTOP_MAGIC);\n\tprintf(\"HAKTOP_ENV %s\\n\", HAKTOP_ENV);\n")
+	src.WriteString("\tprintf(\"HAKTOP_SECTION %s\\n\", HAKTOP_SECTION);\n\treturn 0;\n}\n")
 	if err := os.WriteFile(filepath.Join(dir, "layout.c"), src.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -172,8 +173,8 @@ func TestLayoutMatchesHeader(t *testing.T) {
 			t.Errorf("%s: haktop.h %s, target/segment %d", name, got[name], want)
 		}
 	}
-	if got["HAKTOP_MAGIC"] != "HAKTOPSG" || got["HAKTOP_ENV"] != segment.EnvVar {
-		t.Errorf("magic %q env %q", got["HAKTOP_MAGIC"], got["HAKTOP_ENV"])
+	if got["HAKTOP_MAGIC"] != "HAKTOPSG" || got["HAKTOP_ENV"] != segment.EnvVar || got["HAKTOP_SECTION"] != Section {
+		t.Errorf("magic %q env %q section %q", got["HAKTOP_MAGIC"], got["HAKTOP_ENV"], got["HAKTOP_SECTION"])
 	}
 }
 

@@ -484,9 +484,17 @@ static inline void haktop__fork_child(void) {
 	}
 }
 
+/* HAKTOP_SECTION is the ELF section every table's name lands in: haktop
+ * reads a program's (or a preloaded library's) section headers before it
+ * starts it, and a program that publishes its own table needs no shim
+ * that interposes its allocation calls. */
+#define HAKTOP_SECTION ".haktop"
+
 /* HAKTOP_TABLE defines table T with NC classes, NK counters per class and
- * NP paths, its slot type, thread-local slot pointer and sink. */
+ * NP paths, its slot type, thread-local slot pointer and sink, and marks
+ * the object as one that publishes (HAKTOP_SECTION). */
 #define HAKTOP_TABLE(T, NC, NK, NP)                                                                  \
+	__attribute__((used, section(HAKTOP_SECTION))) static const char T##_haktop_mark[] = #T;     \
 	typedef struct {                                                                             \
 		uint32_t state, tid;                                                                 \
 		uint64_t c[NC][NK];                                                                  \
