@@ -17,7 +17,10 @@ package ab
 // Children run in their own process group, so a terminal's Ctrl-C reaches
 // only ab: it cancels the context, which kills the child in flight, and the
 // protocol discards that run. (A child that got the SIGINT itself would stop
-// early and print a valid-looking report of a short run.)
+// early and print a valid-looking report of a short run.) They are started
+// through tether, so a child never outlives ab: when haktop dies without
+// cancelling (SIGKILL, a crash), the kernel SIGKILLs the child in flight.
+// The go commands that build arms end on their own and are not tethered.
 
 import (
 	"bytes"
@@ -34,6 +37,7 @@ import (
 
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/target/embedded"
+	"github.com/haktop/haktop/target/process/tether"
 )
 
 // ModulePath is the module ab builds tagged children from.
@@ -177,7 +181,7 @@ func (r *ExecRunner) Run(ctx context.Context, arm Arm) (profile.RunReport, error
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	what := filepath.Base(bin) + " " + strings.Join(args, " ")
-	if err := cmd.Run(); err != nil {
+	if err := tether.Run(cmd); err != nil { // it dies with haktop, even a SIGKILLed one
 		if msg := strings.TrimSpace(stderr.String()); msg != "" {
 			return profile.RunReport{}, fmt.Errorf("%s: %v: %s", what, err, lastLine(msg))
 		}

@@ -24,6 +24,7 @@ var layer = map[string]int{
 	"target/targettest":          3,
 	"target/segment":             3, // the shared-memory segment: target's roles
 	"target/shim":                3, // builds the preload shim (imports nothing of haktop; its tests read through target/segment)
+	"target/process/tether":      3, // starts haktop's children so they die with it (imports nothing of haktop)
 	"target/process":             4, // runs a program under the shim as a target: segment and shim
 	"target/process/processtest": 5, // builds the shim and C test programs for the tests above process
 	"sampler":                    4,

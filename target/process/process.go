@@ -9,6 +9,15 @@ package process
 // group of its own, so the terminal's Ctrl-C reaches haktop only, and the
 // signals go to the whole group (CMD and any children it forked).
 //
+// CMD never outlives haktop: it is started through tether, so when
+// haktop's process ends without stopping it (SIGKILL, a crash, the OOM
+// killer) the kernel SIGKILLs CMD, paused or not, whatever it does with
+// SIGTERM. haktop's orderly exits (q, Ctrl-C, SIGTERM, a hang-up) go
+// through Stop instead. The parent-death signal reaches CMD alone: its
+// children are orphaned and run on in CMD's process group, which Stop
+// signals while CMD runs (SIGTERM; SIGKILL after the grace only if CMD
+// itself still runs), and which nothing signals once CMD has ended.
+//
 // Children: CMD's forked children inherit the environment, so the shim in
 // each counts into tables of its own, tagged with the child's pid; haktop
 // ignores them (only tables of CMD's pid count, and a fork copy of a table,
@@ -27,6 +36,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/process/tether"
 	"github.com/haktop/haktop/target/segment"
 	"github.com/haktop/haktop/target/shim"
 	"golang.org/x/sys/unix"
@@ -184,19 +194,20 @@ func Start(argv []string, o Options) (*Process, error) {
 	cmd.Args[0] = argv[0]
 	cmd.Env = childEnv(os.Environ(), o.Env, lib, seg.Env())
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // tether adds the parent-death signal
 	p := &Process{argv: append([]string(nil), argv...), path: path, static: isStatic(path), cmd: cmd, out: out,
 		seg: seg, grace: o.Grace, table: o.Table, env: cmd.Env, done: make(chan struct{})}
 	if p.grace <= 0 {
 		p.grace = DefaultGrace
 	}
-	if err := cmd.Start(); err != nil {
+	waited, err := tether.Start(cmd)
+	if err != nil {
 		out.Close()
 		seg.Close()
 		return nil, &CommandError{Cmd: argv[0], Err: unwrapPath(err)}
 	}
 	p.started = time.Now()
-	go p.wait()
+	go p.wait(waited)
 	return p, nil
 }
 
@@ -297,8 +308,9 @@ func isStatic(path string) bool {
 	return true
 }
 
-func (p *Process) wait() {
-	err := p.cmd.Wait()
+// wait records how CMD ended once tether says (on waited) it was reaped.
+func (p *Process) wait(waited <-chan error) {
+	err := <-waited
 	st := p.cmd.ProcessState
 	p.mu.Lock()
 	p.wall = time.Since(p.started)

@@ -1,0 +1,56 @@
+package processtest
+
+// orphan.go owns the tests' view of a program whose parent (a haktop the
+// test killed) is gone: the test process becomes the child subreaper, so
+// the orphan is re-parented to it and the test reaps it and reads how it
+// ended, whatever the machine's init does with orphans (in a container, pid
+// 1 may never reap them, and a zombie still answers kill(pid, 0)).
+
+import (
+	"errors"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Subreaper makes the test process the child subreaper
+// (PR_SET_CHILD_SUBREAPER) until t ends: a process orphaned meanwhile by a
+// descendant's death becomes the test's child, for WaitOrphan.
+func Subreaper(t testing.TB) {
+	t.Helper()
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		t.Fatalf("prctl(PR_SET_CHILD_SUBREAPER): %v", err)
+	}
+	t.Cleanup(func() { unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) })
+}
+
+// WaitOrphan waits up to d for pid, an orphan re-parented to the test by
+// Subreaper, to end, reaps it and returns how it ended. If it still runs
+// after d, WaitOrphan SIGKILLs its process group and it, reaps it, and
+// returns ok false: the orphan outlived its parent (or was never the
+// test's: the test did not call Subreaper before its parent died).
+func WaitOrphan(t testing.TB, pid int, d time.Duration) (ws syscall.WaitStatus, ok bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); ; time.Sleep(5 * time.Millisecond) {
+		got, err := syscall.Wait4(pid, &ws, syscall.WNOHANG, nil)
+		if err == nil && got == pid {
+			return ws, true
+		}
+		if err != nil && !errors.Is(err, syscall.EINTR) && !errors.Is(err, syscall.ECHILD) {
+			t.Fatalf("wait4(%d): %v", pid, err)
+		}
+		// ECHILD: not re-parented to the test (yet)
+		if time.Now().After(deadline) {
+			break
+		}
+	}
+	syscall.Kill(-pid, syscall.SIGKILL)
+	syscall.Kill(pid, syscall.SIGKILL)
+	for {
+		if _, err := syscall.Wait4(pid, &ws, 0, nil); !errors.Is(err, syscall.EINTR) {
+			return ws, false
+		}
+	}
+}
