@@ -21,13 +21,14 @@ import (
 	"github.com/haktop/haktop/profile"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/ctest"
 	"github.com/haktop/haktop/target/process"
 	"github.com/haktop/haktop/target/process/processtest"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	processtest.Cleanup()
+	ctest.Cleanup()
 	os.Exit(code)
 }
 
@@ -68,7 +69,7 @@ func classOf(t *testing.T, f Frame, size int) int {
 // bytes and exits 3; sampled once it ended, at 2 s, the 65..128 row shows
 // 500 alloc/s, and the frame says how it ended.
 func TestProcessFrameOfAnEndedProgram(t *testing.T) {
-	prog := processtest.Program(t, processtest.EndingC)
+	prog := processtest.Program(t, ctest.EndingC)
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	p, err := process.Start([]string{prog, "exit3"}, process.Options{Shim: processtest.Shim(t), Output: filepath.Join(t.TempDir(), "out")})
 	if err != nil {
@@ -143,7 +144,7 @@ func readProfile(t *testing.T, path string) *pprofile.Profile {
 // the recording reads back with CMD's schema, its samples and the footer's
 // SIGTERM, and the export's alloc_calls total is the counters'.
 func TestProcessKeys(t *testing.T) {
-	prog := processtest.Program(t, processtest.EndingC)
+	prog := processtest.Program(t, ctest.EndingC)
 	src := startProcess(t, ProcessConfig{Interval: 20 * time.Millisecond}, prog, "spin")
 	waitProcess(t, src, "the spin loop counted", func(f Frame) bool { return !f.Classes[classOf(t, f, 64)].Idle() })
 
@@ -255,7 +256,7 @@ func TestProcessEndsWithABrokenSegment(t *testing.T) {
 // counters read 0), and ACTIVE at 1 with pool-sized requests, at a hit
 // rate of the driver's pool requests over 2 s.
 func TestProcessGateVerdicts(t *testing.T) {
-	prog := processtest.Program(t, processtest.HakmemC)
+	prog := processtest.Program(t, ctest.HakmemC)
 	for _, c := range []struct {
 		v2, sizes string
 		want      profile.Verdict
@@ -350,7 +351,7 @@ func startRecording(t *testing.T, stopReason string, argv ...string) (*Process, 
 // once CMD ended and its final sample is written, and the footer says how
 // it ended: ending.c exits 3, "done"; stopped by Close, StopReason.
 func TestProcessRecordsHeadless(t *testing.T) {
-	prog := processtest.Program(t, processtest.EndingC)
+	prog := processtest.Program(t, ctest.EndingC)
 	for _, tc := range []struct {
 		arg, reason string
 		exit        sampler.Exit

@@ -22,11 +22,12 @@ var layer = map[string]int{
 	"target":                     2,
 	"target/embedded":            3, // allocator and target: the embedded allocator as a target
 	"target/targettest":          3,
+	"target/ctest":               3, // test support: the C test programs and real allocators (imports nothing of haktop; target/shim's tests use it)
 	"target/segment":             3, // the shared-memory segment: target's roles
 	"target/shim":                3, // builds the preload shim (imports nothing of haktop; its tests read through target/segment)
 	"target/process/tether":      3, // starts haktop's children so they die with it (imports nothing of haktop)
 	"target/process":             4, // runs a program under the shim as a target: segment and shim
-	"target/process/processtest": 5, // builds the shim and C test programs for the tests above process
+	"target/process/processtest": 5, // builds the shim (and, through ctest, the C test programs) for the tests above process
 	"sampler":                    4,
 	"profile":                    5,
 	"ab":                         6, // reads profile's RunReport

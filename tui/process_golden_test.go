@@ -25,13 +25,14 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/haktop/haktop/live"
+	"github.com/haktop/haktop/target/ctest"
 	"github.com/haktop/haktop/target/process"
 	"github.com/haktop/haktop/target/process/processtest"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	processtest.Cleanup()
+	ctest.Cleanup()
 	os.Exit(code)
 }
 
@@ -86,9 +87,9 @@ func TestGoldenProcess(t *testing.T) {
 		syscall.Setrlimit(syscall.RLIMIT_CORE, &syscall.Rlimit{Cur: 0, Max: old.Max})
 		defer syscall.Setrlimit(syscall.RLIMIT_CORE, &old)
 	}
-	hakmem := processtest.Program(t, processtest.HakmemC)
-	ending := processtest.Program(t, processtest.EndingC)
-	static := processtest.Program(t, processtest.RandomMixed, "-static")
+	hakmem := processtest.Program(t, ctest.HakmemC)
+	ending := processtest.Program(t, ctest.EndingC)
+	static := processtest.Program(t, ctest.RandomMixedC, "-static")
 	for _, c := range []struct {
 		name string
 		env  []string

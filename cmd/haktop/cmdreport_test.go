@@ -19,19 +19,17 @@ import (
 
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/ctest"
 )
 
 // recordRandomMixed records random_mixed.c under jemalloc with the given
 // extra record flags and returns the file and the allocs it printed.
 func recordRandomMixed(t *testing.T, flags ...string) (string, uint64) {
 	t.Helper()
-	const jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
-	if _, err := os.Stat(jemalloc); err != nil {
-		t.Skipf("%s is not installed (apt-get install libjemalloc2)", jemalloc)
-	}
+	ctest.Jemalloc.Need(t)
 	progs := cProgs(t)
 	out := filepath.Join(t.TempDir(), "rm.jsonl")
-	args := append([]string{"record", "-o", out, "--interval", "10ms", "--preload", jemalloc}, flags...)
+	args := append([]string{"record", "-o", out, "--interval", "10ms", "--preload", ctest.Jemalloc.Lib}, flags...)
 	args = append(args, "--", progs["random_mixed"], "300000", "1024", "42")
 	if code, _, stderr := runCLI(t, args...); code != 0 || stderr != "" {
 		t.Fatalf("record: exit %d, stderr %q", code, stderr)

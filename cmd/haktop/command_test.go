@@ -8,7 +8,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,57 +17,42 @@ import (
 
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/ctest"
+	"github.com/haktop/haktop/target/process/processtest"
 	"github.com/haktop/haktop/target/shim"
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if cmdDir != "" {
-		os.RemoveAll(cmdDir)
-	}
+	ctest.Cleanup()
 	os.Exit(code)
 }
 
 var (
-	cmdOnce  sync.Once
-	cmdDir   string // the shim's cache and the programs, removed by TestMain
-	cmdCache string // XDG_CACHE_HOME for the shim's build, shared by the tests
-	cmdProgs map[string]string
-	cmdErr   error
+	cacheOnce sync.Once
+	cmdCache  string // XDG_CACHE_HOME for the shim's build, shared by the tests
+	cacheErr  error
 )
 
-// cProgs builds the shim once (into a shared cache) and the C test programs,
-// and points the shim's cache at it for t.
+// cProgs builds the C test programs (processtest) and the shim, once, into
+// a cache shared by the tests, and points the shim's cache at it for t.
 func cProgs(t *testing.T) map[string]string {
 	t.Helper()
-	if _, err := exec.LookPath(shim.Compiler); err != nil {
-		t.Skipf("no C compiler (%s): install gcc to run the command tests", shim.Compiler)
+	progs := map[string]string{
+		"random_mixed": processtest.Program(t, ctest.RandomMixedC),
+		"ending":       processtest.Program(t, ctest.EndingC),
+		"hakmem":       processtest.Program(t, ctest.HakmemC),
 	}
-	cmdOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "haktop-cmd-test-")
-		if err != nil {
-			cmdErr = err
-			return
-		}
-		cmdDir = dir
-		cmdCache, cmdProgs = filepath.Join(dir, "cache"), map[string]string{}
-		for name, src := range map[string]string{"random_mixed": "../../target/shim/testdata/random_mixed.c", "ending": "../../target/process/testdata/ending.c",
-			"hakmem": "../../target/shim/testdata/hakmem_test.c"} {
-			bin := filepath.Join(dir, name)
-			if b, err := exec.Command(shim.Compiler, "-std=gnu11", "-O2", "-pthread", "-I../../target/shim/c", "-o", bin, src).CombinedOutput(); err != nil {
-				cmdErr = fmt.Errorf("cc %s: %v\n%s", src, err, b)
-				return
-			}
-			cmdProgs[name] = bin
-		}
-		_, cmdErr = shim.BuildIn(filepath.Join(cmdCache, "haktop"))
+	cacheOnce.Do(func() {
+		cmdCache = filepath.Join(ctest.Dir(t), "xdg-cache")
+		_, cacheErr = shim.BuildIn(filepath.Join(cmdCache, "haktop"))
 	})
-	if cmdErr != nil {
-		t.Fatal(cmdErr)
+	if cacheErr != nil {
+		t.Fatal(cacheErr)
 	}
 	t.Setenv("XDG_CACHE_HOME", cmdCache)
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
-	return cmdProgs
+	return progs
 }
 
 // TestRecordCommandCountsExactly records random_mixed.c under jemalloc
@@ -77,18 +61,15 @@ func cProgs(t *testing.T) map[string]string {
 // prints, each freed; its output is in the .out file; the footer says it
 // exited 0, and so does haktop.
 func TestRecordCommandCountsExactly(t *testing.T) {
-	const jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
-	if _, err := os.Stat(jemalloc); err != nil {
-		t.Skipf("%s is not installed (apt-get install libjemalloc2)", jemalloc)
-	}
+	ctest.Jemalloc.Need(t)
 	progs := cProgs(t)
 	out := filepath.Join(t.TempDir(), "rm.jsonl")
-	code, stdout, stderr := runCLI(t, "record", "-o", out, "--interval", "10ms", "--counters", "requests", "--preload", jemalloc,
+	code, stdout, stderr := runCLI(t, "record", "-o", out, "--interval", "10ms", "--counters", "requests", "--preload", ctest.Jemalloc.Lib,
 		"--", progs["random_mixed"], "300000", "1024", "42")
 	if code != 0 || stderr != "" {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
-	if want := regexp.MustCompile(`^recorded \d+ samples of .*random_mixed \(pid \d+, requests counters\) over .* to ` + regexp.QuoteMeta(out) +
+	if want := regexp.MustCompile(`^recorded \d+ samples of ` + regexp.QuoteMeta(progs["random_mixed"]) + ` \(pid \d+, requests counters\) over .* to ` + regexp.QuoteMeta(out) +
 		` \(\d+ records; done\): exit 0; its output is in ` + regexp.QuoteMeta(out+".out") + "\n$"); !want.MatchString(stdout) {
 		t.Errorf("stdout %q does not match %s", stdout, want)
 	}

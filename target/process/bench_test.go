@@ -14,6 +14,9 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/haktop/haktop/target/ctest"
+	"github.com/haktop/haktop/target/process/processtest"
 )
 
 var opsPerSec = regexp.MustCompile(`^ops_per_sec=([0-9]+) `)
@@ -27,7 +30,7 @@ type run struct{ ops, cpu float64 }
 func opsOf(b *testing.B, prog string, sampled bool) run {
 	b.Helper()
 	out := b.TempDir() + "/out"
-	p, err := Start([]string{prog, "10000000", "8192", "1234567"}, Options{Preload: jemalloc, Output: out, Shim: theShim(b), Table: TableRequests})
+	p, err := Start([]string{prog, "10000000", "8192", "1234567"}, Options{Preload: ctest.Jemalloc.Lib, Output: out, Shim: theShim(b), Table: TableRequests})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -72,10 +75,8 @@ func median(v []float64) float64 {
 // sampled/unsampled ops/s (1.00 is free; 0.99 is a 1% cost) and of
 // sampled/unsampled CPU time (1.01 is a 1% cost).
 func BenchmarkSampling100Hz(b *testing.B) {
-	if _, err := os.Stat(jemalloc); err != nil {
-		b.Skipf("%s is not installed (apt-get install libjemalloc2)", jemalloc)
-	}
-	prog := program(b, "../shim/testdata/random_mixed.c")
+	ctest.Jemalloc.Need(b)
+	prog := processtest.Program(b, ctest.RandomMixedC)
 	b.Setenv("XDG_RUNTIME_DIR", b.TempDir())
 	var ops, cpu []float64
 	for i := 0; i < b.N; i++ {

@@ -19,15 +19,14 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/target"
+	"github.com/haktop/haktop/target/ctest"
 	"github.com/haktop/haktop/target/process/processtest"
 	"github.com/haktop/haktop/target/shim"
 )
 
-const jemalloc = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	processtest.Cleanup()
+	ctest.Cleanup()
 	os.Exit(code)
 }
 
@@ -40,13 +39,6 @@ func theShim(t testing.TB) string { return processtest.Shim(t) }
 func program(t testing.TB, src string, flags ...string) string {
 	t.Helper()
 	return processtest.Program(t, filepath.Join("target/process", src), flags...)
-}
-
-func needJemalloc(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat(jemalloc); err != nil {
-		t.Skipf("%s is not installed (apt-get install libjemalloc2)", jemalloc)
-	}
 }
 
 // start runs argv under the shim with a fresh runtime dir and output file.
@@ -87,9 +79,9 @@ var printed = regexp.MustCompile(`^ops_per_sec=\d+ allocs=(\d+) frees=(\d+) sec=
 // (16..1039 bytes) count exactly the allocs random_mixed.c prints, and
 // every one of them freed; its output went to the file, its exit is 0.
 func TestRandomMixedUnderJemalloc(t *testing.T) {
-	needJemalloc(t)
-	prog := program(t, "../shim/testdata/random_mixed.c")
-	p, out := start(t, Options{Preload: jemalloc, Table: TableRequests}, prog, "200000", "1024", "42")
+	ctest.Jemalloc.Need(t)
+	prog := processtest.Program(t, ctest.RandomMixedC)
+	p, out := start(t, Options{Preload: ctest.Jemalloc.Lib, Table: TableRequests}, prog, "200000", "1024", "42")
 	if e := p.Wait(); e != (Exit{}) {
 		t.Fatalf("random_mixed ended with %v", e)
 	}
@@ -120,8 +112,8 @@ func TestRandomMixedUnderJemalloc(t *testing.T) {
 // test allocator its own schema, gate and paths.
 func TestPicksTheAllocatorsOwnTable(t *testing.T) {
 	t.Run("jemalloc", func(t *testing.T) {
-		needJemalloc(t)
-		p, _ := start(t, Options{Preload: jemalloc}, program(t, "testdata/ending.c"), "spin")
+		ctest.Jemalloc.Need(t)
+		p, _ := start(t, Options{Preload: ctest.Jemalloc.Lib}, program(t, "testdata/ending.c"), "spin")
 		s := p.Schema()
 		if s.Target != TableJemalloc || !s.Has(target.RoleFast) || !s.Has(target.RoleRefill) || len(s.Classes) < 10 {
 			t.Fatalf("schema %q with %d classes, counters %v: want jemalloc's bins with fast and refill", s.Target, len(s.Classes), s.Counters)
@@ -365,8 +357,8 @@ func TestStopPauseResume(t *testing.T) {
 // (without that, the signal lands before the next periodic refresh, up
 // to 250 ms later, and the burst is lost).
 func TestStopRefreshesJemallocFirst(t *testing.T) {
-	needJemalloc(t)
-	p, out := start(t, Options{Preload: jemalloc, Table: TableJemalloc}, program(t, "testdata/ending.c"), "burst")
+	ctest.Jemalloc.Need(t)
+	p, out := start(t, Options{Preload: ctest.Jemalloc.Lib, Table: TableJemalloc}, program(t, "testdata/ending.c"), "burst")
 	s := p.Schema()
 	if p.Unmeasured() != "" {
 		t.Fatal(p.Unmeasured())
@@ -488,7 +480,7 @@ func TestUnmeasured(t *testing.T) {
 	}{
 		// A library that publishes nothing stands for a preload that had
 		// no effect (every dynamic program loads the real shim).
-		{"no effect", "/usr/lib/x86_64-linux-gnu/libm.so.6", []string{ending, "spin"}, ending + " published no counters within 1s: LD_PRELOAD had no effect"},
+		{"no effect", ctest.LibDir + "/libm.so.6", []string{ending, "spin"}, ending + " published no counters within 1s: LD_PRELOAD had no effect"},
 	}
 	if static != "" {
 		cases = append(cases, struct {

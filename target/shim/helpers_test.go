@@ -1,62 +1,62 @@
 package shim
 
-// helpers_test.go builds the shim and the C test programs once per test
-// binary, and runs a program under the shim with a fresh segment.
+// helpers_test.go builds the shim once per test binary (the C programs and
+// the allocators they run on are ctest's), runs a program under the shim
+// with a fresh segment, and reads the tables it published.
 
 import (
 	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
+	"github.com/haktop/haktop/target/ctest"
 	"github.com/haktop/haktop/target/segment"
 )
 
-const libdir = "/usr/lib/x86_64-linux-gnu"
+// allocators and needLib are ctest.Allocators and Allocator.Need under the
+// names bench_test.go still uses; they go when it moves to those.
+var allocators = func() []struct{ name, lib, pkg string } {
+	var l []struct{ name, lib, pkg string }
+	for _, a := range ctest.Allocators {
+		l = append(l, struct{ name, lib, pkg string }{a.Name, a.Lib, a.Pkg})
+	}
+	return l
+}()
 
-// allocators are the real allocators the tests run under; "" is glibc.
-var allocators = []struct{ name, lib, pkg string }{
-	{"glibc", "", ""},
-	{"jemalloc", libdir + "/libjemalloc.so.2", "libjemalloc2"},
-	{"tcmalloc", libdir + "/libtcmalloc_minimal.so.4", "libtcmalloc-minimal4"},
-	{"mimalloc", libdir + "/libmimalloc.so.2", "libmimalloc2.0"},
+func needLib(t testing.TB, lib, pkg string) {
+	t.Helper()
+	ctest.Allocator{Lib: lib, Pkg: pkg}.Need(t)
 }
-
-var (
-	buildOnce sync.Once
-	buildDir  string
-	shimLib   string
-	buildErr  error
-)
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
+	ctest.Cleanup()
 	os.Exit(code)
 }
 
 // needCC skips the test when there is no C compiler.
 func needCC(t testing.TB) {
 	t.Helper()
-	if _, err := exec.LookPath(Compiler); err != nil {
-		t.Skipf("no C compiler (%s): install gcc to run the shim tests", Compiler)
-	}
+	ctest.NeedCC(t, Compiler)
 }
 
-// theShim builds the shim into a temporary cache, once.
+var (
+	buildOnce sync.Once
+	cacheDir  string
+	shimLib   string
+	buildErr  error
+)
+
+// theShim builds the shim into a cache in ctest.Dir, once.
 func theShim(t testing.TB) string {
 	t.Helper()
 	needCC(t)
 	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "haktop-shim-test-")
-		if buildErr == nil {
-			shimLib, buildErr = BuildIn(filepath.Join(buildDir, "cache"))
-		}
+		cacheDir = filepath.Join(ctest.Dir(t), "cache")
+		shimLib, buildErr = BuildIn(cacheDir)
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -74,47 +74,28 @@ var (
 func theStatsLib(t testing.TB) string {
 	t.Helper()
 	theShim(t)
-	statsOnce.Do(func() { statsLib, statsErr = StatsOnly.BuildIn(filepath.Join(buildDir, "cache")) })
+	statsOnce.Do(func() { statsLib, statsErr = StatsOnly.BuildIn(cacheDir) })
 	if statsErr != nil {
 		t.Fatal(statsErr)
 	}
 	return statsLib
 }
 
-var (
-	progMu sync.Mutex
-	progs  = map[string]string{}
-)
-
-// program compiles testdata/src (with haktop.h on the include path and
-// extra flags) once per flag set and returns the binary.
+// program compiles testdata/src with flags (ctest.Program: haktop.h on
+// the include path), once per flag set, and returns the binary.
 func program(t testing.TB, src string, flags ...string) string {
 	t.Helper()
-	theShim(t)
-	key := src + " " + strings.Join(flags, " ")
-	progMu.Lock()
-	defer progMu.Unlock()
-	if p, ok := progs[key]; ok {
-		return p
-	}
-	out := filepath.Join(buildDir, strings.TrimSuffix(src, ".c")+"-"+string(rune('a'+len(progs))))
-	args := append([]string{"-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-Ic", "-o", out, filepath.Join("testdata", src)}, flags...)
-	if b, err := exec.Command(Compiler, args...).CombinedOutput(); err != nil {
-		t.Fatalf("cc %s: %v\n%s", strings.Join(args, " "), err, b)
-	}
-	progs[key] = out
-	return out
+	return ctest.Program(t, Compiler, testdata(t, src), flags...)
 }
 
-// needLib skips the test when an allocator library is not installed.
-func needLib(t testing.TB, lib, pkg string) {
+// testdata returns the absolute path of testdata/src.
+func testdata(t testing.TB, src string) string {
 	t.Helper()
-	if lib == "" {
-		return
+	path, err := filepath.Abs(filepath.Join("testdata", src))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := os.Stat(lib); err != nil {
-		t.Skipf("%s is not installed (apt-get install %s)", lib, pkg)
-	}
+	return path
 }
 
 // run runs prog under the shim (first in LD_PRELOAD, then preload, if any)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/haktop/haktop/target/ctest"
 	"github.com/haktop/haktop/target/segment"
 )
 
@@ -15,10 +16,10 @@ import (
 // shim publishes jemalloc's bins as the table "jemalloc", with the bins'
 // own sizes, and the bins the loop uses show requests, fast hits and fills.
 func TestJemallocBinStats(t *testing.T) {
-	lib := allocators[1]
-	needLib(t, lib.lib, lib.pkg)
+	je := ctest.Jemalloc
+	je.Need(t)
 	const cycles = 400000
-	_, snap := run(t, lib.lib, nil, program(t, "random_mixed.c"), strconv.Itoa(cycles), "4096", "1234567")
+	_, snap := run(t, je.Lib, nil, program(t, "random_mixed.c"), strconv.Itoa(cycles), "4096", "1234567")
 	jm := onlyTable(t, snap, "jemalloc", 0)
 	req, fast, fills := column(t, jm, "nrequests"), column(t, jm, "fast"), column(t, jm, "nfills")
 	roles := map[string]string{}
@@ -58,8 +59,8 @@ func TestJemallocBinStats(t *testing.T) {
 // TestJemallocRefreshOnRequest asks a running jemalloc process for a
 // refresh through the segment's request word: its refresher answers.
 func TestJemallocRefreshOnRequest(t *testing.T) {
-	lib := allocators[1]
-	needLib(t, lib.lib, lib.pkg)
+	je := ctest.Jemalloc
+	je.Need(t)
 	prog := program(t, "random_mixed.c")
 	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
 	seg, err := segment.Create(0)
@@ -68,7 +69,7 @@ func TestJemallocRefreshOnRequest(t *testing.T) {
 	}
 	defer seg.Close()
 	cmd := exec.Command(prog, "2000000000", "4096", "1")
-	cmd.Env = append(os.Environ(), seg.Env(), "LD_PRELOAD="+theShim(t)+" "+lib.lib)
+	cmd.Env = append(os.Environ(), seg.Env(), "LD_PRELOAD="+theShim(t)+" "+je.Lib)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -120,9 +121,9 @@ func TestStatsOnly(t *testing.T) {
 	if len(snap.Tables) != 0 {
 		t.Errorf("glibc: %d tables, want none", len(snap.Tables))
 	}
-	je := allocators[1]
-	needLib(t, je.lib, je.pkg)
-	_, snap = runEnv(t, []string{"LD_PRELOAD=" + lib + " " + je.lib}, prog, "400000", "4096", "1234567")
+	je := ctest.Jemalloc
+	je.Need(t)
+	_, snap = runEnv(t, []string{"LD_PRELOAD=" + lib + " " + je.Lib}, prog, "400000", "4096", "1234567")
 	if len(snap.Tables) != 1 {
 		t.Fatalf("jemalloc: %d tables, want the jemalloc table alone", len(snap.Tables))
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target/ctest"
 	"github.com/haktop/haktop/target/segment"
 )
 
@@ -22,11 +23,11 @@ var (
 // and slots of threads that ended are reused.
 func TestThreadsCountExactly(t *testing.T) {
 	prog := program(t, "threads.c")
-	for _, a := range allocators {
-		t.Run(a.name, func(t *testing.T) {
-			needLib(t, a.lib, a.pkg)
+	for _, a := range ctest.Allocators {
+		t.Run(a.Name, func(t *testing.T) {
+			a.Need(t)
 			const p, s, n = 8, 300, 1000
-			out, snap := run(t, a.lib, nil, prog, fmt.Sprint(p), fmt.Sprint(s), fmt.Sprint(n))
+			out, snap := run(t, a.Lib, nil, prog, fmt.Sprint(p), fmt.Sprint(s), fmt.Sprint(n))
 			if want := fmt.Sprintf("threads=%d blocks=%d\n", p+s, (p+s)*n); out != want {
 				t.Fatalf("threads printed %q, want %q", out, want)
 			}
@@ -50,10 +51,10 @@ func TestThreadsCountExactly(t *testing.T) {
 // child execs publishes tables of its own.
 func TestForkChildHasItsOwnTables(t *testing.T) {
 	prog := program(t, "fork.c")
-	for _, a := range allocators {
-		t.Run(a.name, func(t *testing.T) {
-			needLib(t, a.lib, a.pkg)
-			out, snap := run(t, a.lib, nil, prog)
+	for _, a := range ctest.Allocators {
+		t.Run(a.Name, func(t *testing.T) {
+			a.Need(t)
+			out, snap := run(t, a.Lib, nil, prog)
 			var parent, child, status int
 			if _, err := fmt.Sscanf(out, "parent=%d child=%d status=%d", &parent, &child, &status); err != nil || status != 0 {
 				t.Fatalf("fork printed %q (%v)", out, err)
@@ -119,14 +120,14 @@ func TestBootstrap(t *testing.T) {
 // of its own, and makes three failures, on every allocator.
 func TestEveryFunctionCounts(t *testing.T) {
 	prog := program(t, "api.c")
-	for _, a := range allocators {
-		t.Run(a.name, func(t *testing.T) {
-			needLib(t, a.lib, a.pkg)
+	for _, a := range ctest.Allocators {
+		t.Run(a.Name, func(t *testing.T) {
+			a.Need(t)
 			var args []string
-			if a.name == "jemalloc" {
+			if a.Name == "jemalloc" {
 				args = []string{"nopvalloc"}
 			}
-			out, snap := run(t, a.lib, []string{"TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD=" + fmt.Sprint(uint64(1)<<62)}, prog, args...)
+			out, snap := run(t, a.Lib, []string{"TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD=" + fmt.Sprint(uint64(1)<<62)}, prog, args...)
 			if out != "ok=1 usable=1 bad=1\n" {
 				t.Fatalf("api printed %q", out)
 			}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/haktop/haktop/allocator"
+	"github.com/haktop/haktop/target/ctest"
 	"github.com/haktop/haktop/target/segment"
 )
 
@@ -67,10 +68,10 @@ const loopFirst, loopLast = 1, allocator.NumTinyClasses
 func TestRandomMixedCountsExactly(t *testing.T) {
 	const cycles, ws, seed = 400000, 4096, 1234567
 	prog := program(t, "random_mixed.c")
-	for _, a := range allocators {
-		t.Run(a.name, func(t *testing.T) {
-			needLib(t, a.lib, a.pkg)
-			out, snap := run(t, a.lib, nil, prog, strconv.Itoa(cycles), strconv.Itoa(ws), strconv.Itoa(seed))
+	for _, a := range ctest.Allocators {
+		t.Run(a.Name, func(t *testing.T) {
+			a.Need(t)
+			out, snap := run(t, a.Lib, nil, prog, strconv.Itoa(cycles), strconv.Itoa(ws), strconv.Itoa(seed))
 			m := printed.FindStringSubmatch(out)
 			if m == nil {
 				t.Fatalf("random_mixed printed %q", out)
@@ -88,14 +89,14 @@ func TestRandomMixedCountsExactly(t *testing.T) {
 				if calls[c] != byRequest[c] {
 					t.Errorf("%s: %d calls, want %d", allocator.ClassName(c), calls[c], byRequest[c])
 				}
-				if a.lib != "" && freed[c] != byRequest[c] {
+				if a.Lib != "" && freed[c] != byRequest[c] {
 					t.Errorf("%s: %d frees, want %d", allocator.ClassName(c), freed[c], byRequest[c])
 				}
 			}
 			if sumCalls != allocs || sumFrees != allocs {
 				t.Errorf("classes C1..P0: %d calls and %d frees, want the %d allocs it printed (its %d frees and %d drained)", sumCalls, sumFrees, allocs, frees, allocs-frees)
 			}
-			t.Logf("%s: C1..P0 %d calls %d frees; other classes %v", a.name, sumCalls, sumFrees, others(req))
+			t.Logf("%s: C1..P0 %d calls %d frees; other classes %v", a.Name, sumCalls, sumFrees, others(req))
 		})
 	}
 }
@@ -210,10 +211,10 @@ var usableLine = regexp.MustCompile(`^usable=(\d+) frees=(\d+)$`)
 // chunk header, tcmalloc's GetAllocatedSize, the next malloc_usable_size).
 func TestFreesCountInTheUsableSizesClass(t *testing.T) {
 	prog := program(t, "usable.c")
-	for _, a := range allocators {
-		t.Run(a.name, func(t *testing.T) {
-			needLib(t, a.lib, a.pkg)
-			out, snap := run(t, a.lib, []string{"TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD=" + fmt.Sprint(uint64(1)<<62)}, prog, "200000", "7")
+	for _, a := range ctest.Allocators {
+		t.Run(a.Name, func(t *testing.T) {
+			a.Need(t)
+			out, snap := run(t, a.Lib, []string{"TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD=" + fmt.Sprint(uint64(1)<<62)}, prog, "200000", "7")
 			want := make([]uint64, allocator.NumClasses)
 			lines := strings.Split(strings.TrimSpace(out), "\n")
 			if len(lines) < 2 || lines[len(lines)-1] != "over=0" {
