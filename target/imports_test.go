@@ -29,6 +29,7 @@ var layer = map[string]int{
 	"target/process":             4, // runs a program under the shim as a target: segment and shim
 	"target/process/processtest": 5, // builds the shim (and, through ctest, the C test programs) for the tests above process
 	"sampler":                    4,
+	"sampler/samplertest":        5, // checks recordings cut short against sampler's reader, for the kill tests
 	"profile":                    5,
 	"ab":                         6, // reads profile's RunReport
 	"live":                       6,

@@ -12,12 +12,8 @@ package main
 // deterministic in what it checks.
 
 import (
-	"bufio"
 	"bytes"
-	"compress/gzip"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -28,6 +24,7 @@ import (
 	"time"
 
 	"github.com/haktop/haktop/sampler"
+	"github.com/haktop/haktop/sampler/samplertest"
 )
 
 const killRuns = 50
@@ -54,11 +51,10 @@ func TestSIGKILLRecord(t *testing.T) {
 			delay = 0 // as soon as the header is there
 		}
 		killRecord(t, bin, path, delay)
-		whole, tail, cut := wholeLines(t, path)
-		if cut {
+		if _, _, cut := samplertest.WholeLines(t, path); cut {
 			cutGzip++
 		}
-		if checkKilledFile(t, path, whole, tail) {
+		if checkKilledFile(t, path) {
 			ok++
 		}
 		// A kill cannot split one write(2) to a file, so also cut a copy
@@ -71,7 +67,7 @@ func TestSIGKILLRecord(t *testing.T) {
 		if err := os.WriteFile(cutPath, raw[:len(raw)-rng.IntN(len(raw)/2+1)], 0o644); err != nil {
 			t.Fatal(err)
 		}
-		whole, tail, _ = wholeLines(t, cutPath)
+		whole, tail, _ := samplertest.WholeLines(t, cutPath)
 		switch {
 		case len(whole) == 0:
 			// Cut inside the header: a clear error, nothing to read.
@@ -80,7 +76,7 @@ func TestSIGKILLRecord(t *testing.T) {
 			} else {
 				cutOK++
 			}
-		case checkKilledFile(t, cutPath, whole, tail):
+		case checkKilledFile(t, cutPath):
 			cutOK++
 			if tail != "" {
 				torn++
@@ -109,7 +105,7 @@ func killRecord(t *testing.T, bin, path string, delay time.Duration) {
 	defer func() { <-exited }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if lines, _, _ := wholeLines(t, path); len(lines) >= 1 {
+		if lines, _, _ := samplertest.WholeLines(t, path); len(lines) >= 1 {
 			break
 		}
 		select {
@@ -129,54 +125,12 @@ func killRecord(t *testing.T, bin, path string, delay time.Duration) {
 	}
 }
 
-// wholeLines returns the '\n'-terminated lines in path's data (gunzipped
-// as far as the stream goes), the bytes after the last newline, and
-// whether a gzip stream was cut short.
-func wholeLines(t *testing.T, path string) (whole []string, tail string, cut bool) {
+// checkKilledFile reports whether path reads to its last whole record
+// (samplertest) with its samples' seq 0, 1, 2, ...
+func checkKilledFile(t *testing.T, path string) bool {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil || len(raw) == 0 {
-		return nil, "", false
-	}
-	data := raw
-	if strings.HasSuffix(path, ".gz") {
-		zr, err := gzip.NewReader(bytes.NewReader(raw))
-		if err != nil {
-			return nil, "", true // not even a whole gzip header yet
-		}
-		data, err = io.ReadAll(zr)
-		cut = err != nil
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, 1<<22)
-	end := bytes.LastIndexByte(data, '\n') + 1
-	for sc.Scan() {
-		whole = append(whole, sc.Text())
-	}
-	whole = whole[:bytes.Count(data[:end], []byte{'\n'})]
-	return whole, string(data[end:]), cut
-}
-
-// checkKilledFile reports whether path reads to its last whole record: the
-// header and every whole line, plus a last line cut exactly before its
-// newline, and warns that the session was cut short.
-func checkKilledFile(t *testing.T, path string, whole []string, tail string) bool {
-	t.Helper()
-	rec, err := sampler.Load(path)
-	if err != nil {
-		t.Errorf("%s: %v", path, err)
-		return false
-	}
-	want := len(whole)
-	if tail != "" && json.Valid([]byte(tail)) {
-		want++ // a record whose newline did not make it is still whole
-	}
-	got := 1 + len(rec.Samples) + len(rec.Events)
-	if rec.Footer != nil {
-		got++
-	}
-	if got != want {
-		t.Errorf("%s: read %d records, the file holds %d whole ones (tail %q)", path, got, want, tail)
+	rec, ok := samplertest.ReadsToLastWholeRecord(t, path)
+	if rec == nil {
 		return false
 	}
 	for i, s := range rec.Samples {
@@ -185,17 +139,5 @@ func checkKilledFile(t *testing.T, path string, whole []string, tail string) boo
 			return false
 		}
 	}
-	if rec.Footer != nil {
-		return true // killed after the footer: nothing was lost
-	}
-	if len(rec.Warnings) == 0 {
-		t.Errorf("%s: cut short, and no warning says so", path)
-		return false
-	}
-	last := rec.Warnings[len(rec.Warnings)-1]
-	if !strings.HasPrefix(last, path+": record ") || !strings.Contains(last, "no footer") && !strings.Contains(last, "ends after its header") {
-		t.Errorf("%s: warnings %q do not say the session was cut short", path, rec.Warnings)
-		return false
-	}
-	return true
+	return ok
 }
