@@ -30,7 +30,7 @@ type run struct{ ops, cpu float64 }
 func opsOf(b *testing.B, prog string, sampled bool) run {
 	b.Helper()
 	out := b.TempDir() + "/out"
-	p, err := Start([]string{prog, "10000000", "8192", "1234567"}, Options{Preload: ctest.Jemalloc.Lib, Output: out, Shim: theShim(b), Table: TableRequests})
+	p, err := Start([]string{prog, "10000000", "8192", "1234567"}, Options{Preload: jemalloc, Output: out, Shim: theShim(b), Table: TableRequests})
 	if err != nil {
 		b.Fatal(err)
 	}

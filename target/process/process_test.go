@@ -24,6 +24,15 @@ import (
 	"github.com/haktop/haktop/target/shim"
 )
 
+// jemalloc is the library the jemalloc cases preload (ctest's).
+var jemalloc = ctest.Jemalloc.Lib
+
+// needJemalloc skips t when jemalloc is not installed.
+func needJemalloc(t *testing.T) {
+	t.Helper()
+	ctest.Jemalloc.Need(t)
+}
+
 func TestMain(m *testing.M) {
 	code := m.Run()
 	ctest.Cleanup()
@@ -79,9 +88,9 @@ var printed = regexp.MustCompile(`^ops_per_sec=\d+ allocs=(\d+) frees=(\d+) sec=
 // (16..1039 bytes) count exactly the allocs random_mixed.c prints, and
 // every one of them freed; its output went to the file, its exit is 0.
 func TestRandomMixedUnderJemalloc(t *testing.T) {
-	ctest.Jemalloc.Need(t)
+	needJemalloc(t)
 	prog := processtest.Program(t, ctest.RandomMixedC)
-	p, out := start(t, Options{Preload: ctest.Jemalloc.Lib, Table: TableRequests}, prog, "200000", "1024", "42")
+	p, out := start(t, Options{Preload: jemalloc, Table: TableRequests}, prog, "200000", "1024", "42")
 	if e := p.Wait(); e != (Exit{}) {
 		t.Fatalf("random_mixed ended with %v", e)
 	}
@@ -112,8 +121,8 @@ func TestRandomMixedUnderJemalloc(t *testing.T) {
 // test allocator its own schema, gate and paths.
 func TestPicksTheAllocatorsOwnTable(t *testing.T) {
 	t.Run("jemalloc", func(t *testing.T) {
-		ctest.Jemalloc.Need(t)
-		p, _ := start(t, Options{Preload: ctest.Jemalloc.Lib}, program(t, "testdata/ending.c"), "spin")
+		needJemalloc(t)
+		p, _ := start(t, Options{Preload: jemalloc}, program(t, "testdata/ending.c"), "spin")
 		s := p.Schema()
 		if s.Target != TableJemalloc || !s.Has(target.RoleFast) || !s.Has(target.RoleRefill) || len(s.Classes) < 10 {
 			t.Fatalf("schema %q with %d classes, counters %v: want jemalloc's bins with fast and refill", s.Target, len(s.Classes), s.Counters)
@@ -357,8 +366,8 @@ func TestStopPauseResume(t *testing.T) {
 // (without that, the signal lands before the next periodic refresh, up
 // to 250 ms later, and the burst is lost).
 func TestStopRefreshesJemallocFirst(t *testing.T) {
-	ctest.Jemalloc.Need(t)
-	p, out := start(t, Options{Preload: ctest.Jemalloc.Lib, Table: TableJemalloc}, program(t, "testdata/ending.c"), "burst")
+	needJemalloc(t)
+	p, out := start(t, Options{Preload: jemalloc, Table: TableJemalloc}, program(t, "testdata/ending.c"), "burst")
 	s := p.Schema()
 	if p.Unmeasured() != "" {
 		t.Fatal(p.Unmeasured())

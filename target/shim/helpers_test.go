@@ -45,18 +45,18 @@ func needCC(t testing.TB) {
 
 var (
 	buildOnce sync.Once
-	cacheDir  string
+	buildDir  string // ctest.Dir: the shim's builds are in its cache/
 	shimLib   string
 	buildErr  error
 )
 
-// theShim builds the shim into a cache in ctest.Dir, once.
+// theShim builds the shim into buildDir/cache, once.
 func theShim(t testing.TB) string {
 	t.Helper()
 	needCC(t)
 	buildOnce.Do(func() {
-		cacheDir = filepath.Join(ctest.Dir(t), "cache")
-		shimLib, buildErr = BuildIn(cacheDir)
+		buildDir = ctest.Dir(t)
+		shimLib, buildErr = BuildIn(filepath.Join(buildDir, "cache"))
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
@@ -74,7 +74,7 @@ var (
 func theStatsLib(t testing.TB) string {
 	t.Helper()
 	theShim(t)
-	statsOnce.Do(func() { statsLib, statsErr = StatsOnly.BuildIn(cacheDir) })
+	statsOnce.Do(func() { statsLib, statsErr = StatsOnly.BuildIn(filepath.Join(buildDir, "cache")) })
 	if statsErr != nil {
 		t.Fatal(statsErr)
 	}
