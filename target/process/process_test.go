@@ -158,7 +158,7 @@ func TestLibrary(t *testing.T) {
 		{loop, Options{Preload: jemalloc, Table: TableJemalloc}, shim.StatsOnly},
 		{loop, Options{Preload: jemalloc, Table: TableRequests}, shim.Shim},
 		{loop, Options{Table: "hakmem"}, shim.StatsOnly},
-		{loop, Options{Preload: "/usr/lib/x86_64-linux-gnu/libc.so.6"}, shim.Shim},
+		{loop, Options{Preload: ctest.LibDir + "/libc.so.6"}, shim.Shim},
 		{hakmem, Options{}, shim.StatsOnly},
 		{hakmem, Options{Table: TableRequests}, shim.Shim},
 	} {
