@@ -8,6 +8,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -54,13 +55,22 @@ func deathsigChild() {
 	os.Exit(exitCode(os.Stderr, run(os.Stdout, os.Stderr, argv)))
 }
 
+// haktopChild says how startHaktop starts a haktop.
+type haktopChild struct {
+	churn bool // end OS threads all along (deathsigChurnEnv)
+	nohup bool // with SIGHUP ignored, as nohup starts a program
+}
+
 // startHaktop starts this test binary as `haktop ARGS...` running test.
-func startHaktop(t *testing.T, test string, churn bool, args ...string) *exec.Cmd {
+func startHaktop(t *testing.T, test string, how haktopChild, args ...string) *exec.Cmd {
 	t.Helper()
 	argv, _ := json.Marshal(args)
 	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
+	if how.nohup { // an ignored signal stays ignored through exec
+		cmd = exec.Command("sh", "-c", `trap "" HUP; exec "$0" "$@"`, os.Args[0], "-test.run=^"+test+"$")
+	}
 	cmd.Env = append(os.Environ(), deathsigChildEnv+"="+string(argv))
-	if churn {
+	if how.churn {
 		cmd.Env = append(cmd.Env, deathsigChurnEnv+"=1")
 	}
 	cmd.Stderr = os.Stderr
@@ -68,6 +78,25 @@ func startHaktop(t *testing.T, test string, churn bool, args ...string) *exec.Cm
 		t.Fatal(err)
 	}
 	return cmd
+}
+
+// cmdPid waits up to 30 s for the pid that CMD `sh -c 'echo $$; ...'`
+// prints to output, and returns it.
+func cmdPid(t *testing.T, h *exec.Cmd, output string) int {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		b, _ := os.ReadFile(output)
+		if line, ok := strings.CutSuffix(string(b), "\n"); ok {
+			if pid, err := strconv.Atoi(line); err == nil {
+				return pid
+			}
+		}
+		if time.Now().After(deadline) {
+			h.Process.Kill()
+			h.Wait()
+			t.Fatalf("CMD printed no pid in 30 s: %q", b)
+		}
+	}
 }
 
 // TestRecordCommandDiesWithHaktop SIGKILLs `haktop record -- sh -c 'echo
@@ -82,20 +111,9 @@ func TestRecordCommandDiesWithHaktop(t *testing.T) {
 	processtest.Subreaper(t)
 	dir := t.TempDir()
 	output := filepath.Join(dir, "cmd.out")
-	h := startHaktop(t, "TestRecordCommandDiesWithHaktop", false, "record", "-o", filepath.Join(dir, "s.jsonl"), "--output", output,
+	h := startHaktop(t, "TestRecordCommandDiesWithHaktop", haktopChild{}, "record", "-o", filepath.Join(dir, "s.jsonl"), "--output", output,
 		"--interval", "10ms", "--", "sh", "-c", "echo $$; exec sleep 1000")
-	pid := 0
-	for deadline := time.Now().Add(30 * time.Second); pid == 0; time.Sleep(5 * time.Millisecond) {
-		b, _ := os.ReadFile(output)
-		if line, ok := strings.CutSuffix(string(b), "\n"); ok {
-			pid, _ = strconv.Atoi(line)
-		}
-		if pid == 0 && time.Now().After(deadline) {
-			h.Process.Kill()
-			h.Wait()
-			t.Fatalf("CMD printed no pid in 30 s: %q", b)
-		}
-	}
+	pid := cmdPid(t, h, output)
 	h.Process.Signal(syscall.SIGKILL)
 	h.Wait()
 	ws, ok := processtest.WaitOrphan(t, pid, 5*time.Second)
@@ -118,7 +136,7 @@ func TestRecordCommandOutlivesHaktopsThreads(t *testing.T) {
 	}
 	cProgs(t)
 	out := filepath.Join(t.TempDir(), "s.jsonl")
-	h := startHaktop(t, "TestRecordCommandOutlivesHaktopsThreads", true, "record", "-o", out, "--interval", "10ms",
+	h := startHaktop(t, "TestRecordCommandOutlivesHaktopsThreads", haktopChild{churn: true}, "record", "-o", out, "--interval", "10ms",
 		"--", "sh", "-c", "sleep 1.5; exit 7")
 	err := h.Wait()
 	if h.ProcessState.ExitCode() != 7 {
@@ -130,5 +148,48 @@ func TestRecordCommandOutlivesHaktopsThreads(t *testing.T) {
 	}
 	if rec.Footer == nil || rec.Footer.Exit == nil || rec.Footer.Exit.Code != 7 || rec.Footer.Exit.Signal != "" {
 		t.Fatalf("footer %+v: want CMD's own exit 7", rec.Footer)
+	}
+}
+
+// TestRecordCommandHangUp: a hang-up (the terminal closed) stops CMD as
+// Ctrl-C does: SIGTERM, the footer says interrupted and how CMD ended, and
+// haktop exits with CMD's status, 143. Under nohup (SIGHUP ignored when
+// haktop starts) the hang-up is ignored: CMD runs on until SIGTERM.
+func TestRecordCommandHangUp(t *testing.T) {
+	deathsigChild()
+	if testing.Short() {
+		t.Skip("starts a haktop process")
+	}
+	cProgs(t)
+	for _, nohup := range []bool{false, true} {
+		t.Run(map[bool]string{false: "terminal", true: "nohup"}[nohup], func(t *testing.T) {
+			dir := t.TempDir()
+			out, output := filepath.Join(dir, "s.jsonl"), filepath.Join(dir, "cmd.out")
+			h := startHaktop(t, "TestRecordCommandHangUp", haktopChild{nohup: nohup}, "record", "-o", out, "--output", output,
+				"--interval", "10ms", "--", "sh", "-c", "echo $$; exec sleep 1000")
+			pid := cmdPid(t, h, output)
+			h.Process.Signal(syscall.SIGHUP)
+			if nohup {
+				time.Sleep(300 * time.Millisecond)
+				if err := syscall.Kill(pid, 0); err != nil {
+					t.Fatalf("CMD ended after a hang-up under nohup: %v", err)
+				}
+				h.Process.Signal(syscall.SIGTERM)
+			}
+			err := h.Wait()
+			if h.ProcessState.ExitCode() != 128+int(syscall.SIGTERM) {
+				t.Errorf("haktop record ended with %v, want CMD's status 143 (killed by SIGTERM)", err)
+			}
+			if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+				t.Errorf("CMD (pid %d) after haktop exited: kill(0) says %v, want ESRCH (reaped)", pid, err)
+			}
+			rec, err := sampler.Load(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f := rec.Footer; f == nil || f.Reason != "interrupted" || f.Exit == nil || f.Exit.Signal != "SIGTERM" {
+				t.Fatalf("footer %+v: want interrupted, CMD killed by SIGTERM", f)
+			}
+		})
 	}
 }

@@ -2,7 +2,7 @@ package main
 
 // `haktop record -o FILE`: run a workload like bench while a sampler writes
 // every sample to a session file (sampler's FORMAT), then the footer, also
-// on SIGINT or SIGTERM. Extensions in other files (e.g. --cpuprofile) are
+// on SIGINT, SIGTERM or SIGHUP (stopSignals). Extensions in other files (e.g. --cpuprofile) are
 // listed in recordHooks: each adds its flags and is told when the session
 // starts and ends.
 
@@ -59,6 +59,17 @@ type recordSession struct {
 	Collector *profile.Collector // the --cpuprofile collector, once it runs; nil without
 }
 
+// stopSignals end a recording early, with its footer (and stop a CMD it
+// runs): Ctrl-C, SIGTERM and a hang-up (the terminal closed), unless haktop
+// was started with hang-ups ignored (nohup), which it then keeps ignoring.
+func stopSignals() []os.Signal {
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	return sigs
+}
+
 func newRecordCommand(a *app) *cobra.Command {
 	var (
 		wf       workloadFlags
@@ -76,8 +87,8 @@ func newRecordCommand(a *app) *cobra.Command {
 			"counters, and a footer with totals. A name ending in .gz is gzip-compressed. An existing\n" +
 			"FILE is refused unless --force is given; -o - writes the session to stdout (the summary\n" +
 			"line then goes to stderr). Each line is flushed as it is written, so a killed run leaves\n" +
-			"a readable prefix; Ctrl-C or SIGTERM ends the run and still writes the footer. Read it\n" +
-			"with report, diff or replay.\n\n" +
+			"a readable prefix; Ctrl-C, SIGTERM or a hang-up ends the run and still writes the footer.\n" +
+			"Read it with report, diff or replay.\n\n" +
 			"With -- CMD [ARGS...], record runs CMD instead of a workload, under haktop's preload\n" +
 			"shim (--preload LIB.so runs it on that allocator), and samples CMD's counters (see\n" +
 			"--counters); CMD's stdout and stderr go to --output (default FILE.out), the footer holds\n" +
@@ -104,7 +115,7 @@ func newRecordCommand(a *app) *cobra.Command {
 					return err
 				}
 				defer release()
-				ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+				ctx, stop := signal.NotifyContext(cmd.Context(), stopSignals()...)
 				defer stop()
 				return a.recordCommand(ctx, args, cf, out, force, interval, serve)
 			}
@@ -129,7 +140,7 @@ func newRecordCommand(a *app) *cobra.Command {
 					}
 				}
 			}
-			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := signal.NotifyContext(cmd.Context(), stopSignals()...)
 			defer stop()
 			return a.record(ctx, spec, cfg, out, force, interval, hooks)
 		},

@@ -81,8 +81,9 @@ func TestRecordWritesExactCounters(t *testing.T) {
 
 const recordChildEnv = "HAKTOP_RECORD_CHILD_ARGS"
 
-// TestRecordSignalWritesFooter sends SIGTERM and SIGINT to a recording
-// child process: each must write the footer and exit 0.
+// TestRecordSignalWritesFooter sends SIGTERM, SIGINT and SIGHUP (the
+// terminal closed) to a recording child process: each must write the
+// footer and exit 0.
 func TestRecordSignalWritesFooter(t *testing.T) {
 	if args := os.Getenv(recordChildEnv); args != "" {
 		var argv []string
@@ -92,7 +93,7 @@ func TestRecordSignalWritesFooter(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a child process")
 	}
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "sig.jsonl")
 			argv, _ := json.Marshal([]string{"record", "-o", out, "--cycles", "0", "--interval", "10ms"})
