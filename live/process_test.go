@@ -8,7 +8,6 @@ package live
 // closes the recording with how it ended.
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,11 +25,7 @@ import (
 	"github.com/haktop/haktop/target/process/processtest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	ctest.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { ctest.Main(m) }
 
 // startProcess runs argv under the shim and returns its Source.
 func startProcess(t *testing.T, cfg ProcessConfig, argv ...string) *Process {
@@ -284,8 +279,8 @@ func TestProcessGateVerdicts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var allocs, frees, pool, large uint64
-			if _, err := fmt.Sscanf(string(b), "allocs=%d frees=%d pool=%d large=%d", &allocs, &frees, &pool, &large); err != nil {
+			h, err := ctest.ParseHakmem(string(b))
+			if err != nil {
 				t.Fatalf("hakmem_test printed %q: %v", b, err)
 			}
 			f := src.Frame()
@@ -298,7 +293,7 @@ func TestProcessGateVerdicts(t *testing.T) {
 			}
 			rate := 0.0
 			if c.want == profile.Active {
-				rate = float64(pool) / 2
+				rate = float64(h.Pool) / 2
 			}
 			seen := 0
 			for _, r := range f.Paths {
@@ -307,7 +302,7 @@ func TestProcessGateVerdicts(t *testing.T) {
 				}
 				seen++
 				if r.Verdict != c.want || r.HitsPerSec != rate {
-					t.Errorf("path %s: %s at %v hits/s, want %s at %v (%d pool requests over 2 s)", r.Key, r.Verdict, r.HitsPerSec, c.want, rate, pool)
+					t.Errorf("path %s: %s at %v hits/s, want %s at %v (%d pool requests over 2 s)", r.Key, r.Verdict, r.HitsPerSec, c.want, rate, h.Pool)
 				}
 			}
 			if seen != 2 {

@@ -15,7 +15,6 @@ package tui
 import (
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -30,11 +29,7 @@ import (
 	"github.com/haktop/haktop/target/process/processtest"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	ctest.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { ctest.Main(m) }
 
 // steadySource is a Source with the figures that change between runs of
 // the same program set to fixed values.

@@ -34,12 +34,12 @@ func recordRandomMixed(t *testing.T, flags ...string) (string, uint64) {
 	if code, _, stderr := runCLI(t, args...); code != 0 || stderr != "" {
 		t.Fatalf("record: exit %d, stderr %q", code, stderr)
 	}
-	printed, _ := os.ReadFile(out + ".out")
-	var allocs uint64
-	if _, err := fmt.Sscanf(string(printed), "ops_per_sec=%d allocs=%d", new(uint64), &allocs); err != nil {
-		t.Fatalf("the output file holds %q: %v", printed, err)
+	b, _ := os.ReadFile(out + ".out")
+	printed, ok := ctest.ParseRandomMixed(string(b))
+	if !ok {
+		t.Fatalf("the output file holds %q", b)
 	}
-	return out, allocs
+	return out, printed.Allocs
 }
 
 // commandReport is the part of report --json these tests read.

@@ -22,11 +22,7 @@ import (
 	"github.com/haktop/haktop/target/shim"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	ctest.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { ctest.Main(m) }
 
 var (
 	cacheOnce sync.Once
@@ -73,11 +69,12 @@ func TestRecordCommandCountsExactly(t *testing.T) {
 		` \(\d+ records; done\): exit 0; its output is in ` + regexp.QuoteMeta(out+".out") + "\n$"); !want.MatchString(stdout) {
 		t.Errorf("stdout %q does not match %s", stdout, want)
 	}
-	printed, _ := os.ReadFile(out + ".out")
-	var allocs, frees uint64
-	if _, err := fmt.Sscanf(string(printed), "ops_per_sec=%d allocs=%d frees=%d", new(uint64), &allocs, &frees); err != nil {
-		t.Fatalf("the output file holds %q: %v", printed, err)
+	b, _ := os.ReadFile(out + ".out")
+	printed, ok := ctest.ParseRandomMixed(string(b))
+	if !ok {
+		t.Fatalf("the output file holds %q", b)
 	}
+	allocs := printed.Allocs
 	rec, err := sampler.Load(out)
 	if err != nil {
 		t.Fatal(err)
@@ -130,10 +127,10 @@ func TestRecordCommandGateVerdict(t *testing.T) {
 			if code != 0 || stderr != "" {
 				t.Fatalf("record: exit %d, stderr %q", code, stderr)
 			}
-			printed, _ := os.ReadFile(out + ".out")
-			var allocs, frees, pool, large uint64
-			if _, err := fmt.Sscanf(string(printed), "allocs=%d frees=%d pool=%d large=%d", &allocs, &frees, &pool, &large); err != nil {
-				t.Fatalf("the output file holds %q: %v", printed, err)
+			b, _ := os.ReadFile(out + ".out")
+			h, err := ctest.ParseHakmem(string(b))
+			if err != nil {
+				t.Fatalf("the output file holds %q: %v", b, err)
 			}
 			code, report, stderr := runCLI(t, "report", out)
 			if code != 0 || stderr != "" {
@@ -158,11 +155,11 @@ func TestRecordCommandGateVerdict(t *testing.T) {
 			}
 			hits := uint64(0)
 			if c.verdict == "ACTIVE" {
-				hits = pool
+				hits = h.Pool
 			}
 			for _, path := range []string{"pool_v2_alloc", "pool_v2_free"} {
 				if got := cells(path)[1]; got != fmt.Sprint(hits) {
-					t.Errorf("path %s: %s hits, want %d (%d pool requests)", path, got, hits, pool)
+					t.Errorf("path %s: %s hits, want %d (%d pool requests)", path, got, hits, h.Pool)
 				}
 			}
 		})

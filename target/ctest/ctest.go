@@ -3,9 +3,9 @@
 package ctest
 
 // It owns what those tests share and what needs no shim: the allocator
-// list (libraries and their Debian packages), the test programs' sources
-// and compile flags, the skips on a machine without them, and the one temp
-// directory a test binary builds into. It imports nothing of haktop, since
+// list (libraries and their Debian packages), the test programs' sources,
+// compile flags and printed results, the skips on a machine without them,
+// and the one temp directory a test binary builds into (Main removes it). It imports nothing of haktop, since
 // target/shim's in-package tests import it (processtest, which builds the
 // shim, cannot serve them: it imports target/shim). The C compiler is
 // target/shim's Compiler, passed in by the callers for that reason.
@@ -15,7 +15,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -59,6 +61,40 @@ const (
 	RandomMixedC = "target/shim/testdata/random_mixed.c"
 )
 
+// RandomMixedOutput is what random_mixed.c prints when it ends.
+type RandomMixedOutput struct {
+	OpsPerSec, Allocs, Frees uint64
+	Sec                      float64 // the loop's own time
+}
+
+var randomMixedLine = regexp.MustCompile(`^ops_per_sec=(\d+) allocs=(\d+) frees=(\d+) sec=([0-9.]+)\n$`)
+
+// ParseRandomMixed reads out, all random_mixed.c printed; ok is false when
+// it is not the one line ops_per_sec=N allocs=N frees=N sec=S.
+func ParseRandomMixed(out string) (r RandomMixedOutput, ok bool) {
+	m := randomMixedLine.FindStringSubmatch(out)
+	if m == nil {
+		return r, false
+	}
+	r.OpsPerSec, _ = strconv.ParseUint(m[1], 10, 64)
+	r.Allocs, _ = strconv.ParseUint(m[2], 10, 64)
+	r.Frees, _ = strconv.ParseUint(m[3], 10, 64)
+	r.Sec, _ = strconv.ParseFloat(m[4], 64)
+	return r, true
+}
+
+// HakmemOutput is what hakmem_test.c's driver prints: the requests it
+// made, its frees (the drain included), and how many were pool-sized and
+// large.
+type HakmemOutput struct{ Allocs, Frees, Pool, Large uint64 }
+
+// ParseHakmem reads what hakmem_test.c's driver printed.
+func ParseHakmem(out string) (HakmemOutput, error) {
+	var h HakmemOutput
+	_, err := fmt.Sscanf(out, "allocs=%d frees=%d pool=%d large=%d", &h.Allocs, &h.Frees, &h.Pool, &h.Large)
+	return h, err
+}
+
 // includeDir holds haktop.h, on the include path of every C program.
 const includeDir = "target/shim/c"
 
@@ -82,7 +118,7 @@ func fromRoot(path string) string {
 }
 
 // Dir returns the test binary's build directory, made on first use;
-// TestMain removes it with Cleanup.
+// Main removes it.
 func Dir(t testing.TB) string {
 	t.Helper()
 	mu.Lock()
@@ -102,8 +138,16 @@ func dirLocked(t testing.TB) string {
 	return dir
 }
 
-// Cleanup removes Dir and what was built in it; call it from TestMain.
-func Cleanup() {
+// Main is the TestMain of a package whose tests build through ctest: it
+// runs the tests, removes Dir and exits with their status.
+func Main(m *testing.M) {
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
+}
+
+// cleanup removes Dir and what was built in it.
+func cleanup() {
 	mu.Lock()
 	defer mu.Unlock()
 	if dir != "" {

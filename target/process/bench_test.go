@@ -9,17 +9,13 @@ package process
 
 import (
 	"os"
-	"regexp"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/haktop/haktop/target/ctest"
 	"github.com/haktop/haktop/target/process/processtest"
 )
-
-var opsPerSec = regexp.MustCompile(`^ops_per_sec=([0-9]+) `)
 
 // run is one run's ops/s (as printed) and its CPU time (user and system,
 // which a busy machine's preemptions do not inflate).
@@ -54,12 +50,11 @@ func opsOf(b *testing.B, prog string, sampled bool) run {
 		b.Fatalf("random_mixed ended %v", e)
 	}
 	text, _ := os.ReadFile(out)
-	m := opsPerSec.FindSubmatch(text)
-	if m == nil {
+	printed, ok := ctest.ParseRandomMixed(string(text))
+	if !ok {
 		b.Fatalf("random_mixed printed %q", text)
 	}
-	v, _ := strconv.ParseFloat(string(m[1]), 64)
-	return run{v, p.Figures().CPU.Seconds()}
+	return run{float64(printed.OpsPerSec), p.Figures().CPU.Seconds()}
 }
 
 func median(v []float64) float64 {

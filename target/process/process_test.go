@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -33,11 +32,7 @@ func needJemalloc(t *testing.T) {
 	ctest.Jemalloc.Need(t)
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	ctest.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { ctest.Main(m) }
 
 // theShim returns the preload shim, built once (processtest); it skips t
 // without a C compiler.
@@ -82,8 +77,6 @@ func column(t *testing.T, s target.Schema, snap target.Snapshot, r target.Role, 
 	return sum
 }
 
-var printed = regexp.MustCompile(`^ops_per_sec=\d+ allocs=(\d+) frees=(\d+) sec=[0-9.]+\n$`)
-
 // TestRandomMixedUnderJemalloc: the request classes of the loop's sizes
 // (16..1039 bytes) count exactly the allocs random_mixed.c prints, and
 // every one of them freed; its output went to the file, its exit is 0.
@@ -95,8 +88,8 @@ func TestRandomMixedUnderJemalloc(t *testing.T) {
 		t.Fatalf("random_mixed ended with %v", e)
 	}
 	b, _ := os.ReadFile(out)
-	m := printed.FindSubmatch(b)
-	if m == nil {
+	printed, ok := ctest.ParseRandomMixed(string(b))
+	if !ok {
 		t.Fatalf("the output file holds %q", b)
 	}
 	s := p.Schema()
@@ -108,8 +101,8 @@ func TestRandomMixedUnderJemalloc(t *testing.T) {
 		t.Fatalf("schema %q counted=%v, want the requests table", s.Target, s.Counted)
 	}
 	calls, frees := column(t, s, snap, target.RoleCalls, 16, 1039), column(t, s, snap, target.RoleFree, 16, 1039)
-	if fmt.Sprint(calls) != string(m[1]) || fmt.Sprint(frees) != string(m[1]) {
-		t.Errorf("16..1039-byte classes: %d calls and %d frees, want the %s allocs it printed, each freed", calls, frees, m[1])
+	if calls != printed.Allocs || frees != printed.Allocs {
+		t.Errorf("16..1039-byte classes: %d calls and %d frees, want the %d allocs it printed, each freed", calls, frees, printed.Allocs)
 	}
 	if snap.Proc.CPU <= 0 || snap.Proc.RSSBytes == 0 {
 		t.Errorf("final figures %+v: want its CPU time and RSS", snap.Proc)
@@ -265,12 +258,12 @@ func TestHakmemGate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var allocs, frees, pool, large uint64
-			if _, err := fmt.Sscanf(string(b), "allocs=%d frees=%d pool=%d large=%d", &allocs, &frees, &pool, &large); err != nil {
+			h, err := ctest.ParseHakmem(string(b))
+			if err != nil {
 				t.Fatalf("hakmem_test printed %q: %v", b, err)
 			}
-			if (c.sizes == "tiny") != (pool == 0 && large == 0) {
-				t.Fatalf("%s sizes: %d pool and %d large requests", c.sizes, pool, large)
+			if (c.sizes == "tiny") != (h.Pool == 0 && h.Large == 0) {
+				t.Fatalf("%s sizes: %d pool and %d large requests", c.sizes, h.Pool, h.Large)
 			}
 			snap, err := p.Snapshot()
 			if err != nil {
@@ -278,7 +271,7 @@ func TestHakmemGate(t *testing.T) {
 			}
 			wantHits := uint64(0)
 			if c.pool {
-				wantHits = pool
+				wantHits = h.Pool
 			}
 			for _, id := range want.Paths {
 				if got := snap.Paths[s.PathIndex(id)]; got != wantHits {

@@ -2,23 +2,20 @@ package shim
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"reflect"
 	"testing"
 
+	"github.com/haktop/haktop/target/ctest"
 	"github.com/haktop/haktop/target/segment"
 )
 
-// hakmemTotals are what testdata/hakmem_test.c's driver prints.
-type hakmemTotals struct{ allocs, frees, pool, large uint64 }
-
-func runHakmem(t *testing.T, prog, v2 string) (hakmemTotals, *segment.Snapshot) {
+func runHakmem(t *testing.T, prog, v2 string) (ctest.HakmemOutput, *segment.Snapshot) {
 	t.Helper()
 	out, snap := runEnv(t, []string{"HAKMEM_POOL_V2_ENABLED=" + v2}, prog, "300000", "1024", "3")
-	var h hakmemTotals
-	if _, err := fmt.Sscanf(out, "allocs=%d frees=%d pool=%d large=%d", &h.allocs, &h.frees, &h.pool, &h.large); err != nil {
+	h, err := ctest.ParseHakmem(out)
+	if err != nil {
 		t.Fatalf("hakmem_test printed %q: %v", out, err)
 	}
 	return h, snap
@@ -60,11 +57,11 @@ func TestHakmemCountersThroughSegment(t *testing.T) {
 					t.Errorf("%s: %d, want %d", what, got, want)
 				}
 			}
-			check("alloc_calls", sum(calls, 0, 16), h.allocs)
-			check("free_calls (frees and the drain)", sum(frees, 0, 16), h.allocs)
-			check("pool alloc_calls", sum(calls, 8, 15), h.pool)
-			check("large alloc_calls", calls[15], h.large)
-			check("large map hits", hits["large map"], h.large)
+			check("alloc_calls", sum(calls, 0, 16), h.Allocs)
+			check("free_calls (frees and the drain)", sum(frees, 0, 16), h.Allocs)
+			check("pool alloc_calls", sum(calls, 8, 15), h.Pool)
+			check("large alloc_calls", calls[15], h.Large)
+			check("large map hits", hits["large map"], h.Large)
 			tiny := sum(calls, 0, 8)
 			check("tiny fast + refill", sum(fast, 0, 8)+sum(refill, 0, 8), tiny)
 			check("tiny fast hits", hits["tiny fast"], sum(fast, 0, 8))
@@ -72,17 +69,17 @@ func TestHakmemCountersThroughSegment(t *testing.T) {
 			if v2 == "0" {
 				check("pool v2 alloc hits", hits["pool v2 alloc"], 0)
 				check("pool v2 free hits", hits["pool v2 free"], 0)
-				check("pool v1 alloc hits", hits["pool v1 alloc"], h.pool)
-				check("pool v1 free hits", hits["pool v1 free"], h.pool)
+				check("pool v1 alloc hits", hits["pool v1 alloc"], h.Pool)
+				check("pool v1 free hits", hits["pool v1 free"], h.Pool)
 				check("pool fast", sum(fast, 8, 15), 0)
 				return
 			}
-			check("pool v2 alloc hits", hits["pool v2 alloc"], h.pool)
-			check("pool v2 free hits", hits["pool v2 free"], h.pool)
-			check("pool fast + fallback", sum(fast, 8, 15)+sum(fallback, 8, 15), h.pool)
+			check("pool v2 alloc hits", hits["pool v2 alloc"], h.Pool)
+			check("pool v2 free hits", hits["pool v2 free"], h.Pool)
+			check("pool fast + fallback", sum(fast, 8, 15)+sum(fallback, 8, 15), h.Pool)
 			check("pool v1 alloc hits (v2's fallbacks)", hits["pool v1 alloc"], sum(fallback, 8, 15))
 			check("pool v1 free hits (v2's free fallbacks)", hits["pool v1 free"], sum(freeFallback, 8, 15))
-			check("pool free fast + fallback", sum(freeFast, 8, 15)+sum(freeFallback, 8, 15), h.pool)
+			check("pool free fast + fallback", sum(freeFast, 8, 15)+sum(freeFallback, 8, 15), h.Pool)
 			if sum(fast, 8, 15) == 0 {
 				t.Error("pool v2 is on but never hit its cache")
 			}

@@ -31,11 +31,7 @@ func needLib(t testing.TB, lib, pkg string) {
 	ctest.Allocator{Lib: lib, Pkg: pkg}.Need(t)
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	ctest.Cleanup()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { ctest.Main(m) }
 
 // needCC skips the test when there is no C compiler.
 func needCC(t testing.TB) {

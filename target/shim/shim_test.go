@@ -51,8 +51,6 @@ func randomMixed(cycles, ws int, seed uint32) (byRequest []uint64, allocs, frees
 	return
 }
 
-var printed = regexp.MustCompile(`^ops_per_sec=\d+ allocs=(\d+) frees=(\d+) sec=[0-9.]+\n$`)
-
 // The loop's request sizes, 16..1039 bytes, are classes C1..P0.
 const loopFirst, loopLast = 1, allocator.NumTinyClasses
 
@@ -72,13 +70,13 @@ func TestRandomMixedCountsExactly(t *testing.T) {
 		t.Run(a.Name, func(t *testing.T) {
 			a.Need(t)
 			out, snap := run(t, a.Lib, nil, prog, strconv.Itoa(cycles), strconv.Itoa(ws), strconv.Itoa(seed))
-			m := printed.FindStringSubmatch(out)
-			if m == nil {
+			printed, ok := ctest.ParseRandomMixed(out)
+			if !ok {
 				t.Fatalf("random_mixed printed %q", out)
 			}
 			byRequest, allocs, frees := randomMixed(cycles, ws, seed)
-			if m[1] != fmt.Sprint(allocs) || m[2] != fmt.Sprint(frees) {
-				t.Fatalf("random_mixed printed allocs=%s frees=%s, the Go replay %d and %d", m[1], m[2], allocs, frees)
+			if printed.Allocs != allocs || printed.Frees != frees {
+				t.Fatalf("random_mixed printed allocs=%d frees=%d, the Go replay %d and %d", printed.Allocs, printed.Frees, allocs, frees)
 			}
 			req := onlyTable(t, snap, "requests", 0)
 			calls, freed := column(t, req, "alloc_calls"), column(t, req, "free_calls")

@@ -6,8 +6,8 @@ package processtest
 // what needs target/shim (the shim's build, the shim's compiler); the
 // programs' sources, flags and allocators are ctest's, which target/shim's
 // own tests share. Everything is built once per test binary into
-// ctest.Dir, which TestMain removes with ctest.Cleanup; a machine without a
-// C compiler skips those tests.
+// ctest.Dir, which ctest.Main (the tests' TestMain) removes; a machine
+// without a C compiler skips those tests.
 
 import (
 	"path/filepath"
