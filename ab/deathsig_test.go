@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -61,13 +60,5 @@ func TestExecChildDiesWithAb(t *testing.T) {
 			t.Fatal("the child wrote no pid in 30 s")
 		}
 	}
-	helper.Process.Signal(syscall.SIGKILL)
-	helper.Wait()
-	ws, ok := processtest.WaitOrphan(t, pid, 5*time.Second)
-	if !ok {
-		t.Fatalf("the bench child (pid %d) still ran 5 s after ab was SIGKILLed", pid)
-	}
-	if !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-		t.Errorf("the child ended with wait status %#x, want killed by SIGKILL (its parent-death signal)", ws)
-	}
+	processtest.DiesWithParent(t, helper, pid, "the bench child", "ab")
 }

@@ -114,15 +114,7 @@ func TestRecordCommandDiesWithHaktop(t *testing.T) {
 	h := startHaktop(t, "TestRecordCommandDiesWithHaktop", haktopChild{}, "record", "-o", filepath.Join(dir, "s.jsonl"), "--output", output,
 		"--interval", "10ms", "--", "sh", "-c", "echo $$; exec sleep 1000")
 	pid := cmdPid(t, h, output)
-	h.Process.Signal(syscall.SIGKILL)
-	h.Wait()
-	ws, ok := processtest.WaitOrphan(t, pid, 5*time.Second)
-	if !ok {
-		t.Fatalf("CMD (pid %d) still ran 5 s after haktop record was SIGKILLed", pid)
-	}
-	if !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-		t.Errorf("CMD ended with wait status %#x, want killed by SIGKILL (its parent-death signal)", ws)
-	}
+	processtest.DiesWithParent(t, h, pid, "CMD", "haktop record")
 }
 
 // TestRecordCommandOutlivesHaktopsThreads records `sh -c 'sleep 1.5; exit

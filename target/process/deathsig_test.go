@@ -65,15 +65,7 @@ func TestCommandDiesWithHaktop(t *testing.T) {
 			if state := procState(t, pid); state == 'Z' {
 				t.Fatalf("CMD (pid %d) is not running before the kill: state %c", pid, state)
 			}
-			helper.Process.Signal(syscall.SIGKILL)
-			helper.Wait()
-			ws, ok := processtest.WaitOrphan(t, pid, 5*time.Second)
-			if !ok {
-				t.Fatalf("CMD (pid %d) still ran 5 s after the haktop that started it was SIGKILLed", pid)
-			}
-			if !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
-				t.Errorf("CMD ended with wait status %#x, want killed by SIGKILL (its parent-death signal)", ws)
-			}
+			processtest.DiesWithParent(t, helper, pid, "CMD", "the haktop that started it")
 		})
 	}
 }

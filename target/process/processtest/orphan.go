@@ -8,6 +8,7 @@ package processtest
 
 import (
 	"errors"
+	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -24,6 +25,23 @@ func Subreaper(t testing.TB) {
 		t.Fatalf("prctl(PR_SET_CHILD_SUBREAPER): %v", err)
 	}
 	t.Cleanup(func() { unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) })
+}
+
+// DiesWithParent SIGKILLs parent, a helper process the test started,
+// and checks that pid, which parent started (an orphan re-parented to the
+// test by Subreaper), is killed by SIGKILL, its parent-death signal,
+// within 5 s; child and parentName name the two in the failures.
+func DiesWithParent(t testing.TB, parent *exec.Cmd, pid int, child, parentName string) {
+	t.Helper()
+	parent.Process.Signal(syscall.SIGKILL)
+	parent.Wait()
+	ws, ok := WaitOrphan(t, pid, 5*time.Second)
+	if !ok {
+		t.Fatalf("%s (pid %d) still ran 5 s after %s was SIGKILLed", child, pid, parentName)
+	}
+	if !ws.Signaled() || ws.Signal() != syscall.SIGKILL {
+		t.Errorf("%s ended with wait status %#x, want killed by SIGKILL (its parent-death signal)", child, ws)
+	}
 }
 
 // WaitOrphan waits up to d for pid, an orphan re-parented to the test by
