@@ -9,7 +9,7 @@
 # resuming it, r recording (a file report reads back), q stopping CMD and
 # haktop exiting with its status (143: SIGTERM); on glibc a short run that
 # ends by itself shows "exit 0" and q then exits 0; closing the terminal
-# (SIGHUP) stops CMD too. With
+# (SIGHUP) stops CMD too, and a SIGKILLed haktop takes CMD with it. With
 # HAKTOP_E2E_CAPTURES=DIR the four 120x40 screens are saved there
 # (tmux capture-pane -p). Needs cc and the three libraries (.ci/run's shim
 # step installs them). Called by .ci/run; runs alone too.
@@ -29,7 +29,7 @@ clock() { screen | head -1 | grep -oE '· [0-9]{2}:[0-9]{2} ·' | head -1; }
 # pid prints CMD's pid from the header.
 pid() { screen | head -1 | grep -oE 'pid [0-9]+' | grep -oE '[0-9]+'; }
 # state prints the kernel's state letter of process $1.
-state() { sed -E 's/.*\) (.).*/\1/' "/proc/$1/stat"; }
+state() { sed -E 's/.*\) (.).*/\1/' "/proc/$1/stat" 2>/dev/null; }
 
 # A plain shell with a known prompt, so the exit status and the prompt
 # coming back are checkable; the shim is built into $tmp's cache.
@@ -116,5 +116,22 @@ while [[ -e /proc/$p ]] && [[ $(state "$p") != Z ]]; do
   ((SECONDS < deadline)) || fail "CMD (pid $p) still runs 10 s after its terminal closed"
   sleep 0.2
 done
+
+echo "-- a SIGKILLed haktop run takes CMD with it: the parent-death signal"
+# (CMD runs: a stopped one would also get the kernel's SIGHUP to an orphaned group)
+t new-session -d -s kill -x 120 -y 40 "cd '$tmp' && XDG_CACHE_HOME='$tmp/cache' exec ./haktop run --output kill.txt -- ./random_mixed 4000000000 8192 1"
+deadline=$((SECONDS + 30))
+until t capture-pane -p -t kill | head -1 | grep -qE 'pid [0-9]+'; do
+  ((SECONDS < deadline)) || fail "haktop run in the kill session did not start"
+  sleep 0.2
+done
+p=$(t capture-pane -p -t kill | head -1 | grep -oE 'pid [0-9]+' | grep -oE '[0-9]+')
+kill -KILL "$(t display-message -p -t kill '#{pane_pid}')"
+deadline=$((SECONDS + 5))
+while [[ -e /proc/$p ]] && [[ $(state "$p") != Z ]]; do
+  ((SECONDS < deadline)) || { kill -KILL "$p"; fail "CMD (pid $p) still runs 5 s after haktop run was SIGKILLed"; }
+  sleep 0.1
+done
+t kill-session -t kill 2>/dev/null || true
 
 echo "tui run e2e: ok"

@@ -38,7 +38,9 @@ import (
 // Signal is the parent-death signal. SIGKILL, not SIGTERM: a child may
 // ignore or handle SIGTERM and run on, and a paused child (haktop run's
 // space sends SIGSTOP) would hold a SIGTERM pending until a SIGCONT that
-// nobody is left to send; SIGKILL ends both. It is the last resort for a
+// nobody may be left to send (the kernel's SIGHUP and SIGCONT to a stopped
+// orphaned process group do not come when a subreaper in haktop's session
+// adopts the child, and SIGHUP may be ignored); SIGKILL ends both. It is the last resort for a
 // haktop that could not stop its child itself (SIGKILL, a crash, the OOM
 // killer): its orderly exits send SIGTERM first and give a grace period.
 // Go's check for the fork race may send the signal twice, which SIGKILL
