@@ -18,7 +18,6 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/haktop/haktop/live"
-	"github.com/haktop/haktop/sampler"
 )
 
 // drive feeds msgs to m one at a time, running each command they return,
@@ -82,14 +81,7 @@ func repeat(name string, n int) []string {
 // replayModel returns the screen over the fixture recording at w x h.
 func replayModel(t *testing.T, w, h int) (tea.Model, *live.Replay) {
 	t.Helper()
-	rec, err := sampler.Load(fixturePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := live.NewReplay(rec)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, r := loadFixture(t)
 	m := New(r, Options{Replay: true, Tick: -1, Dark: true})
 	return drive(t, m, tea.WindowSizeMsg{Width: w, Height: h}), r
 }

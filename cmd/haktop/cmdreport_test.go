@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/charmbracelet/x/exp/golden"
 
@@ -164,31 +163,8 @@ func TestReportCommandJemalloc(t *testing.T) {
 // row per class with each counter the schema declares, fast % from its
 // roles, its path and gate, no embedded-allocator rows.
 func TestReportCommandGolden(t *testing.T) {
-	schema := target.Schema{Target: "jemalloc", Counted: true,
-		Classes: []target.Class{{Name: "8", Min: 1, Max: 8}, {Name: "16", Min: 9, Max: 16}, {Name: "huge", Min: 17}},
-		Counters: []target.Counter{{Name: "nrequests", Role: target.RoleCalls}, {Name: "fast", Role: target.RoleFast},
-			{Name: "nflushes", Role: target.RoleOther}},
-		Paths: []target.Path{{ID: "tcache_hit", Name: "tcache hit"}},
-		Gates: []target.Gate{{Env: "MALLOC_CONF", Value: "tcache:true", Source: "default"}}, Invalid: []string{}, Gauges: []string{}}
 	file := filepath.Join(t.TempDir(), "cmd.jsonl")
-	h := sampler.Header{Start: time.Date(2026, 12, 1, 20, 0, 0, 0, time.UTC), Haktop: "v0.0.0-test", GoVersion: "go1.test", OS: "linux",
-		Arch: "amd64", CPUs: 2, GOMAXPROCS: 2, Interval: 100 * time.Millisecond, StatsCompiled: true, Schema: schema,
-		Command: []string{"./rm", "2000000", "8192", "1234567"}}
-	rec, err := sampler.Create(file, h)
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap := schema.NewSnapshot()
-	for i, v := range [][]uint64{{0, 0, 0, 400, 380, 1, 2, 0, 0}, {0, 0, 0, 1000, 960, 3, 5, 0, 1}} {
-		copy(snap.Counters, v)
-		snap.Paths[0], snap.Proc.RSSBytes = uint64(500*(i+1)), uint64(i+3)<<20
-		if err := rec.Record(sampler.Sample{Seq: i, Elapsed: time.Duration(i+1) * 100 * time.Millisecond, Snap: snap.Clone()}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := rec.Close(sampler.Footer{End: h.Start.Add(time.Second), Reason: "done", Exit: &sampler.Exit{Code: 0}}); err != nil {
-		t.Fatal(err)
-	}
+	writeCommand(t, file, 1)
 	for _, c := range []struct{ name, flag string }{{"text", ""}, {"json", "--json"}} {
 		t.Run(c.name, func(t *testing.T) {
 			args := []string{"report", file}

@@ -201,8 +201,8 @@ func TestFakeExportGolden(t *testing.T) {
 	golden.RequireEqual(t, profileText(p))
 }
 
-// writeCommand records a command's jemalloc-like bins (2 samples), as
-// TestReportCommandGolden's.
+// writeCommand records a command's jemalloc-like bins (2 samples), their
+// counts times scale: TestReportCommandGolden's recording at scale 1.
 func writeCommand(t *testing.T, file string, scale uint64) {
 	t.Helper()
 	schema := target.Schema{Target: "jemalloc", Counted: true,
