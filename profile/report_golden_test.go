@@ -19,6 +19,24 @@ func goldenResult() workload.Result {
 	return workload.Result{Spec: spec, Cycles: 4000, Allocs: 2100, Frees: 1900, Drained: 200, Elapsed: 2 * time.Millisecond}
 }
 
+// requireGoldenJSON checks rep's indented JSON against the test's golden
+// file, byte for byte, and that it survives a round trip through RunReport.
+func requireGoldenJSON(t *testing.T, rep RunReport) {
+	t.Helper()
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.RequireEqual(t, string(b)+"\n")
+	var back RunReport
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := json.MarshalIndent(back, "", "  "); string(again) != string(b) {
+		t.Errorf("the report does not survive a JSON round trip:\n%s", again)
+	}
+}
+
 // TestRunReportJSONGolden pins the document `haktop bench --json` prints
 // (and ab and .ci/checkjson read) for a fixed run of the embedded
 // allocator under pool v2 on P0 and P2: every field, in order, byte for
@@ -30,19 +48,7 @@ func TestRunReportJSONGolden(t *testing.T) {
 	a := goldenSnapshot()
 	snap := schema.NewSnapshot()
 	embedded.Snapshot(&a, &snap)
-	b, err := json.MarshalIndent(NewRunReport(&schema, snap, goldenResult(), nil, true), "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden.RequireEqual(t, string(b)+"\n")
-	var back RunReport
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
-	again, _ := json.MarshalIndent(back, "", "  ")
-	if string(again) != string(b) {
-		t.Errorf("the report does not survive a JSON round trip:\n%s", again)
-	}
+	requireGoldenJSON(t, NewRunReport(&schema, snap, goldenResult(), nil, true))
 }
 
 // TestRunReportOfTheFakeTarget: the report of targettest's fake has its
@@ -58,16 +64,5 @@ func TestRunReportOfTheFakeTarget(t *testing.T) {
 	if g := rep.Gates[0]; g.Env != targettest.GateEnv || g.Verdict != Active || g.Paths[0].Hits != 4000 || g.Paths[0].Samples != 1 {
 		t.Errorf("gate %+v, want FAKE_TURBO ACTIVE with turbo's 4000 hits and 1 sample", g)
 	}
-	b, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	golden.RequireEqual(t, string(b)+"\n")
-	var back RunReport
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatal(err)
-	}
-	if again, _ := json.MarshalIndent(back, "", "  "); string(again) != string(b) {
-		t.Errorf("the report does not survive a JSON round trip:\n%s", again)
-	}
+	requireGoldenJSON(t, rep)
 }
