@@ -76,11 +76,7 @@ func useFixedRunner(t *testing.T) *fixedRunner {
 }
 
 func TestABHelpGolden(t *testing.T) {
-	code, out, errs := runCLI(t, "ab", "--help")
-	if code != 0 || errs != "" {
-		t.Fatalf("exit %d, stderr %q", code, errs)
-	}
-	golden.RequireEqual(t, out)
+	requireGolden(t, "", "ab", "--help")
 }
 
 func TestABUsageErrors(t *testing.T) {

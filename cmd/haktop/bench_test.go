@@ -22,15 +22,29 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
+// requireGolden runs haktop with args in dir ("" for the package's, else
+// runIn) and wants exit 0, nothing on stderr, and stdout byte for byte as
+// t's golden file.
+func requireGolden(t *testing.T, dir string, args ...string) {
+	t.Helper()
+	var code int
+	var out, errs string
+	if dir == "" {
+		code, out, errs = runCLI(t, args...)
+	} else {
+		code, out, errs = runIn(t, dir, args...)
+	}
+	if code != 0 || errs != "" {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+	golden.RequireEqual(t, out)
+}
+
 func TestHelpGolden(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"bench", "--help"}} {
 		name := strings.Join(append([]string{"haktop"}, args...), "_")
 		t.Run(name, func(t *testing.T) {
-			code, out, errs := runCLI(t, args...)
-			if code != 0 || errs != "" {
-				t.Fatalf("exit %d, stderr %q", code, errs)
-			}
-			golden.RequireEqual(t, out)
+			requireGolden(t, "", args...)
 		})
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/exp/golden"
-
 	"github.com/haktop/haktop/allocator"
 	"github.com/haktop/haktop/sampler"
 	"github.com/haktop/haktop/workload"
@@ -25,11 +23,7 @@ func TestDiffGolden(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, a, b := fixtures(t)
-			code, out, errs := runIn(t, dir, tc.args(a, b)...)
-			if code != 0 || errs != "" {
-				t.Fatalf("exit %d, stderr %q", code, errs)
-			}
-			golden.RequireEqual(t, out)
+			requireGolden(t, dir, tc.args(a, b)...)
 		})
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/charmbracelet/x/exp/golden"
 )
 
 const format1Dir = "../../testdata/format1"
@@ -31,11 +29,7 @@ func TestFormat1ReportGolden(t *testing.T) {
 				args = append(args, "--json")
 			}
 			t.Run(sub, func(t *testing.T) {
-				code, out, errs := runIn(t, dir, args...)
-				if code != 0 || errs != "" {
-					t.Fatalf("exit %d, stderr %q", code, errs)
-				}
-				golden.RequireEqual(t, out)
+				requireGolden(t, dir, args...)
 			})
 		}
 	}
@@ -46,11 +40,7 @@ func TestFormat1DiffGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs := runIn(t, dir, "diff", "random_mixed.jsonl", "gate_toggle.jsonl")
-	if code != 0 || errs != "" {
-		t.Fatalf("exit %d, stderr %q", code, errs)
-	}
-	golden.RequireEqual(t, out)
+	requireGolden(t, dir, "diff", "random_mixed.jsonl", "gate_toggle.jsonl")
 }
 
 // Every counter's total in the exported profile is the one the format-1

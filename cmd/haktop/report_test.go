@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/charmbracelet/x/exp/golden"
-
 	"github.com/haktop/haktop/workload"
 )
 
@@ -22,11 +20,7 @@ func TestReportGolden(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir, a, b := fixtures(t)
-			code, out, errs := runIn(t, dir, tc.args(a, b)...)
-			if code != 0 || errs != "" {
-				t.Fatalf("exit %d, stderr %q", code, errs)
-			}
-			golden.RequireEqual(t, out)
+			requireGolden(t, dir, tc.args(a, b)...)
 		})
 	}
 }
@@ -109,11 +103,7 @@ func TestRecordingCommandErrors(t *testing.T) {
 func TestRecordingCommandsHelpGolden(t *testing.T) {
 	for _, name := range []string{"record", "report", "diff"} {
 		t.Run(name, func(t *testing.T) {
-			code, out, errs := runCLI(t, name, "--help")
-			if code != 0 || errs != "" {
-				t.Fatalf("exit %d, stderr %q", code, errs)
-			}
-			golden.RequireEqual(t, out)
+			requireGolden(t, "", name, "--help")
 		})
 	}
 }

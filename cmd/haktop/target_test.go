@@ -110,11 +110,7 @@ func TestFakeDiffGolden(t *testing.T) {
 			if c.flag != "" {
 				args = append(args, c.flag)
 			}
-			code, out, stderr := runIn(t, dir, args...)
-			if code != 0 || stderr != "" {
-				t.Fatalf("exit %d, stderr %q", code, stderr)
-			}
-			golden.RequireEqual(t, out)
+			requireGolden(t, dir, args...)
 		})
 	}
 	var doc diffJSON
@@ -240,11 +236,7 @@ func TestCommandDiffAndExportGolden(t *testing.T) {
 	writeCommand(t, filepath.Join(dir, "a.jsonl"), 1)
 	writeCommand(t, filepath.Join(dir, "b.jsonl"), 2)
 	t.Run("diff", func(t *testing.T) {
-		code, out, stderr := runIn(t, dir, "diff", "a.jsonl", "b.jsonl")
-		if code != 0 || stderr != "" {
-			t.Fatalf("exit %d, stderr %q", code, stderr)
-		}
-		golden.RequireEqual(t, out)
+		requireGolden(t, dir, "diff", "a.jsonl", "b.jsonl")
 	})
 	t.Run("export", func(t *testing.T) {
 		code, out, stderr := runIn(t, dir, "export", "a.jsonl", "-o", "a.pb.gz")
