@@ -12,8 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -50,15 +48,6 @@ func TestExecChildDiesWithAb(t *testing.T) {
 	if err := helper.Start(); err != nil {
 		t.Fatal(err)
 	}
-	pid := 0
-	for deadline := time.Now().Add(30 * time.Second); pid == 0; time.Sleep(5 * time.Millisecond) {
-		b, _ := os.ReadFile(pidFile)
-		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-		if pid == 0 && time.Now().After(deadline) {
-			helper.Process.Kill()
-			helper.Wait()
-			t.Fatal("the child wrote no pid in 30 s")
-		}
-	}
+	pid := processtest.PrintedPid(t, "the bench child", pidFile, 30*time.Second, helper)
 	processtest.DiesWithParent(t, helper, pid, "the bench child", "ab")
 }

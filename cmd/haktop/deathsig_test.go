@@ -13,8 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -80,25 +78,6 @@ func startHaktop(t *testing.T, test string, how haktopChild, args ...string) *ex
 	return cmd
 }
 
-// cmdPid waits up to 30 s for the pid that CMD `sh -c 'echo $$; ...'`
-// prints to output, and returns it.
-func cmdPid(t *testing.T, h *exec.Cmd, output string) int {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		b, _ := os.ReadFile(output)
-		if line, ok := strings.CutSuffix(string(b), "\n"); ok {
-			if pid, err := strconv.Atoi(line); err == nil {
-				return pid
-			}
-		}
-		if time.Now().After(deadline) {
-			h.Process.Kill()
-			h.Wait()
-			t.Fatalf("CMD printed no pid in 30 s: %q", b)
-		}
-	}
-}
-
 // TestRecordCommandDiesWithHaktop SIGKILLs `haktop record -- sh -c 'echo
 // $$; exec sleep 1000'` once CMD has printed its pid: CMD must be killed
 // by SIGKILL within 5 s, not sleep on.
@@ -113,7 +92,7 @@ func TestRecordCommandDiesWithHaktop(t *testing.T) {
 	output := filepath.Join(dir, "cmd.out")
 	h := startHaktop(t, "TestRecordCommandDiesWithHaktop", haktopChild{}, "record", "-o", filepath.Join(dir, "s.jsonl"), "--output", output,
 		"--interval", "10ms", "--", "sh", "-c", "echo $$; exec sleep 1000")
-	pid := cmdPid(t, h, output)
+	pid := processtest.PrintedPid(t, "CMD", output, 30*time.Second, h)
 	processtest.DiesWithParent(t, h, pid, "CMD", "haktop record")
 }
 
@@ -159,7 +138,7 @@ func TestRecordCommandHangUp(t *testing.T) {
 			out, output := filepath.Join(dir, "s.jsonl"), filepath.Join(dir, "cmd.out")
 			h := startHaktop(t, "TestRecordCommandHangUp", haktopChild{nohup: nohup}, "record", "-o", out, "--output", output,
 				"--interval", "10ms", "--", "sh", "-c", "echo $$; exec sleep 1000")
-			pid := cmdPid(t, h, output)
+			pid := processtest.PrintedPid(t, "CMD", output, 30*time.Second, h)
 			h.Process.Signal(syscall.SIGHUP)
 			if nohup {
 				time.Sleep(300 * time.Millisecond)

@@ -156,22 +156,6 @@ func TestCommandOutlivesHaktopsThreads(t *testing.T) {
 // at once, to the test as its subreaper), and CMD becomes `sleep 1000`.
 var grandchild = []string{"sh", "-c", "(sleep 1000 & echo $!); exec sleep 1000"}
 
-// grandchildPid waits up to 10 s for the pid grandchild prints to output.
-func grandchildPid(t *testing.T, output string) int {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		b, _ := os.ReadFile(output)
-		if line, ok := strings.CutSuffix(string(b), "\n"); ok {
-			if pid, err := strconv.Atoi(line); err == nil {
-				return pid
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("CMD printed no pid of its child in 10 s: %q", b)
-		}
-	}
-}
-
 // TestCommandsChildren: what happens to a child CMD leaves in its process
 // group (as process.go's comment says). Stop's SIGTERM goes to the group and
 // ends it too; the parent-death signal of a SIGKILLed haktop is CMD's alone,
@@ -180,7 +164,7 @@ func TestCommandsChildren(t *testing.T) {
 	t.Run("stop", func(t *testing.T) {
 		processtest.Subreaper(t)
 		p, output := start(t, Options{}, grandchild...)
-		gpid := grandchildPid(t, output)
+		gpid := processtest.PrintedPid(t, "CMD's child", output, 10*time.Second, nil)
 		if e := p.Stop(); e.Signal != syscall.SIGTERM {
 			t.Errorf("CMD ended with %v, want killed by SIGTERM", e)
 		}
@@ -192,7 +176,7 @@ func TestCommandsChildren(t *testing.T) {
 	t.Run("haktop killed", func(t *testing.T) {
 		processtest.Subreaper(t)
 		helper, pid, output := startHelper(t, "running", grandchild...)
-		gpid := grandchildPid(t, output)
+		gpid := processtest.PrintedPid(t, "CMD's child", output, 10*time.Second, nil)
 		processtest.DiesWithParent(t, helper, pid, "CMD", "the haktop that started it")
 		time.Sleep(200 * time.Millisecond)
 		var ws syscall.WaitStatus

@@ -4,11 +4,16 @@ package processtest
 // test killed) is gone: the test process becomes the child subreaper, so
 // the orphan is re-parented to it and the test reaps it and reads how it
 // ended, whatever the machine's init does with orphans (in a container, pid
-// 1 may never reap them, and a zombie still answers kill(pid, 0)).
+// 1 may never reap them, and a zombie still answers kill(pid, 0)); and how
+// the test learns the orphan's pid (PrintedPid) and that it died with its
+// parent (DiesWithParent).
 
 import (
 	"errors"
+	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -25,6 +30,28 @@ func Subreaper(t testing.TB) {
 		t.Fatalf("prctl(PR_SET_CHILD_SUBREAPER): %v", err)
 	}
 	t.Cleanup(func() { unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0) })
+}
+
+// PrintedPid waits up to d for the pid that who, a program the test
+// started through helper, writes to path as a line of its own (echo $$),
+// and returns it. With none by then it kills helper (if any) and fails t.
+func PrintedPid(t testing.TB, who, path string, d time.Duration, helper *exec.Cmd) int {
+	t.Helper()
+	for deadline := time.Now().Add(d); ; time.Sleep(5 * time.Millisecond) {
+		b, _ := os.ReadFile(path)
+		if line, ok := strings.CutSuffix(string(b), "\n"); ok {
+			if pid, err := strconv.Atoi(line); err == nil {
+				return pid
+			}
+		}
+		if time.Now().After(deadline) {
+			if helper != nil {
+				helper.Process.Kill()
+				helper.Wait()
+			}
+			t.Fatalf("%s printed no pid in %v: %q", who, d, b)
+		}
+	}
 }
 
 // DiesWithParent SIGKILLs parent, a helper process the test started,
