@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,6 +43,18 @@ var (
 
 	Allocators = []Allocator{Glibc, Jemalloc, Tcmalloc, Mimalloc}
 )
+
+// Median is the median of v, the statistic the benchmarks report over
+// their interleaved rounds (one slow round on a shared machine moves it
+// little).
+func Median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
 
 // Need skips t when a's library is not installed, naming its package.
 func (a Allocator) Need(t testing.TB) {

@@ -9,7 +9,6 @@ package process
 
 import (
 	"os"
-	"slices"
 	"testing"
 	"time"
 
@@ -57,15 +56,6 @@ func opsOf(b *testing.B, prog string, sampled bool) run {
 	return run{float64(printed.OpsPerSec), p.Figures().CPU.Seconds()}
 }
 
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
 // BenchmarkSampling100Hz reports the medians over the pairs of
 // sampled/unsampled ops/s (1.00 is free; 0.99 is a 1% cost) and of
 // sampled/unsampled CPU time (1.01 is a 1% cost).
@@ -84,8 +74,8 @@ func BenchmarkSampling100Hz(b *testing.B) {
 		ops, cpu = append(ops, with.ops/without.ops), append(cpu, with.cpu/without.cpu)
 	}
 	b.Logf("pairs: ops/s ratios %.3f, CPU ratios %.3f", ops, cpu)
-	b.ReportMetric(median(ops), "sampled/unsampled-ops")
-	b.ReportMetric(median(cpu), "sampled/unsampled-cpu")
+	b.ReportMetric(ctest.Median(ops), "sampled/unsampled-ops")
+	b.ReportMetric(ctest.Median(cpu), "sampled/unsampled-cpu")
 }
 
 // BenchmarkSnapshot is one Snapshot of a running program under the shim

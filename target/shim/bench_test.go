@@ -17,12 +17,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/haktop/haktop/target/ctest"
 	"github.com/haktop/haktop/target/segment"
 )
 
@@ -86,17 +86,8 @@ func (r *ratios) pair(i int, num, den func() timing) {
 }
 
 func (r *ratios) report(b *testing.B, unit string) {
-	b.ReportMetric(median(r.loop), unit+"-loop")
-	b.ReportMetric(median(r.cpu), unit+"-cpu")
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	b.ReportMetric(ctest.Median(r.loop), unit+"-loop")
+	b.ReportMetric(ctest.Median(r.cpu), unit+"-cpu")
 }
 
 func preloadEnv(libs ...string) string {
@@ -127,17 +118,17 @@ func BenchmarkShimOverhead(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer seg.Close()
-	for _, a := range allocators {
-		b.Run(a.name, func(b *testing.B) {
-			needLib(b, a.lib, a.pkg)
+	for _, a := range ctest.Allocators {
+		b.Run(a.Name, func(b *testing.B) {
+			a.Need(b)
 			variants := [][]string{
-				{preloadEnv(a.lib)},
-				{preloadEnv(forward, a.lib), seg.Env()},
-				{preloadEnv(shim, a.lib), seg.Env()},
+				{preloadEnv(a.Lib)},
+				{preloadEnv(forward, a.Lib), seg.Env()},
+				{preloadEnv(shim, a.Lib), seg.Env()},
 			}
 			units := []string{"", "forward/plain", "shim/plain"}
-			if a.name == "jemalloc" {
-				variants = append(variants, []string{preloadEnv(theStatsLib(b), a.lib), seg.Env()})
+			if a == ctest.Jemalloc {
+				variants = append(variants, []string{preloadEnv(theStatsLib(b), a.Lib), seg.Env()})
 				units = append(units, "stats/plain")
 			}
 			r := make([]ratios, len(variants))
@@ -197,16 +188,16 @@ func refresherShare(pid int) float64 {
 func BenchmarkSampling100Hz(b *testing.B) {
 	prog := program(b, "random_mixed.c")
 	shim := theShim(b)
-	for _, a := range allocators {
-		b.Run(a.name, func(b *testing.B) {
-			needLib(b, a.lib, a.pkg)
+	for _, a := range ctest.Allocators {
+		b.Run(a.Name, func(b *testing.B) {
+			a.Need(b)
 			b.Setenv("XDG_RUNTIME_DIR", b.TempDir())
 			seg, err := segment.Create(0)
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer seg.Close()
-			env := []string{preloadEnv(shim, a.lib), seg.Env()}
+			env := []string{preloadEnv(shim, a.Lib), seg.Env()}
 			var rates, shares []float64
 			ticking := func(sample bool) timing {
 				stop, done := make(chan struct{}), make(chan int)
@@ -229,7 +220,7 @@ func BenchmarkSampling100Hz(b *testing.B) {
 							if _, err := seg.Snapshot(); err != nil {
 								b.Error(err)
 							}
-							if a.name == "jemalloc" {
+							if a == ctest.Jemalloc {
 								seg.RequestRefresh()
 								if p != 0 {
 									if s := refresherShare(p); s >= 0 {
@@ -256,9 +247,9 @@ func BenchmarkSampling100Hz(b *testing.B) {
 				r.pair(i, func() timing { return ticking(true) }, func() timing { return ticking(false) })
 			}
 			r.report(b, "sampled/unsampled")
-			b.ReportMetric(median(rates), "samples/s")
+			b.ReportMetric(ctest.Median(rates), "samples/s")
 			if len(shares) > 0 {
-				b.ReportMetric(median(shares), "refresher-cpu-share")
+				b.ReportMetric(ctest.Median(shares), "refresher-cpu-share")
 			}
 		})
 	}
@@ -289,7 +280,8 @@ var collected = regexp.MustCompile(`Collected : ([0-9,]+)`)
 // jemalloc refresher) executes on each allocator with and without the
 // shim: a ratio the machine's load does not move, where CPU time ratios on
 // a shared machine spread by several percent; and the shim's instructions
-// per step (a malloc or a free). It skips without valgrind.
+// per step (a malloc or a free), beside the forward-only build's (the
+// interposition's own). It skips without valgrind.
 func BenchmarkShimInstructions(b *testing.B) {
 	valgrind, err := exec.LookPath("valgrind")
 	if err != nil {
@@ -297,18 +289,24 @@ func BenchmarkShimInstructions(b *testing.B) {
 	}
 	prog := program(b, "random_mixed.c")
 	shim := theShim(b)
+	forward, err := forwardOnly.BuildIn(filepath.Join(buildDir, "cache"))
+	if err != nil {
+		b.Fatal(err)
+	}
 	args := []string{"1000000", "8192", "1234567"}
-	for _, a := range allocators {
-		b.Run(a.name, func(b *testing.B) {
-			needLib(b, a.lib, a.pkg)
+	for _, a := range ctest.Allocators {
+		b.Run(a.Name, func(b *testing.B) {
+			a.Need(b)
 			var r []float64
 			for i := 0; i < b.N; i++ {
-				plain := instructions(b, valgrind, prog, []string{preloadEnv(a.lib)}, args...)
-				with := instructions(b, valgrind, prog, []string{preloadEnv(shim, a.lib)}, args...)
+				plain := instructions(b, valgrind, prog, []string{preloadEnv(a.Lib)}, args...)
+				with := instructions(b, valgrind, prog, []string{preloadEnv(shim, a.Lib)}, args...)
+				fwd := instructions(b, valgrind, prog, []string{preloadEnv(forward, a.Lib)}, args...)
 				r = append(r, with/plain)
 				b.ReportMetric((with-plain)/1e6, "shim-instructions/step")
+				b.ReportMetric((fwd-plain)/1e6, "forward-instructions/step")
 			}
-			b.ReportMetric(median(r), "shim/plain-instructions")
+			b.ReportMetric(ctest.Median(r), "shim/plain-instructions")
 		})
 	}
 }

@@ -16,21 +16,6 @@ import (
 	"github.com/haktop/haktop/target/segment"
 )
 
-// allocators and needLib are ctest.Allocators and Allocator.Need under the
-// names bench_test.go still uses; they go when it moves to those.
-var allocators = func() []struct{ name, lib, pkg string } {
-	var l []struct{ name, lib, pkg string }
-	for _, a := range ctest.Allocators {
-		l = append(l, struct{ name, lib, pkg string }{a.Name, a.Lib, a.Pkg})
-	}
-	return l
-}()
-
-func needLib(t testing.TB, lib, pkg string) {
-	t.Helper()
-	ctest.Allocator{Lib: lib, Pkg: pkg}.Need(t)
-}
-
 func TestMain(m *testing.M) { ctest.Main(m) }
 
 // needCC skips the test when there is no C compiler.
