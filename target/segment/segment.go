@@ -3,7 +3,7 @@
 package segment
 
 // segment.go owns the segment file: creating it (mode 0600 in a private
-// 0700 directory under $XDG_RUNTIME_DIR, or in a temp dir), mapping it
+// 0700 directory under $XDG_RUNTIME_DIR, else /dev/shm, else a temp dir), mapping it
 // read-only, asking the target for a refresh, and removing it. The layout
 // is described in layout.go; reading and validation are in read.go.
 
@@ -38,14 +38,29 @@ type Segment struct {
 	created bool
 }
 
-// runtimeDir returns where Create makes its private directory.
+// shmDir is where Create goes without a runtime dir, when it is a tmpfs.
+var shmDir = "/dev/shm"
+
+// runtimeDir returns where Create makes its private directory:
+// $XDG_RUNTIME_DIR, else /dev/shm, else the temp dir. The first two are
+// memory file systems; on a disk-backed one (a temp dir often is) the
+// kernel would write the counters' dirty pages back to the disk every few
+// seconds, I/O the target never asked for.
 func runtimeDir() string {
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() && unix.Access(d, unix.W_OK|unix.X_OK) == nil {
-			return d
-		}
+	if d := os.Getenv("XDG_RUNTIME_DIR"); usable(d) {
+		return d
+	}
+	var st unix.Statfs_t
+	if usable(shmDir) && unix.Statfs(shmDir, &st) == nil && st.Type == unix.TMPFS_MAGIC {
+		return shmDir
 	}
 	return os.TempDir()
+}
+
+// usable reports whether d is a directory Create can make its own in.
+func usable(d string) bool {
+	fi, err := os.Stat(d)
+	return d != "" && err == nil && fi.IsDir() && unix.Access(d, unix.W_OK|unix.X_OK) == nil
 }
 
 // Create makes a new segment file of size bytes (DefaultSize when 0) with an

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 func TestReadSumsSlots(t *testing.T) {
@@ -171,16 +173,35 @@ func TestCreateIsPrivate(t *testing.T) {
 	}
 }
 
+// TestCreateWithoutRuntimeDir: without $XDG_RUNTIME_DIR the segment goes
+// to /dev/shm, a memory file system, and only without one (shmDir pointed
+// at a disk-backed directory) to the temp dir.
 func TestCreateWithoutRuntimeDir(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", "")
 	t.Setenv("TMPDIR", t.TempDir())
+	var st unix.Statfs_t
+	if unix.Statfs(shmDir, &st) != nil || st.Type != unix.TMPFS_MAGIC {
+		t.Skipf("%s is not a tmpfs here", shmDir)
+	}
 	s, err := Create(0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if !strings.HasPrefix(s.Path(), os.Getenv("TMPDIR")) {
-		t.Errorf("segment %s not under TMPDIR", s.Path())
+	if !strings.HasPrefix(s.Path(), shmDir+"/") {
+		t.Errorf("segment %s not under %s", s.Path(), shmDir)
+	}
+	if err := unix.Statfs(s.Path(), &st); err != nil || st.Type != unix.TMPFS_MAGIC {
+		t.Errorf("segment %s: statfs type %#x, %v: want a tmpfs", s.Path(), st.Type, err)
+	}
+	disk := t.TempDir()
+	if unix.Statfs(disk, &st) == nil && st.Type == unix.TMPFS_MAGIC {
+		t.Logf("the temp dir %s is a tmpfs too: the fallback is checked by path only", disk)
+	}
+	defer func(d string) { shmDir = d }(shmDir)
+	shmDir = disk
+	if d := runtimeDir(); d != os.Getenv("TMPDIR") && unix.Statfs(disk, &st) == nil && st.Type != unix.TMPFS_MAGIC {
+		t.Errorf("with %s (not a tmpfs) as the shm dir, Create goes to %s, want TMPDIR", disk, d)
 	}
 }
 
