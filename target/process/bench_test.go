@@ -6,6 +6,9 @@ package process
 // without sampling, in interleaved pairs in one run, on jemalloc:
 //
 //	go test ./target/process -run '^$' -bench Sampling -benchtime 11x
+//
+// Its segments are made where haktop makes its own ($XDG_RUNTIME_DIR,
+// else /dev/shm), not in a test temp dir, which may be on a disk.
 
 import (
 	"os"
@@ -62,7 +65,6 @@ func opsOf(b *testing.B, prog string, sampled bool) run {
 func BenchmarkSampling100Hz(b *testing.B) {
 	ctest.Jemalloc.Need(b)
 	prog := processtest.Program(b, ctest.RandomMixedC)
-	b.Setenv("XDG_RUNTIME_DIR", b.TempDir())
 	var ops, cpu []float64
 	for i := 0; i < b.N; i++ {
 		var with, without run
@@ -83,7 +85,6 @@ func BenchmarkSampling100Hz(b *testing.B) {
 // cost is 100 times this per second.
 func BenchmarkSnapshot(b *testing.B) {
 	prog := program(b, "testdata/ending.c")
-	b.Setenv("XDG_RUNTIME_DIR", b.TempDir())
 	p, err := Start([]string{prog, "spin"}, Options{Output: b.TempDir() + "/out", Shim: theShim(b), Table: TableRequests})
 	if err != nil {
 		b.Fatal(err)
