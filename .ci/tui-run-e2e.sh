@@ -102,36 +102,37 @@ wait_for '^status=0$' 15
 # the shell is in the last allocator's directory
 grep -q '^ops_per_sec=[0-9]* allocs=[0-9]* frees=[0-9]* ' "$tmp/mimalloc/short.txt" || fail "CMD's output is not in --output"
 
+# session_cmd starts haktop run on the endless loop in a new tmux session $1
+# (its output to $1.txt) and prints CMD's pid once the header shows it.
+session_cmd() {
+  t new-session -d -s "$1" -x 120 -y 40 "cd '$tmp' && XDG_CACHE_HOME='$tmp/cache' exec ./haktop run --output $1.txt -- ./random_mixed 4000000000 8192 1"
+  local deadline=$((SECONDS + 30))
+  until t capture-pane -p -t "$1" | head -1 | grep -qE 'pid [0-9]+'; do
+    ((SECONDS < deadline)) || fail "haktop run in the $1 session did not start"
+    sleep 0.2
+  done
+  t capture-pane -p -t "$1" | head -1 | grep -oE 'pid [0-9]+' | grep -oE '[0-9]+'
+}
+# gone waits up to $2 s for process $1 to end (or be a zombie), else kills it
+# and fails saying $3.
+gone() {
+  local deadline=$((SECONDS + $2))
+  while [[ -e /proc/$1 ]] && [[ $(state "$1") != Z ]]; do
+    ((SECONDS < deadline)) || { kill -KILL "$1"; fail "CMD (pid $1) still runs $2 s after $3"; }
+    sleep 0.1
+  done
+}
+
 echo "-- a closed terminal (SIGHUP) stops CMD as q does: no orphan left running"
-t new-session -d -s hup -x 120 -y 40 "cd '$tmp' && XDG_CACHE_HOME='$tmp/cache' ./haktop run --output hup.txt -- ./random_mixed 4000000000 8192 1"
-deadline=$((SECONDS + 30))
-until t capture-pane -p -t hup | head -1 | grep -qE 'pid [0-9]+'; do
-  ((SECONDS < deadline)) || fail "haktop run in the hup session did not start"
-  sleep 0.2
-done
-p=$(t capture-pane -p -t hup | head -1 | grep -oE 'pid [0-9]+' | grep -oE '[0-9]+')
+p=$(session_cmd hup)
 t kill-session -t hup
-deadline=$((SECONDS + 10))
-while [[ -e /proc/$p ]] && [[ $(state "$p") != Z ]]; do
-  ((SECONDS < deadline)) || fail "CMD (pid $p) still runs 10 s after its terminal closed"
-  sleep 0.2
-done
+gone "$p" 10 "its terminal closed"
 
 echo "-- a SIGKILLed haktop run takes CMD with it: the parent-death signal"
 # (CMD runs: a stopped one would also get the kernel's SIGHUP to an orphaned group)
-t new-session -d -s kill -x 120 -y 40 "cd '$tmp' && XDG_CACHE_HOME='$tmp/cache' exec ./haktop run --output kill.txt -- ./random_mixed 4000000000 8192 1"
-deadline=$((SECONDS + 30))
-until t capture-pane -p -t kill | head -1 | grep -qE 'pid [0-9]+'; do
-  ((SECONDS < deadline)) || fail "haktop run in the kill session did not start"
-  sleep 0.2
-done
-p=$(t capture-pane -p -t kill | head -1 | grep -oE 'pid [0-9]+' | grep -oE '[0-9]+')
+p=$(session_cmd kill)
 kill -KILL "$(t display-message -p -t kill '#{pane_pid}')"
-deadline=$((SECONDS + 5))
-while [[ -e /proc/$p ]] && [[ $(state "$p") != Z ]]; do
-  ((SECONDS < deadline)) || { kill -KILL "$p"; fail "CMD (pid $p) still runs 5 s after haktop run was SIGKILLed"; }
-  sleep 0.1
-done
+gone "$p" 5 "haktop run was SIGKILLed"
 t kill-session -t kill 2>/dev/null || true
 
 echo "tui run e2e: ok"

@@ -66,25 +66,12 @@ func loopTimeStarted(b *testing.B, prog string, env []string, started func(pid i
 	return timing{sec, (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()}
 }
 
-// ratios collects the pairs' ratios of loop and CPU time.
+// ratios collects the rounds' ratios of loop and CPU time.
 type ratios struct{ loop, cpu []float64 }
 
 func (r *ratios) add(num, den timing) {
 	r.loop = append(r.loop, num.loop/den.loop)
 	r.cpu = append(r.cpu, num.cpu/den.cpu)
-}
-
-// pair times num and den once each, den first on even i and num first on
-// odd, so a drift of the machine over the run falls on both alike, and
-// adds num/den.
-func (r *ratios) pair(i int, num, den func() timing) {
-	var n, d timing
-	if i%2 == 0 {
-		d, n = den(), num()
-	} else {
-		n, d = num(), den()
-	}
-	r.add(n, d)
 }
 
 func (r *ratios) report(b *testing.B, unit string) {
@@ -101,14 +88,15 @@ func preloadEnv(libs ...string) string {
 // that sees every call stands on.
 var forwardOnly = Library{"forward", []string{"-DHAKTOP_SHIM_COUNT=0"}}
 
-// BenchmarkShimOverhead: each iteration runs the loop on the allocator
-// without haktop, under the forward-only shim (the interposition's own
-// cost) and under the shim, in an order rotated each iteration, and
-// reports the medians of forward/plain and shim/plain. For jemalloc it
-// also times the stats-only library (what `haktop run` preloads when the
-// counters shown are jemalloc's own bins), which interposes nothing.
-func BenchmarkShimOverhead(b *testing.B) {
-	prog := program(b, "random_mixed.c")
+// builds are the libraries a program is timed under beside the plain run:
+// the forward-only build and the shim, each with a segment to publish in.
+type builds struct {
+	forward, shim string
+	seg           *segment.Segment
+}
+
+func newBuilds(b *testing.B) builds {
+	b.Helper()
 	shim := theShim(b)
 	forward, err := forwardOnly.BuildIn(filepath.Join(buildDir, "cache"))
 	if err != nil {
@@ -118,32 +106,59 @@ func BenchmarkShimOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer seg.Close()
+	b.Cleanup(func() { seg.Close() })
+	return builds{forward, shim, seg}
+}
+
+// envs are the environments of the plain, forward-only and shim runs on a.
+func (l builds) envs(a ctest.Allocator) [][]string {
+	return [][]string{
+		{preloadEnv(a.Lib)},
+		{preloadEnv(l.forward, a.Lib), l.seg.Env()},
+		{preloadEnv(l.shim, a.Lib), l.seg.Env()},
+	}
+}
+
+// rounds runs run once per variant in each of b.N rounds, in an order
+// rotated each round (so a drift of the machine falls on all alike), and
+// returns each round's results in the variants' order.
+func rounds[V, T any](b *testing.B, variants []V, run func(V) T) [][]T {
+	out := make([][]T, b.N)
+	for i := range out {
+		out[i] = make([]T, len(variants))
+		for k := range variants {
+			j := (i + k) % len(variants)
+			out[i][j] = run(variants[j])
+		}
+	}
+	return out
+}
+
+// BenchmarkShimOverhead: each iteration runs the loop on the allocator
+// without haktop, under the forward-only shim (the interposition's own
+// cost) and under the shim, in an order rotated each iteration, and
+// reports the medians of forward/plain and shim/plain. For jemalloc it
+// also times the stats-only library (what `haktop run` preloads when the
+// counters shown are jemalloc's own bins), which interposes nothing.
+func BenchmarkShimOverhead(b *testing.B) {
+	prog := program(b, "random_mixed.c")
+	l := newBuilds(b)
 	for _, a := range ctest.Allocators {
 		b.Run(a.Name, func(b *testing.B) {
 			a.Need(b)
-			variants := [][]string{
-				{preloadEnv(a.Lib)},
-				{preloadEnv(forward, a.Lib), seg.Env()},
-				{preloadEnv(shim, a.Lib), seg.Env()},
-			}
+			envs := l.envs(a)
 			units := []string{"", "forward/plain", "shim/plain"}
 			if a == ctest.Jemalloc {
-				variants = append(variants, []string{preloadEnv(theStatsLib(b), a.Lib), seg.Env()})
+				envs = append(envs, []string{preloadEnv(theStatsLib(b), a.Lib), l.seg.Env()})
 				units = append(units, "stats/plain")
 			}
-			r := make([]ratios, len(variants))
-			t := make([]timing, len(variants))
-			for i := 0; i < b.N; i++ {
-				for k := range variants {
-					j := (i + k) % len(variants)
-					t[j] = loopTime(b, prog, variants[j])
-				}
-				for k := 1; k < len(variants); k++ {
+			r := make([]ratios, len(envs))
+			for _, t := range rounds(b, envs, func(env []string) timing { return loopTime(b, prog, env) }) {
+				for k := 1; k < len(envs); k++ {
 					r[k].add(t[k], t[0])
 				}
 			}
-			for k := 1; k < len(variants); k++ {
+			for k := 1; k < len(envs); k++ {
 				r[k].report(b, units[k])
 			}
 		})
@@ -179,31 +194,12 @@ func pairTime(b *testing.B, prog string, env []string) float64 {
 // budget is 0.75 ns a call, 1.5 ns a pair.
 func BenchmarkShimPerCall(b *testing.B) {
 	prog := program(b, "calls.c")
-	shim := theShim(b)
-	forward, err := forwardOnly.BuildIn(filepath.Join(buildDir, "cache"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	seg, err := segment.Create(0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer seg.Close()
+	l := newBuilds(b)
 	for _, a := range ctest.Allocators {
 		b.Run(a.Name, func(b *testing.B) {
 			a.Need(b)
-			variants := [][]string{
-				{preloadEnv(a.Lib)},
-				{preloadEnv(forward, a.Lib), seg.Env()},
-				{preloadEnv(shim, a.Lib), seg.Env()},
-			}
 			var plain, fwd, with []float64
-			t := make([]float64, len(variants))
-			for i := 0; i < b.N; i++ {
-				for k := range variants {
-					j := (i + k) % len(variants)
-					t[j] = pairTime(b, prog, variants[j])
-				}
+			for _, t := range rounds(b, l.envs(a), func(env []string) float64 { return pairTime(b, prog, env) }) {
 				plain = append(plain, t[0])
 				fwd = append(fwd, t[1]-t[0])
 				with = append(with, t[2]-t[0])
@@ -308,8 +304,8 @@ func BenchmarkSampling100Hz(b *testing.B) {
 				return t
 			}
 			var r ratios
-			for i := 0; i < b.N; i++ {
-				r.pair(i, func() timing { return ticking(true) }, func() timing { return ticking(false) })
+			for _, t := range rounds(b, []bool{false, true}, ticking) {
+				r.add(t[1], t[0])
 			}
 			r.report(b, "sampled/unsampled")
 			b.ReportMetric(ctest.Median(rates), "samples/s")
