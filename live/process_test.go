@@ -275,14 +275,7 @@ func TestProcessGateVerdicts(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer src.Close()
-			b, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h, err := ctest.ParseHakmem(string(b))
-			if err != nil {
-				t.Fatalf("hakmem_test printed %q: %v", b, err)
-			}
+			h := ctest.HakmemIn(t, out)
 			f := src.Frame()
 			if len(f.Gates) != 1 {
 				t.Fatalf("gates %+v, want HAKMEM_POOL_V2_ENABLED's", f.Gates)

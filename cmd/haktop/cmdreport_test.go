@@ -8,7 +8,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -33,11 +32,7 @@ func recordRandomMixed(t *testing.T, flags ...string) (string, uint64) {
 	if code, _, stderr := runCLI(t, args...); code != 0 || stderr != "" {
 		t.Fatalf("record: exit %d, stderr %q", code, stderr)
 	}
-	b, _ := os.ReadFile(out + ".out")
-	printed, ok := ctest.ParseRandomMixed(string(b))
-	if !ok {
-		t.Fatalf("the output file holds %q", b)
-	}
+	printed := ctest.RandomMixedIn(t, out+".out")
 	return out, printed.Allocs
 }
 

@@ -69,11 +69,7 @@ func TestRecordCommandCountsExactly(t *testing.T) {
 		` \(\d+ records; done\): exit 0; its output is in ` + regexp.QuoteMeta(out+".out") + "\n$"); !want.MatchString(stdout) {
 		t.Errorf("stdout %q does not match %s", stdout, want)
 	}
-	b, _ := os.ReadFile(out + ".out")
-	printed, ok := ctest.ParseRandomMixed(string(b))
-	if !ok {
-		t.Fatalf("the output file holds %q", b)
-	}
+	printed := ctest.RandomMixedIn(t, out+".out")
 	allocs := printed.Allocs
 	rec, err := sampler.Load(out)
 	if err != nil {
@@ -127,11 +123,7 @@ func TestRecordCommandGateVerdict(t *testing.T) {
 			if code != 0 || stderr != "" {
 				t.Fatalf("record: exit %d, stderr %q", code, stderr)
 			}
-			b, _ := os.ReadFile(out + ".out")
-			h, err := ctest.ParseHakmem(string(b))
-			if err != nil {
-				t.Fatalf("the output file holds %q: %v", b, err)
-			}
+			h := ctest.HakmemIn(t, out+".out")
 			code, report, stderr := runCLI(t, "report", out)
 			if code != 0 || stderr != "" {
 				t.Fatalf("report: exit %d, stderr %q", code, stderr)

@@ -96,6 +96,18 @@ func ParseRandomMixed(out string) (r RandomMixedOutput, ok bool) {
 	return r, true
 }
 
+// RandomMixedIn is ParseRandomMixed of the file path (a program's output
+// file), failing t with what the file holds when it is not that one line.
+func RandomMixedIn(t testing.TB, path string) RandomMixedOutput {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	r, ok := ParseRandomMixed(string(b))
+	if err != nil || !ok {
+		t.Fatalf("random_mixed's output file %s holds %q (%v)", path, b, err)
+	}
+	return r
+}
+
 // HakmemOutput is what hakmem_test.c's driver prints: the requests it
 // made, its frees (the drain included), and how many were pool-sized and
 // large.
@@ -215,4 +227,19 @@ func compile(t testing.TB, compiler string, compilerFlags []string, src string, 
 	}
 	progs[key] = out
 	return out
+}
+
+// HakmemIn is ParseHakmem of the file path (a program's output file),
+// failing t with what the file holds when it does not parse.
+func HakmemIn(t testing.TB, path string) HakmemOutput {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := ParseHakmem(string(b))
+	if err != nil {
+		t.Fatalf("hakmem_test's output file %s holds %q: %v", path, b, err)
+	}
+	return h
 }

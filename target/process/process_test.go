@@ -87,11 +87,7 @@ func TestRandomMixedUnderJemalloc(t *testing.T) {
 	if e := p.Wait(); e != (Exit{}) {
 		t.Fatalf("random_mixed ended with %v", e)
 	}
-	b, _ := os.ReadFile(out)
-	printed, ok := ctest.ParseRandomMixed(string(b))
-	if !ok {
-		t.Fatalf("the output file holds %q", b)
-	}
+	printed := ctest.RandomMixedIn(t, out)
 	s := p.Schema()
 	snap, err := p.Snapshot()
 	if err != nil || snap.Unmeasured != "" {
@@ -254,14 +250,7 @@ func TestHakmemGate(t *testing.T) {
 					t.Fatalf("the gate guards %s, which the schema's paths %v lack", id, s.PathIDs())
 				}
 			}
-			b, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			h, err := ctest.ParseHakmem(string(b))
-			if err != nil {
-				t.Fatalf("hakmem_test printed %q: %v", b, err)
-			}
+			h := ctest.HakmemIn(t, out)
 			if (c.sizes == "tiny") != (h.Pool == 0 && h.Large == 0) {
 				t.Fatalf("%s sizes: %d pool and %d large requests", c.sizes, h.Pool, h.Large)
 			}
