@@ -3,9 +3,10 @@
 package process
 
 // process.go owns CMD's life: finding it, starting it with the shim (the
-// build Library picks) first in LD_PRELOAD and the segment named in its environment, its output sent to a
-// file, pausing (SIGSTOP/SIGCONT), stopping (SIGTERM, then SIGKILL after a
-// grace period), and the exit status it ends with. CMD runs in a process
+// build Library picks) first in LD_PRELOAD and the segment named in its
+// environment, its output sent to a file, pausing (SIGSTOP/SIGCONT),
+// stopping (SIGTERM, then SIGKILL after a grace period), and the exit
+// status it ends with. CMD runs in a process
 // group of its own, so the terminal's Ctrl-C reaches haktop only, and the
 // signals go to the whole group (CMD and any children it forked).
 //
