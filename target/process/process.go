@@ -6,9 +6,9 @@ package process
 // build Library picks) first in LD_PRELOAD and the segment named in its
 // environment, its output sent to a file, pausing (SIGSTOP/SIGCONT),
 // stopping (SIGTERM, then SIGKILL after a grace period), and the exit
-// status it ends with. CMD runs in a process
-// group of its own, so the terminal's Ctrl-C reaches haktop only, and the
-// signals go to the whole group (CMD and any children it forked).
+// status it ends with. CMD runs in a process group of its own, so the
+// terminal's Ctrl-C reaches haktop only, and the signals go to the whole
+// group (CMD and any children it forked).
 //
 // CMD never outlives haktop: it is started through tether, so when
 // haktop's process ends without stopping it (SIGKILL, a crash, the OOM
