@@ -219,19 +219,41 @@ func Start(argv []string, o Options) (*Process, error) {
 // an allocator's own table (any Table but "requests" and "jemalloc", or by
 // default when the program or the --preload library publishes one: it has
 // haktop.h's section) or jemalloc's bins (Table "jemalloc", or by default
-// with a --preload library that has mallctl), the stats-only build is
+// with a preloaded library that has mallctl), the stats-only build is
 // preloaded: it interposes nothing and publishes jemalloc's stats, and the
-// program runs at its own speed.
+// program runs at its own speed. The preloaded libraries are --preload's
+// and those of an LD_PRELOAD in haktop's environment or o.Env, which CMD
+// gets after them.
 func Library(path string, o Options) shim.Library {
 	switch {
 	case o.Table == TableRequests:
 		return shim.Shim
-	case o.Table != "":
-		return shim.StatsOnly
-	case publishesOwn(path) || o.Preload != "" && (publishesOwn(o.Preload) || hasSymbol(o.Preload, "mallctl")):
+	case o.Table != "" || publishesOwn(path):
 		return shim.StatsOnly
 	}
+	for _, lib := range preloaded(o) {
+		if publishesOwn(lib) || hasSymbol(lib, "mallctl") {
+			return shim.StatsOnly
+		}
+	}
 	return shim.Shim
+}
+
+// preloaded lists the libraries CMD is to preload after the shim: o.Preload
+// and the LD_PRELOAD entries (space- or colon-separated, as ld.so takes
+// them) of haktop's environment, or of o.Env when it sets one.
+func preloaded(o Options) []string {
+	libs := []string{}
+	if o.Preload != "" {
+		libs = append(libs, o.Preload)
+	}
+	v := os.Getenv("LD_PRELOAD")
+	for _, kv := range o.Env {
+		if e, ok := strings.CutPrefix(kv, "LD_PRELOAD="); ok {
+			v = e
+		}
+	}
+	return append(libs, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == ':' })...)
 }
 
 // publishesOwn reports whether the ELF object at path has haktop.h's

@@ -148,6 +148,8 @@ func TestLibrary(t *testing.T) {
 		{loop, Options{Preload: jemalloc, Table: TableRequests}, shim.Shim},
 		{loop, Options{Table: "hakmem"}, shim.StatsOnly},
 		{loop, Options{Preload: ctest.LibDir + "/libc.so.6"}, shim.Shim},
+		{loop, Options{Env: []string{"LD_PRELOAD=" + ctest.LibDir + "/libc.so.6:" + jemalloc}}, shim.StatsOnly},
+		{loop, Options{Env: []string{"LD_PRELOAD=" + ctest.LibDir + "/libc.so.6"}}, shim.Shim},
 		{hakmem, Options{}, shim.StatsOnly},
 		{hakmem, Options{Table: TableRequests}, shim.Shim},
 	} {
