@@ -64,7 +64,8 @@ func usable(d string) bool {
 }
 
 // Create makes a new segment file of size bytes (DefaultSize when 0) with an
-// empty table directory, in a new private directory, and maps it.
+// empty table directory, in a new private directory, and maps it. It first
+// removes the directories of segments whose haktop died (stale.go).
 func Create(size int) (*Segment, error) {
 	if size == 0 {
 		size = DefaultSize
@@ -73,7 +74,9 @@ func Create(size int) (*Segment, error) {
 	if size < dataOff+4096 {
 		return nil, fmt.Errorf("segment size %d: want at least %d bytes", size, dataOff+4096)
 	}
-	dir, err := os.MkdirTemp(runtimeDir(), "haktop-")
+	parent := runtimeDir()
+	reapStale(parent)
+	dir, err := os.MkdirTemp(parent, "haktop-")
 	if err != nil {
 		return nil, fmt.Errorf("segment: %w", err)
 	}
