@@ -56,7 +56,7 @@ type Options struct {
 	Output  string   // the file CMD's stdout and stderr go to (created or truncated); required
 	Env     []string // entries added to haktop's environment for CMD
 	Table   string   // the segment table to show: "" picks (see pickTable)
-	Shim    string   // the shim library; "" builds it into the user's cache (shim.Build)
+	Shim    string   // the shim library; "" builds the one Library picks into the user's cache
 	Grace   time.Duration
 }
 
